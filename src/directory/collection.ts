@@ -1,0 +1,325 @@
+/**
+ * One collection of SCIM resources (users or groups) in the entity store: the resource
+ * records, their uniqueness claims, their side records (e-mail index entries) and the order
+ * summary that serves paging and totalResults.
+ */
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { notFound } from '../scim/errors';
+import { ScimObject } from '../scim/schema/normalize';
+import {
+  EntityStore,
+  FORGE_LIMITS,
+  IndexQuery,
+  QueryPage,
+  RangeCondition,
+  WriteOperation,
+} from '../storage/port';
+import { ClaimKind, Claims } from './claims';
+import { OrderCounter } from './counters';
+import { allocate, locate, release } from './order';
+import { optimistically } from './retry';
+
+export interface StoredResource {
+  id: string;
+  version: number;
+  seq: number;
+  created: string;
+  modified: string;
+  doc: ScimObject;
+}
+
+interface ResourceRecord {
+  v: number;
+  seq: number;
+  created: string;
+  modified: string;
+  doc: ScimObject;
+  [indexed: string]: unknown;
+}
+
+export interface SideRecord {
+  entity: string;
+  key: string;
+  value: object;
+}
+
+export interface CollectionConfig {
+  entity: string;
+  counterKey: string;
+  claimKind: ClaimKind;
+  /** The folded unique value of a document (userName, group displayName). */
+  uniqueValue(doc: ScimObject): string;
+  describeUnique(value: string): string;
+  /** Attributes copied out of the document so the entity indexes can see them. */
+  indexedAttributes(doc: ScimObject): Record<string, string>;
+  /** Records kept beside the resource, written and removed with it. */
+  sideRecords?(id: string, doc: ScimObject): SideRecord[];
+}
+
+export interface Change {
+  doc: ScimObject;
+  /** Further writes that belong to this change (memberships). */
+  operations?: WriteOperation[];
+}
+
+export interface Page {
+  total: number;
+  items: StoredResource[];
+}
+
+const MAX_TX = FORGE_LIMITS.maxTransactionOperations;
+
+export class ResourceCollection {
+  private readonly counter: OrderCounter;
+
+  constructor(
+    private readonly store: EntityStore,
+    private readonly claims: Claims,
+    private readonly config: CollectionConfig,
+    private readonly clock: () => Date,
+  ) {
+    this.counter = new OrderCounter(store, config.counterKey);
+  }
+
+  async get(id: string): Promise<StoredResource | undefined> {
+    const record = await this.store.get<ResourceRecord>(this.config.entity, id);
+    return record ? toStored(id, record) : undefined;
+  }
+
+  async require(id: string): Promise<StoredResource> {
+    const found = await this.get(id);
+    if (!found) throw notFound(`Resource ${id} not found.`);
+    return found;
+  }
+
+  /** Whether resource `id` exists and still holds unique value `value`. */
+  readonly holds = async (id: string, value: string): Promise<boolean> => {
+    const found = await this.get(id);
+    return !!found && this.config.uniqueValue(found.doc) === value;
+  };
+
+  async create(
+    doc: ScimObject,
+    operations: (created: StoredResource) => WriteOperation[] = () => [],
+  ): Promise<StoredResource> {
+    const id = randomUUID();
+    const unique = this.config.uniqueValue(doc);
+    await this.claims.acquire(
+      this.config.claimKind,
+      unique,
+      id,
+      this.config.describeUnique(unique),
+      this.holds,
+    );
+    try {
+      return await optimistically(async () => {
+        const counter = await this.counter.read();
+        const { summary, seq } = allocate(counter.summary);
+        const now = this.clock().toISOString();
+        const record: ResourceRecord = {
+          v: 1,
+          seq,
+          created: now,
+          modified: now,
+          doc,
+          ...this.config.indexedAttributes(doc),
+        };
+        const created = toStored(id, record);
+        const side = this.sideRecords(id, doc).map(setSide);
+        const extra = operations(created);
+        const first = [
+          { type: 'set' as const, entity: this.config.entity, key: id, value: record },
+          this.counter.write(counter, summary),
+          ...side,
+        ];
+        await this.commit(first, extra);
+        return created;
+      });
+    } catch (error) {
+      await this.claims.release(this.config.claimKind, unique, id);
+      throw error;
+    }
+  }
+
+  /**
+   * Read-modify-write of one resource under optimistic concurrency: `mutate` sees the
+   * current state and may be called again with a fresher one if another writer won.
+   */
+  async update(
+    id: string,
+    mutate: (current: StoredResource) => Promise<Change> | Change,
+  ): Promise<StoredResource> {
+    let acquired: string | undefined;
+    try {
+      return await optimistically(async () => {
+        const current = await this.require(id);
+        const change = await mutate(current);
+        const extra = change.operations ?? [];
+        if (isDeepStrictEqual(change.doc, current.doc) && extra.length === 0) return current;
+
+        const before = this.config.uniqueValue(current.doc);
+        const after = this.config.uniqueValue(change.doc);
+        const claimOps: WriteOperation[] = [];
+        if (after !== before) {
+          await this.claims.acquire(
+            this.config.claimKind,
+            after,
+            id,
+            this.config.describeUnique(after),
+            this.holds,
+          );
+          acquired = after;
+          claimOps.push(this.claims.releaseOperation(this.config.claimKind, before));
+        }
+        const record: ResourceRecord = {
+          v: current.version + 1,
+          seq: current.seq,
+          created: current.created,
+          modified: this.clock().toISOString(),
+          doc: change.doc,
+          ...this.config.indexedAttributes(change.doc),
+        };
+        const first: WriteOperation[] = [
+          {
+            type: 'set',
+            entity: this.config.entity,
+            key: id,
+            value: record,
+            condition: { attribute: 'v', equals: current.version },
+          },
+          ...claimOps,
+          ...this.sideDiff(id, current.doc, change.doc),
+        ];
+        await this.commit(first, extra);
+        acquired = undefined;
+        return toStored(id, record);
+      });
+    } finally {
+      if (acquired !== undefined) await this.claims.release(this.config.claimKind, acquired, id);
+    }
+  }
+
+  /**
+   * Deletes a resource. `prepare` runs first (it may throw, e.g. a failed If-Match) and
+   * returns writes to commit together with the deletion.
+   */
+  async delete(
+    id: string,
+    prepare: (current: StoredResource) => Promise<WriteOperation[]> | WriteOperation[] = () => [],
+  ): Promise<StoredResource> {
+    return optimistically(async () => {
+      const current = await this.require(id);
+      const extra = await prepare(current);
+      const counter = await this.counter.read();
+      const unique = this.config.uniqueValue(current.doc);
+      const ops: WriteOperation[] = [
+        {
+          type: 'delete',
+          entity: this.config.entity,
+          key: id,
+          condition: { attribute: 'v', equals: current.version },
+        },
+        this.counter.write(counter, release(counter.summary, current.seq)),
+        this.claims.releaseOperation(this.config.claimKind, unique),
+        ...this.sideRecords(id, current.doc).map(deleteSide),
+        ...extra,
+      ];
+      await this.store.transact(ops);
+      return current;
+    });
+  }
+
+  async total(): Promise<number> {
+    return (await this.counter.read()).summary.total;
+  }
+
+  /** Resources at 1-based positions [startIndex, startIndex + count) in creation order. */
+  async page(startIndex: number, count: number): Promise<Page> {
+    const { summary } = await this.counter.read();
+    const position = locate(summary, startIndex);
+    if (count <= 0 || !position) return { total: summary.total, items: [] };
+    const items: StoredResource[] = [];
+    let skip = position.skip;
+    let cursor: string | undefined;
+    do {
+      const page = await this.query({
+        index: 'by-seq',
+        where: { op: 'greaterThanEqualTo', value: position.fromSeq },
+        limit: Math.min(FORGE_LIMITS.maxQueryLimit, skip + count - items.length),
+        cursor,
+      });
+      for (const result of page.results) {
+        if (skip > 0) skip--;
+        else if (items.length < count) items.push(toStored(result.key, result.value));
+      }
+      cursor = page.nextCursor;
+    } while (cursor && items.length < count);
+    return { total: summary.total, items };
+  }
+
+  /** One page of an index query. */
+  async query(query: Omit<IndexQuery, 'entity'>): Promise<QueryPage<ResourceRecord>> {
+    return this.store.query<ResourceRecord>({ entity: this.config.entity, ...query });
+  }
+
+  /** One storage page of resources matching an index condition. */
+  async findByIndex(
+    index: string,
+    where: RangeCondition,
+    cursor?: string,
+  ): Promise<{ items: StoredResource[]; nextCursor?: string }> {
+    const page = await this.query({ index, where, limit: FORGE_LIMITS.maxQueryLimit, cursor });
+    return { items: page.results.map((r) => toStored(r.key, r.value)), nextCursor: page.nextCursor };
+  }
+
+  /** One storage page of all resources, in creation order. */
+  async scan(cursor?: string): Promise<{ items: StoredResource[]; nextCursor?: string }> {
+    return this.findByIndex('by-seq', { op: 'greaterThanEqualTo', value: 0 }, cursor);
+  }
+
+  private sideRecords(id: string, doc: ScimObject): SideRecord[] {
+    return this.config.sideRecords?.(id, doc) ?? [];
+  }
+
+  private sideDiff(id: string, before: ScimObject, after: ScimObject): WriteOperation[] {
+    const old = new Map(this.sideRecords(id, before).map((r) => [`${r.entity}/${r.key}`, r]));
+    const next = new Map(this.sideRecords(id, after).map((r) => [`${r.entity}/${r.key}`, r]));
+    return [
+      ...[...old].filter(([k]) => !next.has(k)).map(([, r]) => deleteSide(r)),
+      ...[...next].filter(([k]) => !old.has(k)).map(([, r]) => setSide(r)),
+    ];
+  }
+
+  /**
+   * Commits `first` atomically with as many of `extra` as fit in one transaction; the rest
+   * follows in further transactions. Extra operations are idempotent (membership sets and
+   * deletes), so a crash in between leaves a state the identity provider's retry repairs.
+   */
+  private async commit(first: WriteOperation[], extra: WriteOperation[]): Promise<void> {
+    const room = MAX_TX - first.length;
+    await this.store.transact([...first, ...extra.slice(0, room)]);
+    for (let i = Math.max(room, 0); i < extra.length; i += MAX_TX) {
+      await this.store.transact(extra.slice(i, i + MAX_TX));
+    }
+  }
+}
+
+function toStored(id: string, record: ResourceRecord): StoredResource {
+  return {
+    id,
+    version: record.v,
+    seq: record.seq,
+    created: record.created,
+    modified: record.modified,
+    doc: record.doc,
+  };
+}
+
+const setSide = (r: SideRecord): WriteOperation => ({
+  type: 'set',
+  entity: r.entity,
+  key: r.key,
+  value: r.value,
+});
+const deleteSide = (r: SideRecord): WriteOperation => ({ type: 'delete', entity: r.entity, key: r.key });

@@ -1,0 +1,118 @@
+/**
+ * The SCIM state in storage: users, groups and memberships, with the indexes that answer
+ * identity-provider lookups without scans. Knows nothing of HTTP or of Forge.
+ */
+import { ScimObject } from '../scim/schema/normalize';
+import { EntityStore } from '../storage/port';
+import { Claims } from './claims';
+import { ResourceCollection, SideRecord } from './collection';
+import { GROUP, USER, USER_EMAIL } from './entities';
+import { fold, hashKey, indexValue } from './keys';
+import { Jobs } from './jobs';
+import { Memberships } from './memberships';
+
+/** E-mail addresses indexed per user; more are stored but found only by a scan. */
+export const MAX_INDEXED_EMAILS = 10;
+
+export interface DirectoryOptions {
+  clock?: () => Date;
+  /** Asks a runner to process pending background jobs soon (fire and forget). */
+  onJobsPending?: () => void;
+}
+
+export class Directory {
+  readonly users: ResourceCollection;
+  readonly groups: ResourceCollection;
+  readonly memberships: Memberships;
+  readonly jobs: Jobs;
+  private readonly onJobsPending: () => void;
+
+  constructor(
+    readonly store: EntityStore,
+    options: DirectoryOptions = {},
+  ) {
+    const clock = options.clock ?? (() => new Date());
+    const now = () => clock().getTime();
+    const claims = new Claims(store, now);
+    this.memberships = new Memberships(store);
+    this.jobs = new Jobs(store, this.memberships, now);
+    this.onJobsPending = options.onJobsPending ?? (() => undefined);
+    this.users = new ResourceCollection(
+      store,
+      claims,
+      {
+        entity: USER,
+        counterKey: 'users',
+        claimKind: 'user-name',
+        uniqueValue: (doc) => fold(String(doc.userName)),
+        describeUnique: (value) => `userName "${value}"`,
+        indexedAttributes: (doc) =>
+          compact({
+            userName: indexValue(fold(String(doc.userName))),
+            externalId: optional(doc.externalId, indexValue),
+            displayName: optional(doc.displayName, (v) => indexValue(fold(v))),
+          }),
+        sideRecords: emailRecords,
+      },
+      clock,
+    );
+    this.groups = new ResourceCollection(
+      store,
+      claims,
+      {
+        entity: GROUP,
+        counterKey: 'groups',
+        claimKind: 'group-name',
+        uniqueValue: (doc) => fold(String(doc.displayName)),
+        describeUnique: (value) => `Group displayName "${value}"`,
+        indexedAttributes: (doc) =>
+          compact({
+            displayName: indexValue(fold(String(doc.displayName))),
+            externalId: optional(doc.externalId, indexValue),
+          }),
+      },
+      clock,
+    );
+  }
+
+  /** Users with an e-mail address equal (case-insensitively) to `email`. */
+  async userIdsByEmail(email: string, cursor?: string): Promise<{ ids: string[]; nextCursor?: string }> {
+    const page = await this.store.query<{ user: string }>({
+      entity: USER_EMAIL,
+      index: 'by-email',
+      where: { op: 'equalTo', value: indexValue(fold(email)) },
+      limit: 100,
+      cursor,
+    });
+    return { ids: [...new Set(page.results.map((r) => r.value.user))], nextCursor: page.nextCursor };
+  }
+
+  jobsPending(): void {
+    this.onJobsPending();
+  }
+}
+
+function emailRecords(id: string, doc: ScimObject): SideRecord[] {
+  const emails = Array.isArray(doc.emails) ? doc.emails : [];
+  const distinct = new Set<string>();
+  for (const email of emails) {
+    const value = (email as ScimObject | undefined)?.value;
+    if (typeof value === 'string' && value !== '') distinct.add(fold(value));
+    if (distinct.size >= MAX_INDEXED_EMAILS) break;
+  }
+  return [...distinct].map((email) => ({
+    entity: USER_EMAIL,
+    key: `${id}:${hashKey(email).slice(0, 22)}`,
+    value: { email: indexValue(email), user: id },
+  }));
+}
+
+function optional(value: unknown, map: (v: string) => string): string | undefined {
+  return typeof value === 'string' && value !== '' ? map(value) : undefined;
+}
+
+function compact(values: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) result[key] = value;
+  return result;
+}

@@ -1,0 +1,73 @@
+/**
+ * The custom entities the directory stores. manifest.yml declares exactly these (a test
+ * compares them), and the local store validates every write against them, as Forge does.
+ */
+import type { EntityDefinition } from '../storage/port';
+
+export const USER = 'scim-user';
+export const USER_EMAIL = 'scim-user-email';
+export const GROUP = 'scim-group';
+export const MEMBER = 'scim-member';
+export const CLAIM = 'scim-claim';
+export const COUNTER = 'scim-counter';
+export const JOB = 'scim-job';
+
+const resourceAttributes = {
+  v: 'integer',
+  seq: 'integer',
+  externalId: 'string',
+  displayName: 'string',
+  created: 'string',
+  modified: 'string',
+  doc: 'any',
+} as const;
+
+export const ENTITIES: EntityDefinition[] = [
+  {
+    name: USER,
+    attributes: { ...resourceAttributes, userName: 'string' },
+    indexes: [
+      { name: 'by-seq', range: ['seq'] },
+      { name: 'by-user-name', range: ['userName'] },
+      { name: 'by-external-id', range: ['externalId'] },
+      { name: 'by-display-name', range: ['displayName'] },
+    ],
+  },
+  {
+    name: USER_EMAIL,
+    attributes: { email: 'string', user: 'string' },
+    indexes: [{ name: 'by-email', range: ['email'] }],
+  },
+  {
+    name: GROUP,
+    attributes: { ...resourceAttributes },
+    indexes: [
+      { name: 'by-seq', range: ['seq'] },
+      { name: 'by-display-name', range: ['displayName'] },
+      { name: 'by-external-id', range: ['externalId'] },
+    ],
+  },
+  {
+    name: MEMBER,
+    attributes: { group: 'string', user: 'string', slot: 'string', display: 'string' },
+    indexes: [
+      { name: 'by-slot', range: ['slot'] },
+      { name: 'by-user', range: ['user'] },
+    ],
+  },
+  {
+    name: CLAIM,
+    attributes: { owner: 'string', value: 'string', at: 'integer' },
+    indexes: [],
+  },
+  {
+    name: COUNTER,
+    attributes: { v: 'integer', doc: 'any' },
+    indexes: [],
+  },
+  {
+    name: JOB,
+    attributes: { kind: 'string', at: 'integer', doc: 'any' },
+    indexes: [{ name: 'by-at', range: ['at'] }],
+  },
+];

@@ -1,0 +1,20 @@
+import { ConditionFailedError } from '../storage/port';
+
+export const MAX_OPTIMISTIC_ATTEMPTS = 30;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs a read-modify-write cycle until its transaction's conditions hold. Losers of a race
+ * back off with jitter and start again from a fresh read, so no concurrent write is lost.
+ */
+export async function optimistically<T>(attempt: (round: number) => Promise<T>): Promise<T> {
+  for (let round = 0; ; round++) {
+    try {
+      return await attempt(round);
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError) || round + 1 >= MAX_OPTIMISTIC_ATTEMPTS) throw error;
+      await sleep(Math.random() * Math.min(50, 2 ** round));
+    }
+  }
+}

@@ -1,0 +1,471 @@
+/**
+ * A local implementation of the storage port with Forge's semantics and limits: declared
+ * entities and typed attributes only, key rules, 240 KiB values, at most 100 results per
+ * query page (10 by default), at most 25 operations per transaction, conditions that fail
+ * the whole transaction. Keeping it this strict makes a test fail here before Forge would.
+ *
+ * State lives in memory. With a directory, every committed write is first appended to a
+ * journal and flushed to disk, so it is durable before the caller is answered; on start
+ * the last snapshot plus the journal are replayed (a torn last line is a write that never
+ * completed and is dropped), and the journal is folded into a new snapshot, written to a
+ * temporary file and renamed into place.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  ConditionFailedError,
+  EntityDefinition,
+  EntityIndexDefinition,
+  EntityStore,
+  FORGE_LIMITS,
+  IndexQuery,
+  QueryPage,
+  RangeCondition,
+  Scalar,
+  StorageLimitError,
+  WriteOperation,
+} from '../storage/port';
+
+type Stored = Record<string, unknown>;
+
+interface IndexEntry {
+  partition: string;
+  range: Scalar;
+  key: string;
+}
+
+interface JournalOp {
+  e: string;
+  k: string;
+  v?: Stored;
+}
+
+const SNAPSHOT = 'snapshot.json';
+const JOURNAL = 'journal.jsonl';
+const COMPACT_AFTER_LINES = 10_000;
+
+export class LocalEntityStore implements EntityStore {
+  private readonly definitions = new Map<string, EntityDefinition>();
+  private readonly records = new Map<string, Map<string, Stored>>();
+  private readonly indexes = new Map<string, IndexEntry[]>();
+  private journal?: number;
+  private journalLines = 0;
+
+  constructor(
+    entities: EntityDefinition[],
+    private readonly directory?: string,
+  ) {
+    for (const entity of entities) {
+      this.definitions.set(entity.name, entity);
+      this.records.set(entity.name, new Map());
+      for (const index of entity.indexes) this.indexes.set(indexId(entity.name, index.name), []);
+    }
+    if (directory) this.load(directory);
+  }
+
+  async get<T>(entity: string, key: string): Promise<T | undefined> {
+    await turn();
+    this.definition(entity);
+    checkKey(key);
+    const value = this.records.get(entity)?.get(key);
+    return value === undefined ? undefined : (clone(value) as T);
+  }
+
+  async createIfAbsent(entity: string, key: string, value: object): Promise<boolean> {
+    await turn();
+    const checked = this.validate(entity, key, value);
+    if (this.records.get(entity)?.has(key)) return false;
+    this.persist([{ e: entity, k: key, v: checked }]);
+    this.apply(entity, key, checked);
+    return true;
+  }
+
+  async query<T>(query: IndexQuery): Promise<QueryPage<T>> {
+    await turn();
+    const entity = this.definition(query.entity);
+    const index = entity.indexes.find((i) => i.name === query.index);
+    if (!index) throw new StorageLimitError(`Entity ${query.entity} has no index "${query.index}".`);
+    const limit = query.limit ?? FORGE_LIMITS.defaultQueryLimit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > FORGE_LIMITS.maxQueryLimit) {
+      throw new StorageLimitError(`Query limit ${limit} is outside 1..${FORGE_LIMITS.maxQueryLimit}.`);
+    }
+    const partitionSize = index.partition?.length ?? 0;
+    if ((query.partition?.length ?? 0) !== partitionSize) {
+      throw new StorageLimitError(`Index ${index.name} needs ${partitionSize} partition values.`);
+    }
+    const partition = JSON.stringify(query.partition ?? []);
+    const entries = this.indexes.get(indexId(entity.name, index.name)) as IndexEntry[];
+    const descending = query.sort === 'DESC';
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+
+    const matches: IndexEntry[] = [];
+    const inRange = rangeTest(query.where);
+    const candidates = descending
+      ? reverseFrom(entries, lowerBound(entries, partition), partition)
+      : forwardFrom(entries, startOf(entries, partition, query.where, after), partition);
+    const beyond = descending ? () => false : pastEnd(query.where);
+    for (const entry of candidates) {
+      if (beyond(entry.range)) break;
+      if (after && !isAfter(entry, after, descending)) continue;
+      if (!inRange(entry.range)) continue;
+      matches.push(entry);
+      if (matches.length > limit) break;
+    }
+    const page = matches.slice(0, limit);
+    const records = this.records.get(entity.name) as Map<string, Stored>;
+    const results = page.map((e) => ({ key: e.key, value: clone(records.get(e.key)) as T }));
+    const last = page[page.length - 1];
+    return matches.length > limit && last ? { results, nextCursor: encodeCursor(last) } : { results };
+  }
+
+  async transact(operations: WriteOperation[]): Promise<void> {
+    await turn();
+    if (operations.length === 0) throw new StorageLimitError('A transaction needs at least one operation.');
+    if (operations.length > FORGE_LIMITS.maxTransactionOperations) {
+      throw new StorageLimitError(
+        `A transaction has ${operations.length} operations; Forge allows ${FORGE_LIMITS.maxTransactionOperations}.`,
+      );
+    }
+    const seen = new Set<string>();
+    let bytes = 0;
+    const journal: JournalOp[] = [];
+    for (const op of operations) {
+      const id = `${op.entity}\u0000${op.key}`;
+      if (seen.has(id)) throw new StorageLimitError(`Key ${op.key} appears twice in one transaction.`);
+      seen.add(id);
+      if (op.type === 'set') {
+        const value = this.validate(op.entity, op.key, op.value);
+        bytes += JSON.stringify(value).length;
+        journal.push({ e: op.entity, k: op.key, v: value });
+      } else {
+        this.definition(op.entity);
+        checkKey(op.key);
+        journal.push({ e: op.entity, k: op.key });
+      }
+      if (op.condition) {
+        const entity = this.definition(op.entity);
+        if (!(op.condition.attribute in entity.attributes)) {
+          throw new StorageLimitError(`Condition on undeclared attribute ${op.condition.attribute}.`);
+        }
+        const current = this.records.get(op.entity)?.get(op.key);
+        if (!current || current[op.condition.attribute] !== op.condition.equals) {
+          throw new ConditionFailedError(`Condition on ${op.entity}/${op.key} did not hold.`);
+        }
+      }
+    }
+    if (bytes > FORGE_LIMITS.maxTransactionBytes) {
+      throw new StorageLimitError(`A transaction carries ${bytes} bytes; Forge allows 4 MB.`);
+    }
+    this.persist(journal);
+    for (const op of journal) this.apply(op.e, op.k, op.v);
+  }
+
+  /** Number of stored records of an entity (for tests and the benchmark, not the port). */
+  size(entity: string): number {
+    return this.records.get(entity)?.size ?? 0;
+  }
+
+  /** Folds the journal into a snapshot and closes the journal file. */
+  close(): void {
+    if (!this.directory || this.journal === undefined) return;
+    this.compact(this.directory);
+    fs.closeSync(this.journal);
+    this.journal = undefined;
+  }
+
+  private definition(entity: string): EntityDefinition {
+    const definition = this.definitions.get(entity);
+    if (!definition) throw new StorageLimitError(`Entity ${entity} is not declared in the manifest.`);
+    return definition;
+  }
+
+  private validate(entity: string, key: string, value: object): Stored {
+    const definition = this.definition(entity);
+    checkKey(key);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new StorageLimitError(`Entity values must be objects (${entity}/${key}).`);
+    }
+    for (const [attribute, attributeValue] of Object.entries(value)) {
+      const kind = definition.attributes[attribute];
+      if (!kind) throw new StorageLimitError(`Attribute ${attribute} is not declared on ${entity}.`);
+      if (attributeValue === undefined) {
+        throw new StorageLimitError(`Attribute ${attribute} of ${entity}/${key} is undefined.`);
+      }
+      if (!matchesKind(kind, attributeValue)) {
+        throw new StorageLimitError(`Attribute ${attribute} of ${entity} must be ${kind}.`);
+      }
+    }
+    const json = JSON.stringify(value);
+    if (Buffer.byteLength(json, 'utf8') > FORGE_LIMITS.maxValueBytes) {
+      throw new StorageLimitError(`Value of ${entity}/${key} is larger than 240 KiB.`);
+    }
+    if (depth(value) > FORGE_LIMITS.maxValueDepth) {
+      throw new StorageLimitError(`Value of ${entity}/${key} is nested deeper than 31 levels.`);
+    }
+    return JSON.parse(json) as Stored;
+  }
+
+  private apply(entity: string, key: string, value: Stored | undefined): void {
+    const records = this.records.get(entity);
+    const definition = this.definitions.get(entity);
+    if (!records || !definition) return;
+    const previous = records.get(key);
+    for (const index of definition.indexes) {
+      const entries = this.indexes.get(indexId(entity, index.name)) as IndexEntry[];
+      if (previous) removeEntry(entries, entryOf(index, key, previous));
+      if (value) insertEntry(entries, entryOf(index, key, value));
+    }
+    if (value) records.set(key, value);
+    else records.delete(key);
+  }
+
+  private persist(ops: JournalOp[]): void {
+    if (this.journal === undefined) return;
+    fs.writeSync(this.journal, JSON.stringify(ops) + '\n');
+    fs.fdatasyncSync(this.journal);
+    this.journalLines++;
+  }
+
+  private load(directory: string): void {
+    fs.mkdirSync(directory, { recursive: true });
+    const snapshotPath = path.join(directory, SNAPSHOT);
+    if (fs.existsSync(snapshotPath)) {
+      const snapshot = JSON.parse(fs.readFileSync(snapshotPath, 'utf8')) as Record<
+        string,
+        [string, Stored][]
+      >;
+      for (const [entity, rows] of Object.entries(snapshot)) {
+        for (const [key, value] of rows) this.apply(entity, key, value);
+      }
+    }
+    const journalPath = path.join(directory, JOURNAL);
+    if (fs.existsSync(journalPath)) {
+      const lines = fs.readFileSync(journalPath, 'utf8').split('\n');
+      for (const line of lines) {
+        if (!line) continue;
+        let ops: JournalOp[];
+        try {
+          ops = JSON.parse(line) as JournalOp[];
+        } catch {
+          break; // a torn write at the end: that transaction never committed
+        }
+        for (const op of ops) this.apply(op.e, op.k, op.v);
+      }
+    }
+    this.compact(directory);
+  }
+
+  private compact(directory: string): void {
+    const snapshot: Record<string, [string, Stored][]> = {};
+    for (const [entity, records] of this.records) snapshot[entity] = [...records];
+    const temporary = path.join(directory, `${SNAPSHOT}.tmp`);
+    fs.writeFileSync(temporary, JSON.stringify(snapshot));
+    const fd = fs.openSync(temporary, 'r');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(temporary, path.join(directory, SNAPSHOT));
+    if (this.journal !== undefined) fs.closeSync(this.journal);
+    this.journal = fs.openSync(path.join(directory, JOURNAL), 'w');
+    this.journalLines = 0;
+  }
+
+  /** Compacts when the journal has grown long; called by the local server when idle. */
+  maintain(): void {
+    if (this.directory && this.journal !== undefined && this.journalLines > COMPACT_AFTER_LINES) {
+      this.compact(this.directory);
+    }
+  }
+}
+
+/** Yield to the event loop, as a network round trip would, so concurrent requests interleave. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+const indexId = (entity: string, index: string) => `${entity}#${index}`;
+
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > FORGE_LIMITS.maxKeyLength) {
+    throw new StorageLimitError(`Key length must be 1..${FORGE_LIMITS.maxKeyLength}: "${key}".`);
+  }
+  if (!FORGE_LIMITS.keyPattern.test(key)) {
+    throw new StorageLimitError(`Key "${key}" has characters Forge does not allow.`);
+  }
+}
+
+function matchesKind(kind: string, value: unknown): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'float':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    default:
+      return true;
+  }
+}
+
+function depth(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depth(child));
+  return deepest + 1;
+}
+
+function entryOf(index: EntityIndexDefinition, key: string, value: Stored): IndexEntry | undefined {
+  const range = value[index.range[0]];
+  if (
+    range === undefined ||
+    (typeof range !== 'string' && typeof range !== 'number' && typeof range !== 'boolean')
+  ) {
+    return undefined;
+  }
+  const partition = JSON.stringify((index.partition ?? []).map((p) => value[p]));
+  return { partition, range, key };
+}
+
+function compareScalars(a: Scalar, b: Scalar): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function compareEntries(a: IndexEntry, b: IndexEntry): number {
+  if (a.partition !== b.partition) return a.partition < b.partition ? -1 : 1;
+  const byRange = compareScalars(a.range, b.range);
+  if (byRange !== 0) return byRange;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+function search(entries: IndexEntry[], probe: IndexEntry): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareEntries(entries[mid], probe) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function insertEntry(entries: IndexEntry[], entry: IndexEntry | undefined): void {
+  if (!entry) return;
+  entries.splice(search(entries, entry), 0, entry);
+}
+
+function removeEntry(entries: IndexEntry[], entry: IndexEntry | undefined): void {
+  if (!entry) return;
+  const at = search(entries, entry);
+  if (at < entries.length && compareEntries(entries[at], entry) === 0) entries.splice(at, 1);
+}
+
+function lowerBound(entries: IndexEntry[], partition: string): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (entries[mid].partition < partition) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function* forwardFrom(entries: IndexEntry[], start: number, partition: string): Generator<IndexEntry> {
+  for (let i = start; i < entries.length && entries[i].partition === partition; i++) yield entries[i];
+}
+
+/** First position worth looking at for an ascending query: binary search, never a scan. */
+function startOf(
+  entries: IndexEntry[],
+  partition: string,
+  where: RangeCondition | undefined,
+  after: { range: Scalar; key: string } | undefined,
+): number {
+  let start = lowerBound(entries, partition);
+  const lower = where ? lowerValue(where) : undefined;
+  if (lower !== undefined) start = Math.max(start, search(entries, { partition, range: lower, key: '' }));
+  if (after) start = Math.max(start, search(entries, { partition, range: after.range, key: after.key }));
+  return start;
+}
+
+function lowerValue(where: RangeCondition): Scalar | undefined {
+  switch (where.op) {
+    case 'equalTo':
+    case 'beginsWith':
+    case 'greaterThan':
+    case 'greaterThanEqualTo':
+      return where.value;
+    case 'between':
+      return where.from;
+    default:
+      return undefined;
+  }
+}
+
+/** For an ascending walk: true once no later entry can match. */
+function pastEnd(where: RangeCondition | undefined): (value: Scalar) => boolean {
+  if (!where) return () => false;
+  switch (where.op) {
+    case 'equalTo':
+      return (v) => compareScalars(v, where.value) > 0;
+    case 'beginsWith': {
+      const prefix = String(where.value);
+      return (v) => compareScalars(v, prefix) > 0 && !String(v).startsWith(prefix);
+    }
+    case 'lessThan':
+    case 'lessThanEqualTo':
+      return (v) => compareScalars(v, where.value) > 0;
+    case 'between':
+      return (v) => compareScalars(v, where.to) > 0;
+    default:
+      return () => false;
+  }
+}
+
+function* reverseFrom(entries: IndexEntry[], start: number, partition: string): Generator<IndexEntry> {
+  let end = start;
+  while (end < entries.length && entries[end].partition === partition) end++;
+  for (let i = end - 1; i >= start; i--) yield entries[i];
+}
+
+function rangeTest(where: RangeCondition | undefined): (value: Scalar) => boolean {
+  if (!where) return () => true;
+  switch (where.op) {
+    case 'equalTo':
+      return (v) => compareScalars(v, where.value) === 0;
+    case 'beginsWith':
+      return (v) => typeof v === 'string' && v.startsWith(String(where.value));
+    case 'greaterThan':
+      return (v) => compareScalars(v, where.value) > 0;
+    case 'greaterThanEqualTo':
+      return (v) => compareScalars(v, where.value) >= 0;
+    case 'lessThan':
+      return (v) => compareScalars(v, where.value) < 0;
+    case 'lessThanEqualTo':
+      return (v) => compareScalars(v, where.value) <= 0;
+    case 'between':
+      return (v) => compareScalars(v, where.from) >= 0 && compareScalars(v, where.to) <= 0;
+  }
+}
+
+function isAfter(entry: IndexEntry, cursor: { range: Scalar; key: string }, descending: boolean): boolean {
+  const byRange = compareScalars(entry.range, cursor.range);
+  const order = byRange !== 0 ? byRange : entry.key < cursor.key ? -1 : entry.key > cursor.key ? 1 : 0;
+  return descending ? order < 0 : order > 0;
+}
+
+function encodeCursor(entry: IndexEntry): string {
+  return Buffer.from(JSON.stringify({ range: entry.range, key: entry.key })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { range: Scalar; key: string } {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { range: Scalar; key: string };
+  } catch {
+    throw new StorageLimitError('Invalid query cursor.');
+  }
+}
