@@ -1,0 +1,229 @@
+/**
+ * Group membership changes. Members are not part of the stored group document; a request's
+ * member operations are folded, in order, into one net change (reset / add / remove) and
+ * turned into membership writes. Tolerated here: Entra's removal with a value list and
+ * with `members[value eq "…"]`, members sent as bare ids, `"$ref": null`, Keycloak's
+ * relative `$ref`, Okta's adds without `type`, and adding a member twice.
+ */
+import type { Directory } from '../../directory/directory';
+import type { GroupRef } from '../../directory/memberships';
+import type { WriteOperation } from '../../storage/port';
+import { badRequest } from '../errors';
+import { Filter, parseScimFilter } from '../filter/parse';
+import { groupSchema } from '../schema/definitions';
+import { coerceAttribute, isPlainObject, ScimObject } from '../schema/normalize';
+import { findAttribute } from '../schema/paths';
+import { PatchOperation } from '../patch/request';
+import { Logger, mapLimit } from './common';
+
+export interface MemberChanges {
+  /** Remove every current member not re-added by `add`. */
+  reset: boolean;
+  add: Map<string, { display?: string }>;
+  remove: Set<string>;
+}
+
+export interface ResolvedMembers {
+  set: { userId: string; display?: string }[];
+  remove: string[];
+}
+
+const MEMBERS = findAttribute(groupSchema.attributes, 'members')!;
+const MEMBERS_PATH = /^(?:urn:ietf:params:scim:schemas:core:2\.0:group:)?members(?:\[(.*)\])?(\..*)?$/is;
+
+export function noChanges(): MemberChanges {
+  return { reset: false, add: new Map(), remove: new Set() };
+}
+
+/** Members given as a full list (POST, PUT). */
+export function replaceWith(value: unknown): MemberChanges {
+  const changes = noChanges();
+  changes.reset = true;
+  for (const member of readMembers(value)) changes.add.set(member.value, { display: member.display });
+  return changes;
+}
+
+/** Splits a group PATCH into attribute operations and one net membership change. */
+export function splitGroupPatch(operations: PatchOperation[]): {
+  attributeOperations: PatchOperation[];
+  members: MemberChanges;
+} {
+  const attributeOperations: PatchOperation[] = [];
+  const members = noChanges();
+  for (const operation of operations) {
+    if (operation.path === undefined) {
+      const value = isPlainObject(operation.value) ? operation.value : {};
+      const membersKey = Object.keys(value).find((k) => k.toLowerCase() === 'members');
+      if (membersKey !== undefined) {
+        applyMemberOperation(members, { op: operation.op, path: 'members', value: value[membersKey] });
+        const rest = { ...value };
+        delete rest[membersKey];
+        if (Object.keys(rest).length > 0) attributeOperations.push({ ...operation, value: rest });
+      } else {
+        attributeOperations.push(operation);
+      }
+    } else if (MEMBERS_PATH.test(operation.path)) {
+      applyMemberOperation(members, operation);
+    } else {
+      attributeOperations.push(operation);
+    }
+  }
+  return { attributeOperations, members };
+}
+
+function applyMemberOperation(changes: MemberChanges, operation: PatchOperation): void {
+  const [, filterText, subPath] = MEMBERS_PATH.exec(operation.path ?? 'members') ?? [];
+  if (subPath !== undefined) {
+    throw badRequest('mutability', 'Member sub-attributes cannot be changed; add or remove the member.');
+  }
+  if (filterText !== undefined) {
+    if (operation.op !== 'remove') {
+      throw badRequest('invalidPath', 'A value filter on "members" is only supported for "remove".');
+    }
+    for (const id of memberIds(parseScimFilter(filterText))) remove(changes, id);
+    return;
+  }
+  switch (operation.op) {
+    case 'add':
+      for (const member of readMembers(operation.value)) add(changes, member);
+      return;
+    case 'replace':
+      changes.reset = true;
+      changes.add.clear();
+      changes.remove.clear();
+      for (const member of readMembers(operation.value)) add(changes, member);
+      return;
+    case 'remove':
+      if (operation.value === undefined || operation.value === null) {
+        changes.reset = true;
+        changes.add.clear();
+        changes.remove.clear();
+      } else {
+        for (const member of readMembers(operation.value)) remove(changes, member.value);
+      }
+  }
+}
+
+function add(changes: MemberChanges, member: { value: string; display?: string }): void {
+  changes.remove.delete(member.value);
+  changes.add.set(member.value, { display: member.display });
+}
+
+function remove(changes: MemberChanges, id: string): void {
+  changes.add.delete(id);
+  changes.remove.add(id);
+}
+
+/** `value eq "a"`, or several joined by `or`: the ids a member filter selects. */
+function memberIds(filter: Filter): string[] {
+  if (filter.op === 'or') return filter.filters.flatMap(memberIds);
+  if (filter.op === 'eq' && filter.attrPath.toLowerCase() === 'value' && filter.compValue !== null) {
+    return [String(filter.compValue)];
+  }
+  throw badRequest('invalidFilter', 'Member filters select members by value: members[value eq "<id>"].');
+}
+
+function readMembers(value: unknown): { value: string; display?: string }[] {
+  const coerced = coerceAttribute(MEMBERS, value, 'members') as ScimObject[] | undefined;
+  return (coerced ?? []).flatMap((member) => {
+    if (typeof member.value !== 'string' || member.value.trim() === '') return [];
+    if (typeof member.type === 'string' && member.type.toLowerCase() === 'group') {
+      throw badRequest(
+        'invalidValue',
+        'Nested groups are not supported: Atlassian groups cannot contain groups.',
+      );
+    }
+    return [
+      {
+        value: member.value.trim(),
+        display: typeof member.display === 'string' ? member.display : undefined,
+      },
+    ];
+  });
+}
+
+/**
+ * Turns a net change into memberships to write and to delete. New members must be users
+ * of this directory; unknown ids are skipped and logged rather than failing the request,
+ * because an identity provider cannot repair them and would retry forever.
+ */
+export async function resolveMembers(
+  directory: Directory,
+  group: GroupRef | undefined,
+  changes: MemberChanges,
+  logger: Logger,
+): Promise<ResolvedMembers> {
+  const wanted = new Map(changes.add);
+  const remove = new Set(changes.remove);
+  if (changes.reset && group) {
+    for await (const existing of directory.memberships.allOfGroup(group)) {
+      const again = wanted.get(existing.user);
+      if (!again) remove.add(existing.user);
+      else if (again.display === undefined || again.display === existing.display)
+        wanted.delete(existing.user);
+    }
+  }
+  const ids = [...wanted.keys()];
+  const users = await mapLimit(ids, 16, (id) => directory.users.get(id));
+  const set: ResolvedMembers['set'] = [];
+  users.forEach((user, index) => {
+    const userId = ids[index];
+    if (!user) {
+      logger.warn('Ignoring a group member that is not a user of this directory.', { member: userId });
+      return;
+    }
+    const display = wanted.get(userId)?.display ?? stringOr(user.doc.displayName, user.doc.userName);
+    set.push({ userId, display });
+    remove.delete(userId);
+  });
+  return { set, remove: [...remove] };
+}
+
+export function membershipOperations(
+  directory: Directory,
+  group: GroupRef,
+  resolved: ResolvedMembers,
+): WriteOperation[] {
+  return [
+    ...resolved.set.map((m) => directory.memberships.setOperation(group, m.userId, m.display)),
+    ...resolved.remove.map((userId) => directory.memberships.deleteOperation(group.id, userId)),
+  ];
+}
+
+function stringOr(...values: unknown[]): string | undefined {
+  return values.find((v): v is string => typeof v === 'string' && v !== '');
+}
+
+/** Members of groups rendered for a response, keyed by group id. */
+export async function renderMembers(
+  directory: Directory,
+  groups: GroupRef[],
+  baseUrl: string,
+): Promise<Map<string, ScimObject[]>> {
+  const result = new Map<string, ScimObject[]>(groups.map((g) => [g.id, []]));
+  const push = (groupId: string, userId: string, display?: string) =>
+    result.get(groupId)?.push({
+      value: userId,
+      $ref: `${baseUrl}/Users/${userId}`,
+      type: 'User',
+      ...(display ? { display } : {}),
+    });
+  if (groups.length === 0) return result;
+  const seqs = groups.map((g) => g.seq);
+  const from = Math.min(...seqs);
+  const to = Math.max(...seqs);
+  if (groups.length > 1 && to - from < 2 * groups.length) {
+    // A page of groups is a run of consecutive sequence numbers: one range query serves all.
+    let cursor: string | undefined;
+    do {
+      const page = await directory.memberships.ofGroupRange(from, to, cursor);
+      for (const { value } of page.results) push(value.group, value.user, value.display);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return result;
+  }
+  for (const group of groups) {
+    for await (const m of directory.memberships.allOfGroup(group)) push(group.id, m.user, m.display);
+  }
+  return result;
+}

@@ -1,0 +1,229 @@
+/**
+ * Turns whatever an identity provider sent into the canonical stored form of a resource:
+ * canonical attribute names, values of the declared type, multi-valued attributes as arrays,
+ * nulls and unknown attributes dropped, read-only and write-only attributes ignored.
+ *
+ * This is where the "liberal in what you accept" quirks live: string booleans ("True"),
+ * `emails` sent as a single object, a manager sent as a plain string, `"$ref": null`,
+ * `displayName` used for a member's `display`, sub-attribute names in any case.
+ */
+import { badRequest } from '../errors';
+import { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './definitions';
+import { findAttribute, resolvePath, splitSchemaPrefix } from './paths';
+
+export type ScimObject = Record<string, unknown>;
+
+/** Limits that keep one stored resource far below Forge's 240 KiB value limit. */
+export const MAX_STRING_LENGTH = 16 * 1024;
+export const MAX_RESOURCE_BYTES = 96 * 1024;
+
+const IGNORED_TOP_LEVEL = new Set(['schemas', 'id', 'meta']);
+
+export function isPlainObject(value: unknown): value is ScimObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Normalises a full resource representation (POST/PUT body, or a PATCH result).
+ * Returns the stored document: core attributes and `externalId` at the top level,
+ * extension attributes under their schema URN.
+ */
+export function normalizeResource(type: ResourceTypeDefinition, input: unknown): ScimObject {
+  if (!isPlainObject(input)) {
+    throw badRequest('invalidSyntax', 'The request body must be a JSON object.');
+  }
+  const doc: ScimObject = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (IGNORED_TOP_LEVEL.has(key.toLowerCase())) continue;
+    const extension = type.extensions.find((e) => e.id.toLowerCase() === key.toLowerCase());
+    if (extension) {
+      if (isPlainObject(value)) mergeExtension(doc, extension, value);
+      continue;
+    }
+    if (key.toLowerCase() === 'externalid') {
+      const externalId = coercePrimitive('string', value, 'externalId');
+      if (externalId !== undefined && externalId !== '') doc.externalId = externalId;
+      continue;
+    }
+    setByPath(type, doc, key, value);
+  }
+  const size = Buffer.byteLength(JSON.stringify(doc), 'utf8');
+  if (size > MAX_RESOURCE_BYTES) {
+    throw badRequest(
+      'invalidValue',
+      `The resource is ${size} bytes; at most ${MAX_RESOURCE_BYTES} are accepted.`,
+    );
+  }
+  return doc;
+}
+
+function mergeExtension(doc: ScimObject, extension: SchemaDefinition, value: ScimObject): void {
+  const target: ScimObject = {};
+  for (const [name, raw] of Object.entries(value)) {
+    const definition = findAttribute(extension.attributes, name);
+    if (!definition || !isClientWritable(definition)) continue;
+    const coerced = coerceAttribute(definition, raw, `${extension.id}:${definition.name}`);
+    if (coerced !== undefined) target[definition.name] = coerced;
+  }
+  if (Object.keys(target).length > 0) doc[extension.id] = target;
+}
+
+/**
+ * Sets one attribute given by a (possibly dotted or URN-qualified) name. Unknown names are
+ * ignored: identity providers send attributes they were configured to send, and refusing
+ * them would put the whole provisioning job into quarantine.
+ */
+export function setByPath(type: ResourceTypeDefinition, doc: ScimObject, path: string, value: unknown): void {
+  const split = splitSchemaPrefix(type, path);
+  if (split?.extension && split.rest === '') {
+    if (isPlainObject(value)) mergeExtension(doc, split.schema, value);
+    return;
+  }
+  const resolved = resolvePath(type, path);
+  if (!resolved || !isClientWritable(resolved.attribute)) return;
+  if (resolved.attribute.name === 'externalId' && !resolved.extension) {
+    const externalId = coercePrimitive('string', value, 'externalId');
+    if (externalId === undefined || externalId === '') delete doc.externalId;
+    else doc.externalId = externalId;
+    return;
+  }
+  const container = resolved.extension ? ensureObject(doc, resolved.extension) : doc;
+  const attribute = resolved.attribute;
+  if (!resolved.subAttribute) {
+    const coerced = coerceAttribute(attribute, value, attribute.name);
+    if (coerced === undefined) delete container[attribute.name];
+    else container[attribute.name] = coerced;
+  } else if (!attribute.multiValued) {
+    const sub = resolved.subAttribute;
+    if (!isClientWritable(sub)) return;
+    const parent = ensureObject(container, attribute.name);
+    const coerced = coerceAttribute(sub, value, `${attribute.name}.${sub.name}`);
+    if (coerced === undefined) delete parent[sub.name];
+    else parent[sub.name] = coerced;
+    if (Object.keys(parent).length === 0) delete container[attribute.name];
+  }
+  if (resolved.extension && Object.keys(container).length === 0) delete doc[resolved.extension];
+}
+
+function ensureObject(parent: ScimObject, key: string): ScimObject {
+  const existing = parent[key];
+  if (isPlainObject(existing)) return existing;
+  const created: ScimObject = {};
+  parent[key] = created;
+  return created;
+}
+
+function isClientWritable(definition: AttributeDefinition): boolean {
+  return definition.mutability !== 'readOnly' && definition.mutability !== 'writeOnly';
+}
+
+export function coerceAttribute(definition: AttributeDefinition, value: unknown, path: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (definition.multiValued) {
+    const items = (Array.isArray(value) ? value : [value])
+      .map((item, index) => coerceSingle(definition, item, `${path}[${index}]`))
+      .filter((item) => item !== undefined);
+    const unique = dedupe(items);
+    if (definition.type === 'complex') keepOnePrimary(unique as ScimObject[]);
+    return unique.length > 0 ? unique : undefined;
+  }
+  if (Array.isArray(value)) {
+    // A one-element array for a single-valued attribute is a common client slip.
+    if (value.length === 1) return coerceSingle(definition, value[0], path);
+    throw badRequest('invalidValue', `Attribute "${path}" is single-valued.`);
+  }
+  return coerceSingle(definition, value, path);
+}
+
+function coerceSingle(definition: AttributeDefinition, value: unknown, path: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (definition.type !== 'complex') return coercePrimitive(definition.type, value, path);
+  const subAttributes = definition.subAttributes ?? [];
+  if (!isPlainObject(value)) {
+    // "manager": "jdoe" (Entra) and "members" values sent as bare ids: shorthand for {value}.
+    const valueAttribute = findAttribute(subAttributes, 'value');
+    if (!valueAttribute || Array.isArray(value)) {
+      throw badRequest('invalidValue', `Attribute "${path}" must be an object.`);
+    }
+    const coerced = coercePrimitive(valueAttribute.type, value, `${path}.value`);
+    return coerced === undefined ? undefined : { value: coerced };
+  }
+  const result: ScimObject = {};
+  for (const [name, raw] of Object.entries(value)) {
+    const sub =
+      findAttribute(subAttributes, name) ??
+      // Some clients (Microsoft's test collection among them) say displayName for display.
+      (name.toLowerCase() === 'displayname' ? findAttribute(subAttributes, 'display') : undefined);
+    if (!sub || sub.mutability === 'readOnly') continue;
+    const coerced = coercePrimitive(sub.type, raw, `${path}.${sub.name}`);
+    if (coerced !== undefined) result[sub.name] = coerced;
+  }
+  return Object.keys(result).length > 0 ? result : undefined;
+}
+
+export function coercePrimitive(type: string, value: unknown, path: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  switch (type) {
+    case 'boolean': {
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'string') {
+        const lowered = value.trim().toLowerCase();
+        if (lowered === 'true') return true;
+        if (lowered === 'false') return false;
+      }
+      throw badRequest('invalidValue', `Attribute "${path}" must be a boolean.`);
+    }
+    case 'integer':
+    case 'decimal': {
+      const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      if (typeof number === 'number' && Number.isFinite(number)) {
+        if (type === 'integer' && !Number.isInteger(number)) {
+          throw badRequest('invalidValue', `Attribute "${path}" must be an integer.`);
+        }
+        return number;
+      }
+      throw badRequest('invalidValue', `Attribute "${path}" must be a number.`);
+    }
+    case 'dateTime': {
+      if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return value;
+      throw badRequest('invalidValue', `Attribute "${path}" must be an xsd:dateTime.`);
+    }
+    default: {
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      if (typeof value !== 'string') {
+        throw badRequest('invalidValue', `Attribute "${path}" must be a string.`);
+      }
+      if (value.length > MAX_STRING_LENGTH) {
+        throw badRequest('invalidValue', `Attribute "${path}" is longer than ${MAX_STRING_LENGTH}.`);
+      }
+      return value;
+    }
+  }
+}
+
+function dedupe(items: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = JSON.stringify(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** RFC 7643 §2.4: "primary" is true for at most one value; the first one wins. */
+function keepOnePrimary(items: ScimObject[]): void {
+  let seen = false;
+  for (const item of items) {
+    if (item.primary !== true) continue;
+    if (seen) item.primary = false;
+    seen = true;
+  }
+}
+
+export function requireAttribute(doc: ScimObject, name: string, resource: string): void {
+  const value = doc[name];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw badRequest('invalidValue', `${resource} requires "${name}".`);
+  }
+}

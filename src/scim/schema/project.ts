@@ -1,0 +1,206 @@
+/**
+ * The `attributes` and `excludedAttributes` query parameters (RFC 7644 §3.4.2.5, §3.9),
+ * applied to a rendered resource according to each attribute's "returned" characteristic.
+ * Also tells the endpoints which costly computed attributes (group members, a user's
+ * groups) a response needs at all.
+ */
+import { badRequest } from '../errors';
+import { compileFilter } from '../filter/evaluate';
+import { parseScimFilter } from '../filter/parse';
+import { AttributeDefinition, commonAttributes, ResourceTypeDefinition } from './definitions';
+import { findAttribute, resolvePath } from './paths';
+import { isPlainObject, ScimObject } from './normalize';
+
+interface Selection {
+  /** Extension URN or "" for core and common attributes. */
+  scope: string;
+  attribute: AttributeDefinition;
+  sub?: AttributeDefinition;
+  /** `emails[type eq "work"]`: keep only the matching values. */
+  elementFilter?: (element: ScimObject) => boolean;
+}
+
+export class Projection {
+  private constructor(
+    private readonly type: ResourceTypeDefinition,
+    private readonly include: Selection[] | undefined,
+    private readonly exclude: Selection[],
+  ) {}
+
+  static parse(type: ResourceTypeDefinition, attributes?: string, excluded?: string): Projection {
+    const include = attributes?.trim() ? selections(type, attributes) : undefined;
+    const exclude = excluded?.trim() ? selections(type, excluded) : [];
+    return new Projection(type, include, exclude);
+  }
+
+  static all(type: ResourceTypeDefinition): Projection {
+    return new Projection(type, undefined, []);
+  }
+
+  /** Whether the response will contain top-level attribute `name` (e.g. "members"). */
+  wants(name: string): boolean {
+    const attribute = findAttribute(this.type.schema.attributes, name);
+    if (!attribute) return false;
+    if (this.include) return this.include.some((s) => s.scope === '' && s.attribute === attribute);
+    if (attribute.returned === 'request') return false;
+    return !this.exclude.some((s) => s.scope === '' && s.attribute === attribute && !s.sub);
+  }
+
+  apply(resource: ScimObject): ScimObject {
+    const result: ScimObject = {};
+    for (const [key, value] of Object.entries(resource)) {
+      if (key === 'schemas') {
+        result[key] = value;
+        continue;
+      }
+      const extension = this.type.extensions.find((e) => e.id === key);
+      if (extension) {
+        const inner = this.applyScope(key, extension.attributes, value as ScimObject);
+        if (Object.keys(inner).length > 0) result[key] = inner;
+        continue;
+      }
+      const definition =
+        findAttribute(this.type.schema.attributes, key) ?? findAttribute(commonAttributes, key);
+      if (!definition) continue;
+      const kept = this.keep('', definition, value);
+      if (kept !== undefined) result[key] = kept;
+    }
+    return result;
+  }
+
+  private applyScope(scope: string, attributes: AttributeDefinition[], value: ScimObject): ScimObject {
+    const result: ScimObject = {};
+    const wholeScopeRequested = this.include?.some((s) => s.scope === scope && !s.attribute.name);
+    for (const [key, inner] of Object.entries(value)) {
+      const definition = findAttribute(attributes, key);
+      if (!definition) continue;
+      const kept = wholeScopeRequested ? inner : this.keep(scope, definition, inner);
+      if (kept !== undefined) result[key] = kept;
+    }
+    return result;
+  }
+
+  private keep(scope: string, definition: AttributeDefinition, value: unknown): unknown {
+    if (definition.returned === 'never') return undefined;
+    if (definition.returned === 'always') return value;
+    const matches = (s: Selection) => s.scope === scope && s.attribute === definition;
+    if (this.include) {
+      const selected = this.include.filter(matches);
+      if (selected.length === 0) return undefined;
+      return narrow(value, selected);
+    }
+    if (definition.returned === 'request') return undefined;
+    const excluded = this.exclude.filter(matches);
+    if (excluded.some((s) => !s.sub)) return undefined;
+    return excluded.length > 0 ? without(value, excluded) : value;
+  }
+}
+
+/** Keeps the requested sub-attributes and values of one attribute. */
+function narrow(value: unknown, selected: Selection[]): unknown {
+  if (selected.some((s) => !s.sub && !s.elementFilter)) return value;
+  const filters = selected.map((s) => s.elementFilter).filter((f) => f !== undefined);
+  const subs = selected.map((s) => s.sub?.name).filter((n) => n !== undefined);
+  const pick = (element: unknown): unknown => {
+    if (!isPlainObject(element)) return element;
+    if (subs.length === 0 || selected.some((s) => !s.sub)) return element;
+    const picked: ScimObject = {};
+    for (const name of subs) if (element[name] !== undefined) picked[name] = element[name];
+    return Object.keys(picked).length > 0 ? picked : undefined;
+  };
+  if (Array.isArray(value)) {
+    const kept = value
+      .filter((e) => filters.length === 0 || (isPlainObject(e) && filters.some((f) => f(e))))
+      .map(pick)
+      .filter((e) => e !== undefined);
+    return kept.length > 0 ? kept : undefined;
+  }
+  return pick(value);
+}
+
+function without(value: unknown, excluded: Selection[]): unknown {
+  const names = new Set(excluded.map((s) => s.sub?.name));
+  const drop = (element: unknown) => {
+    if (!isPlainObject(element)) return element;
+    const copy = { ...element };
+    for (const name of names) if (name) delete copy[name];
+    return copy;
+  };
+  return Array.isArray(value) ? value.map(drop) : drop(value);
+}
+
+/** Splits "a,b[x eq "1,2"],c" at top-level commas only. */
+export function splitAttributeList(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"' && text[i - 1] !== '\\') quoted = !quoted;
+    if (!quoted && char === '[') depth++;
+    if (!quoted && char === ']') depth--;
+    if (!quoted && depth === 0 && char === ',') {
+      parts.push(current.trim());
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  parts.push(current.trim());
+  return parts.filter((p) => p !== '');
+}
+
+const WHOLE_SCOPE: AttributeDefinition = {
+  name: '',
+  type: 'complex',
+  multiValued: false,
+  description: '',
+  required: false,
+  caseExact: false,
+  mutability: 'readWrite',
+  returned: 'default',
+  uniqueness: 'none',
+};
+
+function selections(type: ResourceTypeDefinition, text: string): Selection[] {
+  const result: Selection[] = [];
+  for (const item of splitAttributeList(text)) {
+    const bracket = /^(.*?)\[(.*)\](?:\.(.+))?$/s.exec(item);
+    const path = bracket ? (bracket[3] ? `${bracket[1]}.${bracket[3]}` : bracket[1]) : item;
+    const extension = type.extensions.find((e) => e.id.toLowerCase() === path.toLowerCase());
+    if (extension) {
+      result.push({ scope: extension.id, attribute: WHOLE_SCOPE });
+      continue;
+    }
+    // Unknown names are ignored: asking for an attribute we do not have is not an error.
+    const resolved = resolvePath(type, path);
+    if (!resolved) continue;
+    const selection: Selection = {
+      scope: resolved.extension ?? '',
+      attribute: resolved.attribute,
+      sub: resolved.subAttribute,
+    };
+    if (bracket) {
+      if (resolved.attribute.type !== 'complex' || !resolved.attribute.multiValued) {
+        throw badRequest('invalidValue', `"${bracket[1]}" cannot take a value filter.`);
+      }
+      selection.elementFilter = elementFilter(type, resolved.attribute, bracket[2]);
+    }
+    result.push(selection);
+  }
+  return result;
+}
+
+function elementFilter(
+  type: ResourceTypeDefinition,
+  attribute: AttributeDefinition,
+  text: string,
+): (element: ScimObject) => boolean {
+  const predicate = compileFilter(type, {
+    op: '[]',
+    attrPath: attribute.name,
+    valFilter: parseScimFilter(text),
+  });
+  return (element) => predicate({ [attribute.name]: [element] });
+}
