@@ -1,0 +1,38 @@
+/**
+ * Composition: the one place that wires the SCIM service to a store and a token source.
+ * The Forge entry points and the local server both call it, with their own adapters.
+ */
+import { Directory, DirectoryOptions } from './directory/directory';
+import { TokenHashSource, TokenVerifier } from './scim/auth';
+import { Logger } from './scim/resources/common';
+import { ScimService } from './scim/service';
+import { EntityStore } from './storage/port';
+import { toScimRequest, toWebTriggerResponse, WebTriggerEvent, WebTriggerResponse } from './webtrigger/event';
+
+export interface AppOptions extends DirectoryOptions {
+  store: EntityStore;
+  tokens: TokenHashSource;
+  logger?: Logger;
+  scanLimit?: number;
+}
+
+export interface App {
+  directory: Directory;
+  scim: ScimService;
+  handleWebTrigger(event: WebTriggerEvent): Promise<WebTriggerResponse>;
+}
+
+export function createApp(options: AppOptions): App {
+  const directory = new Directory(options.store, options);
+  const scim = new ScimService({
+    directory,
+    tokens: new TokenVerifier(options.tokens),
+    logger: options.logger,
+    scanLimit: options.scanLimit,
+  });
+  return {
+    directory,
+    scim,
+    handleWebTrigger: async (event) => toWebTriggerResponse(await scim.handle(toScimRequest(event))),
+  };
+}
