@@ -1,0 +1,50 @@
+/**
+ * Forge entry points (manifest.yml `function` handlers). The only module, with its
+ * siblings in forge/, that imports Forge runtime packages.
+ */
+import { webTrigger } from '@forge/api';
+import { Queue } from '@forge/events';
+import { makeResolver } from '@forge/resolver';
+import { createApp } from '../app';
+import type { WebTriggerEvent } from '../webtrigger/event';
+import type { AdminApi } from './admin-api';
+import { ForgeEntityStore } from './kvs-store';
+import { forgeTokens, hasToken, rotateToken } from './tokens';
+
+export const SCIM_TRIGGER_KEY = 'scim-endpoint';
+const jobsQueue = new Queue({ key: 'directory-jobs' });
+
+const app = createApp({
+  store: new ForgeEntityStore(),
+  tokens: forgeTokens,
+  onJobsPending: () => {
+    jobsQueue.push({ body: { reason: 'jobs-pending' } }).catch((error: unknown) => {
+      // The hourly sweep picks the job up anyway.
+      console.warn('Could not queue background jobs', String(error));
+    });
+  },
+});
+
+/** The web trigger: the SCIM base URL. */
+export const scim = (event: WebTriggerEvent) => app.handleWebTrigger(event);
+
+/** Queue consumer: finishes background jobs (membership purges) within its 900 s. */
+export const jobs = async () => {
+  await app.directory.jobs.runPending(Date.now() + 840_000);
+};
+
+/** Scheduled trigger: picks up any job a failed or missing queue event left behind. */
+export const sweep = async () => {
+  await app.directory.jobs.runPending(Date.now() + 840_000);
+};
+
+/** Resolvers of the admin page. */
+export const adminResolver = makeResolver<AdminApi>({
+  getStatus: async () => ({
+    scimBaseUrl: await webTrigger.getUrl(SCIM_TRIGGER_KEY),
+    tokenConfigured: await hasToken(),
+    users: await app.directory.users.total(),
+    groups: await app.directory.groups.total(),
+  }),
+  rotateToken: async () => ({ token: await rotateToken() }),
+});

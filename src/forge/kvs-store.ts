@@ -1,0 +1,131 @@
+/**
+ * The storage port on Forge's Custom Entity Store (@forge/kvs). A thin mapping: the
+ * directory above already keeps within the limits the local store enforces.
+ *
+ * Error mapping (the exact codes Forge uses for a failed condition or an existing key are
+ * not documented, so outcomes are confirmed by reading back rather than guessed from codes):
+ *   - createIfAbsent: if the write fails and the key now exists, the answer is "not created";
+ *   - a transaction with conditions that fails is a ConditionFailedError when a re-read
+ *     shows one of its conditions no longer holds;
+ *   - HTTP 429 and 5xx answers are TransientStorageError, which the SCIM layer turns into a
+ *     503 with Retry-After so the identity provider retries.
+ */
+import { Filter, FilterConditions, ForgeKvsAPIError, kvs, Sort, WhereConditions } from '@forge/kvs';
+import {
+  ConditionFailedError,
+  EntityStore,
+  IndexQuery,
+  QueryPage,
+  RangeCondition,
+  TransientStorageError,
+  WriteOperation,
+} from '../storage/port';
+
+type Stored = Record<string, unknown>;
+
+export class ForgeEntityStore implements EntityStore {
+  async get<T>(entity: string, key: string): Promise<T | undefined> {
+    return translate(() => kvs.entity<T>(entity).get(key));
+  }
+
+  async createIfAbsent(entity: string, key: string, value: object): Promise<boolean> {
+    try {
+      await kvs.entity<object>(entity).set(key, value, { keyPolicy: 'FAIL_IF_EXISTS' });
+      return true;
+    } catch (error) {
+      if ((await this.get(entity, key)) !== undefined) return false;
+      throw mapError(error);
+    }
+  }
+
+  async query<T>(query: IndexQuery): Promise<QueryPage<T>> {
+    return translate(async () => {
+      let builder = kvs
+        .entity<T>(query.entity)
+        .query()
+        .index(query.index, query.partition ? { partition: query.partition } : undefined);
+      if (query.where) builder = builder.where(whereClause(query.where));
+      builder = builder.sort(query.sort === 'DESC' ? Sort.DESC : Sort.ASC);
+      if (query.limit !== undefined) builder = builder.limit(query.limit);
+      if (query.cursor) builder = builder.cursor(query.cursor);
+      const page = await builder.getMany();
+      return {
+        results: page.results.map((r) => ({ key: r.key, value: r.value })),
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      };
+    });
+  }
+
+  async transact(operations: WriteOperation[]): Promise<void> {
+    let transaction = kvs.transact();
+    for (const op of operations) {
+      const options = {
+        entityName: op.entity,
+        ...(op.condition
+          ? {
+              conditions: new Filter<Stored>().and(
+                op.condition.attribute,
+                FilterConditions.equalTo(op.condition.equals),
+              ),
+            }
+          : {}),
+      };
+      transaction =
+        op.type === 'set'
+          ? transaction.set(op.key, op.value as Stored, options)
+          : transaction.delete(op.key, options);
+    }
+    try {
+      await transaction.execute();
+    } catch (error) {
+      if (await this.someConditionFails(operations)) throw new ConditionFailedError();
+      throw mapError(error);
+    }
+  }
+
+  private async someConditionFails(operations: WriteOperation[]): Promise<boolean> {
+    for (const op of operations) {
+      if (!op.condition) continue;
+      const current = await this.get<Stored>(op.entity, op.key);
+      if (!current || current[op.condition.attribute] !== op.condition.equals) return true;
+    }
+    return false;
+  }
+}
+
+function whereClause(where: RangeCondition) {
+  switch (where.op) {
+    case 'between':
+      return WhereConditions.between(where.from, where.to);
+    case 'equalTo':
+      return WhereConditions.equalTo(where.value);
+    case 'beginsWith':
+      return WhereConditions.beginsWith(where.value);
+    case 'greaterThan':
+      return WhereConditions.greaterThan(where.value);
+    case 'greaterThanEqualTo':
+      return WhereConditions.greaterThanEqualTo(where.value);
+    case 'lessThan':
+      return WhereConditions.lessThan(where.value);
+    case 'lessThanEqualTo':
+      return WhereConditions.lessThanEqualTo(where.value);
+  }
+}
+
+async function translate<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw mapError(error);
+  }
+}
+
+function mapError(error: unknown): unknown {
+  if (error instanceof ForgeKvsAPIError) {
+    const status = error.responseDetails.status;
+    if (status === 429 || status >= 500) {
+      return new TransientStorageError(`Forge storage answered ${status} (${error.code}).`);
+    }
+  }
+  return error;
+}
