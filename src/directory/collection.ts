@@ -161,6 +161,11 @@ export class ResourceCollection {
         const before = this.config.uniqueValue(current.doc);
         const after = this.config.uniqueValue(change.doc);
         const claimOps: WriteOperation[] = [];
+        if (acquired !== undefined && acquired !== after) {
+          // An earlier round claimed a value this round no longer wants.
+          await this.claims.release(this.config.claimKind, acquired, id);
+          acquired = undefined;
+        }
         if (after !== before) {
           await this.claims.acquire(
             this.config.claimKind,

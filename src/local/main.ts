@@ -51,7 +51,9 @@ const maintenance = setInterval(() => {
 maintenance.unref();
 
 server.listen(port, '127.0.0.1', () => {
-  console.log(`SCIM base URL: http://127.0.0.1:${port}${SCIM_BASE_PATH}`);
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  console.log(`SCIM base URL: http://127.0.0.1:${actualPort}${SCIM_BASE_PATH}`);
   if (token.token) {
     console.log(`Bearer token:  ${token.token}`);
     if (token.origin === 'generated') console.log('(shown once: only its hash is kept in DATA_DIR)');

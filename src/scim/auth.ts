@@ -22,9 +22,12 @@ export function generateToken(): string {
 export class TokenVerifier {
   constructor(private readonly source: TokenHashSource) {}
 
-  /** The token from an Authorization header, or undefined if the header is not a Bearer one. */
+  /**
+   * The token from an Authorization header: "Bearer <token>", or a bare token, which some
+   * custom SCIM clients send. Any other scheme (Basic, ...) yields no token.
+   */
   static bearer(header: string | undefined): string | undefined {
-    const match = /^\s*bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    const match = /^\s*(?:bearer\s+)?(\S+)\s*$/i.exec(header ?? '');
     return match?.[1];
   }
 

@@ -71,6 +71,10 @@ export function toWebTriggerResponse(response: ScimResponse): WebTriggerResponse
   };
 }
 
+const SPECIAL_HEADERS: Record<string, string> = { etag: 'ETag', 'www-authenticate': 'WWW-Authenticate' };
+
 function canonicalHeader(name: string): string {
+  const special = SPECIAL_HEADERS[name.toLowerCase()];
+  if (special) return special;
   return name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }

@@ -12,7 +12,7 @@
  */
 import { stringify } from 'scim2-parse-filter';
 import { scimPatch, ScimPatchOperation, ScimResource, NoTarget } from 'scim-patch';
-import { badRequest, ScimError } from '../errors';
+import { badRequest } from '../errors';
 import { parseScimFilter, Filter } from '../filter/parse';
 import { AttributeDefinition, ResourceTypeDefinition } from '../schema/definitions';
 import { coerceAttribute, isPlainObject, normalizeResource, ScimObject } from '../schema/normalize';
@@ -46,7 +46,6 @@ export function applyAttributeOperations(
   try {
     patched = scimPatch(resource, expanded, { mutateDocument: true, treatMissingAsAdd: true });
   } catch (error) {
-    if (error instanceof ScimError) throw error;
     if (error instanceof NoTarget) throw badRequest('noTarget', error.message);
     throw badRequest('invalidValue', `The PATCH could not be applied: ${(error as Error).message}`);
   }

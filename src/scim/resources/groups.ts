@@ -25,7 +25,7 @@ import {
   resolveMembers,
   splitGroupPatch,
 } from './members';
-import { location, renderGroup } from './render';
+import { etag, location, renderGroup } from './render';
 import { search } from './search';
 
 const type = groupResourceType;
@@ -115,7 +115,7 @@ export class GroupsEndpoint {
       const resolved = await resolveMembers(this.context.directory, current, members, this.context.logger);
       return { doc, operations: membershipOperations(this.context.directory, current, resolved) };
     });
-    if (!asksForRepresentation(request)) return emptyResponse(204, { etag: `W/"${group.version}"` });
+    if (!asksForRepresentation(request)) return emptyResponse(204, { etag: etag(group.version) });
     return this.respond(request, 200, group);
   }
 

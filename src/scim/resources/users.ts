@@ -18,7 +18,7 @@ import {
   resourceResponse,
 } from './common';
 import { ListParams, listResponse } from './listing';
-import { location, renderUser } from './render';
+import { etag, location, renderUser } from './render';
 import { search } from './search';
 
 const type = userResourceType;
@@ -101,7 +101,7 @@ export class UsersEndpoint {
       requireAttribute(doc, 'userName', 'A user');
       return { doc };
     });
-    if (!asksForRepresentation(request)) return emptyResponse(204, { etag: `W/"${user.version}"` });
+    if (!asksForRepresentation(request)) return emptyResponse(204, { etag: etag(user.version) });
     return this.respond(request, 200, user);
   }
 

@@ -1,0 +1,57 @@
+/** Starts `npm start`'s entry point as a child process and waits until it serves. */
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+export interface LocalServer {
+  process: ChildProcess;
+  baseUrl: string;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startLocalServer(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<LocalServer> {
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/local/main.ts', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', SCIM_QUIET: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local server did not start:\n${output}`)), 20_000);
+    const poll = setInterval(() => {
+      const match = /SCIM base URL: (\S+)/.exec(output);
+      // The token line follows the URL line; wait for it too.
+      if (match && /Bearer token:/.test(output)) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    }, 50);
+    child.on('exit', () => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      reject(new Error(`local server exited early:\n${output}`));
+    });
+  });
+  return {
+    process: child,
+    baseUrl,
+    output: () => output,
+    stop: (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
