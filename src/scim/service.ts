@@ -30,6 +30,9 @@ export const consoleLogger: Logger = {
   error: (message, fields) => console.error(message, fields ?? ''),
 };
 
+/** Forge's web trigger payload limit is 5 MB; keep headroom for headers. */
+export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024 - 64 * 1024;
+
 type Handler = (request: ScimRequest, id?: string) => Promise<ScimResponse>;
 
 interface Route {
@@ -121,6 +124,16 @@ export class ScimService {
     let response: ScimResponse;
     try {
       response = await this.dispatch(request);
+      const size = response.body === undefined ? 0 : Buffer.byteLength(response.body, 'utf8');
+      if (size > MAX_RESPONSE_BYTES) {
+        // Forge would replace an oversized web trigger response with a bare 500.
+        throw new ScimError(
+          400,
+          `The response would be ${size} bytes, more than the ${MAX_RESPONSE_BYTES} a web trigger can return. ` +
+            'Ask for less with count, attributes or excludedAttributes=members.',
+          'tooMany',
+        );
+      }
     } catch (error) {
       response = this.failure(error, request);
     }

@@ -65,7 +65,7 @@ export class GroupsEndpoint {
         )
       : await this.groups.page(params.startIndex, params.count);
     const members = projection.wants('members')
-      ? await renderMembers(this.context.directory, items, request.baseUrl)
+      ? await renderMembers(this.context.directory, items)
       : undefined;
     const resources = items.map((group) =>
       projection.apply(renderGroup(group, request.baseUrl, members?.get(group.id))),
@@ -150,7 +150,7 @@ export class GroupsEndpoint {
   ): Promise<ScimResponse> {
     const projection = projectionOf(request, type);
     const members = projection.wants('members')
-      ? (await renderMembers(this.context.directory, [group], request.baseUrl)).get(group.id)
+      ? (await renderMembers(this.context.directory, [group])).get(group.id)
       : undefined;
     return resourceResponse(status, renderGroup(group, request.baseUrl, members), group, projection, headers);
   }

@@ -198,16 +198,12 @@ function stringOr(...values: unknown[]): string | undefined {
 export async function renderMembers(
   directory: Directory,
   groups: GroupRef[],
-  baseUrl: string,
 ): Promise<Map<string, ScimObject[]>> {
   const result = new Map<string, ScimObject[]>(groups.map((g) => [g.id, []]));
+  // No "$ref": at ~120 bytes a member it would push a 35,000-member group past Forge's 5 MB
+  // response limit; "value" is the user's id, which is all clients use.
   const push = (groupId: string, userId: string, display?: string) =>
-    result.get(groupId)?.push({
-      value: userId,
-      $ref: `${baseUrl}/Users/${userId}`,
-      type: 'User',
-      ...(display ? { display } : {}),
-    });
+    result.get(groupId)?.push({ value: userId, ...(display ? { display } : {}), type: 'User' });
   if (groups.length === 0) return result;
   const seqs = groups.map((g) => g.seq);
   const from = Math.min(...seqs);
