@@ -14,6 +14,11 @@ export interface AppOptions extends DirectoryOptions {
   tokens: TokenHashSource;
   logger?: Logger;
   scanLimit?: number;
+  /**
+   * The SCIM base URL when the runtime knows it better than the request headers do (on Forge:
+   * the web trigger's own URL). Falls back to the URL the request headers describe.
+   */
+  baseUrl?: () => Promise<string | undefined>;
 }
 
 export interface App {
@@ -33,6 +38,11 @@ export function createApp(options: AppOptions): App {
   return {
     directory,
     scim,
-    handleWebTrigger: async (event) => toWebTriggerResponse(await scim.handle(toScimRequest(event))),
+    handleWebTrigger: async (event) => {
+      const request = toScimRequest(event);
+      const known = await options.baseUrl?.().catch(() => undefined);
+      if (known) request.baseUrl = known.replace(/\/+$/, '');
+      return toWebTriggerResponse(await scim.handle(request));
+    },
   };
 }

@@ -14,9 +14,20 @@ import { forgeTokens, hasToken, rotateToken } from './tokens';
 export const SCIM_TRIGGER_KEY = 'scim-endpoint';
 const jobsQueue = new Queue({ key: 'directory-jobs' });
 
+// The trigger URL is stable for an installation: look it up once per function instance.
+let triggerUrl: Promise<string> | undefined;
+const scimBaseUrl = () => {
+  triggerUrl ??= webTrigger.getUrl(SCIM_TRIGGER_KEY).catch((error: unknown) => {
+    triggerUrl = undefined;
+    throw error;
+  });
+  return triggerUrl;
+};
+
 const app = createApp({
   store: new ForgeEntityStore(),
   tokens: forgeTokens,
+  baseUrl: scimBaseUrl,
   onJobsPending: () => {
     jobsQueue.push({ body: { reason: 'jobs-pending' } }).catch((error: unknown) => {
       // The hourly sweep picks the job up anyway.
@@ -41,7 +52,7 @@ export const sweep = async () => {
 /** Resolvers of the admin page. */
 export const adminResolver = makeResolver<AdminApi>({
   getStatus: async () => ({
-    scimBaseUrl: await webTrigger.getUrl(SCIM_TRIGGER_KEY),
+    scimBaseUrl: await scimBaseUrl(),
     tokenConfigured: await hasToken(),
     users: await app.directory.users.total(),
     groups: await app.directory.groups.total(),
