@@ -16,7 +16,7 @@ import { badRequest } from '../errors';
 import { parseScimFilter, Filter } from '../filter/parse';
 import { AttributeDefinition, ResourceTypeDefinition } from '../schema/definitions';
 import { coerceAttribute, isPlainObject, normalizeResource, ScimObject } from '../schema/normalize';
-import { findAttribute, splitSchemaPrefix } from '../schema/paths';
+import { findAttribute, findQualified, splitSchemaPrefix } from '../schema/paths';
 import { PatchOperation } from './request';
 
 interface Target {
@@ -116,17 +116,9 @@ export function resolveTarget(type: ResourceTypeDefinition, path: string): Targe
   const match = PATH.exec(split.rest);
   if (!match) throw badRequest('invalidPath', `"${path}" is not a valid attribute path.`);
   const [, name, filterText, subName] = match;
-  const attribute =
-    findAttribute(split.schema.attributes, name) ??
-    (!split.extension && name.toLowerCase() === 'externalid'
-      ? ({
-          name: 'externalId',
-          type: 'string',
-          multiValued: false,
-          mutability: 'readWrite',
-        } as AttributeDefinition)
-      : undefined);
-  if (!attribute) return undefined;
+  const found = findQualified(type, split.schema, split.extension, name);
+  if (!found) return undefined;
+  const { attribute, extension } = found;
   let subAttribute: AttributeDefinition | undefined;
   if (subName !== undefined) {
     subAttribute = findAttribute(attribute.subAttributes, subName);
@@ -140,7 +132,7 @@ export function resolveTarget(type: ResourceTypeDefinition, path: string): Targe
     canonical += `[${stringify(canonicalFilter(attribute, parseScimFilter(filterText)))}]`;
   }
   if (subAttribute) canonical += `.${subAttribute.name}`;
-  if (split.extension) canonical = `${split.extension}:${canonical}`;
+  if (extension) canonical = `${extension}:${canonical}`;
   return { path: canonical, attribute, filtered: filterText !== undefined, subAttribute };
 }
 

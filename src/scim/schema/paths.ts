@@ -51,14 +51,35 @@ export function resolvePath(type: ResourceTypeDefinition, path: string): Resolve
   if (!split || !split.rest) return undefined;
   const [name, subName, ...extra] = split.rest.split('.');
   if (extra.length > 0 || !name) return undefined;
-  const attribute =
-    findAttribute(split.schema.attributes, name) ??
-    (split.extension ? undefined : findAttribute(commonAttributes, name));
-  if (!attribute) return undefined;
-  if (subName === undefined) return { extension: split.extension, attribute };
+  const found = findQualified(type, split.schema, split.extension, name);
+  if (!found) return undefined;
+  const { attribute, extension } = found;
+  if (subName === undefined) return { extension, attribute };
   const subAttribute = findAttribute(attribute.subAttributes, subName);
   if (!subAttribute) return undefined;
-  return { extension: split.extension, attribute, subAttribute };
+  return { extension, attribute, subAttribute };
+}
+
+/**
+ * An attribute by name within a schema. Unqualified names that are not core attributes are
+ * looked up in the extensions too: Entra sends `"path": "manager"` for the enterprise manager,
+ * and no extension attribute shares a name with a core one.
+ */
+export function findQualified(
+  type: ResourceTypeDefinition,
+  schema: SchemaDefinition,
+  extension: string | undefined,
+  name: string,
+): { attribute: AttributeDefinition; extension?: string } | undefined {
+  const direct =
+    findAttribute(schema.attributes, name) ?? (extension ? undefined : findAttribute(commonAttributes, name));
+  if (direct) return { attribute: direct, extension };
+  if (extension) return undefined;
+  for (const candidate of type.extensions) {
+    const attribute = findAttribute(candidate.attributes, name);
+    if (attribute) return { attribute, extension: candidate.id };
+  }
+  return undefined;
 }
 
 /** Canonical dotted spelling of a resolved path, e.g. "name.givenName". */
