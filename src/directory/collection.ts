@@ -83,6 +83,9 @@ export class ResourceCollection {
   }
 
   async get(id: string): Promise<StoredResource | undefined> {
+    // Ids are UUIDs we assigned; anything else (an e-mail sent as a member value, a DN)
+    // names no resource, and may not even be a valid storage key.
+    if (!isResourceId(id)) return undefined;
     const record = await this.store.get<ResourceRecord>(this.config.entity, id);
     return record ? toStored(id, record) : undefined;
   }
@@ -308,6 +311,12 @@ export class ResourceCollection {
       await this.store.transact(extra.slice(i, i + MAX_TX));
     }
   }
+}
+
+const RESOURCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isResourceId(id: string): boolean {
+  return RESOURCE_ID.test(id);
 }
 
 function toStored(id: string, record: ResourceRecord): StoredResource {

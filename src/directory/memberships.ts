@@ -40,6 +40,10 @@ export class Memberships {
     return { type: 'delete', entity: MEMBER, key: this.key(groupId, userId) };
   }
 
+  remove(groupId: string, userId: string): Promise<void> {
+    return this.store.transact([this.deleteOperation(groupId, userId)]);
+  }
+
   get(groupId: string, userId: string): Promise<Membership | undefined> {
     return this.store.get<Membership>(MEMBER, this.key(groupId, userId));
   }

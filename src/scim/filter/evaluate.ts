@@ -61,7 +61,13 @@ function compile(filter: Filter, resolve: Resolver): Predicate {
     }
     case 'pr': {
       const target = resolve(filter.attrPath);
-      return (r) => target.get(r).some((v) => v !== null && v !== '');
+      const resolved = target.resolved;
+      // "name pr": a complex attribute is present when it has any non-empty sub-attribute.
+      const get =
+        resolved && !resolved.subAttribute && resolved.attribute.type === 'complex'
+          ? (r: ScimObject) => asList(containerGetter(resolved)(r)?.[resolved.attribute.name])
+          : target.get;
+      return (r) => get(r).some(isPresent);
     }
     default: {
       const target = resolve(filter.attrPath);
@@ -108,6 +114,11 @@ function topLevelGetter(resolved: ResolvedPath): Getter {
     if (subName === undefined) return asList(value);
     return asList(value).flatMap((element) => (isPlainObject(element) ? asList(element[subName]) : []));
   };
+}
+
+function isPresent(value: unknown): boolean {
+  if (value === null || value === undefined || value === '') return false;
+  return !isPlainObject(value) || Object.values(value).some(isPresent);
 }
 
 function asList(value: unknown): unknown[] {

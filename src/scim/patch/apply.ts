@@ -1,31 +1,47 @@
 /**
- * Applies PATCH operations to a stored document.
+ * Applies PATCH operations (RFC 7644 §3.5.2) to a stored document.
  *
- * scim-patch does the RFC 7644 §3.5.2 work on paths (value filters, add-if-missing,
- * replace-or-add, removal by filter). Around it we own the identity-provider quirks:
- * every path and value is first canonicalised against our schema (names in any case,
- * unquoted filter values, read-only targets such as Okta's `id` dropped, values coerced to
- * the attribute's type, which also keeps foreign keys like "__proto__" out), path-less
+ * Every path and value is first canonicalised against our schema: attribute names in any
+ * case, unquoted filter values, read-only targets such as Okta's `id` dropped, values coerced
+ * to the attribute's type (which also keeps foreign keys like "__proto__" out). Path-less
  * values with dotted and URN keys (Entra) become one operation per key, and "remove with a
- * value list" becomes removal by value. The result is normalised again, so string booleans
- * and the like end up typed.
+ * value list" becomes removal by value.
+ *
+ * Plain paths (`active`, `name.givenName`, `emails`, `urn:…:department`) are applied by
+ * scim-patch. Value-filter paths (`emails[type eq "work"].value`) are applied here, because
+ * their filter must honour each sub-attribute's caseExact (scim-patch compares exactly) and
+ * because Entra expects add or replace on a filter that matches nothing to create the value.
+ * The result is normalised again, so string booleans and the like end up typed.
  */
-import { stringify } from 'scim2-parse-filter';
 import { scimPatch, ScimPatchOperation, ScimResource, NoTarget } from 'scim-patch';
 import { badRequest } from '../errors';
+import { compileFilter } from '../filter/evaluate';
 import { parseScimFilter, Filter } from '../filter/parse';
 import { AttributeDefinition, ResourceTypeDefinition } from '../schema/definitions';
 import { coerceAttribute, isPlainObject, normalizeResource, ScimObject } from '../schema/normalize';
 import { findAttribute, findQualified, splitSchemaPrefix } from '../schema/paths';
-import { PatchOperation } from './request';
+import { PatchOp, PatchOperation } from './request';
+
+interface ValueFilter {
+  /** Whether an element of the multi-valued attribute matches. */
+  matches: (element: ScimObject) => boolean;
+  /** For `type eq "work" [and …]`: the sub-attributes a newly created value gets. */
+  seed?: ScimObject;
+}
 
 interface Target {
-  /** Canonical path for scim-patch. */
+  /** Canonical path (plain paths only are handed to scim-patch). */
   path: string;
   attribute: AttributeDefinition;
-  /** Set when the path selects elements of a multi-valued attribute. */
-  filtered: boolean;
+  extension?: string;
+  filter?: ValueFilter;
   subAttribute?: AttributeDefinition;
+}
+
+interface Step {
+  op: PatchOp;
+  target: Target;
+  value?: unknown;
 }
 
 const PATH = /^([^[\].]+)(?:\[(.*)\])?(?:\.([^[\].]+))?$/s;
@@ -35,25 +51,99 @@ export function applyAttributeOperations(
   doc: ScimObject,
   operations: PatchOperation[],
 ): ScimObject {
-  const expanded = operations.flatMap((operation) => expand(type, operation));
-  if (expanded.length === 0) return doc;
-  const resource = {
-    schemas: [type.schema.id],
-    meta: {},
-    ...structuredClone(doc),
-  } as unknown as ScimResource;
-  let patched: ScimResource;
+  const steps = operations.flatMap((operation) => expand(type, operation));
+  if (steps.length === 0) return doc;
+  const resource: ScimObject = { schemas: [type.schema.id], meta: {}, ...structuredClone(doc) };
+  for (const step of steps) {
+    if (step.target.filter) applyFiltered(resource, step);
+    else applyPlain(resource, step);
+  }
+  preferNewPrimaries(doc, resource);
+  return normalizeResource(type, resource);
+}
+
+function applyPlain(resource: ScimObject, step: Step): void {
+  const operation = { op: step.op, path: step.target.path, value: step.value } as ScimPatchOperation;
   try {
-    patched = scimPatch(resource, expanded, { mutateDocument: true, treatMissingAsAdd: true });
+    scimPatch(resource as unknown as ScimResource, [operation], {
+      mutateDocument: true,
+      treatMissingAsAdd: true,
+    });
   } catch (error) {
     if (error instanceof NoTarget) throw badRequest('noTarget', error.message);
     throw badRequest('invalidValue', `The PATCH could not be applied: ${(error as Error).message}`);
   }
-  return normalizeResource(type, patched);
 }
 
-/** One client operation as zero or more canonical scim-patch operations. */
-function expand(type: ResourceTypeDefinition, operation: PatchOperation): ScimPatchOperation[] {
+/** add / replace / remove on `attr[filter]` or `attr[filter].sub`. */
+function applyFiltered(resource: ScimObject, { op, target, value }: Step): void {
+  const filter = target.filter as ValueFilter;
+  const name = target.attribute.name;
+  const container = target.extension ? objectAt(resource, target.extension) : resource;
+  const current = container[name];
+  const list = (Array.isArray(current) ? current : []).filter(isPlainObject);
+  const matching = list.filter(filter.matches);
+  const sub = target.subAttribute?.name;
+
+  if (op === 'remove') {
+    if (sub) for (const element of matching) delete element[sub];
+    else container[name] = list.filter((element) => !matching.includes(element));
+    return;
+  }
+  if (matching.length === 0) {
+    // Entra adds (or replaces) `emails[type eq "work"].value` before any work e-mail exists.
+    if (!filter.seed) throw badRequest('noTarget', `No value of "${name}" matches ${target.path}.`);
+    const element: ScimObject = { ...filter.seed };
+    if (sub) element[sub] = value;
+    else if (isPlainObject(value)) Object.assign(element, value);
+    else element.value = value;
+    container[name] = [...list, element];
+    return;
+  }
+  for (const element of matching) {
+    if (sub) element[sub] = value;
+    else if (isPlainObject(value)) Object.assign(element, value);
+    else
+      throw badRequest(
+        'invalidValue',
+        `"${target.path}" selects complex values; the value must be an object.`,
+      );
+  }
+}
+
+function objectAt(parent: ScimObject, key: string): ScimObject {
+  const existing = parent[key];
+  if (isPlainObject(existing)) return existing;
+  const created: ScimObject = {};
+  parent[key] = created;
+  return created;
+}
+
+/**
+ * RFC 7644 §3.5.2: a PATCH that sets a value's "primary" to true makes the others false.
+ * (Normalisation otherwise keeps the first primary, which would undo the PATCH.)
+ */
+function preferNewPrimaries(before: ScimObject, after: ScimObject): void {
+  for (const [name, value] of Object.entries(after)) {
+    if (!Array.isArray(value)) continue;
+    const primaries = value.filter((e) => isPlainObject(e) && isTrue(e.primary)) as ScimObject[];
+    if (primaries.length < 2) continue;
+    const previous = Array.isArray(before[name]) ? (before[name] as unknown[]) : [];
+    const wasPrimary = new Set(
+      previous
+        .filter((e) => isPlainObject(e) && isTrue(e.primary))
+        .map((e) => JSON.stringify((e as ScimObject).value)),
+    );
+    const winner = primaries.find((e) => !wasPrimary.has(JSON.stringify(e.value))) ?? primaries[0];
+    for (const element of primaries) if (element !== winner) element.primary = false;
+  }
+}
+
+const isTrue = (value: unknown) =>
+  value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
+
+/** One client operation as zero or more canonical steps. */
+function expand(type: ResourceTypeDefinition, operation: PatchOperation): Step[] {
   if (operation.path === undefined) {
     if (!isPlainObject(operation.value)) {
       throw badRequest('invalidValue', `A path-less "${operation.op}" needs an object value.`);
@@ -77,37 +167,42 @@ function expand(type: ResourceTypeDefinition, operation: PatchOperation): ScimPa
     if (
       operation.value !== undefined &&
       target.attribute.multiValued &&
-      !target.filtered &&
+      !target.filter &&
       !target.subAttribute
     ) {
       // Entra: {"op":"Remove","path":"emails","value":[{"value":"x"}]} removes those values.
-      return removalsByValue(target, operation.value);
+      return removalsByValue(type, target, operation.value);
     }
-    return [{ op: 'remove', path: target.path }];
+    return [{ op: 'remove', target }];
   }
   const value = coerceForTarget(target, operation.value);
   if (value === undefined) {
     // Replacing with null is removing (RFC 7644 §3.5.2.3 treats null as unassigned).
-    return operation.op === 'replace' ? [{ op: 'remove', path: target.path }] : [];
+    return operation.op === 'replace' ? [{ op: 'remove', target }] : [];
   }
-  return [{ op: operation.op, path: target.path, value }];
+  return [{ op: operation.op, target, value }];
 }
 
-function removalsByValue(target: Target, value: unknown): ScimPatchOperation[] {
+function removalsByValue(type: ResourceTypeDefinition, target: Target, value: unknown): Step[] {
   const items = Array.isArray(value) ? value : [value];
   return items.flatMap((item) => {
     const wanted = isPlainObject(item) ? item.value : item;
     if (typeof wanted !== 'string' && typeof wanted !== 'number' && typeof wanted !== 'boolean') return [];
-    return [{ op: 'remove' as const, path: `${target.path}[value eq ${JSON.stringify(wanted)}]` }];
+    const filter = valueFilter(
+      type,
+      target.attribute,
+      target.extension,
+      `value eq ${JSON.stringify(wanted)}`,
+    );
+    return [{ op: 'remove' as const, target: { ...target, filter } }];
   });
 }
 
 function coerceForTarget(target: Target, value: unknown): unknown {
   const { attribute, subAttribute } = target;
-  const where = target.path;
-  if (subAttribute) return coerceAttribute({ ...subAttribute, multiValued: false }, value, where);
-  if (target.filtered) return coerceAttribute({ ...attribute, multiValued: false }, value, where);
-  return coerceAttribute(attribute, value, where);
+  if (subAttribute) return coerceAttribute({ ...subAttribute, multiValued: false }, value, target.path);
+  if (target.filter) return coerceAttribute({ ...attribute, multiValued: false }, value, target.path);
+  return coerceAttribute(attribute, value, target.path);
 }
 
 export function resolveTarget(type: ResourceTypeDefinition, path: string): Target | undefined {
@@ -124,34 +219,42 @@ export function resolveTarget(type: ResourceTypeDefinition, path: string): Targe
     subAttribute = findAttribute(attribute.subAttributes, subName);
     if (!subAttribute) return undefined;
   }
-  let canonical = attribute.name;
+  let filter: ValueFilter | undefined;
   if (filterText !== undefined) {
     if (attribute.type !== 'complex' || !attribute.multiValued) {
       throw badRequest('invalidPath', `"${attribute.name}" is not a multi-valued complex attribute.`);
     }
-    canonical += `[${stringify(canonicalFilter(attribute, parseScimFilter(filterText)))}]`;
+    filter = valueFilter(type, attribute, extension, filterText);
   }
+  let canonical = attribute.name;
+  if (filterText !== undefined) canonical += `[${filterText}]`;
   if (subAttribute) canonical += `.${subAttribute.name}`;
   if (extension) canonical = `${extension}:${canonical}`;
-  return { path: canonical, attribute, filtered: filterText !== undefined, subAttribute };
+  return { path: canonical, attribute, extension, filter, subAttribute };
 }
 
-/** Sub-attribute names in a value filter, spelled as the schema spells them. */
-function canonicalFilter(attribute: AttributeDefinition, filter: Filter): Filter {
-  switch (filter.op) {
-    case 'and':
-    case 'or':
-      return { ...filter, filters: filter.filters.map((f) => canonicalFilter(attribute, f)) };
-    case 'not':
-      return { ...filter, filter: canonicalFilter(attribute, filter.filter) };
-    case '[]':
-      throw badRequest('invalidPath', 'Nested value filters are not supported.');
-    default: {
-      const sub = findAttribute(attribute.subAttributes, filter.attrPath);
-      if (!sub) {
-        throw badRequest('invalidPath', `Unknown sub-attribute "${filter.attrPath}" of "${attribute.name}".`);
-      }
-      return { ...filter, attrPath: sub.name };
-    }
+function valueFilter(
+  type: ResourceTypeDefinition,
+  attribute: AttributeDefinition,
+  extension: string | undefined,
+  text: string,
+): ValueFilter {
+  const parsed = parseScimFilter(text);
+  const attrPath = extension ? `${extension}:${attribute.name}` : attribute.name;
+  // The filter compiler checks sub-attribute names and applies caseExact.
+  const predicate = compileFilter(type, { op: '[]', attrPath, valFilter: parsed });
+  const wrap = (element: ScimObject): ScimObject =>
+    extension ? { [extension]: { [attribute.name]: [element] } } : { [attribute.name]: [element] };
+  return { matches: (element) => predicate(wrap(element)), seed: equalities(attribute, parsed) };
+}
+
+/** `type eq "work" and primary eq true` → {type: "work", primary: true}; else undefined. */
+function equalities(attribute: AttributeDefinition, filter: Filter): ScimObject | undefined {
+  if (filter.op === 'and') {
+    const parts = filter.filters.map((f) => equalities(attribute, f));
+    return parts.every((p) => p !== undefined) ? Object.assign({}, ...parts) : undefined;
   }
+  if (filter.op !== 'eq' || filter.compValue === null) return undefined;
+  const sub = findAttribute(attribute.subAttributes, filter.attrPath);
+  return sub ? { [sub.name]: filter.compValue } : undefined;
 }

@@ -75,7 +75,7 @@ export class GroupsEndpoint {
 
   async get(request: ScimRequest, id: string): Promise<ScimResponse> {
     const group = await this.groups.require(id);
-    if (isNotModified(request, group)) return emptyResponse(304);
+    if (isNotModified(request, group)) return emptyResponse(304, { etag: etag(group.version) });
     return this.respond(request, 200, group);
   }
 

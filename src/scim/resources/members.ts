@@ -5,6 +5,7 @@
  * with `members[value eq "…"]`, members sent as bare ids, `"$ref": null`, Keycloak's
  * relative `$ref`, Okta's adds without `type`, and adding a member twice.
  */
+import { isResourceId } from '../../directory/collection';
 import type { Directory } from '../../directory/directory';
 import type { GroupRef } from '../../directory/memberships';
 import type { WriteOperation } from '../../storage/port';
@@ -154,7 +155,8 @@ export async function resolveMembers(
   logger: Logger,
 ): Promise<ResolvedMembers> {
   const wanted = new Map(changes.add);
-  const remove = new Set(changes.remove);
+  // Only ids we issued can be members; others were never stored, so there is nothing to remove.
+  const remove = new Set([...changes.remove].filter(isResourceId));
   if (changes.reset && group) {
     for await (const existing of directory.memberships.allOfGroup(group)) {
       const again = wanted.get(existing.user);

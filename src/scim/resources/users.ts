@@ -1,6 +1,7 @@
 /** The /Users endpoint (RFC 7644 §3). */
 import type { StoredResource } from '../../directory/collection';
 import type { IndexedAttribute } from '../filter/plan';
+import { ScimError } from '../errors';
 import { emptyResponse, jsonResponse, ScimRequest, ScimResponse } from '../http';
 import { applyAttributeOperations } from '../patch/apply';
 import { readPatchRequest } from '../patch/request';
@@ -48,6 +49,9 @@ export class UsersEndpoint {
             type,
             indexed: USER_INDEXES,
             represent: (stored) => renderUser(stored, request.baseUrl),
+            unfilterable: {
+              groups: 'Users cannot be filtered by groups; GET /Groups/{id} lists the members of a group.',
+            },
             scanLimit: this.context.scanLimit,
           },
           params.filter,
@@ -64,7 +68,10 @@ export class UsersEndpoint {
 
   async get(request: ScimRequest, id: string): Promise<ScimResponse> {
     const user = await this.users.require(id);
-    if (isNotModified(request, user)) return emptyResponse(304);
+    // A user's version covers its own attributes, not its group memberships (versioned on the
+    // groups), so a response with "groups" is never answered from the client's cache.
+    const withGroups = projectionOf(request, type).wants('groups');
+    if (!withGroups && isNotModified(request, user)) return emptyResponse(304, { etag: etag(user.version) });
     return this.respond(request, 200, user);
   }
 
@@ -106,15 +113,39 @@ export class UsersEndpoint {
   }
 
   async delete(request: ScimRequest, id: string): Promise<ScimResponse> {
-    const { memberships } = this.context.directory;
     await this.users.delete(id, async (current) => {
       checkIfMatch(request, current);
-      // Memberships go first: if we stop half way, the user still exists and a retried
+      // Leave the groups first: if we stop half way, the user still exists and a retried
       // DELETE finishes the job.
-      await memberships.drain(() => memberships.ofUser(id));
+      await this.leaveAllGroups(id);
       return [];
     });
     return emptyResponse(204);
+  }
+
+  /**
+   * Removes the user from every group, each removal committed with a new version of its
+   * group, so the group's ETag tells clients its members changed.
+   */
+  private async leaveAllGroups(userId: string): Promise<void> {
+    const { memberships, groups } = this.context.directory;
+    const done = new Set<string>();
+    for (;;) {
+      const page = await memberships.ofUser(userId);
+      const pending = page.results.map((r) => r.value.group).filter((g) => !done.has(g));
+      if (pending.length === 0) return;
+      for (const groupId of pending) {
+        done.add(groupId);
+        const removal = memberships.deleteOperation(groupId, userId);
+        try {
+          await groups.update(groupId, (group) => ({ doc: group.doc, operations: [removal] }));
+        } catch (error) {
+          if (!(error instanceof ScimError && error.status === 404)) throw error;
+          // The group is gone and its purge job has not reached this membership yet.
+          await memberships.remove(groupId, userId);
+        }
+      }
+    }
   }
 
   private async respond(

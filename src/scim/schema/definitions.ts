@@ -207,11 +207,9 @@ export const groupSchema: SchemaDefinition = {
     attr('members', 'complex', 'A list of members of the Group.', {
       multiValued: true,
       subAttributes: [
+        // No "$ref": members are identified by value alone, which keeps a 35,000-member group
+        // within Forge's 5 MB response limit. A "$ref" sent by a client is ignored.
         str('value', 'Identifier of the member of this Group.', { mutability: 'immutable' }),
-        attr('$ref', 'reference', 'The URI of the member.', {
-          mutability: 'immutable',
-          referenceTypes: ['User'],
-        }),
         str('display', 'A human-readable name for the member.', { mutability: 'immutable' }),
         str('type', 'The type of member. Only "User" is supported.', {
           mutability: 'immutable',

@@ -54,6 +54,7 @@ export class Projection {
         continue;
       }
       const extension = this.type.extensions.find((e) => e.id === key);
+      if (extension && this.exclude.some((s) => s.scope === key && s.attribute === WHOLE_SCOPE)) continue;
       if (extension) {
         const inner = this.applyScope(key, extension.attributes, value as ScimObject);
         if (Object.keys(inner).length > 0) result[key] = inner;
