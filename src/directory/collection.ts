@@ -96,6 +96,16 @@ export class ResourceCollection {
     return found;
   }
 
+  /** A transaction operation that fails unless resource `id` is still at `version`. */
+  checkOperation(id: string, version: number): WriteOperation {
+    return {
+      type: 'check',
+      entity: this.config.entity,
+      key: id,
+      condition: { attribute: 'v', equals: version },
+    };
+  }
+
   /** Whether resource `id` exists and still holds unique value `value`. */
   readonly holds = async (id: string, value: string): Promise<boolean> => {
     const found = await this.get(id);
@@ -140,7 +150,14 @@ export class ResourceCollection {
         return created;
       });
     } catch (error) {
-      await this.claims.release(this.config.claimKind, unique, id);
+      // The answer may have been lost after the write committed: look before letting go of
+      // the claim, or a retry could create a second resource with the same unique value.
+      const outcome = await this.get(id).then(
+        (found) => found,
+        () => 'unknown' as const,
+      );
+      if (outcome === undefined) await this.claims.release(this.config.claimKind, unique, id);
+      else if (outcome !== 'unknown' && outcome.version === 1) return outcome;
       throw error;
     }
   }
@@ -204,7 +221,11 @@ export class ResourceCollection {
         return toStored(id, record);
       });
     } finally {
-      if (acquired !== undefined) await this.claims.release(this.config.claimKind, acquired, id);
+      // Release a claim this update took but did not use, unless the write committed and
+      // only its answer was lost (then the resource holds the value and keeps the claim).
+      if (acquired !== undefined && !(await this.holds(id, acquired).catch(() => true))) {
+        await this.claims.release(this.config.claimKind, acquired, id);
+      }
     }
   }
 
@@ -302,14 +323,21 @@ export class ResourceCollection {
   /**
    * Commits `first` atomically with as many of `extra` as fit in one transaction; the rest
    * follows in further transactions. Extra operations are idempotent (membership sets and
-   * deletes), so a crash in between leaves a state the identity provider's retry repairs.
+   * deletes, each add guarded by a check that its user is unchanged), so a crash in between
+   * leaves a state the identity provider's retry repairs.
    */
   private async commit(first: WriteOperation[], extra: WriteOperation[]): Promise<void> {
-    const room = MAX_TX - first.length;
-    await this.store.transact([...first, ...extra.slice(0, room)]);
-    for (let i = Math.max(room, 0); i < extra.length; i += MAX_TX) {
-      await this.store.transact(extra.slice(i, i + MAX_TX));
+    let transaction = [...first];
+    for (let i = 0; i < extra.length; i++) {
+      // A check guards the operation after it: the two always share a transaction.
+      const unit = extra[i].type === 'check' && i + 1 < extra.length ? [extra[i], extra[++i]] : [extra[i]];
+      if (transaction.length + unit.length > MAX_TX) {
+        await this.store.transact(transaction);
+        transaction = [];
+      }
+      transaction.push(...unit);
     }
+    if (transaction.length > 0) await this.store.transact(transaction);
   }
 }
 

@@ -12,6 +12,7 @@
  */
 import { Filter, FilterConditions, ForgeKvsAPIError, kvs, Sort, WhereConditions } from '@forge/kvs';
 import {
+  Condition,
   ConditionFailedError,
   EntityStore,
   IndexQuery,
@@ -61,19 +62,15 @@ export class ForgeEntityStore implements EntityStore {
     for (const op of operations) {
       const options = {
         entityName: op.entity,
-        ...(op.condition
-          ? {
-              conditions: new Filter<Stored>().and(
-                op.condition.attribute,
-                FilterConditions.equalTo(op.condition.equals),
-              ),
-            }
-          : {}),
+        ...(op.condition ? { conditions: condition(op.condition) } : {}),
       };
-      transaction =
-        op.type === 'set'
-          ? transaction.set(op.key, op.value as Stored, options)
-          : transaction.delete(op.key, options);
+      if (op.type === 'set') transaction = transaction.set(op.key, op.value as Stored, options);
+      else if (op.type === 'delete') transaction = transaction.delete(op.key, options);
+      else
+        transaction = transaction.check(op.key, {
+          entityName: op.entity,
+          conditions: condition(op.condition),
+        });
     }
     try {
       await transaction.execute();
@@ -91,6 +88,10 @@ export class ForgeEntityStore implements EntityStore {
     }
     return false;
   }
+}
+
+function condition(condition: Condition) {
+  return new Filter<Stored>().and(condition.attribute, FilterConditions.equalTo(condition.equals));
 }
 
 function whereClause(where: RangeCondition) {

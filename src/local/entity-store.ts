@@ -135,12 +135,12 @@ export class LocalEntityStore implements EntityStore {
       seen.add(id);
       if (op.type === 'set') {
         const value = this.validate(op.entity, op.key, op.value);
-        bytes += JSON.stringify(value).length;
+        bytes += Buffer.byteLength(JSON.stringify(value), 'utf8');
         journal.push({ e: op.entity, k: op.key, v: value });
       } else {
         this.definition(op.entity);
         checkKey(op.key);
-        journal.push({ e: op.entity, k: op.key });
+        if (op.type === 'delete') journal.push({ e: op.entity, k: op.key });
       }
       if (op.condition) {
         const entity = this.definition(op.entity);
@@ -264,6 +264,10 @@ export class LocalEntityStore implements EntityStore {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fs.renameSync(temporary, path.join(directory, SNAPSHOT));
+    // Make the rename itself durable before the journal it replaces is emptied.
+    const directoryHandle = fs.openSync(directory, 'r');
+    fs.fsyncSync(directoryHandle);
+    fs.closeSync(directoryHandle);
     if (this.journal !== undefined) fs.closeSync(this.journal);
     this.journal = fs.openSync(path.join(directory, JOURNAL), 'w');
     this.journalLines = 0;

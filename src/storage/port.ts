@@ -38,7 +38,9 @@ export interface Condition {
 
 export type WriteOperation =
   | { type: 'set'; entity: string; key: string; value: object; condition?: Condition }
-  | { type: 'delete'; entity: string; key: string; condition?: Condition };
+  | { type: 'delete'; entity: string; key: string; condition?: Condition }
+  /** Writes nothing; the transaction fails unless the condition holds (Forge's `check`). */
+  | { type: 'check'; entity: string; key: string; condition: Condition };
 
 export interface EntityStore {
   get<T>(entity: string, key: string): Promise<T | undefined>;

@@ -36,11 +36,15 @@ export function readListParams(query: Record<string, string>, maxResults: number
 /** Parameters of a POST /.search body (RFC 7644 §3.4.3). */
 export function readSearchRequest(body: unknown, maxResults: number): ListParams {
   if (!isPlainObject(body)) throw badRequest('invalidSyntax', 'A search request must be a JSON object.');
-  const field = (name: string) => {
+  const field = (name: string): string | undefined => {
     const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
     const value = key === undefined ? undefined : body[key];
-    if (Array.isArray(value)) return value.join(',');
-    return value === undefined || value === null ? undefined : String(value);
+    if (value === undefined || value === null) return undefined;
+    const parts = Array.isArray(value) ? value : [value];
+    if (!parts.every((p) => typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean')) {
+      throw badRequest('invalidValue', `"${name}" must be a string, a number or a list of strings.`);
+    }
+    return parts.join(',');
   };
   return listParams(
     {

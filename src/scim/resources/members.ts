@@ -25,7 +25,8 @@ export interface MemberChanges {
 }
 
 export interface ResolvedMembers {
-  set: { userId: string; display?: string }[];
+  /** New members, with the version of the user record their existence was checked against. */
+  set: { userId: string; userVersion: number; display?: string }[];
   remove: string[];
 }
 
@@ -175,7 +176,7 @@ export async function resolveMembers(
       return;
     }
     const display = wanted.get(userId)?.display ?? stringOr(user.doc.displayName, user.doc.userName);
-    set.push({ userId, display });
+    set.push({ userId, userVersion: user.version, display });
     remove.delete(userId);
   });
   return { set, remove: [...remove] };
@@ -187,7 +188,12 @@ export function membershipOperations(
   resolved: ResolvedMembers,
 ): WriteOperation[] {
   return [
-    ...resolved.set.map((m) => directory.memberships.setOperation(group, m.userId, m.display)),
+    // The check makes the membership fail to commit if its user was deleted (or changed)
+    // since we looked: a member is never added to a user who is gone.
+    ...resolved.set.flatMap((m) => [
+      directory.users.checkOperation(m.userId, m.userVersion),
+      directory.memberships.setOperation(group, m.userId, m.display),
+    ]),
     ...resolved.remove.map((userId) => directory.memberships.deleteOperation(group.id, userId)),
   ];
 }
