@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SortedList } from './sorted-list';
 import {
   ConditionFailedError,
   EntityDefinition,
@@ -47,7 +48,7 @@ const COMPACT_AFTER_LINES = 10_000;
 export class LocalEntityStore implements EntityStore {
   private readonly definitions = new Map<string, EntityDefinition>();
   private readonly records = new Map<string, Map<string, Stored>>();
-  private readonly indexes = new Map<string, IndexEntry[]>();
+  private readonly indexes = new Map<string, SortedList<IndexEntry>>();
   private journal?: number;
   private journalLines = 0;
 
@@ -58,7 +59,9 @@ export class LocalEntityStore implements EntityStore {
     for (const entity of entities) {
       this.definitions.set(entity.name, entity);
       this.records.set(entity.name, new Map());
-      for (const index of entity.indexes) this.indexes.set(indexId(entity.name, index.name), []);
+      for (const index of entity.indexes) {
+        this.indexes.set(indexId(entity.name, index.name), new SortedList(compareEntries));
+      }
     }
     if (directory) this.load(directory);
   }
@@ -94,18 +97,18 @@ export class LocalEntityStore implements EntityStore {
       throw new StorageLimitError(`Index ${index.name} needs ${partitionSize} partition values.`);
     }
     const partition = JSON.stringify(query.partition ?? []);
-    const entries = this.indexes.get(indexId(entity.name, index.name)) as IndexEntry[];
+    const entries = this.indexes.get(indexId(entity.name, index.name)) as SortedList<IndexEntry>;
     const descending = query.sort === 'DESC';
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
 
     const matches: IndexEntry[] = [];
     const inRange = rangeTest(query.where);
     const candidates = descending
-      ? reverseFrom(entries, lowerBound(entries, partition), partition)
-      : forwardFrom(entries, startOf(entries, partition, query.where, after), partition);
+      ? entries.descending(entries.firstWhere((e) => e.partition > partition))
+      : entries.ascending(entries.firstWhere(startOf(partition, query.where, after)));
     const beyond = descending ? () => false : pastEnd(query.where);
     for (const entry of candidates) {
-      if (beyond(entry.range)) break;
+      if (entry.partition !== partition || beyond(entry.range)) break;
       if (after && !isAfter(entry, after, descending)) continue;
       if (!inRange(entry.range)) continue;
       matches.push(entry);
@@ -211,9 +214,13 @@ export class LocalEntityStore implements EntityStore {
     if (!records || !definition) return;
     const previous = records.get(key);
     for (const index of definition.indexes) {
-      const entries = this.indexes.get(indexId(entity, index.name)) as IndexEntry[];
-      if (previous) removeEntry(entries, entryOf(index, key, previous));
-      if (value) insertEntry(entries, entryOf(index, key, value));
+      const entries = this.indexes.get(indexId(entity, index.name)) as SortedList<IndexEntry>;
+      const before = previous ? entryOf(index, key, previous) : undefined;
+      const after = value ? entryOf(index, key, value) : undefined;
+      // Most writes leave indexed values alone (a PATCH of active): nothing to move then.
+      if (before && after && compareEntries(before, after) === 0) continue;
+      if (before) entries.remove(before);
+      if (after) entries.insert(after);
     }
     if (value) records.set(key, value);
     else records.delete(key);
@@ -345,55 +352,19 @@ function compareEntries(a: IndexEntry, b: IndexEntry): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-function search(entries: IndexEntry[], probe: IndexEntry): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (compareEntries(entries[mid], probe) < 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-function insertEntry(entries: IndexEntry[], entry: IndexEntry | undefined): void {
-  if (!entry) return;
-  entries.splice(search(entries, entry), 0, entry);
-}
-
-function removeEntry(entries: IndexEntry[], entry: IndexEntry | undefined): void {
-  if (!entry) return;
-  const at = search(entries, entry);
-  if (at < entries.length && compareEntries(entries[at], entry) === 0) entries.splice(at, 1);
-}
-
-function lowerBound(entries: IndexEntry[], partition: string): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (entries[mid].partition < partition) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-function* forwardFrom(entries: IndexEntry[], start: number, partition: string): Generator<IndexEntry> {
-  for (let i = start; i < entries.length && entries[i].partition === partition; i++) yield entries[i];
-}
-
-/** First position worth looking at for an ascending query: binary search, never a scan. */
+/** Where an ascending query starts: binary search to its lower bound, never a scan. */
 function startOf(
-  entries: IndexEntry[],
   partition: string,
   where: RangeCondition | undefined,
   after: { range: Scalar; key: string } | undefined,
-): number {
-  let start = lowerBound(entries, partition);
+): (entry: IndexEntry) => boolean {
   const lower = where ? lowerValue(where) : undefined;
-  if (lower !== undefined) start = Math.max(start, search(entries, { partition, range: lower, key: '' }));
-  if (after) start = Math.max(start, search(entries, { partition, range: after.range, key: after.key }));
-  return start;
+  const probes: IndexEntry[] = [];
+  if (lower !== undefined) probes.push({ partition, range: lower, key: '' });
+  if (after) probes.push({ partition, range: after.range, key: after.key });
+  return (entry) =>
+    entry.partition > partition ||
+    (entry.partition === partition && probes.every((probe) => compareEntries(entry, probe) >= 0));
 }
 
 function lowerValue(where: RangeCondition): Scalar | undefined {
@@ -428,12 +399,6 @@ function pastEnd(where: RangeCondition | undefined): (value: Scalar) => boolean 
     default:
       return () => false;
   }
-}
-
-function* reverseFrom(entries: IndexEntry[], start: number, partition: string): Generator<IndexEntry> {
-  let end = start;
-  while (end < entries.length && entries[end].partition === partition) end++;
-  for (let i = end - 1; i >= start; i--) yield entries[i];
 }
 
 function rangeTest(where: RangeCondition | undefined): (value: Scalar) => boolean {

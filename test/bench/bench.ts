@@ -1,0 +1,114 @@
+/**
+ * SCIM benchmark: storage round trips, latency and throughput per operation type, through
+ * the real web trigger handler on the local in-memory store (the same LocalEntityStore the
+ * tests use, wrapped in CountingStore), at 1,000, 10,000 and 100,000 users.
+ *
+ *   npm run bench                          full run (1,000 / 10,000 / 100,000 users)
+ *   npm run bench -- --quick               1,000 and 10,000 users, fewer samples
+ *   npm run bench -- --scales=1000,50000   any set of scales
+ *
+ * Round trips are what matters on Forge, where each one is a network call to the Custom
+ * Entity Store; the latencies here are in-process and show how the cost of the code and of
+ * the local store grows with the directory. The script prints the targets as PASS or FAIL
+ * and exits 0 whatever they say; only a broken benchmark (an unexpected status) exits 1.
+ *
+ * How it measures: all scales are seeded first and kept in memory; then, operation by
+ * operation, the samples are taken in rounds that alternate between the scales. The
+ * machine this runs on is small and shared, and load from elsewhere comes in bursts that
+ * would otherwise fall on one scale and distort the growth ratios.
+ *
+ * Memory: the three directories together take about 220 MB of heap, well inside Node's
+ * default limit, so no --max-old-space-size is needed.
+ */
+import os from 'node:os';
+import { collectGarbage, Measurement, OperationRun } from './measure';
+import { scaleTable, targetLines, targets } from './report';
+import { FULL_SAMPLES, QUICK_SAMPLES, Scale, ScaleResult, seedScale } from './scenario';
+
+/** Rounds each operation's samples are split into, alternating between the scales. */
+const ROUNDS = 4;
+
+function parseArguments(argv: string[]): { quick: boolean; scales: number[] } {
+  const quick = argv.includes('--quick');
+  const explicit = argv.find((a) => a.startsWith('--scales='));
+  const scales = explicit
+    ? explicit
+        .slice('--scales='.length)
+        .split(',')
+        .map((s) => Number(s.replace(/_/g, '')))
+        .filter((n) => Number.isInteger(n) && n > 0)
+    : quick
+      ? [1_000, 10_000]
+      : [1_000, 10_000, 100_000];
+  if (scales.length === 0) throw new Error('--scales= needs positive integers, e.g. --scales=1000,10000');
+  return { quick, scales: [...new Set(scales)].sort((a, b) => a - b) };
+}
+
+/** Measures every operation at every scale, the scales taking turns round by round. */
+async function measureAll(scales: Scale[]): Promise<Map<Scale, Measurement[]>> {
+  const results = new Map<Scale, Measurement[]>(scales.map((s) => [s, []]));
+  // The largest scale runs every operation; smaller ones run a subsequence of its list.
+  const keys = scales[scales.length - 1].specs.map((spec) => spec.key);
+  for (const key of keys) {
+    const runs: { scale: Scale; run: OperationRun }[] = [];
+    for (const scale of scales) {
+      const spec = scale.specs.find((s) => s.key === key);
+      if (!spec) continue;
+      await spec.prepare?.();
+      runs.push({ scale, run: new OperationRun(scale.t.app, scale.t.store, scale.timer, spec) });
+    }
+    process.stderr.write(`  measuring ${runs[0].run.spec.name}\n`);
+    collectGarbage();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const { run } of runs) await run.run(Math.ceil(run.remaining / (ROUNDS - round)));
+    }
+    for (const { scale, run } of runs) (results.get(scale) as Measurement[]).push(run.result());
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const started = process.hrtime.bigint();
+  const { quick, scales } = parseArguments(process.argv.slice(2));
+  const sizes = quick ? QUICK_SAMPLES : FULL_SAMPLES;
+
+  console.log('SCIM benchmark: real web trigger handler, LocalEntityStore in memory (no directory)');
+  console.log(
+    `Node ${process.version}, ${os.cpus().length} CPUs; ${quick ? 'quick' : 'full'} run at ` +
+      `${scales.map((s) => s.toLocaleString('en-US')).join(' / ')} users`,
+  );
+  console.log(
+    [
+      'round trips: storage calls per request (CountingStore); "a–b" when samples differ, targets use the maximum.',
+      `p50/p95: in-process latency of handleWebTrigger only, samples taken in ${ROUNDS} rounds alternating between scales;`,
+      'ops/s: sequential, one request at a time. p50 in store: median time waiting on the store (TimingStore);',
+      'p50 in code: median of latency minus that. Paging runs last, after DELETE removed random users,',
+      'so pages start inside partly emptied buckets.',
+    ].join('\n'),
+  );
+
+  const seeded: Scale[] = [];
+  for (const users of scales) {
+    process.stderr.write(`Seeding ${users.toLocaleString('en-US')} users…\n`);
+    seeded.push(await seedScale(users, sizes));
+  }
+  process.stderr.write('Measuring…\n');
+  const measured = await measureAll(seeded);
+  const results: ScaleResult[] = seeded.map((scale) => ({
+    users: scale.users,
+    seed: scale.seed,
+    measurements: measured.get(scale) ?? [],
+    skipped: scale.skipped,
+  }));
+  for (const result of results) console.log(`\n${scaleTable(result)}`);
+
+  console.log('\n== Targets ==');
+  console.log(targetLines(targets(results)));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.log(`\nBenchmark finished in ${seconds.toFixed(1)} s.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
