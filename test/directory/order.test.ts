@@ -4,7 +4,15 @@
  * without scanning the resources before it.
  */
 import fc from 'fast-check';
-import { allocate, BUCKET, emptySummary, locate, OrderSummary, release } from '../../src/directory/order';
+import {
+  allocate,
+  BUCKET,
+  bucketCounts,
+  emptySummary,
+  locate,
+  OrderSummary,
+  release,
+} from '../../src/directory/order';
 
 /** Allocates `n` sequence numbers, returning the summary and the numbers handed out. */
 function allocateMany(
@@ -57,27 +65,30 @@ function mismatches(
 /** Structural invariants of every summary. */
 function expectWellFormed(summary: OrderSummary, live: number[]): void {
   expect(summary.total).toBe(live.length);
-  expect(summary.counts.reduce((a, b) => a + b, 0)).toBe(live.length);
-  expect(summary.counts.every((c) => Number.isInteger(c) && c >= 0)).toBe(true);
+  const counts = bucketCounts(summary);
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(live.length);
+  expect(counts.every((c) => Number.isInteger(c) && c >= 0)).toBe(true);
   // Leading empty buckets are trimmed away, so the summary does not grow with deletions.
-  if (summary.counts.length > 0) expect(summary.counts[0]).toBeGreaterThan(0);
+  if (counts.length > 0) expect(counts[0]).toBeGreaterThan(0);
   // Every live sequence number is counted in its bucket.
-  for (let i = 0; i < summary.counts.length; i++) {
+  for (let i = 0; i < counts.length; i++) {
     const bucket = summary.base + i;
-    expect(live.filter((s) => Math.floor(s / BUCKET) === bucket)).toHaveLength(summary.counts[i]);
+    expect(live.filter((s) => Math.floor(s / BUCKET) === bucket)).toHaveLength(counts[i]);
   }
+  // Runs are maximal: no two adjacent runs have the same count.
+  for (let i = 2; i < summary.runs.length; i += 2) expect(summary.runs[i]).not.toBe(summary.runs[i - 2]);
 }
 
 describe('allocate', () => {
   it('hands out 0, 1, 2, … and counts them', () => {
     const { summary, seqs } = allocateMany(3);
     expect(seqs).toEqual([0, 1, 2]);
-    expect(summary).toEqual({ next: 3, total: 3, base: 0, counts: [3] });
+    expect(summary).toEqual({ next: 3, total: 3, base: 0, runs: [3, 1] });
   });
 
   it('opens a new bucket every BUCKET sequence numbers', () => {
     const { summary } = allocateMany(BUCKET + 1);
-    expect(summary.counts).toEqual([BUCKET, 1]);
+    expect(bucketCounts(summary)).toEqual([BUCKET, 1]);
     expect(summary.total).toBe(BUCKET + 1);
   });
 
@@ -101,11 +112,11 @@ describe('allocate', () => {
     let summary = first.summary;
     for (const seq of first.seqs) summary = release(summary, seq);
     expect(summary.total).toBe(0);
-    expect(summary.counts).toEqual([]);
+    expect(bucketCounts(summary)).toEqual([]);
     const next = allocate(summary);
     expect(next.seq).toBe(250);
     expect(next.summary.base).toBe(2);
-    expect(next.summary.counts).toEqual([1]);
+    expect(bucketCounts(next.summary)).toEqual([1]);
     expect(locate(next.summary, 1)).toEqual({ fromSeq: 200, skip: 0 });
   });
 });
@@ -113,7 +124,7 @@ describe('allocate', () => {
 describe('release', () => {
   it('uncounts a sequence number', () => {
     const { summary } = allocateMany(3);
-    expect(release(summary, 1)).toEqual({ next: 3, total: 2, base: 0, counts: [2] });
+    expect(release(summary, 1)).toEqual({ next: 3, total: 2, base: 0, runs: [2, 1] });
   });
 
   it('trims leading empty buckets', () => {
@@ -121,14 +132,14 @@ describe('release', () => {
     let after = summary;
     for (const seq of seqs.slice(0, BUCKET)) after = release(after, seq);
     expect(after.base).toBe(1);
-    expect(after.counts).toEqual([BUCKET, 5]);
+    expect(bucketCounts(after)).toEqual([BUCKET, 5]);
   });
 
   it('keeps an empty bucket in the middle', () => {
     const { summary, seqs } = allocateMany(3 * BUCKET);
     let after = summary;
     for (const seq of seqs.slice(BUCKET, 2 * BUCKET)) after = release(after, seq);
-    expect(after.counts).toEqual([BUCKET, 0, BUCKET]);
+    expect(bucketCounts(after)).toEqual([BUCKET, 0, BUCKET]);
     expect(locate(after, BUCKET + 1)).toEqual({ fromSeq: 2 * BUCKET, skip: 0 });
   });
 
