@@ -6,7 +6,7 @@
  *
  * The steps share one directory and run in order, as one provisioning cycle would.
  */
-import { BASE_URL, createTestApp, filter, RequestOptions } from '../support/harness';
+import { BASE_URL, createTestApp, filter } from '../support/harness';
 import {
   ENTERPRISE_SCHEMA,
   expectCreated,
@@ -17,7 +17,7 @@ import {
   GROUP_SCHEMA,
   groupIdsOf,
   memberIds,
-  PATCH_OP,
+  patchOps,
   sorted,
   USER_SCHEMA,
 } from './replay';
@@ -30,10 +30,6 @@ const USER_NAME = 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee';
 const WORK_EMAIL = 'Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com';
 
 /** Entra's PATCH envelope. */
-function patchOps(...operations: Record<string, unknown>[]): RequestOptions {
-  return { body: { schemas: [PATCH_OP], Operations: operations } };
-}
-
 describe('Microsoft Entra ID without aadOptscim062020 (legacy PATCH dialect)', () => {
   const t = createTestApp();
   let userId: string;

@@ -4,7 +4,7 @@
  * removal by `members[value eq "…"]` with no value.
  * Source: market-and-idp-behaviour.md §3.1 quirk 3 and replay steps 3', 5, 6.
  */
-import { createTestApp, filter, RequestOptions } from '../support/harness';
+import { createTestApp, filter } from '../support/harness';
 import {
   ENTERPRISE_SCHEMA,
   expectCreated,
@@ -15,14 +15,10 @@ import {
   GROUP_SCHEMA,
   groupIdsOf,
   memberIds,
-  PATCH_OP,
+  patchOps,
   sorted,
   USER_SCHEMA,
 } from './replay';
-
-function patchOps(...operations: Record<string, unknown>[]): RequestOptions {
-  return { body: { schemas: [PATCH_OP], Operations: operations } };
-}
 
 describe('Microsoft Entra ID with aadOptscim062020 (RFC PATCH dialect)', () => {
   const t = createTestApp();

@@ -6,7 +6,7 @@
  * deactivates its members unless another managed group covers them.
  * Source: market-and-idp-behaviour.md §3.6.
  */
-import { createTestApp, filter, RequestOptions, TestApp } from '../support/harness';
+import { createTestApp, filter, TestApp } from '../support/harness';
 import {
   expectCreated,
   expectListResponse,
@@ -16,14 +16,10 @@ import {
   GROUP_SCHEMA,
   groupIdsOf,
   memberIds,
-  PATCH_OP,
+  patchOps,
   sorted,
   USER_SCHEMA,
 } from './replay';
-
-function patchOps(...operations: Record<string, unknown>[]): RequestOptions {
-  return { body: { schemas: [PATCH_OP], Operations: operations } };
-}
 
 async function createJumpCloudUser(
   t: TestApp,

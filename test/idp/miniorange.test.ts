@@ -6,7 +6,7 @@
  * Source: market-and-idp-behaviour.md §1 and §3.9 (the exact PATCH shapes are a documented
  * gap; this replay uses the RFC forms with miniOrange's attribute paths).
  */
-import { createTestApp, filter, RequestOptions, TestApp } from '../support/harness';
+import { createTestApp, filter, TestApp } from '../support/harness';
 import {
   expectCreated,
   expectListResponse,
@@ -16,7 +16,7 @@ import {
   GROUP_SCHEMA,
   groupIdsOf,
   memberIds,
-  PATCH_OP,
+  patchOps,
   sorted,
   USER_SCHEMA,
 } from './replay';
@@ -37,10 +37,6 @@ function requiredAttributes(p: Person): Record<string, unknown> {
     displayName: `${p.given} ${p.family}`,
     active: true,
   };
-}
-
-function patchOps(...operations: Record<string, unknown>[]): RequestOptions {
-  return { body: { schemas: [PATCH_OP], Operations: operations } };
 }
 
 /** Group mapping: find the group by displayName, create it only if it is missing. */

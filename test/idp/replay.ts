@@ -3,7 +3,7 @@
  * its own request bodies and sequence; only the checks every IdP relies on live here
  * (SCIM media type, ETag, integer paging fields, the Error message shape).
  */
-import { ScimResult, TestApp } from '../support/harness';
+import { RequestOptions, ScimResult, TestApp } from '../support/harness';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -96,4 +96,9 @@ export async function groupIdsOf(t: TestApp, userId: string): Promise<string[]> 
 /** `ids` sorted, for comparing with memberIds / groupIdsOf. */
 export function sorted(...ids: string[]): string[] {
   return [...ids].sort();
+}
+
+/** A PATCH request body with these operations. */
+export function patchOps(...operations: Record<string, unknown>[]): RequestOptions {
+  return { body: { schemas: [PATCH_OP], Operations: operations } };
 }
