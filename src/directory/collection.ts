@@ -157,7 +157,7 @@ export class ResourceCollection {
         () => 'unknown' as const,
       );
       if (outcome === undefined) await this.claims.release(this.config.claimKind, unique, id);
-      else if (outcome !== 'unknown' && outcome.version === 1) return outcome;
+      else if (outcome !== 'unknown') return outcome;
       throw error;
     }
   }
