@@ -39,15 +39,15 @@ const app = createApp({
 /** The web trigger: the SCIM base URL. */
 export const scim = (event: WebTriggerEvent) => app.handleWebTrigger(event);
 
-/** Queue consumer: finishes background jobs (membership purges) within its 900 s. */
-export const jobs = async () => {
+/**
+ * Background jobs (membership purges), within the 900 s these functions may run: the queue
+ * consumer runs them when a request queued one, the hourly sweep catches any it missed.
+ */
+const runPendingJobs = async () => {
   await app.directory.jobs.runPending(Date.now() + 840_000);
 };
-
-/** Scheduled trigger: picks up any job a failed or missing queue event left behind. */
-export const sweep = async () => {
-  await app.directory.jobs.runPending(Date.now() + 840_000);
-};
+export const jobs = runPendingJobs;
+export const sweep = runPendingJobs;
 
 /** Resolvers of the admin page. */
 export const adminResolver = makeResolver<AdminApi>({

@@ -24,6 +24,14 @@ export function compileFilter(type: ResourceTypeDefinition, filter: Filter): Pre
   });
 }
 
+/**
+ * A value filter (`type eq "work"` in `emails[type eq "work"]`) as a predicate on one
+ * element of the complex attribute, with the sub-attributes' caseExact applied.
+ */
+export function compileElementFilter(attribute: AttributeDefinition, filter: Filter): Predicate {
+  return compile(filter, subResolver(attribute));
+}
+
 interface Target {
   definition: AttributeDefinition;
   get: Getter;

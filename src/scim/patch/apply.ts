@@ -15,10 +15,16 @@
  */
 import { scimPatch, ScimPatchOperation, ScimResource, NoTarget } from 'scim-patch';
 import { badRequest } from '../errors';
-import { compileFilter } from '../filter/evaluate';
+import { compileElementFilter } from '../filter/evaluate';
 import { parseScimFilter, Filter } from '../filter/parse';
 import { AttributeDefinition, ResourceTypeDefinition } from '../schema/definitions';
-import { coerceAttribute, isPlainObject, normalizeResource, ScimObject } from '../schema/normalize';
+import {
+  coerceAttribute,
+  ensureObject,
+  isPlainObject,
+  normalizeResource,
+  ScimObject,
+} from '../schema/normalize';
 import { findAttribute, findQualified, splitSchemaPrefix } from '../schema/paths';
 import { PatchOp, PatchOperation } from './request';
 
@@ -79,7 +85,7 @@ function applyPlain(resource: ScimObject, step: Step): void {
 function applyFiltered(resource: ScimObject, { op, target, value }: Step): void {
   const filter = target.filter as ValueFilter;
   const name = target.attribute.name;
-  const container = target.extension ? objectAt(resource, target.extension) : resource;
+  const container = target.extension ? ensureObject(resource, target.extension) : resource;
   const current = container[name];
   const list = (Array.isArray(current) ? current : []).filter(isPlainObject);
   const matching = list.filter(filter.matches);
@@ -109,14 +115,6 @@ function applyFiltered(resource: ScimObject, { op, target, value }: Step): void 
         `"${target.path}" selects complex values; the value must be an object.`,
       );
   }
-}
-
-function objectAt(parent: ScimObject, key: string): ScimObject {
-  const existing = parent[key];
-  if (isPlainObject(existing)) return existing;
-  const created: ScimObject = {};
-  parent[key] = created;
-  return created;
 }
 
 /**
@@ -171,7 +169,7 @@ function expand(type: ResourceTypeDefinition, operation: PatchOperation): Step[]
       !target.subAttribute
     ) {
       // Entra: {"op":"Remove","path":"emails","value":[{"value":"x"}]} removes those values.
-      return removalsByValue(type, target, operation.value);
+      return removalsByValue(target, operation.value);
     }
     return [{ op: 'remove', target }];
   }
@@ -183,17 +181,12 @@ function expand(type: ResourceTypeDefinition, operation: PatchOperation): Step[]
   return [{ op: operation.op, target, value }];
 }
 
-function removalsByValue(type: ResourceTypeDefinition, target: Target, value: unknown): Step[] {
+function removalsByValue(target: Target, value: unknown): Step[] {
   const items = Array.isArray(value) ? value : [value];
   return items.flatMap((item) => {
     const wanted = isPlainObject(item) ? item.value : item;
     if (typeof wanted !== 'string' && typeof wanted !== 'number' && typeof wanted !== 'boolean') return [];
-    const filter = valueFilter(
-      type,
-      target.attribute,
-      target.extension,
-      `value eq ${JSON.stringify(wanted)}`,
-    );
+    const filter = valueFilter(target.attribute, `value eq ${JSON.stringify(wanted)}`);
     return [{ op: 'remove' as const, target: { ...target, filter } }];
   });
 }
@@ -224,7 +217,7 @@ export function resolveTarget(type: ResourceTypeDefinition, path: string): Targe
     if (attribute.type !== 'complex' || !attribute.multiValued) {
       throw badRequest('invalidPath', `"${attribute.name}" is not a multi-valued complex attribute.`);
     }
-    filter = valueFilter(type, attribute, extension, filterText);
+    filter = valueFilter(attribute, filterText);
   }
   let canonical = attribute.name;
   if (filterText !== undefined) canonical += `[${filterText}]`;
@@ -233,19 +226,9 @@ export function resolveTarget(type: ResourceTypeDefinition, path: string): Targe
   return { path: canonical, attribute, extension, filter, subAttribute };
 }
 
-function valueFilter(
-  type: ResourceTypeDefinition,
-  attribute: AttributeDefinition,
-  extension: string | undefined,
-  text: string,
-): ValueFilter {
+function valueFilter(attribute: AttributeDefinition, text: string): ValueFilter {
   const parsed = parseScimFilter(text);
-  const attrPath = extension ? `${extension}:${attribute.name}` : attribute.name;
-  // The filter compiler checks sub-attribute names and applies caseExact.
-  const predicate = compileFilter(type, { op: '[]', attrPath, valFilter: parsed });
-  const wrap = (element: ScimObject): ScimObject =>
-    extension ? { [extension]: { [attribute.name]: [element] } } : { [attribute.name]: [element] };
-  return { matches: (element) => predicate(wrap(element)), seed: equalities(attribute, parsed) };
+  return { matches: compileElementFilter(attribute, parsed), seed: equalities(attribute, parsed) };
 }
 
 /** `type eq "work" and primary eq true` → {type: "work", primary: true}; else undefined. */

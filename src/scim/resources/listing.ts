@@ -3,7 +3,6 @@ import { badRequest } from '../errors';
 import { isPlainObject, ScimObject } from '../schema/normalize';
 
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
 export interface ListParams {
   filter?: string;

@@ -105,7 +105,8 @@ export function setByPath(type: ResourceTypeDefinition, doc: ScimObject, path: s
   if (resolved.extension && Object.keys(container).length === 0) delete doc[resolved.extension];
 }
 
-function ensureObject(parent: ScimObject, key: string): ScimObject {
+/** The object under `key`, created empty if there is none. */
+export function ensureObject(parent: ScimObject, key: string): ScimObject {
   const existing = parent[key];
   if (isPlainObject(existing)) return existing;
   const created: ScimObject = {};

@@ -5,7 +5,7 @@
  * groups) a response needs at all.
  */
 import { badRequest } from '../errors';
-import { compileFilter } from '../filter/evaluate';
+import { compileElementFilter } from '../filter/evaluate';
 import { parseScimFilter } from '../filter/parse';
 import { AttributeDefinition, commonAttributes, ResourceTypeDefinition } from './definitions';
 import { findAttribute, resolvePath } from './paths';
@@ -186,22 +186,9 @@ function selections(type: ResourceTypeDefinition, text: string): Selection[] {
       if (resolved.attribute.type !== 'complex' || !resolved.attribute.multiValued) {
         throw badRequest('invalidValue', `"${bracket[1]}" cannot take a value filter.`);
       }
-      selection.elementFilter = elementFilter(type, resolved.attribute, bracket[2]);
+      selection.elementFilter = compileElementFilter(resolved.attribute, parseScimFilter(bracket[2]));
     }
     result.push(selection);
   }
   return result;
-}
-
-function elementFilter(
-  type: ResourceTypeDefinition,
-  attribute: AttributeDefinition,
-  text: string,
-): (element: ScimObject) => boolean {
-  const predicate = compileFilter(type, {
-    op: '[]',
-    attrPath: attribute.name,
-    valFilter: parseScimFilter(text),
-  });
-  return (element) => predicate({ [attribute.name]: [element] });
 }
