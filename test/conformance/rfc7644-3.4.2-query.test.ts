@@ -65,13 +65,21 @@ const BOB = 'bob@example.com';
 const CAROL = 'carol@other.org';
 const DAVE = 'Dave@Example.com';
 
-describe('RFC 7644 §3.4.2.2: filter operators', () => {
+/**
+ * For one describe block: a fresh directory seeded with `people`, and a function that
+ * queries its users with a filter.
+ */
+function queryPeople(): (expression: string) => Promise<ScimResult> {
   let t: TestApp;
   beforeAll(async () => {
     t = createTestApp();
     await people(t);
   });
-  const query = (expression: string) => t.request('GET', `/Users?${filter(expression)}`);
+  return (expression) => t.request('GET', `/Users?${filter(expression)}`);
+}
+
+describe('RFC 7644 §3.4.2.2: filter operators', () => {
+  const query = queryPeople();
 
   it.each([
     ['userName eq "alice@example.com"', [ALICE]],
@@ -121,12 +129,7 @@ describe('RFC 7644 §3.4.2.2: filter operators', () => {
 });
 
 describe('RFC 7644 §3.4.2.2: logical operators and grouping', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = createTestApp();
-    await people(t);
-  });
-  const query = (expression: string) => t.request('GET', `/Users?${filter(expression)}`);
+  const query = queryPeople();
 
   it.each([
     ['title eq "Engineer" and active eq true', [ALICE]],
@@ -153,12 +156,7 @@ describe('RFC 7644 §3.4.2.2: logical operators and grouping', () => {
 });
 
 describe('RFC 7644 §3.4.2.2: complex attribute filter grouping (value paths)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = createTestApp();
-    await people(t);
-  });
-  const query = (expression: string) => t.request('GET', `/Users?${filter(expression)}`);
+  const query = queryPeople();
 
   it.each([
     ['emails[type eq "work" and value co "@example"]', [ALICE, BOB]],
@@ -186,12 +184,7 @@ describe('RFC 7644 §3.4.2.2: complex attribute filter grouping (value paths)', 
 });
 
 describe('RFC 7644 §3.4.2.2 / RFC 7643 §2.1: case-insensitive names and operators', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = createTestApp();
-    await people(t);
-  });
-  const query = (expression: string) => t.request('GET', `/Users?${filter(expression)}`);
+  const query = queryPeople();
 
   it.each([
     ['USERNAME eq "alice@example.com"', [ALICE]],
@@ -298,12 +291,7 @@ describe('RFC 7644 §3.4.2.2: dateTime comparison', () => {
 });
 
 describe('RFC 7644 §3.4.2.2: boolean comparison', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = createTestApp();
-    await people(t);
-  });
-  const query = (expression: string) => t.request('GET', `/Users?${filter(expression)}`);
+  const query = queryPeople();
 
   it.each([
     ['active eq true', [ALICE, CAROL]],
@@ -324,12 +312,7 @@ describe('RFC 7644 §3.4.2.2: boolean comparison', () => {
 });
 
 describe('RFC 7644 §3.4.2.2 / §3.12: invalid filters answer 400 invalidFilter', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = createTestApp();
-    await people(t);
-  });
-  const query = (expression: string) => t.request('GET', `/Users?${filter(expression)}`);
+  const query = queryPeople();
 
   it.each([
     'shoeSize eq "42"',

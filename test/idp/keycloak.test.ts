@@ -5,7 +5,7 @@
  * and relative member `$ref`s, and a hard DELETE of users. No PATCH at all.
  * Source: market-and-idp-behaviour.md §3.5.
  */
-import { createTestApp, TestApp } from '../support/harness';
+import { createTestApp, ScimResult, TestApp } from '../support/harness';
 import {
   expectCreated,
   expectListResponse,
@@ -36,6 +36,20 @@ function keycloakUser(kcId: string, username: string, displayName: string): Reco
 /** GroupAdapter's member list: relative $ref "Users/{id}". */
 function keycloakMembers(...ids: string[]): { value: string; $ref: string }[] {
   return ids.map((id) => ({ value: id, $ref: `Users/${id}` }));
+}
+
+/** Keycloak's group update: a PUT of the whole group with its full member list. */
+function putDevs(t: TestApp, groupId: string, ...members: string[]): Promise<ScimResult> {
+  return t.request('PUT', `/Groups/${groupId}`, {
+    headers: JSON_HEADERS,
+    body: {
+      schemas: [GROUP_SCHEMA],
+      id: groupId,
+      externalId: 'kc-gid',
+      displayName: 'devs',
+      members: keycloakMembers(...members),
+    },
+  });
 }
 
 async function postUser(t: TestApp, body: Record<string, unknown>): Promise<string> {
@@ -124,48 +138,21 @@ describe('Keycloak SCIM extension (PUT-only client)', () => {
   });
 
   it('PUT with a longer list adds members; a repeated member appears once', async () => {
-    const r = await t.request('PUT', `/Groups/${groupId}`, {
-      headers: JSON_HEADERS,
-      body: {
-        schemas: [GROUP_SCHEMA],
-        id: groupId,
-        externalId: 'kc-gid',
-        displayName: 'devs',
-        members: keycloakMembers(alice, bob, carol, carol),
-      },
-    });
+    const r = await putDevs(t, groupId, alice, bob, carol, carol);
     expectResource(r, 200, GROUP_SCHEMA);
     expect(r.body.members).toHaveLength(3);
     expect(await memberIds(t, groupId)).toEqual(sorted(alice, bob, carol));
   });
 
   it('PUT with a shorter list removes the members left out', async () => {
-    const r = await t.request('PUT', `/Groups/${groupId}`, {
-      headers: JSON_HEADERS,
-      body: {
-        schemas: [GROUP_SCHEMA],
-        id: groupId,
-        externalId: 'kc-gid',
-        displayName: 'devs',
-        members: keycloakMembers(alice, carol),
-      },
-    });
+    const r = await putDevs(t, groupId, alice, carol);
     expectResource(r, 200, GROUP_SCHEMA);
     expect(await memberIds(t, groupId)).toEqual(sorted(alice, carol));
   });
 
   it('ignores member ids that are not users of this directory', async () => {
     // Keycloak may push a group before one of its users was provisioned.
-    const r = await t.request('PUT', `/Groups/${groupId}`, {
-      headers: JSON_HEADERS,
-      body: {
-        schemas: [GROUP_SCHEMA],
-        id: groupId,
-        externalId: 'kc-gid',
-        displayName: 'devs',
-        members: keycloakMembers(alice, carol, 'not-provisioned-yet'),
-      },
-    });
+    const r = await putDevs(t, groupId, alice, carol, 'not-provisioned-yet');
     expectResource(r, 200, GROUP_SCHEMA);
     expect(await memberIds(t, groupId)).toEqual(sorted(alice, carol));
   });
