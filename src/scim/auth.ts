@@ -25,9 +25,15 @@ export class TokenVerifier {
   /**
    * The token from an Authorization header: "Bearer <token>", or a bare token, which some
    * custom SCIM clients send. Any other scheme (Basic, ...) yields no token.
+   *
+   * Only SP and HTAB are stripped: they are the only whitespace HTTP has (RFC 9110 §5.6.3
+   * OWS around a field value, §11.4 between scheme and credentials), and the scheme name is
+   * case-insensitive (§11.1). Everything else, a no-break space or a vertical tab included,
+   * is part of the token as presented and must match exactly; JavaScript's `\s` would have
+   * trimmed those and let "<token>\u00a0" in.
    */
   static bearer(header: string | undefined): string | undefined {
-    const match = /^\s*(?:bearer\s+)?(\S+)\s*$/i.exec(header ?? '');
+    const match = /^[ \t]*(?:bearer[ \t]+)?([^ \t]+)[ \t]*$/i.exec(header ?? '');
     return match?.[1];
   }
 

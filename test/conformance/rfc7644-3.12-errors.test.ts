@@ -72,6 +72,45 @@ describe('RFC 7644 §2 / §3.12: authentication', () => {
     });
     expect(response.status).toBe(200);
   });
+
+  // RFC 9110 §5.6.3: the only whitespace HTTP knows is SP and HTAB (OWS), so only those may
+  // surround the credentials. Any other character is part of the token, which must then
+  // match exactly: JavaScript's \s (no-break space, vertical tab, ...) is not HTTP whitespace.
+  it.each<[string, string]>([
+    ['a trailing no-break space', `Bearer ${TOKEN}\u00a0`],
+    ['a leading no-break space', `Bearer \u00a0${TOKEN}`],
+    ['a no-break space instead of SP after the scheme', `Bearer\u00a0${TOKEN}`],
+    ['a trailing vertical tab', `Bearer ${TOKEN}\u000b`],
+    ['a trailing form feed', `Bearer ${TOKEN}\f`],
+    ['a trailing line feed', `Bearer ${TOKEN}\n`],
+    ['a trailing ideographic space', `Bearer ${TOKEN}\u3000`],
+    ['a no-break space inside the token', `Bearer ${TOKEN.slice(0, 4)}\u00a0${TOKEN.slice(4)}`],
+    ['a token sent twice', `Bearer ${TOKEN} ${TOKEN}`],
+  ])('answers 401 for a token with %s', async (_case, authorization) => {
+    const t = createTestApp();
+    const response = await t.request('GET', '/Users', {
+      token: null,
+      headers: { Authorization: authorization },
+    });
+    expectScimError(response, 401);
+  });
+
+  it.each<[string, string]>([
+    ['leading and trailing spaces', `  Bearer ${TOKEN}  `],
+    ['leading and trailing tabs', `\tBearer ${TOKEN}\t`],
+    ['a tab between scheme and token', `Bearer\t${TOKEN}`],
+    ['several spaces and tabs between scheme and token', `Bearer \t  ${TOKEN}`],
+    ['a lower-case scheme', `bearer ${TOKEN}`],
+    ['an upper-case scheme', `BEARER ${TOKEN}`],
+    ['a bare token without a scheme', TOKEN],
+  ])('accepts the token with %s (SP and HTAB are HTTP whitespace)', async (_case, authorization) => {
+    const t = createTestApp();
+    const response = await t.request('GET', '/Users', {
+      token: null,
+      headers: { Authorization: authorization },
+    });
+    expect(response.status).toBe(200);
+  });
 });
 
 describe('RFC 7644 §3.12: unknown endpoints and methods', () => {
