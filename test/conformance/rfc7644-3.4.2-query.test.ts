@@ -348,6 +348,56 @@ describe('RFC 7644 §3.4.2.2 / §3.12: invalid filters answer 400 invalidFilter'
   });
 });
 
+describe('RFC 7644 §3.4.2.2 / §3.12: values in typographic quotes answer 400 invalidFilter', () => {
+  // Strings in a filter are JSON strings (RFC 7644 §3.4.2.2), delimited by '"' alone. We accept
+  // unquoted ASCII values (Entra's `externalId eq jyoung`), but a value in curly or other
+  // non-ASCII quotes is a filter typed in a word processor: read literally it would match
+  // nothing, and an identity provider would take the empty 200 for "no such user".
+  const query = queryPeople();
+  const QUOTES = [
+    ...['\u2018', '\u2019', '\u201a', '\u201b', '\u201c', '\u201d', '\u201e', '\u201f'],
+    ...['\u2032', '\u2033', '\u00ab', '\u00bb', '\uff02', '\uff07', '\u301d', '\u301e'],
+  ];
+
+  it.each(QUOTES)('a value starting with %s', async (quote) => {
+    const response = await query(`title eq ${quote}Engineer${quote}`);
+    expectScimError(response, 400, 'invalidFilter');
+    expect(response.body.detail).toContain('ASCII double quotes (")');
+    expect(response.body.detail).toContain(
+      `U+${quote.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+    );
+  });
+
+  it.each([
+    ['curly double quotes', 'title eq \u201cEngineer\u201d'],
+    ['a closing quote inside an unquoted value', 'title eq Engineer\u201d'],
+    ['an apostrophe inside an unquoted value', 'displayName eq Alice\u2019s'],
+    ['guillemets in a value filter', 'emails[type eq \u00abwork\u00bb]'],
+    ['curly quotes after a value filter', 'emails[type eq "work"].value eq \u201calice@example.com\u201d'],
+    ['curly quotes in the second comparison', 'title eq "Engineer" or title eq \u201cManager\u201d'],
+  ])('%s', async (_case, expression) => {
+    const response = await query(expression);
+    expectScimError(response, 400, 'invalidFilter');
+    expect(response.body.detail).toContain('ASCII double quotes');
+  });
+
+  it('still accepts an unquoted ASCII value', async () => {
+    expect(userNames(await query('title eq Engineer'))).toEqual([ALICE]);
+  });
+
+  it('treats typographic quotes inside an ASCII-quoted string as ordinary characters', async () => {
+    const t = createTestApp();
+    await createUser(t, { userName: 'quoted@example.com', title: '\u201cbob\u201d' });
+    const exact = await t.request('GET', `/Users?${filter('title eq "\u201cbob\u201d"')}`);
+    expect(exact.status).toBe(200);
+    expect(userNames(exact)).toEqual(['quoted@example.com']);
+    const contains = await t.request('GET', `/Users?${filter('title co "\u201d"')}`);
+    expect(userNames(contains)).toEqual(['quoted@example.com']);
+    const plain = await t.request('GET', `/Users?${filter('title eq "bob"')}`);
+    expect(userNames(plain)).toEqual([]);
+  });
+});
+
 describe('RFC 7644 §3.4.2: a query without matches', () => {
   // §3.4.2: "A query that does not return any matches SHALL return success (HTTP status
   // code 200) with a "totalResults" value of 0."

@@ -9,6 +9,13 @@
  *   - a sub-attribute after a value filter: `emails[type eq "work"].value eq "a@b.c"`
  *     (Entra). The library turns that into two independent conditions; we rewrite it to
  *     `emails[(type eq "work") and value eq "a@b.c"]`, which keeps "the same e-mail" semantics.
+ * What the tolerance for unquoted values must not swallow: typographic quotes. A filter
+ * typed in a word processor or chat tool arrives as `title eq “bob”`; read as the unquoted
+ * value `“bob”` it would match nothing and answer 200 with an empty list, which an identity
+ * provider takes as "no such user" and creates a duplicate. Such a quote where a value
+ * starts, or inside an unquoted value, is a 400 invalidFilter (RFC 7644 §3.4.2.2: strings
+ * are JSON strings, delimited by '"' only; §3.12). Inside an ASCII-quoted string they are
+ * ordinary characters.
  */
 import type { Filter } from 'scim2-parse-filter';
 import { parseFilter, Token, Tokens } from 'scim2-parse-filter/lib/src/parser';
@@ -22,6 +29,13 @@ const MAX_NESTING = 32;
 const COMPARISON = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'lt', 'ge', 'le']);
 const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 const WORD = /^[A-Za-z_$][\w$:.\-/]*/;
+/**
+ * Quotation marks that are not the ASCII '"': curly single and double quotes (U+2018–U+201F),
+ * primes (U+2032–U+2037), guillemets (U+00AB, U+00BB, U+2039, U+203A), CJK corner brackets
+ * and quotes (U+300C–U+300F, U+301D–U+301F), fullwidth '"' and "'" (U+FF02, U+FF07).
+ */
+const NON_ASCII_QUOTE =
+  /[\u00ab\u00bb\u2018-\u201f\u2032-\u2037\u2039\u203a\u300c-\u300f\u301d-\u301f\uff02\uff07]/;
 
 type State = 'attribute' | 'operator' | 'value' | 'logical';
 
@@ -166,6 +180,7 @@ function readWord(
 ): { literal: string; end: number } {
   let i = start;
   while (i < text.length && /\s/.test(text[i])) i++;
+  rejectNonAsciiQuote(text, i, i + 1, fail);
   const match = WORD.exec(text.slice(i));
   if (!match) return fail(`unexpected "${text.slice(i, i + 10)}"`);
   return { literal: match[0], end: i + match[0].length };
@@ -192,6 +207,7 @@ function readValue(text: string, start: number, fail: (why: string) => never): {
   }
   let j = i;
   while (j < text.length && !/[\s()\]]/.test(text[j])) j++;
+  rejectNonAsciiQuote(text, i, j, fail);
   const bare = text.slice(i, j);
   const lowered = bare.toLowerCase();
   if (lowered === 'true' || lowered === 'false' || lowered === 'null') {
@@ -199,4 +215,14 @@ function readValue(text: string, start: number, fail: (why: string) => never): {
   }
   if (NUMBER.test(bare)) return { token: { type: 'Number', literal: bare }, end: j };
   return { token: quoted(bare), end: j };
+}
+
+/** Fails on the first non-ASCII quotation mark in text[start, end), naming it and the fix. */
+function rejectNonAsciiQuote(text: string, start: number, end: number, fail: (why: string) => never): void {
+  const found = NON_ASCII_QUOTE.exec(text.slice(start, end));
+  if (!found) return;
+  const code = (found[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
+  fail(
+    `${found[0]} (U+${code}) is not a string delimiter; put values in ASCII double quotes ("), e.g. title eq "bob"`,
+  );
 }
