@@ -16,9 +16,9 @@ import {
   WriteOperation,
 } from '../storage/port';
 import { ClaimKind, Claims } from './claims';
-import { OrderCounter } from './counters';
-import { allocate, locate, release } from './order';
+import { allocate, counts, locate, release, stripeOf, totalOf } from './order';
 import { optimistically } from './retry';
+import { OrderStripes } from './stripes';
 
 export interface StoredResource {
   id: string;
@@ -61,6 +61,8 @@ export interface Change {
   doc: ScimObject;
   /** Further writes that belong to this change (memberships). */
   operations?: WriteOperation[];
+  /** Write a new version even if nothing else changed (a member left the group). */
+  touch?: boolean;
 }
 
 export interface Page {
@@ -71,7 +73,7 @@ export interface Page {
 const MAX_TX = FORGE_LIMITS.maxTransactionOperations;
 
 export class ResourceCollection {
-  private readonly counter: OrderCounter;
+  private readonly stripes: OrderStripes;
 
   constructor(
     private readonly store: EntityStore,
@@ -79,7 +81,7 @@ export class ResourceCollection {
     private readonly config: CollectionConfig,
     private readonly clock: () => Date,
   ) {
-    this.counter = new OrderCounter(store, config.counterKey);
+    this.stripes = new OrderStripes(store, config.counterKey);
   }
 
   async get(id: string): Promise<StoredResource | undefined> {
@@ -126,29 +128,33 @@ export class ResourceCollection {
       this.holds,
     );
     try {
-      return await optimistically(async () => {
-        const counter = await this.counter.read();
-        const { summary, seq } = allocate(counter.summary);
-        const now = this.clock().toISOString();
-        const record: ResourceRecord = {
-          v: 1,
-          seq,
-          created: now,
-          modified: now,
-          doc,
-          ...this.config.indexedAttributes(doc),
-        };
-        const created = toStored(id, record);
-        const side = this.sideRecords(id, doc).map(setSide);
-        const extra = operations(created);
-        const first = [
-          { type: 'set' as const, entity: this.config.entity, key: id, value: record },
-          this.counter.write(counter, summary),
-          ...side,
-        ];
-        await this.commit(first, extra);
-        return created;
-      });
+      return await optimistically(() =>
+        // The stripe is held from here until the transaction answered: no other request of
+        // this process writes it in between, so its remembered version is current.
+        this.stripes.withFreeStripe(async (stripe) => {
+          const { summary, seq } = allocate(stripe.stripe, stripe.summary, this.stripes.frontier);
+          const now = this.clock().toISOString();
+          const record: ResourceRecord = {
+            v: 1,
+            seq,
+            created: now,
+            modified: now,
+            doc,
+            ...this.config.indexedAttributes(doc),
+          };
+          const created = toStored(id, record);
+          const side = this.sideRecords(id, doc).map(setSide);
+          const extra = operations(created);
+          const first = [
+            { type: 'set' as const, entity: this.config.entity, key: id, value: record },
+            this.stripes.writeOperation(stripe, summary),
+            ...side,
+          ];
+          await this.commit(first, extra);
+          this.stripes.committed(stripe, summary);
+          return created;
+        }),
+      );
     } catch (error) {
       // The answer may have been lost after the write committed: look before letting go of
       // the claim, or a retry could create a second resource with the same unique value.
@@ -176,7 +182,7 @@ export class ResourceCollection {
         const current = await this.require(id);
         const change = await mutate(current);
         const extra = change.operations ?? [];
-        if (isDeepStrictEqual(change.doc, current.doc) && extra.length === 0) return current;
+        if (isDeepStrictEqual(change.doc, current.doc) && extra.length === 0 && !change.touch) return current;
 
         const before = this.config.uniqueValue(current.doc);
         const after = this.config.uniqueValue(change.doc);
@@ -231,43 +237,60 @@ export class ResourceCollection {
 
   /**
    * Deletes a resource. `prepare` runs first (it may throw, e.g. a failed If-Match) and
-   * returns writes to commit together with the deletion.
+   * returns writes to commit together with the deletion: at most `room` of them, what one
+   * transaction has left beside the deletion's own writes.
    */
   async delete(
     id: string,
-    prepare: (current: StoredResource) => Promise<WriteOperation[]> | WriteOperation[] = () => [],
+    prepare: (
+      current: StoredResource,
+      room: number,
+    ) => Promise<WriteOperation[]> | WriteOperation[] = () => [],
   ): Promise<StoredResource> {
     return optimistically(async () => {
       const current = await this.require(id);
-      const extra = await prepare(current);
-      const counter = await this.counter.read();
       const unique = this.config.uniqueValue(current.doc);
-      const ops: WriteOperation[] = [
+      const own: WriteOperation[] = [
         {
           type: 'delete',
           entity: this.config.entity,
           key: id,
           condition: { attribute: 'v', equals: current.version },
         },
-        this.counter.write(counter, release(counter.summary, current.seq)),
         this.claims.releaseOperation(this.config.claimKind, unique),
         ...this.sideRecords(id, current.doc).map(deleteSide),
-        ...extra,
       ];
-      await this.store.transact(ops);
-      return current;
+      // One more operation is the stripe's.
+      const extra = await prepare(current, MAX_TX - own.length - 1);
+      return this.stripes.withStripe(stripeOf(current.seq), async (remembered) => {
+        // What this process remembers may predate another process's create of this resource.
+        const stripe = counts(remembered.stripe, remembered.summary, current.seq)
+          ? remembered
+          : await this.stripes.read(remembered.stripe);
+        if (!counts(stripe.stripe, stripe.summary, current.seq)) {
+          // Never counted (state from an older storage layout): uncounting it would make
+          // totalResults wrong, so the resource goes and the stripe stays as it is.
+          await this.store.transact([...own, ...extra]);
+          return current;
+        }
+        const summary = release(stripe.stripe, stripe.summary, current.seq);
+        await this.store.transact([...own, this.stripes.writeOperation(stripe, summary), ...extra]);
+        this.stripes.committed(stripe, summary);
+        return current;
+      });
     });
   }
 
   async total(): Promise<number> {
-    return (await this.counter.read()).summary.total;
+    return totalOf((await this.stripes.readAll()).values());
   }
 
-  /** Resources at 1-based positions [startIndex, startIndex + count) in creation order. */
+  /** Resources at 1-based positions [startIndex, startIndex + count) in list order. */
   async page(startIndex: number, count: number): Promise<Page> {
-    const { summary } = await this.counter.read();
-    const position = locate(summary, startIndex);
-    if (count <= 0 || !position) return { total: summary.total, items: [] };
+    const stripes = await this.stripes.readAll();
+    const total = totalOf(stripes.values());
+    const position = locate(stripes, startIndex);
+    if (count <= 0 || !position) return { total, items: [] };
     const items: StoredResource[] = [];
     let skip = position.skip;
     let cursor: string | undefined;
@@ -284,7 +307,7 @@ export class ResourceCollection {
       }
       cursor = page.nextCursor;
     } while (cursor && items.length < count);
-    return { total: summary.total, items };
+    return { total, items };
   }
 
   /** One page of an index query. */

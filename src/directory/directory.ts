@@ -2,6 +2,7 @@
  * The SCIM state in storage: users, groups and memberships, with the indexes that answer
  * identity-provider lookups without scans. Knows nothing of HTTP or of Forge.
  */
+import { ScimError } from '../scim/errors';
 import { ScimObject } from '../scim/schema/normalize';
 import { EntityStore } from '../storage/port';
 import { Claims } from './claims';
@@ -35,7 +36,15 @@ export class Directory {
     const now = () => clock().getTime();
     const claims = new Claims(store, now);
     this.memberships = new Memberships(store);
-    this.jobs = new Jobs(store, this.memberships, now);
+    this.jobs = new Jobs(
+      store,
+      {
+        'purge-group': (group, deadline) =>
+          this.memberships.drain(() => this.memberships.ofGroup(group), deadline),
+        'leave-groups': (job, deadline) => this.finishLeaving(job.user, job.left, deadline),
+      },
+      now,
+    );
     this.onJobsPending = options.onJobsPending ?? (() => undefined);
     this.users = new ResourceCollection(
       store,
@@ -89,6 +98,41 @@ export class Directory {
 
   jobsPending(): void {
     this.onJobsPending();
+  }
+
+  /**
+   * The rest of a user's DELETE: new versions of the groups it left (their ETags must move,
+   * RFC 7644 §3.14), then any memberships the deletion could not take with it.
+   */
+  private async finishLeaving(userId: string, left: string[], deadline: number): Promise<boolean> {
+    for (const groupId of left) {
+      if (Date.now() > deadline) return false;
+      await this.updateGroupIfPresent(groupId, (group) => ({ doc: group.doc, touch: true }));
+    }
+    for (;;) {
+      if (Date.now() > deadline) return false;
+      const page = await this.memberships.ofUser(userId);
+      if (page.results.length === 0) return true;
+      for (const { value } of page.results) {
+        const removal = this.memberships.deleteOperation(value.group, userId);
+        const present = await this.updateGroupIfPresent(value.group, (group) => ({
+          doc: group.doc,
+          operations: [removal],
+        }));
+        // The group is gone and its purge job has not reached this membership yet.
+        if (!present) await this.store.transact([removal]);
+      }
+    }
+  }
+
+  private async updateGroupIfPresent(groupId: string, change: Parameters<ResourceCollection['update']>[1]) {
+    try {
+      await this.groups.update(groupId, change);
+      return true;
+    } catch (error) {
+      if (error instanceof ScimError && error.status === 404) return false;
+      throw error;
+    }
   }
 }
 

@@ -62,8 +62,9 @@ export const ENTITIES: EntityDefinition[] = [
   },
   {
     name: COUNTER,
-    attributes: { v: 'integer', doc: 'any' },
-    indexes: [],
+    attributes: { v: 'integer', collection: 'string', doc: 'any' },
+    // The order stripes of a collection are read together, in one query (stripes.ts).
+    indexes: [{ name: 'by-collection', range: ['collection'] }],
   },
   {
     name: JOB,

@@ -40,10 +40,6 @@ export class Memberships {
     return { type: 'delete', entity: MEMBER, key: this.key(groupId, userId) };
   }
 
-  remove(groupId: string, userId: string): Promise<void> {
-    return this.store.transact([this.deleteOperation(groupId, userId)]);
-  }
-
   get(groupId: string, userId: string): Promise<Membership | undefined> {
     return this.store.get<Membership>(MEMBER, this.key(groupId, userId));
   }
@@ -72,12 +68,16 @@ export class Memberships {
   }
 
   /** One page of a user's memberships. */
-  ofUser(userId: string, cursor?: string): Promise<QueryPage<Membership>> {
+  ofUser(
+    userId: string,
+    cursor?: string,
+    limit: number = FORGE_LIMITS.maxQueryLimit,
+  ): Promise<QueryPage<Membership>> {
     return this.store.query<Membership>({
       entity: MEMBER,
       index: 'by-user',
       where: { op: 'equalTo', value: userId },
-      limit: FORGE_LIMITS.maxQueryLimit,
+      limit,
       cursor,
     });
   }

@@ -1,253 +1,238 @@
 /**
- * The order summary behind positional paging (src/directory/order.ts): startIndex=N must
- * land on the N-th live resource in creation order, after any mix of creates and deletes,
- * without scanning the resources before it.
+ * The order stripes behind positional paging (src/directory/order.ts): startIndex=N must
+ * land on the N-th live resource in sequence order, after any mix of creates and deletes
+ * spread over any stripes, without scanning the resources before it.
  */
 import fc from 'fast-check';
 import {
   allocate,
-  BUCKET,
-  bucketCounts,
-  emptySummary,
+  BLOCK,
+  blockCounts,
+  counts,
+  emptyStripe,
+  frontierOf,
   locate,
-  OrderSummary,
   release,
+  STRIPES,
+  stripeOf,
+  StripeSummary,
+  totalOf,
 } from '../../src/directory/order';
 
-/** Allocates `n` sequence numbers, returning the summary and the numbers handed out. */
-function allocateMany(
-  n: number,
-  from: OrderSummary = emptySummary(),
-): { summary: OrderSummary; seqs: number[] } {
-  let summary = from;
-  const seqs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const next = allocate(summary);
-    summary = next.summary;
-    seqs.push(next.seq);
+/** Stripes and the live sequence numbers they count, as a writer sees them. */
+class Model {
+  readonly stripes = new Map<number, StripeSummary>();
+  readonly live = new Set<number>();
+
+  create(stripe: number): number {
+    const { seq, summary } = allocate(stripe, this.get(stripe), frontierOf(this.stripes.values()));
+    this.stripes.set(stripe, summary);
+    this.live.add(seq);
+    return seq;
   }
-  return { summary, seqs };
+
+  delete(seq: number): void {
+    const stripe = stripeOf(seq);
+    this.stripes.set(stripe, release(stripe, this.get(stripe), seq));
+    this.live.delete(seq);
+  }
+
+  get(stripe: number): StripeSummary {
+    return this.stripes.get(stripe) ?? emptyStripe();
+  }
+
+  sorted(): number[] {
+    return [...this.live].sort((a, b) => a - b);
+  }
 }
 
-/**
- * What locate() points at: the `skip`-th live sequence number at or after `fromSeq`.
- * This is exactly what ResourceCollection.page() does with the by-seq index. `live` is in
- * ascending order (sequence numbers only grow), so a binary search finds `fromSeq`.
- */
-function resolve(
-  live: number[],
-  position: { fromSeq: number; skip: number } | undefined,
-): number | undefined {
+/** What locate() points at: the `skip`-th live sequence number at or after `fromSeq`. */
+function resolve(sorted: number[], position: { fromSeq: number; skip: number } | undefined) {
   if (!position) return undefined;
-  let low = 0;
-  let high = live.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (live[mid] < position.fromSeq) low = mid + 1;
-    else high = mid;
-  }
-  return live[low + position.skip];
+  const first = sorted.findIndex((seq) => seq >= position.fromSeq);
+  return first < 0 ? undefined : sorted[first + position.skip];
 }
 
-/** Positions 1..live.length whose locate() lands on the wrong element (empty when all agree). */
-function mismatches(
-  summary: OrderSummary,
-  live: number[],
-): { startIndex: number; expected: number; found?: number }[] {
+/** Positions whose locate() lands on the wrong element (empty when all agree). */
+function mismatches(model: Model): { startIndex: number; expected: number; found?: number }[] {
+  const sorted = model.sorted();
   const wrong: { startIndex: number; expected: number; found?: number }[] = [];
-  for (let n = 1; n <= live.length; n++) {
-    const found = resolve(live, locate(summary, n));
-    if (found !== live[n - 1]) wrong.push({ startIndex: n, expected: live[n - 1], found });
+  for (let n = 1; n <= sorted.length; n++) {
+    const found = resolve(sorted, locate(model.stripes, n));
+    if (found !== sorted[n - 1]) wrong.push({ startIndex: n, expected: sorted[n - 1], found });
   }
   return wrong;
 }
 
-/** Structural invariants of every summary. */
-function expectWellFormed(summary: OrderSummary, live: number[]): void {
-  expect(summary.total).toBe(live.length);
-  const counts = bucketCounts(summary);
-  expect(counts.reduce((a, b) => a + b, 0)).toBe(live.length);
-  expect(counts.every((c) => Number.isInteger(c) && c >= 0)).toBe(true);
-  // Leading empty buckets are trimmed away, so the summary does not grow with deletions.
-  if (counts.length > 0) expect(counts[0]).toBeGreaterThan(0);
-  // Every live sequence number is counted in its bucket.
-  for (let i = 0; i < counts.length; i++) {
-    const bucket = summary.base + i;
-    expect(live.filter((s) => Math.floor(s / BUCKET) === bucket)).toHaveLength(counts[i]);
+/** Structural invariants of every stripe. */
+function expectWellFormed(model: Model): void {
+  expect(totalOf(model.stripes.values())).toBe(model.live.size);
+  for (const [stripe, summary] of model.stripes) {
+    const perBlock = blockCounts(summary);
+    expect(perBlock.reduce((a, b) => a + b, 0)).toBe(summary.total);
+    expect(perBlock.every((c) => Number.isInteger(c) && c >= 0 && c <= BLOCK)).toBe(true);
+    // Leading empty blocks are trimmed away, so a stripe does not grow with deletions.
+    if (perBlock.length > 0) expect(perBlock[0]).toBeGreaterThan(0);
+    perBlock.forEach((c, i) => {
+      const block = (summary.base + i) * STRIPES + stripe;
+      expect([...model.live].filter((s) => Math.floor(s / BLOCK) === block)).toHaveLength(c);
+    });
+    // Runs are maximal: no two adjacent runs have the same count.
+    for (let i = 2; i < summary.runs.length; i += 2) expect(summary.runs[i]).not.toBe(summary.runs[i - 2]);
   }
-  // Runs are maximal: no two adjacent runs have the same count.
-  for (let i = 2; i < summary.runs.length; i += 2) expect(summary.runs[i]).not.toBe(summary.runs[i - 2]);
+  for (const seq of model.live) expect(counts(stripeOf(seq), model.get(stripeOf(seq)), seq)).toBe(true);
 }
 
 describe('allocate', () => {
-  it('hands out 0, 1, 2, … and counts them', () => {
-    const { summary, seqs } = allocateMany(3);
-    expect(seqs).toEqual([0, 1, 2]);
-    expect(summary).toEqual({ next: 3, total: 3, base: 0, runs: [3, 1] });
+  it('hands out consecutive numbers within the block of its stripe', () => {
+    const model = new Model();
+    expect([model.create(3), model.create(3), model.create(3)]).toEqual([300, 301, 302]);
+    expect(model.get(3)).toEqual({ block: 3, used: 3, total: 3, base: 0, runs: [3, 1] });
   });
 
-  it('opens a new bucket every BUCKET sequence numbers', () => {
-    const { summary } = allocateMany(BUCKET + 1);
-    expect(bucketCounts(summary)).toEqual([BUCKET, 1]);
-    expect(summary.total).toBe(BUCKET + 1);
+  it("opens the stripe's next block at or after the frontier when a block is full", () => {
+    const model = new Model();
+    for (let i = 0; i < BLOCK; i++) model.create(5);
+    const next = model.create(5);
+    expect(next).toBe((5 + STRIPES) * BLOCK);
+    expect(blockCounts(model.get(5))).toEqual([BLOCK, 1]);
+  });
+
+  it('lists one writer’s creates in creation order, also when it moves to a new stripe', () => {
+    const model = new Model();
+    const created: number[] = [];
+    // A stripe opens its first block at or after the frontier, past every block in use.
+    for (const stripe of [9, 9, 2, 2, 40, 7, 7]) created.push(model.create(stripe));
+    expect(created).toEqual([...created].sort((a, b) => a - b));
+  });
+
+  it('gives every stripe its own blocks: no sequence number is handed out twice', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: STRIPES - 1 }), { maxLength: 800 }), (stripes) => {
+        const model = new Model();
+        const seqs = stripes.map((s) => model.create(s));
+        expect(new Set(seqs).size).toBe(seqs.length);
+        seqs.forEach((seq, i) => expect(stripeOf(seq)).toBe(stripes[i]));
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('does not change the summary it was given', () => {
-    const before = allocateMany(5).summary;
-    const copy = structuredClone(before);
-    allocate(before);
-    expect(before).toEqual(copy);
-  });
-
-  it('never hands out a sequence number twice, even after deletions', () => {
-    const first = allocateMany(10);
-    let summary = first.summary;
-    for (const seq of first.seqs) summary = release(summary, seq);
-    const { seq } = allocate(summary);
-    expect(seq).toBe(10);
-  });
-
-  it('starts counting at the current bucket after everything was deleted', () => {
-    const first = allocateMany(250);
-    let summary = first.summary;
-    for (const seq of first.seqs) summary = release(summary, seq);
-    expect(summary.total).toBe(0);
-    expect(bucketCounts(summary)).toEqual([]);
-    const next = allocate(summary);
-    expect(next.seq).toBe(250);
-    expect(next.summary.base).toBe(2);
-    expect(bucketCounts(next.summary)).toEqual([1]);
-    expect(locate(next.summary, 1)).toEqual({ fromSeq: 200, skip: 0 });
+    const model = new Model();
+    model.create(1);
+    const before = structuredClone(model.get(1));
+    allocate(1, model.get(1), 0);
+    expect(model.get(1)).toEqual(before);
   });
 });
 
 describe('release', () => {
-  it('uncounts a sequence number', () => {
-    const { summary } = allocateMany(3);
-    expect(release(summary, 1)).toEqual({ next: 3, total: 2, base: 0, runs: [2, 1] });
+  it('uncounts a sequence number and trims leading empty blocks', () => {
+    const model = new Model();
+    const seqs = Array.from({ length: BLOCK + 5 }, () => model.create(0));
+    for (const seq of seqs.slice(0, BLOCK)) model.delete(seq);
+    expect(model.get(0).base).toBe(1);
+    expect(blockCounts(model.get(0))).toEqual([5]);
+    expect(model.get(0).total).toBe(5);
   });
 
-  it('trims leading empty buckets', () => {
-    const { summary, seqs } = allocateMany(2 * BUCKET + 5);
-    let after = summary;
-    for (const seq of seqs.slice(0, BUCKET)) after = release(after, seq);
-    expect(after.base).toBe(1);
-    expect(bucketCounts(after)).toEqual([BUCKET, 5]);
+  it('keeps counting the block being filled after it emptied and was trimmed', () => {
+    const model = new Model();
+    const first = model.create(4);
+    model.delete(first);
+    expect(model.get(4).runs).toEqual([]);
+    const second = model.create(4);
+    expect(second).toBe(first + 1);
+    expectWellFormed(model);
+    expect(mismatches(model)).toEqual([]);
   });
 
-  it('keeps an empty bucket in the middle', () => {
-    const { summary, seqs } = allocateMany(3 * BUCKET);
-    let after = summary;
-    for (const seq of seqs.slice(BUCKET, 2 * BUCKET)) after = release(after, seq);
-    expect(bucketCounts(after)).toEqual([BUCKET, 0, BUCKET]);
-    expect(locate(after, BUCKET + 1)).toEqual({ fromSeq: 2 * BUCKET, skip: 0 });
-  });
-
-  it('refuses a sequence number it does not count', () => {
-    const { summary } = allocateMany(3);
-    expect(() => release(summary, 500)).toThrow();
-    expect(() => release(summary, -1)).toThrow();
-    const once = release(allocateMany(1).summary, 0);
+  it('refuses a sequence number its stripe does not count', () => {
+    const model = new Model();
+    const seq = model.create(2);
+    expect(() => release(3, model.get(3), seq)).toThrow();
+    expect(() => release(2, model.get(2), seq + BLOCK * STRIPES)).toThrow();
+    expect(() => release(2, model.get(2), -1)).toThrow();
+    model.delete(seq);
     // Releasing twice would make totalResults wrong.
-    expect(() => release(once, 0)).toThrow();
-  });
-
-  it('does not change the summary it was given', () => {
-    const { summary } = allocateMany(BUCKET + 1);
-    const copy = structuredClone(summary);
-    release(summary, 0);
-    expect(summary).toEqual(copy);
+    expect(() => release(2, model.get(2), seq)).toThrow();
   });
 });
 
 describe('locate', () => {
   it('is undefined outside 1..total', () => {
-    const { summary } = allocateMany(5);
-    expect(locate(summary, 0)).toBeUndefined();
-    expect(locate(summary, -3)).toBeUndefined();
-    expect(locate(summary, 6)).toBeUndefined();
-    expect(locate(emptySummary(), 1)).toBeUndefined();
+    const model = new Model();
+    expect(locate(model.stripes, 1)).toBeUndefined();
+    for (let i = 0; i < 5; i++) model.create(i);
+    expect(locate(model.stripes, 0)).toBeUndefined();
+    expect(locate(model.stripes, 6)).toBeUndefined();
   });
 
-  it('finds positions within and across buckets', () => {
-    const { summary } = allocateMany(250);
-    expect(locate(summary, 1)).toEqual({ fromSeq: 0, skip: 0 });
-    expect(locate(summary, 100)).toEqual({ fromSeq: 0, skip: 99 });
-    expect(locate(summary, 101)).toEqual({ fromSeq: 100, skip: 0 });
-    expect(locate(summary, 250)).toEqual({ fromSeq: 200, skip: 49 });
+  it('finds positions across blocks of different stripes', () => {
+    const model = new Model();
+    for (let i = 0; i < 150; i++) model.create(i % 3);
+    expect(mismatches(model)).toEqual([]);
   });
 
-  it('skips deleted resources', () => {
-    const { summary, seqs } = allocateMany(250);
-    // Delete every 7th resource.
-    let after = summary;
-    const live: number[] = [];
-    for (const seq of seqs) {
-      if (seq % 7 === 0) after = release(after, seq);
-      else live.push(seq);
-    }
-    expect(mismatches(after, live)).toEqual([]);
-  });
-
-  it('keeps skip below BUCKET, so one or two queries of 100 serve any page', () => {
-    const { summary } = allocateMany(1000);
+  it('keeps skip below BLOCK, so one or two queries of 100 serve any page', () => {
+    const model = new Model();
+    for (let i = 0; i < 1000; i++) model.create(i % 7);
     for (let n = 1; n <= 1000; n++)
-      expect((locate(summary, n) as { skip: number }).skip).toBeLessThan(BUCKET);
+      expect((locate(model.stripes, n) as { skip: number }).skip).toBeLessThan(BLOCK);
   });
 });
 
 describe('against a naive array (property)', () => {
-  type Step = { kind: 'create' } | { kind: 'delete'; pick: number };
+  type Step = { kind: 'create'; stripe: number } | { kind: 'delete'; pick: number };
 
   const step: fc.Arbitrary<Step> = fc.oneof(
-    { weight: 3, arbitrary: fc.constant<Step>({ kind: 'create' }) },
+    {
+      weight: 3,
+      arbitrary: fc.integer({ min: 0, max: STRIPES - 1 }).map((stripe): Step => ({ kind: 'create', stripe })),
+    },
     { weight: 2, arbitrary: fc.nat().map((pick): Step => ({ kind: 'delete', pick })) },
   );
 
-  /** Runs steps against the summary and against a plain array of live sequence numbers. */
-  function run(steps: Step[]): { summary: OrderSummary; live: number[] } {
-    let summary = emptySummary();
-    const live: number[] = [];
+  function run(steps: Step[], stripesInUse: number): Model {
+    const model = new Model();
     for (const s of steps) {
-      if (s.kind === 'create') {
-        const next = allocate(summary);
-        summary = next.summary;
-        live.push(next.seq);
-      } else if (live.length > 0) {
-        const [seq] = live.splice(s.pick % live.length, 1);
-        summary = release(summary, seq);
-      }
+      if (s.kind === 'create') model.create(s.stripe % stripesInUse);
+      else if (model.live.size > 0) model.delete(model.sorted()[s.pick % model.live.size]);
     }
-    return { summary, live };
+    return model;
   }
 
-  it('locate(startIndex) finds the same element as the naive array, after any creates and deletes', () => {
-    fc.assert(
-      // size 'large': without it fast-check keeps arrays to about ten steps.
-      fc.property(fc.array(step, { maxLength: 600, size: 'large' }), (steps) => {
-        const { summary, live } = run(steps);
-        expectWellFormed(summary, live);
-        expect(mismatches(summary, live)).toEqual([]);
-        expect(locate(summary, live.length + 1)).toBeUndefined();
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it.each([1, 3, STRIPES])(
+    'locate(startIndex) finds the same element as the naive array, writers on %i stripes',
+    (stripesInUse) => {
+      fc.assert(
+        // size 'large': without it fast-check keeps arrays to about ten steps.
+        fc.property(fc.array(step, { maxLength: 600, size: 'large' }), (steps) => {
+          const model = run(steps, stripesInUse);
+          expectWellFormed(model);
+          expect(mismatches(model)).toEqual([]);
+          expect(locate(model.stripes, model.live.size + 1)).toBeUndefined();
+        }),
+        { numRuns: 60 },
+      );
+    },
+  );
 
-  it('also in long histories where most resources were deleted (sparse buckets)', () => {
+  it('also in long histories where most resources were deleted (sparse blocks)', () => {
     const burst = fc.tuple(fc.integer({ min: 1, max: 250 }), fc.integer({ min: 0, max: 250 }), fc.nat());
     fc.assert(
       fc.property(fc.array(burst, { minLength: 1, maxLength: 12, size: 'large' }), (bursts) => {
         const steps: Step[] = [];
         for (const [creates, deletes, seed] of bursts) {
-          for (let i = 0; i < creates; i++) steps.push({ kind: 'create' });
+          for (let i = 0; i < creates; i++) steps.push({ kind: 'create', stripe: (seed + i) % 4 });
           for (let i = 0; i < deletes; i++) steps.push({ kind: 'delete', pick: seed * 31 + i * 17 });
         }
-        const { summary, live } = run(steps);
-        expectWellFormed(summary, live);
-        expect(mismatches(summary, live)).toEqual([]);
+        const model = run(steps, STRIPES);
+        expectWellFormed(model);
+        expect(mismatches(model)).toEqual([]);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 });

@@ -19,8 +19,13 @@ interface Cost {
 /** Runs one request with the round-trip counter reset before it. */
 async function measure(t: TestApp, method: string, path: string, body?: unknown): Promise<Cost> {
   t.store.reset();
-  const response = await t.request(method, path, body === undefined ? {} : { body });
-  return { total: t.store.total, counts: { ...t.store.counts }, response };
+  const response = await t.request(method, path, {
+    ...(body === undefined ? {} : { body }),
+    deferJobs: true,
+  });
+  const cost = { total: t.store.total, counts: { ...t.store.counts }, response };
+  await t.runJobs();
+  return cost;
 }
 
 /** Fails with the per-kind counts in the message, to show which kind of call grew. */

@@ -32,6 +32,8 @@ export interface RequestOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   token?: string | null;
+  /** Leave background jobs the request queued for an explicit runJobs() (round-trip counts). */
+  deferJobs?: boolean;
 }
 
 export const silentLogger: Logger & { warnings: string[]; errors: string[] } = {
@@ -51,6 +53,8 @@ export interface TestApp {
   store: CountingStore;
   local: LocalEntityStore;
   request(method: string, pathAndQuery: string, options?: RequestOptions): Promise<ScimResult>;
+  /** Runs the background jobs requests queued, as the queue consumer would. */
+  runJobs(): Promise<void>;
 }
 
 export function createTestApp(
@@ -58,6 +62,12 @@ export function createTestApp(
 ): TestApp {
   const local = new LocalEntityStore(ENTITIES);
   const store = new CountingStore(options.store ?? local);
+  // Like the queue consumer on Forge and the local server's runner, jobs a request queued
+  // run right after it answered.
+  let signals = 0;
+  const runJobs = async () => {
+    await app.directory.jobs.runPending();
+  };
   const app = createApp({
     store,
     tokens: { tokenHashes: async () => [hashToken(TOKEN)] },
@@ -68,12 +78,19 @@ export function createTestApp(
     },
     clock: options.clock,
     scanLimit: options.scanLimit,
+    onJobsPending: () => signals++,
   });
   return {
     app,
     store,
     local,
-    request: (method, pathAndQuery, requestOptions = {}) => send(app, method, pathAndQuery, requestOptions),
+    request: async (method, pathAndQuery, requestOptions = {}) => {
+      const before = signals;
+      const result = await send(app, method, pathAndQuery, requestOptions);
+      if (signals > before && !requestOptions.deferJobs) await runJobs();
+      return result;
+    },
+    runJobs,
   };
 }
 

@@ -1,7 +1,6 @@
 /** The /Users endpoint (RFC 7644 §3). */
 import type { StoredResource } from '../../directory/collection';
 import type { IndexedAttribute } from '../filter/plan';
-import { ScimError } from '../errors';
 import { emptyResponse, jsonResponse, ScimRequest, ScimResponse } from '../http';
 import { applyAttributeOperations } from '../patch/apply';
 import { readPatchRequest } from '../patch/request';
@@ -112,40 +111,26 @@ export class UsersEndpoint {
     return this.respond(request, 200, user);
   }
 
-  async delete(request: ScimRequest, id: string): Promise<ScimResponse> {
-    await this.users.delete(id, async (current) => {
-      checkIfMatch(request, current);
-      // Leave the groups first: if we stop half way, the user still exists and a retried
-      // DELETE finishes the job.
-      await this.leaveAllGroups(id);
-      return [];
-    });
-    return emptyResponse(204);
-  }
-
   /**
-   * Removes the user from every group, each removal committed with a new version of its
-   * group, so the group's ETag tells clients its members changed.
+   * Deletes the user with as many of its memberships as fit in the same transaction (all of
+   * them for a user in a handful of groups), and a durable job for the rest: the new
+   * versions of those groups, and any further memberships. The request costs the same few
+   * round trips whether the user was in one group or in a thousand.
    */
-  private async leaveAllGroups(userId: string): Promise<void> {
-    const { memberships, groups } = this.context.directory;
-    const done = new Set<string>();
-    for (;;) {
-      const page = await memberships.ofUser(userId);
-      const pending = page.results.map((r) => r.value.group).filter((g) => !done.has(g));
-      if (pending.length === 0) return;
-      for (const groupId of pending) {
-        done.add(groupId);
-        const removal = memberships.deleteOperation(groupId, userId);
-        try {
-          await groups.update(groupId, (group) => ({ doc: group.doc, operations: [removal] }));
-        } catch (error) {
-          if (!(error instanceof ScimError && error.status === 404)) throw error;
-          // The group is gone and its purge job has not reached this membership yet.
-          await memberships.remove(groupId, userId);
-        }
-      }
-    }
+  async delete(request: ScimRequest, id: string): Promise<ScimResponse> {
+    const { memberships, jobs } = this.context.directory;
+    await this.users.delete(id, async (current, room) => {
+      checkIfMatch(request, current);
+      // One operation is the job's.
+      const page = await memberships.ofUser(id, undefined, room - 1);
+      const left = page.results.map((r) => r.value.group);
+      return [
+        ...left.map((groupId) => memberships.deleteOperation(groupId, id)),
+        jobs.leaveGroupsOperation(id, left),
+      ];
+    });
+    this.context.directory.jobsPending();
+    return emptyResponse(204);
   }
 
   private async respond(

@@ -1,0 +1,158 @@
+/**
+ * The order stripes of one resource collection (see order.ts), as records in the entity
+ * store, and how this process shares them among its concurrent requests.
+ *
+ * Each stripe is written under optimistic concurrency (a condition on its version), so
+ * writers in different processes can never lose each other's counts. Within one process,
+ * requests run concurrently on one event loop; they would only fail each other's conditions
+ * if they wrote the same stripe, so a create takes a stripe no request of this process is
+ * writing, and each process remembers the last version of the stripes it wrote, which
+ * saves reading a stripe before writing it. A stripe another process wrote since fails the
+ * condition; the writer then reads it and tries again, and moves its preferred stripe
+ * elsewhere, so processes that collided spread out.
+ */
+import { EntityStore, WriteOperation } from '../storage/port';
+import { COUNTER } from './entities';
+import { emptyStripe, frontierOf, STRIPES, StripeSummary } from './order';
+
+interface StripeRecord {
+  v: number;
+  collection: string;
+  doc: StripeSummary;
+}
+
+export interface VersionedStripe {
+  stripe: number;
+  version: number;
+  summary: StripeSummary;
+}
+
+export class OrderStripes {
+  /** The last version of each stripe this process read or wrote. */
+  private readonly known = new Map<number, VersionedStripe>();
+  /** Stripes a request of this process is writing, with the requests waiting for them. */
+  private readonly held = new Map<number, (() => void)[]>();
+  /** Where this process starts looking for a free stripe. */
+  private preferred = Math.floor(Math.random() * STRIPES);
+  /** The highest block seen in any stripe: new blocks open at or after it. */
+  private seenFrontier = 0;
+
+  constructor(
+    private readonly store: EntityStore,
+    private readonly collection: string,
+  ) {}
+
+  get frontier(): number {
+    return this.seenFrontier;
+  }
+
+  /** Every stripe of the collection, in one index query (at most STRIPES ≤ 100 records). */
+  async readAll(): Promise<Map<number, StripeSummary>> {
+    const page = await this.store.query<StripeRecord>({
+      entity: COUNTER,
+      index: 'by-collection',
+      where: { op: 'equalTo', value: this.collection },
+      limit: 100,
+    });
+    const stripes = new Map<number, StripeSummary>();
+    for (const { key, value } of page.results) {
+      const stripe = this.stripeOfKey(key);
+      if (stripe === undefined) continue;
+      stripes.set(stripe, value.doc);
+      this.remember({ stripe, version: value.v, summary: value.doc });
+    }
+    this.seenFrontier = Math.max(this.seenFrontier, frontierOf(stripes.values()));
+    return stripes;
+  }
+
+  /**
+   * Runs `write` holding a stripe no other request of this process holds, waiting only
+   * when every stripe is held. `write` must commit `writeOperation(current, …)` and may
+   * throw; the stripe's remembered version is trusted again only after it succeeds.
+   */
+  async withFreeStripe<T>(write: (current: VersionedStripe) => Promise<T>): Promise<T> {
+    for (let i = 0; i < STRIPES; i++) {
+      const stripe = (this.preferred + i) % STRIPES;
+      if (!this.held.has(stripe)) return this.withStripe(stripe, write);
+    }
+    return this.withStripe(this.preferred, write);
+  }
+
+  /** Runs `write` holding `stripe` (for deletes: the stripe that counts the resource). */
+  async withStripe<T>(stripe: number, write: (current: VersionedStripe) => Promise<T>): Promise<T> {
+    await this.hold(stripe);
+    try {
+      const current = this.known.get(stripe) ?? (await this.read(stripe));
+      this.known.delete(stripe);
+      return await write(current);
+    } catch (error) {
+      // Another process may have written it: start somewhere else next time.
+      this.preferred = Math.floor(Math.random() * STRIPES);
+      throw error;
+    } finally {
+      this.release(stripe);
+    }
+  }
+
+  /** The conditional write of a stripe's new summary; call committed() once it is stored. */
+  writeOperation(current: VersionedStripe, summary: StripeSummary): WriteOperation {
+    return {
+      type: 'set',
+      entity: COUNTER,
+      key: this.key(current.stripe),
+      value: { v: current.version + 1, collection: this.collection, doc: summary },
+      condition: { attribute: 'v', equals: current.version },
+    };
+  }
+
+  /** Records that the write built by writeOperation() committed. */
+  committed(current: VersionedStripe, summary: StripeSummary): void {
+    this.remember({ stripe: current.stripe, version: current.version + 1, summary });
+  }
+
+  /** The stripe as stored now, for a writer that found what it remembered out of date. */
+  async read(stripe: number): Promise<VersionedStripe> {
+    const key = this.key(stripe);
+    let record = await this.store.get<StripeRecord>(COUNTER, key);
+    if (!record) {
+      const fresh: StripeRecord = { v: 0, collection: this.collection, doc: emptyStripe() };
+      if (await this.store.createIfAbsent(COUNTER, key, fresh)) record = fresh;
+      else record = (await this.store.get<StripeRecord>(COUNTER, key)) as StripeRecord;
+    }
+    const current = { stripe, version: record.v, summary: record.doc };
+    this.remember(current);
+    return current;
+  }
+
+  private remember(current: VersionedStripe): void {
+    const known = this.known.get(current.stripe);
+    // Only a newer version replaces what this process knows (an index read may lag a write).
+    if (!known || known.version < current.version) this.known.set(current.stripe, current);
+    this.seenFrontier = Math.max(this.seenFrontier, current.summary.block);
+  }
+
+  private key(stripe: number): string {
+    return `${this.collection}:${stripe.toString().padStart(2, '0')}`;
+  }
+
+  private stripeOfKey(key: string): number | undefined {
+    const prefix = `${this.collection}:`;
+    if (!key.startsWith(prefix)) return undefined;
+    const stripe = Number(key.slice(prefix.length));
+    return Number.isInteger(stripe) && stripe >= 0 && stripe < STRIPES ? stripe : undefined;
+  }
+
+  private async hold(stripe: number): Promise<void> {
+    while (this.held.has(stripe)) {
+      await new Promise<void>((resolve) => (this.held.get(stripe) as (() => void)[]).push(resolve));
+    }
+    this.held.set(stripe, []);
+  }
+
+  private release(stripe: number): void {
+    const waiting = this.held.get(stripe) ?? [];
+    this.held.delete(stripe);
+    // The woken requests check again: the first to run takes the stripe, the rest queue again.
+    for (const resolve of waiting) resolve();
+  }
+}
