@@ -8,7 +8,9 @@
  *   - a transaction with conditions that fails is a ConditionFailedError when a re-read
  *     shows one of its conditions no longer holds;
  *   - HTTP 429 and 5xx answers are TransientStorageError, which the SCIM layer turns into a
- *     503 with Retry-After so the identity provider retries.
+ *     503 with Retry-After so the identity provider retries;
+ *   - HTTP 400 answers (a broken limit: KEY_TOO_LONG, MAX_SIZE, INVALID_ENTITY_VALUE, ...) are
+ *     StorageLimitError with Forge's code, as the local store throws them.
  */
 import { Filter, FilterConditions, ForgeKvsAPIError, kvs, Sort, WhereConditions } from '@forge/kvs';
 import {
@@ -18,6 +20,7 @@ import {
   IndexQuery,
   QueryPage,
   RangeCondition,
+  StorageLimitError,
   TransientStorageError,
   WriteOperation,
 } from '../storage/port';
@@ -34,8 +37,10 @@ export class ForgeEntityStore implements EntityStore {
       await kvs.entity<object>(entity).set(key, value, { keyPolicy: 'FAIL_IF_EXISTS' });
       return true;
     } catch (error) {
+      const mapped = mapError(error);
+      if (mapped instanceof StorageLimitError) throw mapped;
       if ((await this.get(entity, key)) !== undefined) return false;
-      throw mapError(error);
+      throw mapped;
     }
   }
 
@@ -75,8 +80,10 @@ export class ForgeEntityStore implements EntityStore {
     try {
       await transaction.execute();
     } catch (error) {
+      const mapped = mapError(error);
+      if (mapped instanceof StorageLimitError) throw mapped;
       if (await this.someConditionFails(operations)) throw new ConditionFailedError();
-      throw mapError(error);
+      throw mapped;
     }
   }
 
@@ -127,6 +134,7 @@ function mapError(error: unknown): unknown {
     if (status === 429 || status >= 500) {
       return new TransientStorageError(`Forge storage answered ${status} (${error.code}).`);
     }
+    if (status === 400) return new StorageLimitError(error.message, error.code);
   }
   return error;
 }

@@ -35,6 +35,17 @@ interface IndexEntry {
   key: string;
 }
 
+/** A write whose condition is a predicate on the stored record (see transactChecked). */
+export type CheckedWriteOperation =
+  | { type: 'set'; entity: string; key: string; value: object; condition?: CheckedCondition }
+  | { type: 'delete'; entity: string; key: string; condition?: CheckedCondition }
+  | { type: 'check'; entity: string; key: string; condition: CheckedCondition };
+
+export interface CheckedCondition {
+  attributes: string[];
+  holds(current: Record<string, unknown> | undefined): boolean;
+}
+
 interface JournalOp {
   e: string;
   k: string;
@@ -49,14 +60,22 @@ export class LocalEntityStore implements EntityStore {
   private readonly definitions = new Map<string, EntityDefinition>();
   private readonly records = new Map<string, Map<string, Stored>>();
   private readonly indexes = new Map<string, SortedList<IndexEntry>>();
+  private readonly internal = new Set<string>();
   private journal?: number;
   private journalLines = 0;
 
+  /**
+   * `internal` entities are stored, indexed and journalled like the others but skip Forge's
+   * value size and depth limits: the offline Forge runtime keeps its plain keys, secrets and
+   * queued events in them, checking their own limits first.
+   */
   constructor(
     entities: EntityDefinition[],
     private readonly directory?: string,
+    internal: EntityDefinition[] = [],
   ) {
-    for (const entity of entities) {
+    for (const entity of internal) this.internal.add(entity.name);
+    for (const entity of [...entities, ...internal]) {
       this.definitions.set(entity.name, entity);
       this.records.set(entity.name, new Map());
       for (const index of entity.indexes) {
@@ -87,14 +106,25 @@ export class LocalEntityStore implements EntityStore {
     await turn();
     const entity = this.definition(query.entity);
     const index = entity.indexes.find((i) => i.name === query.index);
-    if (!index) throw new StorageLimitError(`Entity ${query.entity} has no index "${query.index}".`);
+    if (!index) {
+      throw new StorageLimitError(
+        `Entity ${query.entity} has no index "${query.index}".`,
+        'INVALID_ENTITY_INDEX',
+      );
+    }
     const limit = query.limit ?? FORGE_LIMITS.defaultQueryLimit;
     if (!Number.isInteger(limit) || limit < 1 || limit > FORGE_LIMITS.maxQueryLimit) {
-      throw new StorageLimitError(`Query limit ${limit} is outside 1..${FORGE_LIMITS.maxQueryLimit}.`);
+      throw new StorageLimitError(
+        `Query limit ${limit} is outside 1..${FORGE_LIMITS.maxQueryLimit}.`,
+        'COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE',
+      );
     }
     const partitionSize = index.partition?.length ?? 0;
     if ((query.partition?.length ?? 0) !== partitionSize) {
-      throw new StorageLimitError(`Index ${index.name} needs ${partitionSize} partition values.`);
+      throw new StorageLimitError(
+        `Index ${index.name} needs ${partitionSize} partition values.`,
+        'INVALID_PARTITION',
+      );
     }
     const partition = JSON.stringify(query.partition ?? []);
     const entries = this.indexes.get(indexId(entity.name, index.name)) as SortedList<IndexEntry>;
@@ -122,11 +152,36 @@ export class LocalEntityStore implements EntityStore {
   }
 
   async transact(operations: WriteOperation[]): Promise<void> {
+    return this.transactChecked(
+      operations.map((op): CheckedWriteOperation => {
+        if (!op.condition) return op as CheckedWriteOperation;
+        const { attribute, equals } = op.condition;
+        return {
+          ...op,
+          condition: {
+            attributes: [attribute],
+            holds: (current) => current !== undefined && current[attribute] === equals,
+          },
+        };
+      }),
+    );
+  }
+
+  /**
+   * A transaction whose conditions are predicates on the stored record (undefined when there
+   * is none), checked atomically with the writes. The offline Forge runtime evaluates Forge's
+   * filter conditions with it; `attributes` are those the condition reads, which must be
+   * declared.
+   */
+  async transactChecked(operations: CheckedWriteOperation[]): Promise<void> {
     await turn();
-    if (operations.length === 0) throw new StorageLimitError('A transaction needs at least one operation.');
+    if (operations.length === 0) {
+      throw new StorageLimitError('A transaction needs at least one operation.', 'EMPTY_TRANSACTION');
+    }
     if (operations.length > FORGE_LIMITS.maxTransactionOperations) {
       throw new StorageLimitError(
         `A transaction has ${operations.length} operations; Forge allows ${FORGE_LIMITS.maxTransactionOperations}.`,
+        'TRANSACTION_TOO_MANY_OPERATIONS',
       );
     }
     const seen = new Set<string>();
@@ -134,7 +189,12 @@ export class LocalEntityStore implements EntityStore {
     const journal: JournalOp[] = [];
     for (const op of operations) {
       const id = `${op.entity}\u0000${op.key}`;
-      if (seen.has(id)) throw new StorageLimitError(`Key ${op.key} appears twice in one transaction.`);
+      if (seen.has(id)) {
+        throw new StorageLimitError(
+          `Key ${op.key} appears twice in one transaction.`,
+          'TRANSACTION_DUPLICATE_KEY',
+        );
+      }
       seen.add(id);
       if (op.type === 'set') {
         const value = this.validate(op.entity, op.key, op.value);
@@ -147,17 +207,24 @@ export class LocalEntityStore implements EntityStore {
       }
       if (op.condition) {
         const entity = this.definition(op.entity);
-        if (!(op.condition.attribute in entity.attributes)) {
-          throw new StorageLimitError(`Condition on undeclared attribute ${op.condition.attribute}.`);
+        for (const attribute of op.condition.attributes) {
+          if (!(attribute in entity.attributes)) {
+            throw new StorageLimitError(
+              `Condition on undeclared attribute ${attribute}.`,
+              'INVALID_FILTER_ATTRIBUTE',
+            );
+          }
         }
-        const current = this.records.get(op.entity)?.get(op.key);
-        if (!current || current[op.condition.attribute] !== op.condition.equals) {
+        if (!op.condition.holds(this.records.get(op.entity)?.get(op.key))) {
           throw new ConditionFailedError(`Condition on ${op.entity}/${op.key} did not hold.`);
         }
       }
     }
     if (bytes > FORGE_LIMITS.maxTransactionBytes) {
-      throw new StorageLimitError(`A transaction carries ${bytes} bytes; Forge allows 4 MB.`);
+      throw new StorageLimitError(
+        `A transaction carries ${bytes} bytes; Forge allows 4 MB.`,
+        'TRANSACTION_PAYLOAD_TOO_LARGE',
+      );
     }
     this.persist(journal);
     for (const op of journal) this.apply(op.e, op.k, op.v);
@@ -178,7 +245,9 @@ export class LocalEntityStore implements EntityStore {
 
   private definition(entity: string): EntityDefinition {
     const definition = this.definitions.get(entity);
-    if (!definition) throw new StorageLimitError(`Entity ${entity} is not declared in the manifest.`);
+    if (!definition) {
+      throw new StorageLimitError(`Entity ${entity} is not declared in the manifest.`, 'ENTITY_NOT_DECLARED');
+    }
     return definition;
   }
 
@@ -186,24 +255,39 @@ export class LocalEntityStore implements EntityStore {
     const definition = this.definition(entity);
     checkKey(key);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new StorageLimitError(`Entity values must be objects (${entity}/${key}).`);
+      throw new StorageLimitError(
+        `Entity values must be objects (${entity}/${key}).`,
+        'INVALID_ENTITY_VALUE',
+      );
     }
     for (const [attribute, attributeValue] of Object.entries(value)) {
       const kind = definition.attributes[attribute];
-      if (!kind) throw new StorageLimitError(`Attribute ${attribute} is not declared on ${entity}.`);
+      if (!kind) {
+        throw new StorageLimitError(
+          `Attribute ${attribute} is not declared on ${entity}.`,
+          'INVALID_ENTITY_VALUE',
+        );
+      }
       if (attributeValue === undefined) {
-        throw new StorageLimitError(`Attribute ${attribute} of ${entity}/${key} is undefined.`);
+        throw new StorageLimitError(
+          `Attribute ${attribute} of ${entity}/${key} is undefined.`,
+          'INVALID_ENTITY_VALUE',
+        );
       }
       if (!matchesKind(kind, attributeValue)) {
-        throw new StorageLimitError(`Attribute ${attribute} of ${entity} must be ${kind}.`);
+        throw new StorageLimitError(
+          `Attribute ${attribute} of ${entity} must be ${kind}.`,
+          'INVALID_ENTITY_VALUE',
+        );
       }
     }
     const json = JSON.stringify(value);
+    if (this.internal.has(entity)) return JSON.parse(json) as Stored;
     if (Buffer.byteLength(json, 'utf8') > FORGE_LIMITS.maxValueBytes) {
-      throw new StorageLimitError(`Value of ${entity}/${key} is larger than 240 KiB.`);
+      throw new StorageLimitError(`Value of ${entity}/${key} is larger than 240 KiB.`, 'MAX_SIZE');
     }
     if (depth(value) > FORGE_LIMITS.maxValueDepth) {
-      throw new StorageLimitError(`Value of ${entity}/${key} is nested deeper than 31 levels.`);
+      throw new StorageLimitError(`Value of ${entity}/${key} is nested deeper than 31 levels.`, 'MAX_DEPTH');
     }
     return JSON.parse(json) as Stored;
   }
@@ -296,11 +380,16 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const indexId = (entity: string, index: string) => `${entity}#${index}`;
 
 function checkKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > FORGE_LIMITS.maxKeyLength) {
-    throw new StorageLimitError(`Key length must be 1..${FORGE_LIMITS.maxKeyLength}: "${key}".`);
+  if (typeof key !== 'string' || key.length === 0)
+    throw new StorageLimitError('Key cannot be empty.', 'EMPTY_KEY');
+  if (key.length > FORGE_LIMITS.maxKeyLength) {
+    throw new StorageLimitError(
+      `Key length must be 1..${FORGE_LIMITS.maxKeyLength}: "${key}".`,
+      'KEY_TOO_LONG',
+    );
   }
   if (!FORGE_LIMITS.keyPattern.test(key)) {
-    throw new StorageLimitError(`Key "${key}" has characters Forge does not allow.`);
+    throw new StorageLimitError(`Key "${key}" has characters Forge does not allow.`, 'INVALID_KEY');
   }
 }
 
@@ -435,6 +524,6 @@ function decodeCursor(cursor: string): { range: Scalar; key: string } {
   try {
     return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { range: Scalar; key: string };
   } catch {
-    throw new StorageLimitError('Invalid query cursor.');
+    throw new StorageLimitError('Invalid query cursor.', 'INVALID_CURSOR');
   }
 }

@@ -59,9 +59,16 @@ export class ConditionFailedError extends Error {
   }
 }
 
-/** A request broke one of Forge's storage limits. Always a bug in the caller. */
+/**
+ * A request broke one of Forge's storage limits. Always a bug in the caller. `code` is the
+ * error code Forge's storage answers with (e.g. KEY_TOO_LONG, MAX_SIZE), so both adapters
+ * report the same broken limit the same way.
+ */
 export class StorageLimitError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code = 'STORAGE_LIMIT',
+  ) {
     super(message);
     this.name = 'StorageLimitError';
   }

@@ -1,0 +1,632 @@
+/**
+ * An offline Forge runtime: it answers what the `@forge/*` packages send through the two
+ * globals Forge provides, `global.__forge_fetch__` and `global.__forge_runtime__`, so the
+ * shipped entry points (src/forge/index.ts) run unchanged on a laptop, like `forge tunnel`
+ * but without the cloud. Production code never imports it.
+ *
+ * - manifest.yml is the source of truth: functions and handlers, web triggers, consumers and
+ *   queues, scheduled triggers, UI modules with resolvers, resources, scopes, egress, entities.
+ * - Storage (kvs.ts): the KVS, Custom Entity Store and secrets on LocalEntityStore in DATA_DIR.
+ * - Async events (events.ts) delivered to the consumer function; schedules fire on interval.
+ * - `webTrigger.getUrl` answers `<baseUrl><path of the trigger>`.
+ * - Product and external fetch (network.ts) with scopes and egress enforced.
+ * - Each invocation runs in its own context (AsyncLocalStorage): `__forge_runtime__` is that
+ *   invocation's (module key, invocation id, remaining time, principal), its time limit is
+ *   enforced (55 s web trigger, 25 s resolver, timeoutSeconds up to 900 s for consumers and
+ *   schedules), and so are the 5 MB request and response limits. A timed-out invocation
+ *   cannot be killed inside one process: its later platform calls fail instead.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { LocalEntityStore } from '../entity-store';
+import {
+  EVENT_INTERNAL_ENTITIES,
+  EventQueues,
+  defaultRetryDelayMs,
+  DeliveryOutcome,
+  StoredEvent,
+} from './events';
+import { KVS_INTERNAL_ENTITIES, KvsService } from './kvs';
+import { AppManifest, INTERVAL_MS, ModuleKind, readManifest, resolveHandler, timeoutMs } from './manifest';
+import {
+  egressAllows,
+  egressRefusal,
+  ExternalBackend,
+  grantsProduct,
+  noExternalHosts,
+  noProducts,
+  ProductBackend,
+  scopeMismatch,
+} from './network';
+
+/** Forge's invocation payload limit, for requests and responses. */
+export const MAX_PAYLOAD_BYTES = 5 * 1024 * 1024;
+
+export interface Installation {
+  cloudId: string;
+  siteUrl: string;
+  /** The product the installation context names (Jira is the app's required product). */
+  product: 'jira' | 'confluence';
+  /** What Forge passes as `license` (undefined for free and development installations). */
+  license?: Record<string, unknown>;
+}
+
+export interface ForgeRuntimeOptions {
+  /** The project root: manifest.yml and src/ are read from here. */
+  root: string;
+  manifest?: AppManifest;
+  /** Where handlers resolve (default <root>/src). */
+  sourceRoot?: string;
+  /** Durable state; in memory when absent. */
+  dataDir?: string;
+  /** e.g. http://127.0.0.1:8787; webTrigger.getUrl fails until it is known. */
+  baseUrl?: string;
+  /** URL path of each web trigger under baseUrl (default /x1/<module key>). */
+  webTriggerPaths?: Record<string, string>;
+  installation?: Partial<Installation>;
+  products?: ProductBackend;
+  external?: ExternalBackend;
+  /** Overrides the documented time limits (tests). */
+  timeouts?: Partial<Record<ModuleKind, number>>;
+  retryDelayMs?: (retryCount: number) => number;
+  /** Where functions' console output goes (default: the console, like `forge tunnel`). */
+  log?: (level: 'log' | 'info' | 'warn' | 'error' | 'debug', args: unknown[], invocation: Invocation) => void;
+  /** The runtime's own warnings. */
+  warn?: (message: string) => void;
+  now?: () => number;
+}
+
+export interface Invocation {
+  id: string;
+  functionKey: string;
+  moduleKey: string;
+  kind: ModuleKind;
+  deadline: number;
+  expired: boolean;
+  accountId?: string;
+  /** Push chain depth for async events (0 unless this is a consumer). */
+  chain: number;
+}
+
+export interface WebTriggerResult {
+  statusCode: number;
+  headers: Record<string, string[]>;
+  body?: string;
+}
+
+/** A timed-out invocation. */
+export class InvocationTimeoutError extends Error {
+  constructor(kind: ModuleKind, functionKey: string, ms: number) {
+    super(`Function ${functionKey} (${kind}) timed out after ${ms / 1000} s.`);
+    this.name = 'InvocationTimeoutError';
+  }
+}
+
+type AnyFunction = (...args: unknown[]) => unknown;
+type ForgeGlobals = typeof globalThis & {
+  __forge_fetch__?: unknown;
+  __forge_runtime__?: unknown;
+};
+
+const noopMetrics = {
+  counter: () => ({ incr() {}, incrBy() {}, decr() {}, decrBy() {} }),
+  timing: () => ({ measure: () => ({ stop() {} }) }),
+  gauge: () => ({ set() {} }),
+};
+
+const CONSOLE_LEVELS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+
+export class ForgeRuntime {
+  readonly manifest: AppManifest;
+  readonly store: LocalEntityStore;
+  readonly kvs: KvsService;
+  readonly events: EventQueues;
+  readonly installation: Installation;
+  private readonly sourceRoot: string;
+  private readonly context = new AsyncLocalStorage<Invocation>();
+  private readonly handlers = new Map<string, Promise<AnyFunction>>();
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly schedules: NodeJS.Timeout[] = [];
+  private readonly deletedUrls = new Set<string>();
+  private readonly now: () => number;
+  private baseUrl?: string;
+  private restore?: () => void;
+  private closed = false;
+
+  constructor(private readonly options: ForgeRuntimeOptions) {
+    this.manifest = options.manifest ?? readManifest(path.join(options.root, 'manifest.yml'));
+    this.sourceRoot = options.sourceRoot ?? path.join(options.root, 'src');
+    this.now = options.now ?? Date.now;
+    this.baseUrl = options.baseUrl?.replace(/\/+$/, '');
+    this.installation = {
+      cloudId: '00000000-0000-4000-8000-0000000c1001',
+      siteUrl: 'https://offline.atlassian.net',
+      product: 'jira',
+      ...options.installation,
+    };
+    this.store = new LocalEntityStore(
+      this.manifest.entities,
+      options.dataDir ? path.join(options.dataDir, 'store') : undefined,
+      [...KVS_INTERNAL_ENTITIES, ...EVENT_INTERNAL_ENTITIES],
+    );
+    this.kvs = new KvsService(this.store, this.manifest.scopes, this.now);
+    this.events = new EventQueues(
+      this.store,
+      {
+        consumer: (queue) => {
+          const consumer = this.manifest.consumers.find((c) => c.queue === queue);
+          if (!consumer) return undefined;
+          return {
+            functionKey: consumer.function,
+            timeoutSeconds: timeoutMs(this.manifest, consumer.function, 'consumer') / 1000,
+          };
+        },
+        deliver: (event) => this.deliverEvent(event),
+        currentChain: () => this.context.getStore()?.chain ?? 0,
+        warn: (message) => this.warn(message),
+      },
+      this.now,
+      options.retryDelayMs ?? defaultRetryDelayMs,
+    );
+  }
+
+  get installContext(): string {
+    return `ari:cloud:${this.installation.product}::site/${this.installation.cloudId}`;
+  }
+
+  setBaseUrl(url: string): void {
+    this.baseUrl = url.replace(/\/+$/, '');
+  }
+
+  /** The URL `webTrigger.getUrl(moduleKey)` answers. */
+  webTriggerUrl(moduleKey: string): string | undefined {
+    if (!this.baseUrl) return undefined;
+    return `${this.baseUrl}${this.options.webTriggerPaths?.[moduleKey] ?? `/x1/${moduleKey}`}`;
+  }
+
+  /** The invocation the caller runs in, if any. */
+  current(): Invocation | undefined {
+    return this.context.getStore();
+  }
+
+  // ---- globals ----------------------------------------------------------------------------
+
+  /** Installs the Forge globals (and the egress guard on fetch, and function log routing). */
+  install(): this {
+    if (this.restore) return this;
+    const g = globalThis as ForgeGlobals;
+    const previousFetch = g.__forge_fetch__;
+    const previousRuntimeDescriptor = Object.getOwnPropertyDescriptor(g, '__forge_runtime__');
+    const originalFetch = globalThis.fetch;
+    const originalConsole = Object.fromEntries(CONSOLE_LEVELS.map((level) => [level, console[level]]));
+
+    g.__forge_fetch__ = (descriptor: Record<string, unknown>, target: string, init?: RequestInit) =>
+      this.forgeFetch(descriptor, target, init);
+    Object.defineProperty(g, '__forge_runtime__', {
+      configurable: true,
+      get: () => this.forgeRuntimeValue(this.context.getStore()),
+    });
+    globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+      if (!this.context.getStore()) return originalFetch(input, init);
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (!egressAllows(this.manifest.egress, url)) return Promise.reject(egressRefusal(url));
+      return (this.options.external ?? noExternalHosts)(url, init);
+    };
+    for (const level of CONSOLE_LEVELS) {
+      console[level] = (...args: unknown[]) => {
+        const invocation = this.context.getStore();
+        if (invocation && this.options.log) this.options.log(level, args, invocation);
+        else originalConsole[level].apply(console, args);
+      };
+    }
+    this.restore = () => {
+      if (previousFetch === undefined) delete g.__forge_fetch__;
+      else g.__forge_fetch__ = previousFetch;
+      if (previousRuntimeDescriptor) Object.defineProperty(g, '__forge_runtime__', previousRuntimeDescriptor);
+      else delete g.__forge_runtime__;
+      globalThis.fetch = originalFetch;
+      for (const level of CONSOLE_LEVELS) console[level] = originalConsole[level];
+    };
+    return this;
+  }
+
+  uninstall(): void {
+    this.restore?.();
+    this.restore = undefined;
+  }
+
+  /** What `global.__forge_runtime__` holds during an invocation (or a background one outside). */
+  private forgeRuntimeValue(invocation: Invocation | undefined): Record<string, unknown> {
+    const appUuid = this.manifest.appId.split('/').pop() ?? this.manifest.appId;
+    const traceId = randomUUID().replace(/-/g, '');
+    return {
+      proxy: { token: 'offline-forge-runtime', url: this.baseUrl ?? 'http://127.0.0.1' },
+      metrics: noopMetrics,
+      tracing: { traceId, spanId: traceId.slice(0, 16) },
+      contextAri: this.installContext,
+      aaid: invocation?.accountId,
+      appContext: {
+        appId: appUuid,
+        appVersion: '1.0.0',
+        environmentId: '00000000-0000-4000-8000-00000000e001',
+        environmentType: 'DEVELOPMENT',
+        invocationId: invocation?.id ?? 'background',
+        installationId: '00000000-0000-4000-8000-00000000a001',
+        moduleKey: invocation?.moduleKey ?? '',
+        license: this.installation.license,
+        installation: { ari: this.installContext, contexts: [this.installContext] },
+        permissions: {
+          scopes: this.manifest.scopes,
+          external: { fetch: { backend: this.manifest.egress } },
+        },
+      },
+      lambdaContext: {
+        getRemainingTimeInMillis: () =>
+          invocation ? Math.max(0, invocation.deadline - this.now()) : 900_000,
+      },
+    };
+  }
+
+  /** `global.__forge_fetch__`: storage, platform GraphQL, queues, products. */
+  private async forgeFetch(descriptor: Record<string, unknown>, target: string, init?: RequestInit) {
+    const invocation = this.context.getStore();
+    if (invocation?.expired) {
+      throw new Error(
+        `Invocation ${invocation.id} of ${invocation.functionKey} has timed out; the platform refuses its calls.`,
+      );
+    }
+    if (this.closed) throw new Error('The offline Forge runtime is stopped.');
+    const body = typeof init?.body === 'string' ? init.body : undefined;
+    const parsed = () => {
+      try {
+        return body === undefined ? undefined : (JSON.parse(body) as unknown);
+      } catch {
+        return undefined;
+      }
+    };
+    if (descriptor.type === 'kvs') {
+      const answer = await this.kvs.handle(target, parsed());
+      return jsonResponse(answer.status, answer.body);
+    }
+    if (descriptor.type === 'fpp' && descriptor.remote === 'stargate') {
+      if (target === '/graphql') return this.graphql(parsed());
+      if (target.startsWith('/webhook/queue/')) {
+        const answer = await this.events.handle(target, parsed());
+        return jsonResponse(answer.status, answer.body);
+      }
+      return jsonResponse(404, { message: `The offline Forge runtime does not emulate ${target}.` });
+    }
+    if (descriptor.type === 'fpp' && typeof descriptor.remote === 'string') {
+      const product = descriptor.remote;
+      if (!grantsProduct(this.manifest.scopes, product)) return scopeMismatch();
+      return (this.options.products ?? noProducts)({
+        product,
+        provider: String(descriptor.provider ?? 'none'),
+        ...(typeof descriptor.accountId === 'string' ? { accountId: descriptor.accountId } : {}),
+        path: target,
+        method: init?.method ?? 'GET',
+        headers: new Headers(init?.headers),
+        ...(body !== undefined ? { body } : {}),
+      });
+    }
+    return jsonResponse(501, {
+      message: `The offline Forge runtime does not emulate ${String(descriptor.type)} calls.`,
+    });
+  }
+
+  /** The platform GraphQL calls of @forge/api's webTrigger: create, delete, list URLs. */
+  private graphql(request: unknown): Response {
+    const { query = '', variables = {} } = (request ?? {}) as {
+      query?: string;
+      variables?: Record<string, unknown>;
+    };
+    if (query.includes('createWebTriggerUrl')) {
+      const input = (variables.input ?? {}) as { triggerKey?: string };
+      const key = String(input.triggerKey);
+      if (!this.manifest.webtriggers.some((w) => w.key === key)) {
+        return jsonResponse(200, {
+          data: null,
+          errors: [{ message: `No web trigger ${key} in manifest.yml.` }],
+        });
+      }
+      const url = this.webTriggerUrl(key);
+      if (!url)
+        return new Response('The local server is not listening yet.', {
+          status: 503,
+          statusText: 'Service Unavailable',
+        });
+      this.deletedUrls.delete(url);
+      return jsonResponse(200, { data: { createWebTriggerUrl: { url } } });
+    }
+    if (query.includes('deleteWebTriggerUrl')) {
+      const url = this.manifest.webtriggers
+        .map((w) => this.webTriggerUrl(w.key))
+        .find((u) => u?.endsWith(`/${String(variables.id)}`));
+      if (url) this.deletedUrls.add(url);
+      return jsonResponse(200, {
+        data: {
+          deleteWebTriggerUrl: url
+            ? { success: true }
+            : { success: false, message: 'Unknown web trigger URL.' },
+        },
+      });
+    }
+    if (query.includes('webTriggerUrlsByAppContext')) {
+      const urls = this.manifest.webtriggers
+        .map((w) => ({ triggerKey: w.key, url: this.webTriggerUrl(w.key) }))
+        .filter((u) => u.url && !this.deletedUrls.has(u.url));
+      return jsonResponse(200, { data: { webTriggerUrlsByAppContext: urls } });
+    }
+    return jsonResponse(200, {
+      data: null,
+      errors: [{ message: 'The offline Forge runtime does not emulate this query.' }],
+    });
+  }
+
+  // ---- invocations ------------------------------------------------------------------------
+
+  private loadFunction(functionKey: string): Promise<AnyFunction> {
+    let loaded = this.handlers.get(functionKey);
+    if (!loaded) {
+      const definition = this.manifest.functions.get(functionKey);
+      if (!definition) return Promise.reject(new Error(`No function ${functionKey} in manifest.yml.`));
+      const { module, exportName } = resolveHandler(this.sourceRoot, definition.handler);
+      loaded = import(module).then((exports: Record<string, unknown>) => {
+        const fn = exports[exportName];
+        if (typeof fn !== 'function') throw new Error(`${definition.handler} is not an exported function.`);
+        return fn as AnyFunction;
+      });
+      loaded.catch(() => this.handlers.delete(functionKey));
+      this.handlers.set(functionKey, loaded);
+    }
+    return loaded;
+  }
+
+  /** Runs a manifest function as one invocation of `kind`, within its time limit. */
+  async invoke(
+    kind: ModuleKind,
+    functionKey: string,
+    moduleKey: string,
+    args: unknown[],
+    extra: { accountId?: string; chain?: number } = {},
+  ): Promise<unknown> {
+    if (this.closed) throw new Error('The offline Forge runtime is stopped.');
+    const fn = await this.loadFunction(functionKey);
+    const ms = this.options.timeouts?.[kind] ?? timeoutMs(this.manifest, functionKey, kind);
+    const invocation: Invocation = {
+      id: randomUUID(),
+      functionKey,
+      moduleKey,
+      kind,
+      deadline: this.now() + ms,
+      expired: false,
+      chain: extra.chain ?? 0,
+      ...(extra.accountId ? { accountId: extra.accountId } : {}),
+    };
+    const run = this.context.run(invocation, () => Promise.resolve().then(() => fn(...args)));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        invocation.expired = true;
+        reject(new InvocationTimeoutError(kind, functionKey, ms));
+      }, ms);
+    });
+    const settled = Promise.race([run, timeout]).finally(() => clearTimeout(timer));
+    this.running.add(settled);
+    try {
+      return await settled;
+    } finally {
+      this.running.delete(settled);
+      run.catch(() => undefined);
+    }
+  }
+
+  /**
+   * One HTTP request to a web trigger, as Forge runs it: the function the manifest names for
+   * the trigger gets the event, and its answer is checked the way Forge checks it.
+   *
+   *   413  request (body and headers) larger than 5 MB
+   *   404  the URL was deleted with webTrigger.deleteUrl
+   *   500  the function threw, or answered something that is not { statusCode, headers?, body? }
+   *        with string body and string-array header values, or more than 5 MB
+   *   504  the function ran past 55 s
+   */
+  async invokeWebTrigger(moduleKey: string, event: Record<string, unknown>): Promise<WebTriggerResult> {
+    const trigger = this.manifest.webtriggers.find((w) => w.key === moduleKey);
+    if (!trigger) return platformError(404, `No web trigger ${moduleKey} in manifest.yml.`);
+    const url = this.webTriggerUrl(moduleKey);
+    if (url && this.deletedUrls.has(url)) return platformError(404, 'This web trigger URL was deleted.');
+    if (Buffer.byteLength(JSON.stringify({ headers: event.headers, body: event.body })) > MAX_PAYLOAD_BYTES) {
+      return platformError(413, 'The request is larger than the 5 MB Forge allows.');
+    }
+    let result: unknown;
+    try {
+      result = await this.invoke('webtrigger', trigger.function, moduleKey, [
+        event,
+        { installContext: this.installContext, principal: undefined },
+      ]);
+    } catch (error) {
+      if (error instanceof InvocationTimeoutError) return platformError(504, error.message);
+      this.warn(`Web trigger ${moduleKey} failed: ${String(error)}`);
+      return platformError(500, 'The web trigger function failed.');
+    }
+    const response = webTriggerResponse(result);
+    if (!response)
+      return platformError(500, 'The web trigger function answered something Forge cannot send.');
+    if (Buffer.byteLength(JSON.stringify(response)) > MAX_PAYLOAD_BYTES) {
+      return platformError(500, 'The web trigger response is larger than the 5 MB Forge allows.');
+    }
+    return response;
+  }
+
+  private async deliverEvent(event: StoredEvent): Promise<DeliveryOutcome> {
+    const consumer = this.manifest.consumers.find((c) => c.queue === event.queueName);
+    if (!consumer) return { kind: 'error', reason: 'FUNCTION_UNHANDLED_ERROR', error: 'no consumer' };
+    const { chain, enqueuedAt, ...asyncEvent } = event;
+    const retention = {
+      startTime: new Date(enqueuedAt).toISOString(),
+      remainingTimeMs: enqueuedAt + 86_400_000 - this.now(),
+    };
+    try {
+      const result = await this.invoke(
+        'consumer',
+        consumer.function,
+        consumer.key,
+        [
+          {
+            ...asyncEvent,
+            ...(event.retryContext
+              ? { retryContext: { ...event.retryContext, retentionWindow: retention } }
+              : {}),
+          },
+          { installContext: this.installContext, principal: undefined },
+        ],
+        { chain },
+      );
+      const retry =
+        (result as { _retry?: boolean; retryOptions?: Record<string, unknown> } | undefined) ?? {};
+      if (retry._retry) {
+        const options = retry.retryOptions ?? {};
+        return {
+          kind: 'retry',
+          retryAfterSeconds: Number(options.retryAfter ?? 1),
+          retryReason: String(options.retryReason ?? 'FUNCTION_RETRY_REQUEST'),
+          retryData: options.retryData,
+        };
+      }
+      return { kind: 'success' };
+    } catch (error) {
+      return {
+        kind: 'error',
+        reason: error instanceof InvocationTimeoutError ? 'FUNCTION_TIME_OUT' : 'FUNCTION_UNHANDLED_ERROR',
+        error,
+      };
+    }
+  }
+
+  /** Fires a scheduled trigger now (what its interval does), and returns when it has run. */
+  async fireScheduledTrigger(moduleKey: string): Promise<void> {
+    const trigger = this.manifest.scheduledTriggers.find((t) => t.key === moduleKey);
+    if (!trigger) throw new Error(`No scheduled trigger ${moduleKey} in manifest.yml.`);
+    // Return values are ignored and errors are not retried.
+    await this.invoke('scheduledTrigger', trigger.function, moduleKey, [
+      { context: { cloudId: this.installation.cloudId, moduleKey } },
+      { installContext: this.installContext, principal: undefined },
+    ]).catch((error: unknown) => this.warn(`Scheduled trigger ${moduleKey} failed: ${String(error)}`));
+  }
+
+  /**
+   * What `invoke(functionKey, payload)` from @forge/bridge reaches: the resolver function of
+   * the UI module, called as Forge calls it (`{ call, context }` and the backend payload with
+   * the principal, installation context and license), within 25 s and 5 MB each way.
+   */
+  async invokeResolver(request: {
+    moduleKey: string;
+    functionKey: string;
+    payload?: unknown;
+    accountId: string;
+  }): Promise<unknown> {
+    const module = this.manifest.uiModules.find((m) => m.key === request.moduleKey);
+    if (!module?.resolverFunction)
+      throw new Error(`UI module ${request.moduleKey} has no resolver in manifest.yml.`);
+    if (Buffer.byteLength(JSON.stringify(request.payload ?? {})) > MAX_PAYLOAD_BYTES) {
+      throw new Error('The invoke payload is larger than the 5 MB Forge allows.');
+    }
+    const context = {
+      accountId: request.accountId,
+      cloudId: this.installation.cloudId,
+      siteUrl: this.installation.siteUrl,
+      moduleKey: request.moduleKey,
+      localId: `${request.moduleKey}-offline`,
+      extension: { type: module.type },
+      environmentId: '00000000-0000-4000-8000-00000000e001',
+      environmentType: 'DEVELOPMENT',
+    };
+    const result = await this.invoke(
+      'resolver',
+      module.resolverFunction,
+      request.moduleKey,
+      [
+        { call: { functionKey: request.functionKey, payload: request.payload }, context },
+        {
+          principal: { accountId: request.accountId },
+          installContext: this.installContext,
+          license: this.installation.license,
+          installation: { ari: this.installContext, contexts: [this.installContext] },
+        },
+      ],
+      { accountId: request.accountId },
+    );
+    if (result !== undefined && Buffer.byteLength(JSON.stringify(result)) > MAX_PAYLOAD_BYTES) {
+      throw new Error('The resolver response is larger than the 5 MB Forge allows.');
+    }
+    return result;
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  /** Delivers queued events as they fall due and fires scheduled triggers on their interval. */
+  start(): void {
+    this.events.start();
+    for (const trigger of this.manifest.scheduledTriggers) {
+      const timer = setInterval(
+        () => void this.fireScheduledTrigger(trigger.key),
+        INTERVAL_MS[trigger.interval],
+      );
+      timer.unref();
+      this.schedules.push(timer);
+    }
+  }
+
+  /** Stops timers, waits for running invocations, makes storage durable, removes the globals. */
+  async stop(): Promise<void> {
+    for (const timer of this.schedules.splice(0)) clearInterval(timer);
+    await this.events.stop();
+    await Promise.allSettled([...this.running]);
+    this.closed = true;
+    this.store.close();
+    this.uninstall();
+  }
+
+  private warn(message: string): void {
+    (this.options.warn ?? ((m: string) => console.warn(`forge runtime: ${m}`)))(message);
+  }
+}
+
+function jsonResponse(status: number, body: unknown): Response {
+  if (status === 204 || body === undefined) return new Response(null, { status });
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function platformError(statusCode: number, message: string): WebTriggerResult {
+  return {
+    statusCode,
+    headers: { 'Content-Type': ['application/json'] },
+    body: JSON.stringify({ message }),
+  };
+}
+
+/** A function's answer as Forge accepts it, or undefined when Forge would answer 500. */
+function webTriggerResponse(result: unknown): WebTriggerResult | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const { statusCode, headers, body } = result as Record<string, unknown>;
+  if (
+    typeof statusCode !== 'number' ||
+    !Number.isInteger(statusCode) ||
+    statusCode < 100 ||
+    statusCode > 599
+  ) {
+    return undefined;
+  }
+  if (body !== undefined && typeof body !== 'string') return undefined;
+  const checked: Record<string, string[]> = {};
+  if (headers !== undefined) {
+    if (typeof headers !== 'object' || headers === null) return undefined;
+    for (const [name, values] of Object.entries(headers)) {
+      if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) return undefined;
+      checked[name] = values as string[];
+    }
+  }
+  return { statusCode, headers: checked, ...(body !== undefined ? { body } : {}) };
+}

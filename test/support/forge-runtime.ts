@@ -1,0 +1,62 @@
+/**
+ * A fresh offline Forge runtime for one test: its own temporary DATA_DIR, its globals
+ * installed before anything from src/forge is loaded, and a fresh module registry so the
+ * entry points create their app against this runtime (as a new Forge function instance does).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ForgeRuntime, ForgeRuntimeOptions } from '../../src/local/forge-runtime';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+export interface TestRuntime {
+  runtime: ForgeRuntime;
+  dataDir: string;
+  /** Function output (console.* inside invocations), one line per call. */
+  logs: string[];
+  warnings: string[];
+  /** Requires a module from the runtime's module registry (after the globals are installed). */
+  load<T>(modulePath: string): T;
+  close(): Promise<void>;
+}
+
+export function createTestRuntime(options: Partial<ForgeRuntimeOptions> = {}): TestRuntime {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-runtime-'));
+  const logs: string[] = [];
+  const warnings: string[] = [];
+  // A fresh module registry: the runtime, the entry points it loads and whatever the test
+  // loads with `load` share it, and nothing is shared with the previous test's runtime.
+  jest.resetModules();
+  const { ForgeRuntime: Runtime } = load<typeof import('../../src/local/forge-runtime')>(
+    '../../src/local/forge-runtime',
+  );
+  const runtime: ForgeRuntime = new Runtime({
+    root: ROOT,
+    dataDir,
+    baseUrl: 'http://127.0.0.1:8787',
+    webTriggerPaths: { 'scim-endpoint': '/scim/v2' },
+    log: (level, args) =>
+      logs.push(`${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`),
+    warn: (message) => warnings.push(message),
+    ...options,
+  }).install();
+  return {
+    runtime,
+    dataDir,
+    logs,
+    warnings,
+    load,
+    async close() {
+      await runtime.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `require` of a package, or of a path relative to test/<folder>/, typed by the caller. */
+function load<T>(modulePath: string): T {
+  const resolved = modulePath.startsWith('.') ? path.resolve(__dirname, modulePath) : modulePath;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- must run after the Forge globals exist
+  return require(resolved) as T;
+}
