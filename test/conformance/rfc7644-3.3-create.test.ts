@@ -214,11 +214,27 @@ describe('RFC 7643 §2.2 / §7: mutability and returned characteristics on creat
     const user = await createUser(t, {
       userName: 'unknown@example.com',
       favouriteColour: 'green',
-      'urn:example:unknown:2.0:User': { shoeSize: 42 },
+      name: { givenName: 'Una', shoeSize: 42 },
     });
     expect(user).not.toHaveProperty('favouriteColour');
-    expect(user).not.toHaveProperty(['urn:example:unknown:2.0:User']);
+    expect(user.name).toEqual({ givenName: 'Una' });
     expect(user.schemas).toEqual([USER_SCHEMA]);
+  });
+
+  // Server decision: an extension schema we do not define (Entra's and Okta's custom
+  // extensions) is kept as sent and returned, so the client is never told it was stored
+  // when it was not; RFC 7643 §3 lists its URN in "schemas".
+  it('keeps the attributes of an extension schema it does not define, as sent', async () => {
+    const t = createTestApp();
+    const custom = 'urn:example:unknown:2.0:User';
+    const user = await createUser(t, {
+      userName: 'unknown@example.com',
+      [custom]: { shoeSize: 42, badges: ['a', 'b'], hat: { size: 'L' }, empty: null },
+    });
+    expect(user[custom]).toEqual({ shoeSize: 42, badges: ['a', 'b'], hat: { size: 'L' } });
+    expect(user.schemas).toEqual([USER_SCHEMA, custom]);
+    const read = await t.request('GET', `/Users/${user.id}`);
+    expect(read.body[custom]).toEqual(user[custom]);
   });
 
   // RFC 7643 §2.5: null is equivalent to "unassigned"; unassigned attributes are omitted.

@@ -1,12 +1,15 @@
 /**
  * RFC 7644 §3.5.2: modifying with PATCH. §3.5.2.1 add, §3.5.2.2 remove, §3.5.2.3 replace.
  */
-import { createTestApp, TestApp } from '../support/harness';
+import { createTestApp, filter, TestApp } from '../support/harness';
 import {
   attributes,
+  createGroup,
   createUser,
   ENTERPRISE,
+  excluded,
   expectScimError,
+  GROUP_SCHEMA,
   Json,
   patchOp,
   PATCH_OP,
@@ -619,5 +622,228 @@ describe('RFC 7644 §3.5.2 / RFC 7643 §2.2: mutability in PATCH', () => {
     await patch(t, id, { op: 'replace', path: 'password', value: 'N3w-Secret' });
     const after = await t.request('GET', `/Users/${id}?${attributes('password')}`);
     expect(JSON.stringify(after.body)).not.toContain('N3w-Secret');
+  });
+});
+
+describe('RFC 7644 §3.5.2 / §3.12: a path naming no attribute is 400 invalidPath', () => {
+  // §3.12 invalidPath: "The "path" attribute was invalid or malformed". Answering 204 would tell
+  // the client its value was stored; the PATCH is atomic, so nothing else changes either.
+  async function expectInvalidPath(t: TestApp, id: string, path: string, ...ops: PatchOperation[]) {
+    const before = await read(t, id);
+    const response = await patch(t, id, ...ops);
+    expectScimError(response, 400, 'invalidPath');
+    expect(response.body.detail).toContain(`"${path}"`);
+    expect(await read(t, id)).toEqual(before);
+  }
+
+  it.each<PatchOperation>([
+    { op: 'replace', path: 'noSuchAttribute', value: 'x' },
+    { op: 'add', path: 'noSuchAttribute', value: 'x' },
+    { op: 'remove', path: 'noSuchAttribute' },
+    { op: 'Replace', path: 'noSuchAttribute', value: { a: 1 } },
+  ])('an unknown core attribute: %j', async (operation) => {
+    const t = createTestApp();
+    const id = await subject(t);
+    await expectInvalidPath(t, id, 'noSuchAttribute', operation);
+  });
+
+  it.each([
+    `${USER_SCHEMA}:noSuchAttribute`,
+    'name.noSuch',
+    'emails.noSuch',
+    'emails[type eq "work"].noSuch',
+    'emails[noSuch eq "x"]',
+    'emails[noSuch eq "x"].value',
+    'emails[type eq "work" and noSuch eq "x"].value',
+    `${ENTERPRISE}:noSuchAttribute`,
+    `${ENTERPRISE}:manager.noSuch`,
+    'members',
+    `${GROUP_SCHEMA}:displayName`,
+  ])('%s', async (path) => {
+    const t = createTestApp();
+    const id = await subject(t);
+    await expectInvalidPath(t, id, path, { op: 'replace', path, value: 'x' });
+  });
+
+  it('leaves the resource unchanged when a later operation names an unknown attribute', async () => {
+    const t = createTestApp();
+    const id = await subject(t);
+    await expectInvalidPath(
+      t,
+      id,
+      'shoeSize',
+      { op: 'replace', path: 'displayName', value: 'Half Done' },
+      { op: 'add', path: 'shoeSize', value: 44 },
+    );
+  });
+
+  it('answers 400 invalidPath for an unknown attribute in a group PATCH, and changes nothing', async () => {
+    const t = createTestApp();
+    const member = await createUser(t, { userName: 'member@example.com' });
+    const group = await createGroup(t, { displayName: 'Unchanged' });
+    const before = await t.request('GET', `/Groups/${group.id}`);
+    for (const path of ['noSuchAttribute', `${ENTERPRISE}:department`]) {
+      const response = await t.request('PATCH', `/Groups/${group.id}`, {
+        body: patchOp(
+          { op: 'add', path: 'members', value: [{ value: member.id }] },
+          { op: 'replace', path, value: 'x' },
+        ),
+      });
+      expectScimError(response, 400, 'invalidPath');
+      expect(response.body.detail).toContain(`"${path}"`);
+    }
+    expect((await t.request('GET', `/Groups/${group.id}`)).body).toEqual(before.body);
+  });
+
+  it('still applies a known enterprise extension attribute by its URN path', async () => {
+    const t = createTestApp();
+    const id = await subject(t);
+    const response = await patch(t, id, { op: 'replace', path: `${ENTERPRISE}:department`, value: 'Ops' });
+    expect(response.status).toBe(204);
+    expect((await read(t, id))[ENTERPRISE]).toMatchObject({ department: 'Ops', costCenter: '42' });
+  });
+
+  // Server decision: the keys of a path-less value are read like a POST or PUT body, where
+  // unknown attributes are dropped (identity providers send what they were configured to).
+  it('ignores unknown keys of a path-less value, as in a POST or PUT body', async () => {
+    const t = createTestApp();
+    const id = await subject(t);
+    const response = await patch(t, id, {
+      op: 'replace',
+      value: { title: 'Lead', noSuchAttribute: 'x', 'name.noSuch': 'y', [`${ENTERPRISE}:noSuch`]: 'z' },
+    });
+    expect(response.status).toBe(204);
+    const after = await read(t, id);
+    expect(after.title).toBe('Lead');
+    expect(JSON.stringify(after)).not.toMatch(/noSuch/i);
+  });
+});
+
+describe('Extension schemas the server does not define: kept as sent (server decision)', () => {
+  // Entra and Okta map directory attributes to custom extensions. Refusing them would fail every
+  // update of every user with one mapped (Entra re-sends a value a GET does not return);
+  // dropping them would say "stored" when nothing was. So their values are stored under the
+  // URN, returned, and listed in "schemas" (RFC 7643 §3), within SCIM's value shapes.
+  const CUSTOM = 'urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User';
+
+  it('stores a value PATCHed to an attribute path under the extension URN and returns it', async () => {
+    const t = createTestApp();
+    const id = await subject(t);
+    const response = await patch(t, id, { op: 'add', path: `${CUSTOM}:costCenter`, value: 'CC-7' });
+    expect(response.status).toBe(204);
+    const after = await read(t, id);
+    expect(after[CUSTOM]).toEqual({ costCenter: 'CC-7' });
+    expect(after.schemas).toEqual([USER_SCHEMA, ENTERPRISE, CUSTOM]);
+  });
+
+  it('replaces, merges and removes like a defined attribute, and drops the URN when empty', async () => {
+    const t = createTestApp();
+    const id = await subject(t);
+    await patch(
+      t,
+      id,
+      { op: 'add', path: `${CUSTOM}:costCenter`, value: 'CC-7' },
+      { op: 'add', path: `${CUSTOM}:badges`, value: ['a'] },
+      { op: 'add', path: `${CUSTOM}:badges`, value: ['b'] },
+      { op: 'replace', path: `${CUSTOM.toLowerCase()}:COSTCENTER`, value: 'CC-8' },
+      { op: 'add', path: `${CUSTOM}:sponsor.value`, value: 'u-1' },
+      { op: 'replace', path: `${CUSTOM}:sponsor`, value: { display: 'Una' } },
+    );
+    expect((await read(t, id))[CUSTOM]).toEqual({
+      costCenter: 'CC-8',
+      badges: ['a', 'b'],
+      sponsor: { value: 'u-1', display: 'Una' },
+    });
+    await patch(
+      t,
+      id,
+      { op: 'remove', path: `${CUSTOM}:badges`, value: ['a'] },
+      { op: 'remove', path: `${CUSTOM}:sponsor.display` },
+      { op: 'replace', path: `${CUSTOM}:costCenter`, value: null },
+    );
+    expect((await read(t, id))[CUSTOM]).toEqual({ badges: ['b'], sponsor: { value: 'u-1' } });
+    await patch(
+      t,
+      id,
+      { op: 'remove', path: `${CUSTOM}:badges` },
+      { op: 'remove', path: `${CUSTOM}:sponsor` },
+    );
+    const after = await read(t, id);
+    expect(after).not.toHaveProperty([CUSTOM]);
+    expect(after.schemas).toEqual([USER_SCHEMA, ENTERPRISE]);
+  });
+
+  it('takes the values of a path-less PATCH, by URN object and by URN-qualified key (Entra)', async () => {
+    const t = createTestApp();
+    const id = await subject(t);
+    await patch(t, id, { op: 'replace', value: { [CUSTOM]: { costCenter: 'A', region: 'EU' } } });
+    await patch(t, id, { op: 'Replace', value: { [`${CUSTOM}:costCenter`]: 'B', active: 'False' } });
+    const after = await read(t, id);
+    expect(after[CUSTOM]).toEqual({ costCenter: 'B', region: 'EU' });
+    expect(after.active).toBe(false);
+  });
+
+  it('keeps the values of a POST and replaces them with a PUT', async () => {
+    const t = createTestApp();
+    const user = await createUser(t, { userName: 'custom@example.com', [CUSTOM]: { costCenter: 'A' } });
+    expect(user[CUSTOM]).toEqual({ costCenter: 'A' });
+    const put = await t.request('PUT', `/Users/${user.id}`, {
+      body: { schemas: [USER_SCHEMA, CUSTOM], userName: 'custom@example.com', [CUSTOM]: { region: 'EU' } },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body[CUSTOM]).toEqual({ region: 'EU' });
+  });
+
+  it('works on groups as well', async () => {
+    const t = createTestApp();
+    const custom = 'urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:Group';
+    const group = await createGroup(t, { displayName: 'Custom' });
+    const response = await t.request('PATCH', `/Groups/${group.id}`, {
+      body: patchOp({ op: 'add', path: `${custom}:owner`, value: 'ops' }),
+    });
+    expect(response.status).toBe(204);
+    const after = await t.request('GET', `/Groups/${group.id}`);
+    expect(after.body[custom]).toEqual({ owner: 'ops' });
+    expect(after.body.schemas).toEqual([GROUP_SCHEMA, custom]);
+  });
+
+  it('honours attributes and excludedAttributes for the extension and its attributes', async () => {
+    const t = createTestApp();
+    const id = await subject(t);
+    await patch(t, id, { op: 'add', value: { [CUSTOM]: { costCenter: 'A', region: 'EU' } } });
+    const get = (query: string) => t.request('GET', `/Users/${id}?${query}`);
+    expect((await get(attributes(CUSTOM))).body[CUSTOM]).toEqual({ costCenter: 'A', region: 'EU' });
+    expect((await get(attributes(`${CUSTOM}:region`))).body[CUSTOM]).toEqual({ region: 'EU' });
+    expect((await get(attributes('userName'))).body).not.toHaveProperty([CUSTOM]);
+    expect((await get(excluded(CUSTOM))).body).not.toHaveProperty([CUSTOM]);
+    expect((await get(excluded(`${CUSTOM}:region`))).body[CUSTOM]).toEqual({ costCenter: 'A' });
+  });
+
+  it.each([
+    ['a value filter (there is no definition to filter by)', `${CUSTOM}:badges[value eq "a"]`],
+    ['the schema itself instead of an attribute', CUSTOM],
+    ['a malformed attribute name', `${CUSTOM}:cost center`],
+  ])('answers 400 invalidPath for %s', async (_case, path) => {
+    const t = createTestApp();
+    const id = await subject(t);
+    const before = await read(t, id);
+    const response = await patch(t, id, { op: 'add', path, value: { a: 'x' } });
+    expectScimError(response, 400, 'invalidPath');
+    expect(response.body.detail).toContain(`"${path}"`);
+    expect(await read(t, id)).toEqual(before);
+  });
+
+  it('answers 400 invalidValue for a value nested deeper than SCIM allows', async () => {
+    const t = createTestApp();
+    const id = await subject(t);
+    const response = await patch(t, id, { op: 'add', path: `${CUSTOM}:deep`, value: { a: { b: 'c' } } });
+    expectScimError(response, 400, 'invalidValue');
+  });
+
+  it('cannot be filtered on (no definition says how to compare): 400 invalidFilter', async () => {
+    const t = createTestApp();
+    await subject(t);
+    const response = await t.request('GET', `/Users?${filter(`${CUSTOM}:costCenter eq "A"`)}`);
+    expectScimError(response, 400, 'invalidFilter');
   });
 });

@@ -7,6 +7,12 @@
  * values with dotted and URN keys (Entra) become one operation per key, and "remove with a
  * value list" becomes removal by value.
  *
+ * A path must name an attribute of one of the resource type's schemas (or of an extension we
+ * do not define, whose values are kept as sent: see normalize.ts): an unknown attribute,
+ * sub-attribute or value-filter attribute is a 400 invalidPath naming the path (RFC 7644
+ * §3.5.2, §3.12), since answering 204 would tell the client a value was stored. The keys of a
+ * path-less value are read like a POST or PUT body, where unknown attributes are dropped.
+ *
  * Plain paths (`active`, `name.givenName`, `emails`, `urn:…:department`) are applied by
  * scim-patch. Value-filter paths (`emails[type eq "work"].value`) are applied here, because
  * their filter must honour each sub-attribute's caseExact (scim-patch compares exactly) and
@@ -24,8 +30,17 @@ import {
   isPlainObject,
   normalizeResource,
   ScimObject,
+  setInUnknownExtension,
 } from '../schema/normalize';
-import { findAttribute, findQualified, splitSchemaPrefix } from '../schema/paths';
+import {
+  ATTRIBUTE_NAME,
+  findAttribute,
+  findQualified,
+  isUnknownExtension,
+  splitSchemaPrefix,
+  splitUnknownExtensionPath,
+  UnknownExtensionPath,
+} from '../schema/paths';
 import { PatchOp, PatchOperation } from './request';
 
 interface ValueFilter {
@@ -44,11 +59,9 @@ interface Target {
   subAttribute?: AttributeDefinition;
 }
 
-interface Step {
-  op: PatchOp;
-  target: Target;
-  value?: unknown;
-}
+type Step =
+  | { op: PatchOp; target: Target; value?: unknown }
+  | { op: PatchOp; unknownExtension: UnknownExtensionPath; value?: unknown };
 
 const PATH = /^([^[\].]+)(?:\[(.*)\])?(?:\.([^[\].]+))?$/s;
 
@@ -61,14 +74,21 @@ export function applyAttributeOperations(
   if (steps.length === 0) return doc;
   const resource: ScimObject = { schemas: [type.schema.id], meta: {}, ...structuredClone(doc) };
   for (const step of steps) {
-    if (step.target.filter) applyFiltered(resource, step);
-    else applyPlain(resource, step);
+    if ('unknownExtension' in step) {
+      setInUnknownExtension(resource, step.op, step.unknownExtension, step.value);
+    } else if (step.target.filter) {
+      applyFiltered(resource, step);
+    } else {
+      applyPlain(resource, step);
+    }
   }
   preferNewPrimaries(doc, resource);
   return normalizeResource(type, resource);
 }
 
-function applyPlain(resource: ScimObject, step: Step): void {
+type DefinedStep = Extract<Step, { target: Target }>;
+
+function applyPlain(resource: ScimObject, step: DefinedStep): void {
   const operation = { op: step.op, path: step.target.path, value: step.value } as ScimPatchOperation;
   try {
     scimPatch(resource as unknown as ScimResource, [operation], {
@@ -82,7 +102,7 @@ function applyPlain(resource: ScimObject, step: Step): void {
 }
 
 /** add / replace / remove on `attr[filter]` or `attr[filter].sub`. */
-function applyFiltered(resource: ScimObject, { op, target, value }: Step): void {
+function applyFiltered(resource: ScimObject, { op, target, value }: DefinedStep): void {
   const filter = target.filter as ValueFilter;
   const name = target.attribute.name;
   const container = target.extension ? ensureObject(resource, target.extension) : resource;
@@ -140,24 +160,36 @@ function preferNewPrimaries(before: ScimObject, after: ScimObject): void {
 const isTrue = (value: unknown) =>
   value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
 
-/** One client operation as zero or more canonical steps. */
-function expand(type: ResourceTypeDefinition, operation: PatchOperation): Step[] {
+/**
+ * One client operation as zero or more canonical steps. `fromBody` marks the keys of a
+ * path-less value, where unknown attributes are ignored as in a POST or PUT body.
+ */
+function expand(type: ResourceTypeDefinition, operation: PatchOperation, fromBody = false): Step[] {
   if (operation.path === undefined) {
     if (!isPlainObject(operation.value)) {
       throw badRequest('invalidValue', `A path-less "${operation.op}" needs an object value.`);
     }
     return Object.entries(operation.value).flatMap(([key, value]) => {
       const extension = type.extensions.find((e) => e.id.toLowerCase() === key.toLowerCase());
-      if (extension && isPlainObject(value)) {
-        return Object.entries(value).flatMap(([name, inner]) =>
-          expand(type, { op: operation.op, path: `${extension.id}:${name}`, value: inner }),
-        );
+      const urn = extension?.id ?? (isUnknownExtension(key) ? key : undefined);
+      if (urn !== undefined && isPlainObject(value)) {
+        return Object.entries(value)
+          .filter(([name]) => extension || ATTRIBUTE_NAME.test(name))
+          .flatMap(([name, inner]) =>
+            expand(type, { op: operation.op, path: `${urn}:${name}`, value: inner }, true),
+          );
       }
-      return expand(type, { op: operation.op, path: key, value });
+      return expand(type, { op: operation.op, path: key, value }, true);
     });
   }
-  const target = resolveTarget(type, operation.path);
-  // Unknown and read-only attributes are ignored, as they are in a POST or PUT body.
+  const unknownExtension = splitUnknownExtensionPath(operation.path);
+  if (unknownExtension && 'invalid' in unknownExtension) {
+    if (fromBody) return [];
+    throw badRequest('invalidPath', `The path "${operation.path}" is invalid: ${unknownExtension.invalid}.`);
+  }
+  if (unknownExtension) return [{ op: operation.op, unknownExtension, value: operation.value }];
+  const target = resolveTarget(type, operation.path, fromBody);
+  // Read-only attributes are ignored, as they are in a POST or PUT body (RFC 7644 §3.5.2).
   if (!target || target.attribute.mutability === 'readOnly') return [];
   if (target.subAttribute?.mutability === 'readOnly') return [];
 
@@ -186,7 +218,7 @@ function removalsByValue(target: Target, value: unknown): Step[] {
   return items.flatMap((item) => {
     const wanted = isPlainObject(item) ? item.value : item;
     if (typeof wanted !== 'string' && typeof wanted !== 'number' && typeof wanted !== 'boolean') return [];
-    const filter = valueFilter(target.attribute, `value eq ${JSON.stringify(wanted)}`);
+    const filter = valueFilter(target.attribute, parseScimFilter(`value eq ${JSON.stringify(wanted)}`));
     return [{ op: 'remove' as const, target: { ...target, filter } }];
   });
 }
@@ -198,26 +230,51 @@ function coerceForTarget(target: Target, value: unknown): unknown {
   return coerceAttribute(attribute, value, target.path);
 }
 
-export function resolveTarget(type: ResourceTypeDefinition, path: string): Target | undefined {
+/**
+ * The attribute a path names. One that names no attribute of the resource type's schemas is
+ * a 400 invalidPath (RFC 7644 §3.12: "The "path" attribute was invalid or malformed") naming
+ * the path and the part that is unknown, or undefined when `lenient` (a path-less value's key).
+ */
+export function resolveTarget(
+  type: ResourceTypeDefinition,
+  path: string,
+  lenient = false,
+): Target | undefined {
+  const unknown = (what: string): undefined => {
+    if (lenient) return undefined;
+    throw badRequest('invalidPath', `The path "${path}" is invalid: ${what} (see /Schemas).`);
+  };
   const split = splitSchemaPrefix(type, path);
-  if (!split) return undefined;
+  if (!split) return unknown(`it is not under a schema of the ${type.name} resource type`);
   const match = PATH.exec(split.rest);
   if (!match) throw badRequest('invalidPath', `"${path}" is not a valid attribute path.`);
   const [, name, filterText, subName] = match;
   const found = findQualified(type, split.schema, split.extension, name);
-  if (!found) return undefined;
+  if (!found) {
+    return unknown(
+      split.extension
+        ? `${split.extension} has no attribute "${name}"`
+        : `no ${type.name} schema has an attribute "${name}"`,
+    );
+  }
   const { attribute, extension } = found;
   let subAttribute: AttributeDefinition | undefined;
   if (subName !== undefined) {
     subAttribute = findAttribute(attribute.subAttributes, subName);
-    if (!subAttribute) return undefined;
+    if (!subAttribute) return unknown(`"${attribute.name}" has no sub-attribute "${subName}"`);
   }
   let filter: ValueFilter | undefined;
   if (filterText !== undefined) {
     if (attribute.type !== 'complex' || !attribute.multiValued) {
       throw badRequest('invalidPath', `"${attribute.name}" is not a multi-valued complex attribute.`);
     }
-    filter = valueFilter(attribute, filterText);
+    // A filter that does not parse stays invalidFilter (§3.12 lists it for PATCH paths); one
+    // on a sub-attribute that does not exist names an unknown attribute, like the path itself.
+    const parsed = parseScimFilter(filterText);
+    const stranger = filterAttributes(parsed).find((p) => !findAttribute(attribute.subAttributes, p));
+    if (stranger !== undefined)
+      return unknown(`"${attribute.name}" has no sub-attribute "${stranger}" to filter on`);
+    filter = valueFilter(attribute, parsed);
   }
   let canonical = attribute.name;
   if (filterText !== undefined) canonical += `[${filterText}]`;
@@ -226,9 +283,21 @@ export function resolveTarget(type: ResourceTypeDefinition, path: string): Targe
   return { path: canonical, attribute, extension, filter, subAttribute };
 }
 
-function valueFilter(attribute: AttributeDefinition, text: string): ValueFilter {
-  const parsed = parseScimFilter(text);
-  return { matches: compileElementFilter(attribute, parsed), seed: equalities(attribute, parsed) };
+function valueFilter(attribute: AttributeDefinition, filter: Filter): ValueFilter {
+  return { matches: compileElementFilter(attribute, filter), seed: equalities(attribute, filter) };
+}
+
+/** The attribute paths a filter compares. */
+function filterAttributes(filter: Filter): string[] {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return filter.filters.flatMap(filterAttributes);
+    case 'not':
+      return filterAttributes(filter.filter);
+    default:
+      return [filter.attrPath];
+  }
 }
 
 /** `type eq "work" and primary eq true` → {type: "work", primary: true}; else undefined. */

@@ -1,6 +1,6 @@
 /** Stored resources rendered as SCIM representations (RFC 7643 §3). */
 import type { StoredResource } from '../../directory/collection';
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../schema/definitions';
+import { GROUP_SCHEMA, USER_SCHEMA } from '../schema/definitions';
 import { ScimObject } from '../schema/normalize';
 
 /** Weak ETag of a resource version (RFC 7644 §3.14). */
@@ -22,12 +22,19 @@ function meta(resourceType: string, stored: StoredResource, href: string): ScimO
   };
 }
 
+/**
+ * RFC 7643 §3: "schemas" names the core schema and every extension the resource has values
+ * in. A stored document keeps each extension's values under its URN, and only those keys
+ * are URNs: the enterprise extension, and extensions we do not define (kept as sent).
+ */
+function schemasOf(core: string, attributes: ScimObject): string[] {
+  return [core, ...Object.keys(attributes).filter((key) => /^urn:/i.test(key))];
+}
+
 export function renderUser(stored: StoredResource, baseUrl: string, groups?: ScimObject[]): ScimObject {
   const { externalId, ...attributes } = stored.doc;
-  const schemas = [USER_SCHEMA];
-  if (attributes[ENTERPRISE_USER_SCHEMA] !== undefined) schemas.push(ENTERPRISE_USER_SCHEMA);
   return {
-    schemas,
+    schemas: schemasOf(USER_SCHEMA, attributes),
     id: stored.id,
     ...(externalId !== undefined ? { externalId } : {}),
     ...attributes,
@@ -39,7 +46,7 @@ export function renderUser(stored: StoredResource, baseUrl: string, groups?: Sci
 export function renderGroup(stored: StoredResource, baseUrl: string, members?: ScimObject[]): ScimObject {
   const { externalId, ...attributes } = stored.doc;
   return {
-    schemas: [GROUP_SCHEMA],
+    schemas: schemasOf(GROUP_SCHEMA, attributes),
     id: stored.id,
     ...(externalId !== undefined ? { externalId } : {}),
     ...attributes,

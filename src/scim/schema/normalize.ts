@@ -6,10 +6,23 @@
  * This is where the "liberal in what you accept" quirks live: string booleans ("True"),
  * `emails` sent as a single object, a manager sent as a plain string, `"$ref": null`,
  * `displayName` used for a member's `display`, sub-attribute names in any case.
+ *
+ * Extension schemas we do not define (Entra's and Okta's custom extensions) are the one kind
+ * of unknown attribute that is kept: as sent, under its URN, within SCIM's shapes. Dropping
+ * them would tell the identity provider a value was stored when it was not; Entra compares
+ * what a GET returns with its source and would then re-send the value in every update.
  */
 import { badRequest } from '../errors';
 import { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './definitions';
-import { findAttribute, resolvePath, splitSchemaPrefix } from './paths';
+import {
+  ATTRIBUTE_NAME,
+  findAttribute,
+  isUnknownExtension,
+  resolvePath,
+  splitSchemaPrefix,
+  splitUnknownExtensionPath,
+  UnknownExtensionPath,
+} from './paths';
 
 export type ScimObject = Record<string, unknown>;
 
@@ -38,6 +51,12 @@ export function normalizeResource(type: ResourceTypeDefinition, input: unknown):
     const extension = type.extensions.find((e) => e.id.toLowerCase() === key.toLowerCase());
     if (extension) {
       if (isPlainObject(value)) mergeExtension(doc, extension, value);
+      continue;
+    }
+    if (isPlainObject(value) && isUnknownExtension(key)) {
+      for (const [name, inner] of Object.entries(value)) {
+        if (ATTRIBUTE_NAME.test(name)) setInUnknownExtension(doc, 'replace', { urn: key, name }, inner);
+      }
       continue;
     }
     if (key.toLowerCase() === 'externalid') {
@@ -79,6 +98,11 @@ export function setByPath(type: ResourceTypeDefinition, doc: ScimObject, path: s
     if (isPlainObject(value)) mergeExtension(doc, split.schema, value);
     return;
   }
+  if (!split) {
+    const unknown = splitUnknownExtensionPath(path);
+    if (unknown && !('invalid' in unknown)) setInUnknownExtension(doc, 'replace', unknown, value);
+    return;
+  }
   const resolved = resolvePath(type, path);
   if (!resolved || !isClientWritable(resolved.attribute)) return;
   if (resolved.attribute.name === 'externalId' && !resolved.extension) {
@@ -103,6 +127,100 @@ export function setByPath(type: ResourceTypeDefinition, doc: ScimObject, path: s
     if (Object.keys(parent).length === 0) delete container[attribute.name];
   }
   if (resolved.extension && Object.keys(container).length === 0) delete doc[resolved.extension];
+}
+
+/**
+ * add, replace or remove (RFC 7644 §3.5.2) one attribute of an extension we do not define.
+ * Without a definition, "multi-valued" and "complex" are read off the stored value: add
+ * appends to an array and merges into an object, replace merges into an object (§3.5.2.3:
+ * sub-attributes not given are left unchanged), remove with a value takes those values out
+ * of an array. Names match case-insensitively (RFC 7643 §2.1) and keep their first spelling.
+ */
+export function setInUnknownExtension(
+  doc: ScimObject,
+  op: 'add' | 'replace' | 'remove',
+  target: UnknownExtensionPath,
+  value: unknown,
+): void {
+  const key = keyLike(doc, target.urn);
+  const extension = isPlainObject(doc[key]) ? (doc[key] as ScimObject) : {};
+  const name = keyLike(extension, target.name);
+  const { sub } = target;
+  const path = `${target.urn}:${target.name}${sub !== undefined ? `.${sub}` : ''}`;
+  let next: unknown;
+  if (sub !== undefined) {
+    // A sub-attribute of every value, as for a multi-valued attribute without a filter.
+    const current = extension[name];
+    const set = (element: unknown) => {
+      const parent: ScimObject = isPlainObject(element) ? { ...element } : {};
+      const key = keyLike(parent, sub);
+      if (op === 'remove' || value === null) delete parent[key];
+      else parent[key] = value;
+      return parent;
+    };
+    next = Array.isArray(current) ? current.map(set) : set(current);
+  } else {
+    next = combine(op, extension[name], value);
+  }
+  const coerced = coerceUnknownValue(next, path, 'attribute');
+  if (coerced === undefined) delete extension[name];
+  else extension[name] = coerced;
+  if (Object.keys(extension).length > 0) doc[key] = extension;
+  else delete doc[key];
+}
+
+function combine(op: 'add' | 'replace' | 'remove', current: unknown, value: unknown): unknown {
+  if (op === 'remove') {
+    if (value === undefined || value === null || !Array.isArray(current)) return undefined;
+    const unwanted = (Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(valueOf(v)));
+    return current.filter((element) => !unwanted.includes(JSON.stringify(valueOf(element))));
+  }
+  if (value === null || value === undefined) return op === 'replace' ? undefined : current;
+  if (op === 'add' && Array.isArray(current)) {
+    return [...current, ...(Array.isArray(value) ? value : [value])];
+  }
+  if (isPlainObject(current) && isPlainObject(value)) return { ...current, ...value };
+  return value;
+}
+
+/** A multi-valued element is identified by its "value" sub-attribute when it has one. */
+const valueOf = (element: unknown): unknown =>
+  isPlainObject(element) && element.value !== undefined ? element.value : element;
+
+/** The existing key of `object` that matches `name` case-insensitively, else `name`. */
+function keyLike(object: ScimObject, name: string): string {
+  const lower = name.toLowerCase();
+  return Object.keys(object).find((k) => k.toLowerCase() === lower) ?? name;
+}
+
+/**
+ * A value of an attribute without a definition, in the shapes RFC 7643 §2.3 allows: a
+ * string, number or boolean; a complex value whose sub-attributes are simple (§2.3.8); or
+ * an array of either (§2.4). Anything deeper is refused rather than half-stored.
+ */
+function coerceUnknownValue(value: unknown, path: string, level: 'attribute' | 'element' | 'sub'): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value) && level === 'attribute') {
+    const items = value
+      .map((item, index) => coerceUnknownValue(item, `${path}[${index}]`, 'element'))
+      .filter((item) => item !== undefined);
+    return items.length > 0 ? dedupe(items) : undefined;
+  }
+  if (isPlainObject(value) && level !== 'sub') {
+    const result: ScimObject = {};
+    for (const [name, raw] of Object.entries(value)) {
+      if (!ATTRIBUTE_NAME.test(name)) continue;
+      const coerced = coerceUnknownValue(raw, `${path}.${name}`, 'sub');
+      if (coerced !== undefined) result[keyLike(result, name)] = coerced;
+    }
+    return Object.keys(result).length > 0 ? result : undefined;
+  }
+  if (typeof value === 'string') return coercePrimitive('string', value, path);
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  throw badRequest(
+    'invalidValue',
+    `Attribute "${path}" is nested deeper than SCIM allows: a complex value's sub-attributes are simple (RFC 7643 §2.3.8).`,
+  );
 }
 
 /** The object under `key`, created empty if there is none. */

@@ -5,11 +5,22 @@
  * resolution uses the canonical spelling.
  */
 import {
+  allSchemas,
   AttributeDefinition,
   commonAttributes,
   ResourceTypeDefinition,
   SchemaDefinition,
 } from './definitions';
+
+/** RFC 7643 §2.1 / RFC 7644 §3.10 ATTRNAME: ALPHA *(nameChar), nameChar = "-" / "_" / DIGIT / ALPHA. */
+export const ATTRIBUTE_NAME = /^(?:[A-Za-z][\w-]*|\$ref)$/;
+
+/** RFC 8141: urn:<NID>:<NSS>. */
+const URN = /^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s"[\]]+$/i;
+/** Namespaces of SCIM's own core schemas and messages: never somebody's extension. */
+const SCIM_CORE = /^urn:(?:ietf:params:scim:(?:schemas:core|api):|scim:schemas:core:)/i;
+/** `…:2.0` — the version segment extension URNs carry before the resource type name. */
+const VERSION_SEGMENT = /:\d+(?:\.\d+)*$/;
 
 export interface ResolvedPath {
   /** Extension schema URN when the attribute lives in an extension, else undefined. */
@@ -88,4 +99,57 @@ export function canonicalPath(resolved: ResolvedPath): string {
     ? `${resolved.attribute.name}.${resolved.subAttribute.name}`
     : resolved.attribute.name;
   return resolved.extension ? `${resolved.extension}:${local}` : local;
+}
+
+/**
+ * Whether `urn` names an extension schema that we do not define but keep the values of, as
+ * sent (Entra's `urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User`). Not
+ * SCIM's core and message namespaces, and not our own schemas or paths into them: the
+ * enterprise extension sent to /Groups is ours and does not belong there.
+ */
+export function isUnknownExtension(urn: string): boolean {
+  if (!URN.test(urn) || SCIM_CORE.test(urn)) return false;
+  const lower = urn.toLowerCase();
+  return !allSchemas.some((s) => {
+    const id = s.id.toLowerCase();
+    return lower === id || lower.startsWith(`${id}:`);
+  });
+}
+
+export interface UnknownExtensionPath {
+  /** The extension's URN, as the client spelled it. */
+  urn: string;
+  name: string;
+  sub?: string;
+}
+
+/**
+ * `urn:…:CustomExtensionName:2.0:User:costCenter` (or `…:manager.value`) as URN, attribute and
+ * sub-attribute; undefined when the path is not under an unknown extension (see
+ * isUnknownExtension), and `invalid` when it is but cannot be resolved. The attribute name
+ * is the last colon-separated part, as the grammar says (RFC 7644 §3.10: attrPath =
+ * [URI ":"] ATTRNAME *1subAttr).
+ */
+export function splitUnknownExtensionPath(
+  path: string,
+): UnknownExtensionPath | { invalid: string } | undefined {
+  if (!/^urn:/i.test(path)) return undefined;
+  const bracket = path.indexOf('[');
+  const head = bracket < 0 ? path : path.slice(0, bracket);
+  const colon = head.lastIndexOf(':');
+  const urn = head.slice(0, colon);
+  if (!isUnknownExtension(urn)) return undefined;
+  if (bracket >= 0) {
+    return {
+      invalid: `${urn} is not a schema this service provider defines, so its attributes cannot take value filters`,
+    };
+  }
+  if (VERSION_SEGMENT.test(urn)) {
+    return { invalid: 'it names a schema, not an attribute; give the attribute after the URN' };
+  }
+  const [name, sub, ...extra] = head.slice(colon + 1).split('.');
+  if (extra.length > 0 || !ATTRIBUTE_NAME.test(name) || (sub !== undefined && !ATTRIBUTE_NAME.test(sub))) {
+    return { invalid: 'it is not a valid attribute path' };
+  }
+  return { urn, name, ...(sub !== undefined ? { sub } : {}) };
 }

@@ -8,7 +8,7 @@ import { badRequest } from '../errors';
 import { compileElementFilter } from '../filter/evaluate';
 import { parseScimFilter } from '../filter/parse';
 import { AttributeDefinition, commonAttributes, ResourceTypeDefinition } from './definitions';
-import { findAttribute, resolvePath } from './paths';
+import { findAttribute, isUnknownExtension, resolvePath } from './paths';
 import { isPlainObject, ScimObject } from './normalize';
 
 interface Selection {
@@ -20,17 +20,27 @@ interface Selection {
   elementFilter?: (element: ScimObject) => boolean;
 }
 
+/**
+ * What `attributes` or `excludedAttributes` says about extensions we do not define (kept as
+ * sent, see normalize.ts): the lower-cased URN-qualified items, `urn:…:User` for the whole
+ * extension or `urn:…:User:costCenter` for one attribute. They have no definitions, so they
+ * are matched against the stored URN when a resource is projected.
+ */
+type UrnItems = string[];
+
 export class Projection {
   private constructor(
     private readonly type: ResourceTypeDefinition,
     private readonly include: Selection[] | undefined,
     private readonly exclude: Selection[],
+    private readonly includeUrns: UrnItems = [],
+    private readonly excludeUrns: UrnItems = [],
   ) {}
 
   static parse(type: ResourceTypeDefinition, attributes?: string, excluded?: string): Projection {
     const include = attributes?.trim() ? selections(type, attributes) : undefined;
     const exclude = excluded?.trim() ? selections(type, excluded) : [];
-    return new Projection(type, include, exclude);
+    return new Projection(type, include, exclude, urnItems(attributes), urnItems(excluded));
   }
 
   static all(type: ResourceTypeDefinition): Projection {
@@ -60,6 +70,11 @@ export class Projection {
         if (Object.keys(inner).length > 0) result[key] = inner;
         continue;
       }
+      if (isPlainObject(value) && isUnknownExtension(key)) {
+        const inner = this.applyUnknownExtension(key, value);
+        if (Object.keys(inner).length > 0) result[key] = inner;
+        continue;
+      }
       const definition =
         findAttribute(this.type.schema.attributes, key) ?? findAttribute(commonAttributes, key);
       if (!definition) continue;
@@ -79,6 +94,21 @@ export class Projection {
       if (kept !== undefined) result[key] = kept;
     }
     return result;
+  }
+
+  /** Its attributes are "returned": "default": all unless asked for others or excluded. */
+  private applyUnknownExtension(urn: string, value: ScimObject): ScimObject {
+    const scope = urn.toLowerCase();
+    const named = (items: UrnItems) =>
+      new Set(items.filter((i) => i.startsWith(`${scope}:`)).map((i) => i.slice(scope.length + 1)));
+    if (this.include) {
+      if (this.includeUrns.includes(scope)) return value;
+      const wanted = named(this.includeUrns);
+      return Object.fromEntries(Object.entries(value).filter(([name]) => wanted.has(name.toLowerCase())));
+    }
+    if (this.excludeUrns.includes(scope)) return {};
+    const unwanted = named(this.excludeUrns);
+    return Object.fromEntries(Object.entries(value).filter(([name]) => !unwanted.has(name.toLowerCase())));
   }
 
   private keep(scope: string, definition: AttributeDefinition, value: unknown): unknown {
@@ -163,6 +193,21 @@ const WHOLE_SCOPE: AttributeDefinition = {
   returned: 'default',
   uniqueness: 'none',
 };
+
+/** The URN-qualified items of an attribute list, lower-cased, without sub-attribute or filter. */
+function urnItems(text: string | undefined): UrnItems {
+  return splitAttributeList(text ?? '')
+    .filter((item) => /^urn:/i.test(item))
+    .map((item) => {
+      // `urn:…:2.0:User:manager.value` → `urn:…:2.0:User:manager`: only a dot after the last
+      // colon and an attribute name is a sub-attribute's; `urn:…:2.0` keeps its version.
+      const head = item.split('[')[0];
+      const colon = head.lastIndexOf(':');
+      const tail = head.slice(colon + 1);
+      const name = /^[A-Za-z][\w-]*(?=\.)/.exec(tail)?.[0] ?? tail;
+      return (head.slice(0, colon + 1) + name).toLowerCase();
+    });
+}
 
 function selections(type: ResourceTypeDefinition, text: string): Selection[] {
   const result: Selection[] = [];
