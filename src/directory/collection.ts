@@ -16,7 +16,7 @@ import {
   WriteOperation,
 } from '../storage/port';
 import { ClaimKind, Claims } from './claims';
-import { allocate, counts, locate, release, stripeOf, totalOf } from './order';
+import { allocate, locate, totalOf } from './order';
 import { optimistically } from './retry';
 import { OrderStripes } from './stripes';
 
@@ -260,36 +260,29 @@ export class ResourceCollection {
         this.claims.releaseOperation(this.config.claimKind, unique),
         ...this.sideRecords(id, current.doc).map(deleteSide),
       ];
-      // One more operation is the stripe's.
+      // One more operation is the release record's.
       const extra = await prepare(current, MAX_TX - own.length - 1);
-      return this.stripes.withStripe(stripeOf(current.seq), async (remembered) => {
-        // What this process remembers may predate another process's create of this resource.
-        const stripe = counts(remembered.stripe, remembered.summary, current.seq)
-          ? remembered
-          : await this.stripes.read(remembered.stripe);
-        if (!counts(stripe.stripe, stripe.summary, current.seq)) {
-          // Never counted (state from an older storage layout): uncounting it would make
-          // totalResults wrong, so the resource goes and the stripe stays as it is.
-          await this.store.transact([...own, ...extra]);
-          return current;
-        }
-        const summary = release(stripe.stripe, stripe.summary, current.seq);
-        await this.store.transact([...own, this.stripes.writeOperation(stripe, summary), ...extra]);
-        this.stripes.committed(stripe, summary);
-        return current;
-      });
+      // The stripe that counts the resource is left alone: the release record is folded into
+      // it later (stripes.ts), so deletes never wait for each other or for creates.
+      await this.store.transact([...own, this.stripes.releaseOperation(id, current.seq), ...extra]);
+      return current;
     });
   }
 
+  /** Folds deleted resources into the order stripes; background work (see Jobs). */
+  foldReleases(deadline?: number): Promise<boolean> {
+    return this.stripes.fold(deadline);
+  }
+
   async total(): Promise<number> {
-    return totalOf((await this.stripes.readAll()).values());
+    return totalOf(await this.stripes.readAll());
   }
 
   /** Resources at 1-based positions [startIndex, startIndex + count) in list order. */
   async page(startIndex: number, count: number): Promise<Page> {
-    const stripes = await this.stripes.readAll();
-    const total = totalOf(stripes.values());
-    const position = locate(stripes, startIndex);
+    const view = await this.stripes.readAll();
+    const total = totalOf(view);
+    const position = locate(view, startIndex);
     if (count <= 0 || !position) return { total, items: [] };
     const items: StoredResource[] = [];
     let skip = position.skip;

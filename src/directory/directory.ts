@@ -39,9 +39,13 @@ export class Directory {
     this.jobs = new Jobs(
       store,
       {
-        'purge-group': (group, deadline) =>
+        // Each deletion's job also folds the collection's pending releases (order.ts): the
+        // first job to run does the work, later ones find little or nothing left.
+        'purge-group': async (group, deadline) =>
+          (await this.groups.foldReleases(deadline)) &&
           this.memberships.drain(() => this.memberships.ofGroup(group), deadline),
-        'leave-groups': (job, deadline) => this.finishLeaving(job.user, job.left, deadline),
+        'leave-groups': async (job, deadline) =>
+          (await this.users.foldReleases(deadline)) && this.finishLeaving(job.user, job.left, deadline),
       },
       now,
     );

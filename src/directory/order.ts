@@ -8,11 +8,15 @@
  * resources in each of its blocks; a create or delete rewrites only the stripe that owns
  * its block, so concurrent writers that use different stripes never touch the same record.
  *
- * To serve `startIndex=N`, the stripes (read together in one index query) tell which block
- * holds the N-th resource and how many live resources of that block to skip (fewer than
- * BLOCK), so one or two index queries of at most 100 results fetch the page, whatever N is:
- * paging cost grows with the page, not with the offset. The sum of the stripes' totals is
- * SCIM's exact `totalResults`.
+ * A delete does not touch the stripes at all: it writes a release record of its own beside
+ * them, which a background job later folds into the stripe that counts the resource (one
+ * transaction per stripe for up to 23 releases). Deletes never wait for each other.
+ *
+ * To serve `startIndex=N`, the stripes and the releases not yet folded (read together in
+ * one index query) tell which block holds the N-th resource and how many live resources of
+ * that block to skip (fewer than BLOCK), so one or two index queries of at most 100 results
+ * fetch the page, whatever N is: paging cost grows with the page, not with the offset. The
+ * stripes' totals less the pending releases are SCIM's exact `totalResults`.
  *
  * Order: a stripe fills one block at a time, and when it opens a new one it takes the first
  * of its blocks at or after the highest block the writer has seen (the "frontier"). So one
@@ -96,11 +100,18 @@ export function release(stripe: number, summary: StripeSummary, seq: number): St
   return { ...count(summary, localIndex(Math.floor(seq / BLOCK)), -1), total: summary.total - 1 };
 }
 
-/** Live resources in all stripes: SCIM `totalResults` for an unfiltered list. */
-export function totalOf(stripes: Iterable<StripeSummary>): number {
+/** Everything a reader needs: every stripe, and the releases not yet folded into them. */
+export interface OrderView {
+  stripes: Map<number, StripeSummary>;
+  /** Sequence numbers of deleted resources their stripes still count. */
+  released: number[];
+}
+
+/** Live resources: SCIM `totalResults` for an unfiltered list. */
+export function totalOf(view: OrderView): number {
   let total = 0;
-  for (const summary of stripes) total += summary.total;
-  return total;
+  for (const summary of view.stripes.values()) total += summary.total;
+  return total - view.released.length;
 }
 
 /** The highest block any of the stripes is filling: where new blocks should open. */
@@ -114,24 +125,26 @@ export function frontierOf(stripes: Iterable<StripeSummary>): number {
  * Where the resource at 1-based position `startIndex` is: list from sequence `fromSeq`
  * and skip `skip` live resources. Undefined when the position is past the end.
  */
-export function locate(
-  stripes: Map<number, StripeSummary>,
-  startIndex: number,
-): { fromSeq: number; skip: number } | undefined {
-  if (startIndex < 1 || startIndex > totalOf(stripes.values())) return undefined;
-  // Non-empty blocks of every stripe, in block order: about one per BLOCK live resources.
-  const blocks: [block: number, count: number][] = [];
-  for (const [stripe, summary] of stripes) {
+export function locate(view: OrderView, startIndex: number): { fromSeq: number; skip: number } | undefined {
+  if (startIndex < 1 || startIndex > totalOf(view)) return undefined;
+  // Live resources per non-empty block of every stripe: about one block per BLOCK resources.
+  const live = new Map<number, number>();
+  for (const [stripe, summary] of view.stripes) {
     let k = summary.base;
     for (let i = 0; i < summary.runs.length; i += 2) {
       const [c, repeat] = [summary.runs[i], summary.runs[i + 1]];
-      if (c > 0) for (let j = 0; j < repeat; j++) blocks.push([(k + j) * STRIPES + stripe, c]);
+      if (c > 0) for (let j = 0; j < repeat; j++) live.set((k + j) * STRIPES + stripe, c);
       k += repeat;
     }
   }
-  blocks.sort((a, b) => a[0] - b[0]);
+  for (const seq of view.released) {
+    const block = Math.floor(seq / BLOCK);
+    live.set(block, (live.get(block) ?? 0) - 1);
+  }
+  const blocks = [...live].sort((a, b) => a[0] - b[0]);
   let before = 0;
   for (const [block, c] of blocks) {
+    if (c <= 0) continue;
     if (before + c >= startIndex) return { fromSeq: block * BLOCK, skip: startIndex - 1 - before };
     before += c;
   }

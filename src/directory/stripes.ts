@@ -1,6 +1,7 @@
 /**
  * The order stripes of one resource collection (see order.ts), as records in the entity
- * store, and how this process shares them among its concurrent requests.
+ * store, and how this process shares them among its concurrent requests; and the release
+ * records deletes write beside them, with the fold that takes them into the stripes.
  *
  * Each stripe is written under optimistic concurrency (a condition on its version), so
  * writers in different processes can never lose each other's counts. Within one process,
@@ -11,14 +12,30 @@
  * condition; the writer then reads it and tries again, and moves its preferred stripe
  * elsewhere, so processes that collided spread out.
  */
-import { EntityStore, WriteOperation } from '../storage/port';
+import { EntityStore, FORGE_LIMITS, WriteOperation } from '../storage/port';
 import { COUNTER } from './entities';
-import { emptyStripe, frontierOf, STRIPES, StripeSummary } from './order';
+import {
+  counts,
+  emptyStripe,
+  frontierOf,
+  OrderView,
+  release,
+  stripeOf,
+  STRIPES,
+  StripeSummary,
+} from './order';
+import { optimistically } from './retry';
 
 interface StripeRecord {
   v: number;
   collection: string;
   doc: StripeSummary;
+}
+
+/** Indexed under `<collection>~released`, which sorts right after `<collection>`. */
+interface ReleaseRecord {
+  collection: string;
+  doc: { seq: number };
 }
 
 export interface VersionedStripe {
@@ -46,23 +63,87 @@ export class OrderStripes {
     return this.seenFrontier;
   }
 
-  /** Every stripe of the collection, in one index query (at most STRIPES ≤ 100 records). */
-  async readAll(): Promise<Map<number, StripeSummary>> {
-    const page = await this.store.query<StripeRecord>({
-      entity: COUNTER,
-      index: 'by-collection',
-      where: { op: 'equalTo', value: this.collection },
-      limit: 100,
-    });
-    const stripes = new Map<number, StripeSummary>();
-    for (const { key, value } of page.results) {
-      const stripe = this.stripeOfKey(key);
-      if (stripe === undefined) continue;
-      stripes.set(stripe, value.doc);
-      this.remember({ stripe, version: value.v, summary: value.doc });
+  /**
+   * Every stripe of the collection and its pending releases, in one index query while at
+   * most 100 - STRIPES releases wait to be folded (the stripes sort first).
+   */
+  async readAll(): Promise<OrderView> {
+    const view: OrderView = { stripes: new Map(), released: [] };
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.query<StripeRecord | ReleaseRecord>({
+        entity: COUNTER,
+        index: 'by-collection',
+        where: { op: 'between', from: this.collection, to: this.releasedCollection },
+        limit: FORGE_LIMITS.maxQueryLimit,
+        cursor,
+      });
+      for (const { key, value } of page.results) {
+        if (key.startsWith(this.releasePrefix)) {
+          view.released.push((value as ReleaseRecord).doc.seq);
+          continue;
+        }
+        const stripe = this.stripeOfKey(key);
+        if (stripe === undefined) continue;
+        const record = value as StripeRecord;
+        view.stripes.set(stripe, record.doc);
+        this.remember({ stripe, version: record.v, summary: record.doc });
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    this.seenFrontier = Math.max(this.seenFrontier, frontierOf(view.stripes.values()));
+    return view;
+  }
+
+  /** The release record a delete commits with the resource's deletion. */
+  releaseOperation(id: string, seq: number): WriteOperation {
+    const value: ReleaseRecord = { collection: this.releasedCollection, doc: { seq } };
+    return { type: 'set', entity: COUNTER, key: `${this.releasePrefix}${id}`, value };
+  }
+
+  /**
+   * Folds pending releases into their stripes: per stripe, one transaction that uncounts up
+   * to 23 releases and deletes their records, so a release is counted exactly once whatever
+   * fails. True when none are left; false when the deadline passed first.
+   */
+  async fold(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const batch = FORGE_LIMITS.maxTransactionOperations - 2;
+    for (;;) {
+      const page = await this.store.query<ReleaseRecord>({
+        entity: COUNTER,
+        index: 'by-collection',
+        where: { op: 'equalTo', value: this.releasedCollection },
+        limit: FORGE_LIMITS.maxQueryLimit,
+      });
+      const pending = page.results;
+      if (pending.length === 0) return true;
+      if (Date.now() > deadline) return false;
+      const byStripe = new Map<number, { key: string; seq: number }[]>();
+      for (const { key, value } of pending) {
+        const stripe = stripeOf(value.doc.seq);
+        const list = byStripe.get(stripe) ?? [];
+        if (list.length < batch) list.push({ key, seq: value.doc.seq });
+        byStripe.set(stripe, list);
+      }
+      for (const [stripe, releases] of byStripe) {
+        await optimistically(() =>
+          this.withStripe(stripe, async (remembered) => {
+            const current = releases.every((r) => counts(stripe, remembered.summary, r.seq))
+              ? remembered
+              : await this.read(stripe);
+            let summary = current.summary;
+            // A release its stripe does not count (state from an older layout) is dropped.
+            for (const r of releases)
+              if (counts(stripe, summary, r.seq)) summary = release(stripe, summary, r.seq);
+            await this.store.transact([
+              this.writeOperation(current, summary),
+              ...releases.map((r) => ({ type: 'delete' as const, entity: COUNTER, key: r.key })),
+            ]);
+            this.committed(current, summary);
+          }),
+        );
+      }
     }
-    this.seenFrontier = Math.max(this.seenFrontier, frontierOf(stripes.values()));
-    return stripes;
   }
 
   /**
@@ -133,6 +214,14 @@ export class OrderStripes {
 
   private key(stripe: number): string {
     return `${this.collection}:${stripe.toString().padStart(2, '0')}`;
+  }
+
+  private get releasedCollection(): string {
+    return `${this.collection}~released`;
+  }
+
+  private get releasePrefix(): string {
+    return `${this.collection}:released:`;
   }
 
   private stripeOfKey(key: string): number | undefined {

@@ -6,6 +6,9 @@
  *   npm run bench                          full run (1,000 / 10,000 / 100,000 users)
  *   npm run bench -- --quick               1,000 and 10,000 users, fewer samples
  *   npm run bench -- --scales=1000,50000   any set of scales
+ *   npm run bench -- --concurrency 32 --latency-ms 20
+ *                                          concurrent clients, storage delayed as on Forge
+ *                                          (concurrency.ts; several levels: --concurrency 32,64)
  *
  * Round trips are what matters on Forge, where each one is a network call to the Custom
  * Entity Store; the latencies here are in-process and show how the cost of the code and of
@@ -21,6 +24,7 @@
  * default limit, so no --max-old-space-size is needed.
  */
 import os from 'node:os';
+import { runConcurrency } from './concurrency';
 import { collectGarbage, Measurement, OperationRun } from './measure';
 import { scaleTable, targetLines, targets } from './report';
 import { FULL_SAMPLES, QUICK_SAMPLES, Scale, ScaleResult, seedScale } from './scenario';
@@ -67,7 +71,33 @@ async function measureAll(scales: Scale[]): Promise<Map<Scale, Measurement[]>> {
   return results;
 }
 
+/** The value of `--name value` or `--name=value`. */
+function option(argv: string[], name: string): string | undefined {
+  const index = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (index < 0) return undefined;
+  return argv[index].includes('=') ? argv[index].slice(name.length + 1) : argv[index + 1];
+}
+
+function positiveIntegers(raw: string, name: string): number[] {
+  const values = raw.split(',').map(Number);
+  if (values.length === 0 || !values.every((n) => Number.isInteger(n) && n > 0)) {
+    throw new Error(`${name} needs positive integers, e.g. ${name} 32 or ${name} 32,64`);
+  }
+  return values;
+}
+
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const concurrency = option(argv, '--concurrency');
+  if (concurrency !== undefined) {
+    const latency = option(argv, '--latency-ms');
+    await runConcurrency({
+      levels: positiveIntegers(concurrency, '--concurrency'),
+      latencyMs: latency === undefined ? 20 : Number(latency),
+      quick: argv.includes('--quick'),
+    });
+    return;
+  }
   const started = process.hrtime.bigint();
   const { quick, scales } = parseArguments(process.argv.slice(2));
   const sizes = quick ? QUICK_SAMPLES : FULL_SAMPLES;

@@ -166,6 +166,8 @@ describe('paging through users', () => {
         else remaining.push(live[i]);
       }
       live = remaining;
+      // What each DELETE's background job does: fold the deletions into the order stripes.
+      await t.app.directory.users.foldReleases();
     });
 
     it.each([1, 101, 501, 700])(
@@ -185,6 +187,45 @@ describe('paging through users', () => {
       }
       expect(seen).toEqual(live);
     });
+  });
+});
+
+describe('deleting', () => {
+  it('a user costs 3 round trips whether it is in 1 group or in 60', async () => {
+    const t = createTestApp();
+    const [few, many] = await seedUsers(t.app.directory, 2);
+    await seedGroup(t.app.directory, 'Only', [few]);
+    for (let i = 0; i < 60; i++) await seedGroup(t.app.directory, `G${i}`, [many]);
+    const one = await measure(t, 'DELETE', `/Users/${few}`);
+    const sixty = await measure(t, 'DELETE', `/Users/${many}`);
+    expect([one.response.status, sixty.response.status]).toEqual([204, 204]);
+    expectWithinBudget(one, 3);
+    expect(sixty.counts).toEqual(one.counts);
+  });
+
+  it('a group costs 2 round trips, whatever its members', async () => {
+    const t = createTestApp();
+    const users = await seedUsers(t.app.directory, 300);
+    const group = await seedGroup(t.app.directory, 'Everyone', users);
+    const cost = await measure(t, 'DELETE', `/Groups/${group.id}`);
+    expect(cost.response.status).toBe(204);
+    expectWithinBudget(cost, 2);
+  });
+
+  it('while deletions wait to be folded into the order stripes, a page still costs 3 and is right', async () => {
+    const t = createTestApp();
+    const ids = await seedUsers(t.app.directory, 400);
+    const gone = new Set(ids.filter((_, i) => i % 13 === 0));
+    for (const id of gone) await t.app.directory.users.delete(id);
+    const live = ids.filter((id) => !gone.has(id));
+    for (const startIndex of [1, 150, 301]) {
+      const cost = await measure(t, 'GET', `/Users?startIndex=${startIndex}&count=100`);
+      expectWithinBudget(cost, 3);
+      expect(cost.response.body.totalResults).toBe(live.length);
+      expect(cost.response.body.Resources.map((r: { id: string }) => r.id)).toEqual(
+        live.slice(startIndex - 1, startIndex - 1 + 100),
+      );
+    }
   });
 });
 

@@ -519,9 +519,9 @@ describe('deleting a group with 300 members', () => {
 
   it('the job survives a failure in the middle and a later run finishes it', async () => {
     const { h, group } = await prepare();
-    // Fail the fifth transaction of the purge: 100 memberships are gone by then.
+    // Fail the fifth transaction of membership deletions: 100 memberships are gone by then.
     let transactions = 0;
-    h.faulty.fail({ match: (c) => c.method === 'transact' && ++transactions === 5, error: transient });
+    h.faulty.fail({ match: (c) => touches(c, MEMBER, 'delete') && ++transactions === 5, error: transient });
     await expect(h.t.app.directory.jobs.runPending()).rejects.toThrow();
     h.faulty.heal();
 
