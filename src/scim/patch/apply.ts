@@ -173,6 +173,7 @@ function expand(type: ResourceTypeDefinition, operation: PatchOperation, fromBod
       const extension = type.extensions.find((e) => e.id.toLowerCase() === key.toLowerCase());
       const urn = extension?.id ?? (isUnknownExtension(key) ? key : undefined);
       if (urn !== undefined && isPlainObject(value)) {
+        // Under an unknown URN a name must be an attribute name: "a:b" would read as another URN.
         return Object.entries(value)
           .filter(([name]) => extension || ATTRIBUTE_NAME.test(name))
           .flatMap(([name, inner]) =>

@@ -99,8 +99,11 @@ export class Projection {
   /** Its attributes are "returned": "default": all unless asked for others or excluded. */
   private applyUnknownExtension(urn: string, value: ScimObject): ScimObject {
     const scope = urn.toLowerCase();
+    // `urn:…:User:manager.value` selects manager: what follows the stored URN is the attribute.
     const named = (items: UrnItems) =>
-      new Set(items.filter((i) => i.startsWith(`${scope}:`)).map((i) => i.slice(scope.length + 1)));
+      new Set(
+        items.filter((i) => i.startsWith(`${scope}:`)).map((i) => i.slice(scope.length + 1).split(/[.[]/)[0]),
+      );
     if (this.include) {
       if (this.includeUrns.includes(scope)) return value;
       const wanted = named(this.includeUrns);
@@ -194,19 +197,11 @@ const WHOLE_SCOPE: AttributeDefinition = {
   uniqueness: 'none',
 };
 
-/** The URN-qualified items of an attribute list, lower-cased, without sub-attribute or filter. */
+/** The URN-qualified items of an attribute list, lower-cased. */
 function urnItems(text: string | undefined): UrnItems {
   return splitAttributeList(text ?? '')
     .filter((item) => /^urn:/i.test(item))
-    .map((item) => {
-      // `urn:…:2.0:User:manager.value` → `urn:…:2.0:User:manager`: only a dot after the last
-      // colon and an attribute name is a sub-attribute's; `urn:…:2.0` keeps its version.
-      const head = item.split('[')[0];
-      const colon = head.lastIndexOf(':');
-      const tail = head.slice(colon + 1);
-      const name = /^[A-Za-z][\w-]*(?=\.)/.exec(tail)?.[0] ?? tail;
-      return (head.slice(0, colon + 1) + name).toLowerCase();
-    });
+    .map((item) => item.toLowerCase());
 }
 
 function selections(type: ResourceTypeDefinition, text: string): Selection[] {
