@@ -28,7 +28,12 @@ export async function hasToken(): Promise<boolean> {
 /** Replaces every token with a new one and returns it; it is never retrievable again. */
 export async function rotateToken(): Promise<string> {
   const token = generateToken();
+  await installToken(token);
+  return token;
+}
+
+/** Makes `token` the only valid token (the local runtime's SCIM_BEARER_TOKEN seeds it so). */
+export async function installToken(token: string): Promise<void> {
   await kvs.setSecret(SECRET_KEY, [hashToken(token)]);
   cached = undefined;
-  return token;
 }

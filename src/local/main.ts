@@ -1,81 +1,103 @@
 /**
- * `npm start`: the app on a laptop. SCIM at http://127.0.0.1:$PORT/scim/v2, state in
- * $DATA_DIR (default .data/), the same handler the Forge web trigger runs.
+ * `npm start`: the Forge app on a laptop, run by the offline Forge runtime
+ * (src/local/forge-runtime) exactly as it ships: each HTTP request under /scim/v2 becomes a
+ * web trigger event for the function manifest.yml names (`scim` of src/forge/index.ts),
+ * storage and the token secret go through @forge/kvs, background jobs through Queue.push
+ * and the consumer, and the hourly sweep fires on its schedule. State lives in $DATA_DIR.
  *
  *   PORT               listen port (default 8787)
  *   SCIM_BEARER_TOKEN  fixed bearer token; otherwise one is generated, stored as a hash, printed
  *   DATA_DIR           where local state lives (default .data/)
+ *   SCIM_QUIET=1       no request log
  *   --new-token        replace the stored token with a new one
  */
 import path from 'node:path';
-import { createApp } from '../app';
-import { ENTITIES } from '../directory/entities';
-import { Logger } from '../scim/resources/common';
-import { LocalEntityStore } from './entity-store';
+import type * as ForgeEntryPoints from '../forge/index';
+import type * as ForgeTokens from '../forge/tokens';
+import { ForgeRuntime } from './forge-runtime';
 import { createLocalServer, SCIM_BASE_PATH } from './server';
-import { localToken } from './tokens';
 
+const ROOT = path.resolve(__dirname, '../..');
 const port = Number(process.env.PORT ?? 8787);
 const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
 const quiet = process.env.SCIM_QUIET === '1';
 
-const logger: Logger = {
-  info: (message, fields) => {
-    if (quiet) return;
+/** What the functions print (Forge's function logs), shown the way `forge tunnel` does. */
+function log(level: string, args: unknown[]): void {
+  const [message, fields] = args as [unknown, Record<string, unknown> | undefined];
+  if (level === 'warn' || level === 'error') {
+    console[level](`${level}:`, ...args);
+  } else if (!quiet) {
     if (message === 'scim' && fields)
       console.log(`${fields.method} ${fields.path || '/'} ${fields.status} ${fields.ms}ms`);
-    else console.log(message, fields ?? '');
-  },
-  warn: (message, fields) => console.warn(`warning: ${message}`, fields ?? ''),
-  error: (message, fields) => console.error(`error: ${message}`, fields ?? ''),
-};
-
-const store = new LocalEntityStore(ENTITIES, path.join(dataDir, 'store'));
-let jobsRunning: Promise<unknown> | undefined;
-const runJobs = () => {
-  jobsRunning ??= app.directory.jobs
-    .runPending()
-    .catch((error: unknown) => logger.error('background job failed', { error: String(error) }))
-    .finally(() => (jobsRunning = undefined));
-};
-const token = localToken(dataDir, process.env.SCIM_BEARER_TOKEN, process.argv.includes('--new-token'));
-const app = createApp({ store, tokens: token.source, logger, onJobsPending: () => setImmediate(runJobs) });
-const server = createLocalServer(app.handleWebTrigger);
-
-// Jobs left by an earlier run (a group deleted just before a crash) are finished now.
-runJobs();
-const maintenance = setInterval(() => {
-  runJobs();
-  store.maintain();
-}, 60_000);
-maintenance.unref();
-
-server.listen(port, '127.0.0.1', () => {
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  console.log(`SCIM base URL: http://127.0.0.1:${actualPort}${SCIM_BASE_PATH}`);
-  if (token.token) {
-    console.log(`Bearer token:  ${token.token}`);
-    if (token.origin === 'generated') console.log('(shown once: only its hash is kept in DATA_DIR)');
-  } else {
-    console.log('Bearer token:  unchanged (stored only as a hash; `npm start -- --new-token` replaces it)');
+    else console.log(...args);
   }
-  console.log(`Data:          ${dataDir}`);
-});
-
-let stopping = false;
-function stop(signal: string): void {
-  if (stopping) return;
-  stopping = true;
-  console.log(`${signal}: stopping`);
-  clearInterval(maintenance);
-  server.close(() => {
-    void Promise.resolve(jobsRunning).finally(() => {
-      store.close();
-      process.exit(0);
-    });
-  });
-  server.closeAllConnections();
 }
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));
+
+async function main(): Promise<void> {
+  const runtime = new ForgeRuntime({
+    root: ROOT,
+    dataDir,
+    log,
+    warn: (message) => console.warn(`forge runtime: ${message}`),
+  }).install();
+  // Only now, with the Forge globals in place, load what ships (it builds its app on import).
+  const forge = await runtime.loadModule<typeof ForgeEntryPoints>('forge/index');
+  const tokens = await runtime.loadModule<typeof ForgeTokens>('forge/tokens');
+  runtime.webTriggerPaths[forge.SCIM_TRIGGER_KEY] = SCIM_BASE_PATH;
+
+  // The bearer token lives where it does on Forge: its hash in a kvs secret.
+  const fixed = process.env.SCIM_BEARER_TOKEN;
+  let token: string | undefined;
+  let origin: 'environment' | 'generated' | 'stored';
+  if (fixed) {
+    await tokens.installToken(fixed);
+    [token, origin] = [fixed, 'environment'];
+  } else if (process.argv.includes('--new-token') || !(await tokens.hasToken())) {
+    [token, origin] = [await tokens.rotateToken(), 'generated'];
+  } else {
+    origin = 'stored';
+  }
+
+  const server = createLocalServer((event) => runtime.invokeWebTrigger(forge.SCIM_TRIGGER_KEY, event));
+  const maintenance = setInterval(() => runtime.store.maintain(), 60_000);
+  maintenance.unref();
+
+  server.listen(port, '127.0.0.1', () => {
+    const address = server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    runtime.setBaseUrl(`http://127.0.0.1:${actualPort}`);
+    runtime.start();
+    // Jobs left by an earlier run (a group deleted just before a crash) are finished now, as
+    // the sweep does about five minutes after a deploy on Forge.
+    void runtime.fireScheduledTrigger('directory-sweep');
+    console.log(`SCIM base URL: ${runtime.webTriggerUrl(forge.SCIM_TRIGGER_KEY)}`);
+    if (token) {
+      console.log(`Bearer token:  ${token}`);
+      if (origin === 'generated') console.log('(shown once: only its hash is kept in DATA_DIR)');
+    } else {
+      console.log('Bearer token:  unchanged (stored only as a hash; `npm start -- --new-token` replaces it)');
+    }
+    console.log(`Data:          ${dataDir}`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    clearInterval(maintenance);
+    server.close(() => {
+      // Waits for running invocations, then folds the journal into a snapshot.
+      void runtime.stop().finally(() => process.exit(0));
+    });
+    server.closeAllConnections();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

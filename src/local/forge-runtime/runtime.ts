@@ -123,6 +123,8 @@ export class ForgeRuntime {
   readonly kvs: KvsService;
   readonly events: EventQueues;
   readonly installation: Installation;
+  /** URL path of each web trigger under the base URL (default /x1/<module key>). */
+  readonly webTriggerPaths: Record<string, string>;
   private readonly sourceRoot: string;
   private readonly context = new AsyncLocalStorage<Invocation>();
   private readonly handlers = new Map<string, Promise<AnyFunction>>();
@@ -139,6 +141,7 @@ export class ForgeRuntime {
     this.sourceRoot = options.sourceRoot ?? path.join(options.root, 'src');
     this.now = options.now ?? Date.now;
     this.baseUrl = options.baseUrl?.replace(/\/+$/, '');
+    this.webTriggerPaths = { ...options.webTriggerPaths };
     this.installation = {
       cloudId: '00000000-0000-4000-8000-0000000c1001',
       siteUrl: 'https://offline.atlassian.net',
@@ -182,7 +185,7 @@ export class ForgeRuntime {
   /** The URL `webTrigger.getUrl(moduleKey)` answers. */
   webTriggerUrl(moduleKey: string): string | undefined {
     if (!this.baseUrl) return undefined;
-    return `${this.baseUrl}${this.options.webTriggerPaths?.[moduleKey] ?? `/x1/${moduleKey}`}`;
+    return `${this.baseUrl}${this.webTriggerPaths[moduleKey] ?? `/x1/${moduleKey}`}`;
   }
 
   /** The invocation the caller runs in, if any. */
@@ -216,7 +219,9 @@ export class ForgeRuntime {
     for (const level of CONSOLE_LEVELS) {
       console[level] = (...args: unknown[]) => {
         const invocation = this.context.getStore();
-        if (invocation && this.options.log) this.options.log(level, args, invocation);
+        const route = this.options.log;
+        // Outside the invocation's context, so the sink may use the console itself.
+        if (invocation && route) this.context.exit(() => route(level, args, invocation));
         else originalConsole[level].apply(console, args);
       };
     }
@@ -366,13 +371,21 @@ export class ForgeRuntime {
 
   // ---- invocations ------------------------------------------------------------------------
 
+  /**
+   * A module of the app (`forge/tokens` under the source root), loaded the way handlers are,
+   * so a caller shares the instances the functions use. Only after `install()`.
+   */
+  loadModule<T>(modulePath: string): Promise<T> {
+    return import(path.resolve(this.sourceRoot, modulePath)) as Promise<T>;
+  }
+
   private loadFunction(functionKey: string): Promise<AnyFunction> {
     let loaded = this.handlers.get(functionKey);
     if (!loaded) {
       const definition = this.manifest.functions.get(functionKey);
       if (!definition) return Promise.reject(new Error(`No function ${functionKey} in manifest.yml.`));
       const { module, exportName } = resolveHandler(this.sourceRoot, definition.handler);
-      loaded = import(module).then((exports: Record<string, unknown>) => {
+      loaded = this.loadModule<Record<string, unknown>>(module).then((exports: Record<string, unknown>) => {
         const fn = exports[exportName];
         if (typeof fn !== 'function') throw new Error(`${definition.handler} is not an exported function.`);
         return fn as AnyFunction;
