@@ -18,7 +18,7 @@ if (runner.missing) console.log(`Microsoft's SCIM Postman collection ${runner.mi
 const maybe = runner.missing ? describe.skip : describe;
 
 maybe(`Microsoft's SCIM Postman collection${runner.missing ? ` (${runner.missing})` : ''}`, () => {
-  let server: LocalServer;
+  let server: LocalServer | undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scim-postman-'));
 
   beforeAll(async () => {
@@ -26,12 +26,13 @@ maybe(`Microsoft's SCIM Postman collection${runner.missing ? ` (${runner.missing
   });
 
   afterAll(async () => {
-    await server.stop();
+    // When the server did not start, beforeAll's error is the one worth reading.
+    await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('passes every assertion against the local runtime', () => {
-    const run = spawnSync('bash', [runner.script, server.baseUrl, 'postman-token'], {
+    const run = spawnSync('bash', [runner.script, (server as LocalServer).baseUrl, 'postman-token'], {
       cwd: ROOT,
       env: { ...process.env, NEWMAN: path.join(ROOT, 'node_modules/.bin/newman') },
       encoding: 'utf8',
