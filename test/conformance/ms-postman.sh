@@ -12,7 +12,8 @@
 #
 # The collection is not part of this repository. It is looked for where
 # test/local/ms-postman.test.ts looks: in $MS_SCIM_POSTMAN_DIR (a folder holding run.sh) when
-# set, else in ../shared/conformance/ms-scim-postman beside the repository.
+# set, else in ../shared/conformance/ms-scim-postman beside the repository. Where that test
+# skips itself without the collection, this script stops with a message saying where it looked.
 # Exit code: the runner's (0 = every assertion passed); its last line is "N passed, N failed".
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
