@@ -5,5 +5,5 @@ export { readManifest, parseManifest, resolveHandler } from './manifest';
 export type { AppManifest } from './manifest';
 export { noExternalHosts, noProducts } from './network';
 export type { ExternalBackend, ProductBackend, ProductRequest } from './network';
-export { createUiHost, nodes, textOf } from './ui-host';
+export { createUiHost, nodes, openPage, textOf } from './ui-host';
 export type { ForgeDoc, UiHost } from './ui-host';

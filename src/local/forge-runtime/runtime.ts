@@ -371,6 +371,14 @@ export class ForgeRuntime {
 
   // ---- invocations ------------------------------------------------------------------------
 
+  /** The file of the resource a UI module renders (manifest `resources`), absolute. */
+  resourceFile(moduleKey: string): string {
+    const resource = this.manifest.uiModules.find((m) => m.key === moduleKey)?.resource;
+    const file = resource ? this.manifest.resources.get(resource) : undefined;
+    if (!file) throw new Error(`UI module ${moduleKey} renders no resource of manifest.yml.`);
+    return path.resolve(this.options.root, file);
+  }
+
   /**
    * A module of the app (`forge/tokens` under the source root), loaded the way handlers are,
    * so a caller shares the instances the functions use. Only after `install()`.

@@ -119,6 +119,20 @@ export function createUiHost(runtime: ForgeRuntime, page: { moduleKey: string; a
   };
 }
 
+/**
+ * Opens a UI module's page as a product would: the host bridge is installed, then the
+ * resource the manifest names (src/frontend/index.tsx) is loaded, which renders itself.
+ */
+export async function openPage(
+  runtime: ForgeRuntime,
+  page: { moduleKey: string; accountId: string },
+): Promise<UiHost> {
+  const host = createUiHost(runtime, page);
+  host.install();
+  await import(runtime.resourceFile(page.moduleKey));
+  return host;
+}
+
 /** A copy of the tree as it is now (the reconciler keeps mutating its own). */
 function snapshot(doc: ForgeDoc): ForgeDoc {
   return {
