@@ -59,6 +59,11 @@ const COMPACT_AFTER_LINES = 10_000;
 export class LocalEntityStore implements EntityStore {
   private readonly definitions = new Map<string, EntityDefinition>();
   private readonly records = new Map<string, Map<string, Stored>>();
+  /**
+   * The JSON text of records read since they were last written: a read hands out a fresh copy
+   * (as Forge's API does), and parsing kept text costs half of copying the object again.
+   */
+  private readonly texts = new WeakMap<Stored, string>();
   private readonly indexes = new Map<string, SortedList<IndexEntry>>();
   private readonly internal = new Set<string>();
   private journal?: number;
@@ -90,7 +95,7 @@ export class LocalEntityStore implements EntityStore {
     this.definition(entity);
     checkKey(key);
     const value = this.records.get(entity)?.get(key);
-    return value === undefined ? undefined : (clone(value) as T);
+    return value === undefined ? undefined : (this.copy(value) as T);
   }
 
   async createIfAbsent(entity: string, key: string, value: object): Promise<boolean> {
@@ -146,7 +151,7 @@ export class LocalEntityStore implements EntityStore {
     }
     const page = matches.slice(0, limit);
     const records = this.records.get(entity.name) as Map<string, Stored>;
-    const results = page.map((e) => ({ key: e.key, value: clone(records.get(e.key)) as T }));
+    const results = page.map((e) => ({ key: e.key, value: this.copy(records.get(e.key) as Stored) as T }));
     const last = page[page.length - 1];
     return matches.length > limit && last ? { results, nextCursor: encodeCursor(last) } : { results };
   }
@@ -297,6 +302,7 @@ export class LocalEntityStore implements EntityStore {
     const definition = this.definitions.get(entity);
     if (!records || !definition) return;
     const previous = records.get(key);
+    if (previous) this.texts.delete(previous);
     for (const index of definition.indexes) {
       const entries = this.indexes.get(indexId(entity, index.name)) as SortedList<IndexEntry>;
       const before = previous ? entryOf(index, key, previous) : undefined;
@@ -308,6 +314,15 @@ export class LocalEntityStore implements EntityStore {
     }
     if (value) records.set(key, value);
     else records.delete(key);
+  }
+
+  private copy(value: Stored): Stored {
+    let text = this.texts.get(value);
+    if (text === undefined) {
+      text = JSON.stringify(value);
+      this.texts.set(value, text);
+    }
+    return JSON.parse(text) as Stored;
   }
 
   private persist(ops: JournalOp[]): void {
@@ -374,8 +389,6 @@ export class LocalEntityStore implements EntityStore {
 
 /** Yield to the event loop, as a network round trip would, so concurrent requests interleave. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 const indexId = (entity: string, index: string) => `${entity}#${index}`;
 

@@ -34,9 +34,19 @@ export function findAttribute(
   name: string,
 ): AttributeDefinition | undefined {
   if (!list) return undefined;
-  const wanted = name.toLowerCase();
-  return list.find((a) => a.name.toLowerCase() === wanted);
+  let byName = attributeIndexes.get(list);
+  if (!byName) {
+    byName = new Map(list.map((a) => [a.name.toLowerCase(), a]));
+    attributeIndexes.set(list, byName);
+  }
+  return byName.get(name.toLowerCase());
 }
+
+/**
+ * Attribute lists by lower-cased name: findAttribute runs for every attribute of every
+ * resource a list renders, and schema definitions never change once built.
+ */
+const attributeIndexes = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>();
 
 /** The extension schema whose URN the path starts with, and the rest of the path. */
 export function splitSchemaPrefix(

@@ -63,14 +63,14 @@ export class Projection {
         result[key] = value;
         continue;
       }
-      const extension = this.type.extensions.find((e) => e.id === key);
+      const extension = key.startsWith('urn:') ? this.type.extensions.find((e) => e.id === key) : undefined;
       if (extension && this.exclude.some((s) => s.scope === key && s.attribute === WHOLE_SCOPE)) continue;
       if (extension) {
         const inner = this.applyScope(key, extension.attributes, value as ScimObject);
         if (Object.keys(inner).length > 0) result[key] = inner;
         continue;
       }
-      if (isPlainObject(value) && isUnknownExtension(key)) {
+      if (isPlainObject(value) && key.startsWith('urn:') && isUnknownExtension(key)) {
         const inner = this.applyUnknownExtension(key, value);
         if (Object.keys(inner).length > 0) result[key] = inner;
         continue;
@@ -117,6 +117,10 @@ export class Projection {
   private keep(scope: string, definition: AttributeDefinition, value: unknown): unknown {
     if (definition.returned === 'never') return undefined;
     if (definition.returned === 'always') return value;
+    // The common case, a list or GET without parameters, needs no selection at all (and
+    // runs for every attribute of every resource of a page: no closures before this point).
+    if (!this.include && this.exclude.length === 0)
+      return definition.returned === 'request' ? undefined : value;
     const matches = (s: Selection) => s.scope === scope && s.attribute === definition;
     if (this.include) {
       const selected = this.include.filter(matches);
