@@ -53,6 +53,8 @@ export class OrderStripes {
   private preferred = Math.floor(Math.random() * STRIPES);
   /** The highest block seen in any stripe: new blocks open at or after it. */
   private seenFrontier = 0;
+  /** Whether this process has read every stripe once (one query instead of one get each). */
+  private warmed = false;
 
   constructor(
     private readonly store: EntityStore,
@@ -69,6 +71,7 @@ export class OrderStripes {
    */
   async readAll(): Promise<OrderView> {
     const view: OrderView = { stripes: new Map(), released: [] };
+    this.warmed = true;
     let cursor: string | undefined;
     do {
       const page = await this.store.query<StripeRecord | ReleaseRecord>({
@@ -163,6 +166,7 @@ export class OrderStripes {
   async withStripe<T>(stripe: number, write: (current: VersionedStripe) => Promise<T>): Promise<T> {
     await this.hold(stripe);
     try {
+      if (!this.known.has(stripe) && !this.warmed) await this.readAll();
       const current = this.known.get(stripe) ?? (await this.read(stripe));
       this.known.delete(stripe);
       return await write(current);

@@ -46,6 +46,8 @@ export interface ConcurrencyOptions {
 /** Delays every store call as a network round trip would; off while seeding. */
 class LatencyStore implements EntityStore {
   enabled = false;
+  /** Store calls so far, by requests and background jobs alike. */
+  calls = 0;
 
   constructor(
     private readonly inner: EntityStore,
@@ -70,6 +72,7 @@ class LatencyStore implements EntityStore {
 
   private async travel<T>(call: () => Promise<T>): Promise<T> {
     if (!this.enabled) return call();
+    this.calls++;
     await sleep(this.latencyMs / 2);
     try {
       return await call();
@@ -94,6 +97,8 @@ interface Operation {
 }
 
 interface Result {
+  /** Store calls per request, background jobs included. */
+  roundTrips: number;
   clients: number;
   count: number;
   errors: number;
@@ -110,6 +115,7 @@ const req = (method: string, path: string, expect: number, body?: unknown): Requ
 
 /** Runs `count` requests of one operation from `clients` concurrent clients. */
 async function drive(
+  store: LatencyStore,
   handle: (event: WebTriggerEvent) => Promise<{ statusCode: number; body?: string }>,
   operation: Operation,
   clients: number,
@@ -120,6 +126,7 @@ async function drive(
   let errors = 0;
   let firstError: string | undefined;
   let issued = 0;
+  const callsBefore = store.calls;
   const started = process.hrtime.bigint();
   const client = async () => {
     while (issued < count) {
@@ -137,6 +144,7 @@ async function drive(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
   return {
+    roundTrips: (store.calls - callsBefore) / count,
     clients,
     count,
     errors,
@@ -302,7 +310,7 @@ export async function runConcurrency(options: ConcurrencyOptions): Promise<void>
     const runs: Result[] = [];
     for (const clients of [1, ...options.levels]) {
       const count = clients === 1 ? single : perLevel(clients);
-      runs.push(await drive(handle, operation, clients, count, offset));
+      runs.push(await drive(store, handle, operation, clients, count, offset));
       offset += count;
     }
     results.set(operation.key, runs);
@@ -314,11 +322,15 @@ export async function runConcurrency(options: ConcurrencyOptions): Promise<void>
     operation.name,
     ...(results.get(operation.key) as Result[]).map(
       (r) =>
-        `${r.opsPerSecond.toFixed(0)}/s ${r.p50.toFixed(0)}/${r.p95.toFixed(0)} ms${r.errors ? ` ${r.errors} err` : ''}`,
+        `${r.opsPerSecond.toFixed(0)}/s ${r.p50.toFixed(0)}/${r.p95.toFixed(0)} ms ${r.roundTrips.toFixed(1)} rt` +
+        `${r.errors ? ` ${r.errors} err` : ''}`,
     ),
   ]);
   console.log(table([header, ...rows]));
-  console.log('cells: throughput, p50/p95 latency, errors (any answer other than the expected status)\n');
+  console.log(
+    'cells: throughput, p50/p95 latency, storage round trips per request (background jobs included),\n' +
+      'errors (any answer other than the expected status)\n',
+  );
 
   const lines: { pass: boolean; text: string }[] = [];
   for (const [index, clients] of options.levels.entries()) {
