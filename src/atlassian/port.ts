@@ -1,0 +1,100 @@
+/**
+ * The Atlassian port: what provisioning needs from an Atlassian organization, whatever the
+ * credential behind it. The reconcile worker (src/sync) speaks only this; adapters (the
+ * Organizations REST API with an org admin API key today; a site-admin token later) map it
+ * onto real calls. Every method is safe to call again after a failure whose outcome is
+ * unknown: adapters read state back rather than repeat a write blindly.
+ */
+
+/** Account status in the organization's directory, as the Organizations API reports it. */
+export type AccountStatus = 'active' | 'suspended' | 'not_invited' | 'deactivated' | 'for_deletion';
+
+export interface AtlassianAccount {
+  accountId: string;
+  email: string;
+  name?: string;
+  status: AccountStatus;
+}
+
+export interface AtlassianGroup {
+  id: string;
+  name: string;
+  description?: string;
+  /** False for groups an identity provider syncs or Atlassian protects (site-admin...). */
+  modifiable?: boolean;
+  deletable?: boolean;
+}
+
+/** A product site the organization can grant access to (a workspace, by its ARI). */
+export interface ProductResource {
+  /** Workspace id = product ARI, e.g. ari:cloud:jira-software::site/<cloudId>. */
+  id: string;
+  /** jira-software, jira-servicedesk, confluence, bitbucket, ... */
+  product: string;
+  name?: string;
+  hostUrl?: string;
+}
+
+export type ProductRole =
+  | 'atlassian/user'
+  | 'atlassian/admin'
+  | 'atlassian/guest'
+  | 'atlassian/basic'
+  | 'atlassian/customer'
+  | 'atlassian/contributor'
+  | 'atlassian/stakeholder'
+  | 'atlassian/viewer'
+  | 'atlassian/user-access-admin';
+
+/**
+ * Why a call failed, in terms the worker can act on:
+ * - `transient`: rate limited, 5xx or timeout even after the client's retries: try later;
+ * - `payment-required`: the organization has no paid subscription (402 on invite): report,
+ *   never retry until the admin changes something;
+ * - `not-found`, `conflict`, `forbidden`, `invalid`: the request cannot succeed as it is;
+ * - `unsupported`: this adapter cannot do it at all (e.g. a rename the API does not offer).
+ */
+export type AtlassianErrorKind =
+  'transient' | 'payment-required' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'unsupported';
+
+export class AtlassianError extends Error {
+  constructor(
+    readonly kind: AtlassianErrorKind,
+    message: string,
+    /** The HTTP status and Atlassian's error code, when there was an answer. */
+    readonly status?: number,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'AtlassianError';
+  }
+}
+
+export interface AtlassianPort {
+  /** The account with exactly this e-mail address (case-insensitive), if any. */
+  findAccountByEmail(email: string): Promise<AtlassianAccount | undefined>;
+  getAccount(accountId: string): Promise<AtlassianAccount | undefined>;
+  /** Invites one e-mail; returns the account it created or found. */
+  invite(email: string, options?: { name?: string }): Promise<AtlassianAccount>;
+  suspend(accountId: string): Promise<void>;
+  restore(accountId: string): Promise<void>;
+
+  /** The group with exactly this name (case-insensitive), if any. */
+  findGroupByName(name: string): Promise<AtlassianGroup | undefined>;
+  getGroup(groupId: string): Promise<AtlassianGroup | undefined>;
+  createGroup(name: string, description?: string): Promise<AtlassianGroup>;
+  /** Renames a group in place, keeping its permissions; `unsupported` where impossible. */
+  renameGroup(groupId: string, name: string): Promise<void>;
+  deleteGroup(groupId: string): Promise<void>;
+
+  /** Whether the account is a member of the group. */
+  isMember(groupId: string, accountId: string): Promise<boolean>;
+  addMember(groupId: string, accountId: string): Promise<void>;
+  removeMember(groupId: string, accountId: string): Promise<void>;
+
+  /** Product sites the organization has. */
+  listProducts(): Promise<ProductResource[]>;
+  /** Grants the group's members a role on a product (access through the group). */
+  grantGroupAccess(groupId: string, resourceId: string, role: ProductRole): Promise<void>;
+  revokeGroupAccess(groupId: string, resourceId: string, role: ProductRole): Promise<void>;
+}
