@@ -57,16 +57,33 @@ export type ProductRole =
 export type AtlassianErrorKind =
   'transient' | 'payment-required' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'unsupported';
 
+/** Optional details of an AtlassianError (all additive: older callers pass none). */
+export interface AtlassianErrorDetails {
+  /**
+   * A write that is not idempotent (invite, create group) was sent and no answer came back
+   * (timeout, 5xx): it may or may not have happened. Adapters read the state back before
+   * sending it again; the worker must do the same (or just call the adapter again later).
+   */
+  outcomeUnknown?: boolean;
+  /** When rate limited or out of time: how long to wait before trying again, if known. */
+  retryAfterMs?: number;
+}
+
 export class AtlassianError extends Error {
+  readonly outcomeUnknown: boolean;
+  readonly retryAfterMs?: number;
   constructor(
     readonly kind: AtlassianErrorKind,
     message: string,
     /** The HTTP status and Atlassian's error code, when there was an answer. */
     readonly status?: number,
     readonly code?: string,
+    details: AtlassianErrorDetails = {},
   ) {
     super(message);
     this.name = 'AtlassianError';
+    this.outcomeUnknown = details.outcomeUnknown ?? false;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
 }
 
