@@ -391,6 +391,11 @@ function operationSpecs(p: Population, sizes: SampleSizes, random: Random): Oper
         p.live.pop();
         return { event: webTriggerEvent('DELETE', `/Users/${victim.id}`), status: 204 };
       },
+      // The background job each DELETE queues (leave its groups, fold the deletion into the
+      // order stripes) runs after it, as the queue consumer runs it on Forge: untimed here.
+      after: async () => {
+        await p.t.runJobs();
+      },
     },
     pageSpec('page-first', 'GET /Users page of 100, startIndex=1', async () => 1, sizes),
     pageSpec(
