@@ -1,0 +1,689 @@
+/**
+ * The Atlassian port on the Organizations REST API (`https://api.atlassian.com/admin`) with an
+ * organization admin API key. Every call follows ../shared/docs/org-api-facts.md and the
+ * contract ../shared/specs/admin-organization-v2.derived.json (test/atlassian/ checks each
+ * request against it); section numbers below are the fact sheet's.
+ *
+ * What is safe to send twice is sent through the client's retries; what is not (invite,
+ * create group) is never resent blindly: both look the e-mail / group name up first (so a
+ * call repeated after an unknown outcome finds what the first one made), and after a timeout
+ * or 5xx they read the state back before sending once more.
+ */
+import { AtlassianHttpClient, encodePath, HttpRequest } from './http-client';
+import {
+  AccountStatus,
+  AtlassianAccount,
+  AtlassianError,
+  AtlassianGroup,
+  AtlassianPort,
+  ProductResource,
+  ProductRole,
+} from './port';
+
+export const DEFAULT_ADMIN_BASE_URL = 'https://api.atlassian.com/admin';
+
+export interface OrgAdapterOptions {
+  http: AtlassianHttpClient;
+  orgId: string;
+  /** Discovered with GET /v2/orgs/{orgId}/directories (and cached) when absent. */
+  directoryId?: string;
+}
+
+export interface OrgDirectory {
+  directoryId: string;
+  name?: string;
+}
+
+export interface OrgSummary {
+  id: string;
+  name?: string;
+}
+
+/** What "Test connection" shows. */
+export interface OrgConnectionCheck {
+  orgId: string;
+  orgName?: string;
+  directoryId: string;
+  directoryName?: string;
+}
+
+// ---- wire shapes (only the fields read; everything optional because nothing is promised) ----
+
+interface Links {
+  next?: string | null;
+}
+interface Page<T> {
+  data?: T[];
+  links?: Links;
+}
+interface WireUser {
+  accountId?: string;
+  email?: string;
+  name?: string;
+  status?: string;
+  accountStatus?: string;
+  membershipStatus?: string;
+}
+interface WireGroup {
+  id?: string;
+  name?: string;
+  description?: string;
+  managementAccess?: { modifiable?: boolean; deletable?: boolean };
+}
+interface WireWorkspace {
+  id?: string;
+  type?: string;
+  attributes?: { name?: string; typeKey?: string; type?: string; hostUrl?: string | null };
+}
+interface WireInviteResult {
+  id?: string;
+  email?: string;
+  results?: Array<{
+    roleAssignmentResult?: Array<{
+      resource?: string;
+      role?: string;
+      status?: string;
+      statusReason?: string | null;
+    }>;
+    groupAssignmentResult?: Array<{ group?: string; status?: string; statusReason?: string | null }>;
+  }>;
+}
+interface WireRoleAssignment {
+  resourceId?: string;
+  roles?: string[];
+}
+
+/** Pages followed at most, so a cursor that never ends cannot eat the invocation. */
+const MAX_PAGES = 50;
+const STATUSES: readonly AccountStatus[] = [
+  'active',
+  'suspended',
+  'not_invited',
+  'deactivated',
+  'for_deletion',
+];
+
+const sameText = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+const isKind = (error: unknown, ...kinds: AtlassianError['kind'][]): error is AtlassianError =>
+  error instanceof AtlassianError && kinds.includes(error.kind);
+
+/**
+ * `links.next` is an opaque cursor on the v2 user/group/directory calls; the workspaces call
+ * documents it as a URL (spec WorkspacePageLinks, UNVERIFIED how to follow it), as does v1.
+ * A URL carrying a `cursor` parameter gives that parameter; anything else is sent as is.
+ */
+export function cursorOf(next: string | null | undefined): string | undefined {
+  if (!next) return undefined;
+  if (/^https?:\/\//i.test(next) || next.startsWith('/')) {
+    const cursor = new URL(next, 'https://api.atlassian.com').searchParams.get('cursor');
+    return cursor ?? undefined;
+  }
+  return next;
+}
+
+function toStatus(user: WireUser): AccountStatus {
+  if (user.status && (STATUSES as readonly string[]).includes(user.status))
+    return user.status as AccountStatus;
+  // `status` is the composite of these two (spec UserStatus); derive it when it is missing.
+  if (user.accountStatus === 'inactive' || user.accountStatus === 'closed') return 'deactivated';
+  if (user.membershipStatus === 'suspended') return 'suspended';
+  if (user.membershipStatus === 'no_membership') return 'not_invited';
+  return 'active';
+}
+
+function toAccount(user: WireUser, fallbackEmail = ''): AtlassianAccount | undefined {
+  if (!user.accountId) return undefined;
+  return {
+    accountId: user.accountId,
+    email: user.email ?? fallbackEmail,
+    ...(user.name ? { name: user.name } : {}),
+    status: toStatus(user),
+  };
+}
+
+function toGroup(group: WireGroup): AtlassianGroup | undefined {
+  if (!group.id || group.name === undefined) return undefined;
+  return {
+    id: group.id,
+    name: group.name,
+    ...(group.description ? { description: group.description } : {}),
+    ...(group.managementAccess?.modifiable !== undefined
+      ? { modifiable: group.managementAccess.modifiable }
+      : {}),
+    ...(group.managementAccess?.deletable !== undefined
+      ? { deletable: group.managementAccess.deletable }
+      : {}),
+  };
+}
+
+export class OrgAdminAdapter implements AtlassianPort {
+  readonly http: AtlassianHttpClient;
+  readonly orgId: string;
+  private directory: Promise<string> | undefined;
+
+  constructor(options: OrgAdapterOptions) {
+    if (!options.orgId) throw new AtlassianError('invalid', 'No Atlassian organization ID is configured.');
+    this.http = options.http;
+    this.orgId = options.orgId;
+    if (options.directoryId) this.directory = Promise.resolve(options.directoryId);
+  }
+
+  /** Requests sent so far (Forge counts them against its egress limit). */
+  get requests(): number {
+    return this.http.requests;
+  }
+
+  // ---- organization and directories -------------------------------------------------------
+
+  /** GET /v1/orgs: the organizations this key administers (v1 2022 spec, still current). */
+  async listOrganizations(): Promise<OrgSummary[]> {
+    const orgs: OrgSummary[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { body } = await this.http.request<Page<{ id?: string; attributes?: { name?: string } }>>({
+        method: 'GET',
+        path: '/v1/orgs',
+        query: { cursor },
+        idempotent: true,
+      });
+      for (const org of body?.data ?? []) {
+        if (org.id) orgs.push({ id: org.id, ...(org.attributes?.name ? { name: org.attributes.name } : {}) });
+      }
+      const next = cursorOf(body?.links?.next);
+      if (!next || next === cursor) break;
+      cursor = next;
+    }
+    return orgs;
+  }
+
+  async listDirectories(): Promise<OrgDirectory[]> {
+    const directories: OrgDirectory[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { body } = await this.http.request<Page<{ directoryId?: string; name?: string }>>({
+        method: 'GET',
+        path: encodePath`/v2/orgs/${this.orgId}/directories`,
+        query: { cursor },
+        idempotent: true,
+      });
+      for (const d of body?.data ?? []) {
+        if (d.directoryId)
+          directories.push({ directoryId: d.directoryId, ...(d.name ? { name: d.name } : {}) });
+      }
+      const next = cursorOf(body?.links?.next);
+      if (!next || next === cursor) break;
+      cursor = next;
+    }
+    return directories;
+  }
+
+  /**
+   * The directory every user and group call addresses. Centralized orgs have one; an org on
+   * the original experience may have several (facts §0/[S14]), and then the admin must pick:
+   * `-` ("every directory") is documented for reads only, so it is never used for writes.
+   */
+  directoryId(): Promise<string> {
+    this.directory ??= this.listDirectories().then((directories) => {
+      if (directories.length === 1) return directories[0].directoryId;
+      if (directories.length === 0) {
+        throw new AtlassianError(
+          'not-found',
+          `Organization ${this.orgId} has no directory this API key can manage.`,
+        );
+      }
+      const names = directories.map((d) => `${d.name ?? '?'} (${d.directoryId})`).join(', ');
+      throw new AtlassianError(
+        'invalid',
+        `Organization ${this.orgId} has ${directories.length} directories: ${names}. Choose one as the directory ID.`,
+      );
+    });
+    this.directory.catch(() => (this.directory = undefined));
+    return this.directory;
+  }
+
+  /** "Test connection": the key administers the org, and the directory is known. */
+  async verify(): Promise<OrgConnectionCheck> {
+    const orgs = await this.listOrganizations();
+    const org = orgs.find((o) => o.id === this.orgId);
+    if (!org) {
+      throw new AtlassianError(
+        'forbidden',
+        `This API key does not administer organization ${this.orgId} (it administers ${orgs.length === 0 ? 'none' : orgs.map((o) => o.id).join(', ')}).`,
+      );
+    }
+    const directoryId = await this.directoryId();
+    const directories = await this.listDirectories().catch(() => []);
+    const name = directories.find((d) => d.directoryId === directoryId)?.name;
+    return {
+      orgId: org.id,
+      ...(org.name ? { orgName: org.name } : {}),
+      directoryId,
+      ...(name ? { directoryName: name } : {}),
+    };
+  }
+
+  private async dirPath(suffix: string): Promise<string> {
+    const directoryId = await this.directoryId();
+    return encodePath`/v2/orgs/${this.orgId}/directories/${directoryId}` + suffix;
+  }
+
+  // ---- users -------------------------------------------------------------------------------
+
+  /** §3: exact e-mail search `{"emails":[e]}`, never with `searchTerm` (400 together). */
+  async findAccountByEmail(email: string): Promise<AtlassianAccount | undefined> {
+    const users = await this.searchUsers({ emails: [email] }, (user) => sameText(user.email, email));
+    const match = users.find((user) => sameText(user.email, email));
+    return match && toAccount(match, email);
+  }
+
+  async getAccount(accountId: string): Promise<AtlassianAccount | undefined> {
+    try {
+      const { body } = await this.http.request<{ data?: WireUser } & WireUser>({
+        method: 'GET',
+        path: await this.dirPath(encodePath`/users/${accountId}`),
+        idempotent: true,
+      });
+      return toAccount(body?.data ?? body ?? {});
+    } catch (error) {
+      if (isKind(error, 'not-found')) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * §2: one e-mail per call (the maximum per call is UNCONFIRMED), `sendNotification: false`
+   * (the identity provider owns the onboarding; Atlassian mails only with a text anyway), no
+   * permission rules (product access comes through groups, §6). Create-or-find: an account
+   * with this e-mail already in the directory is returned without inviting. The name is not
+   * sent: the invite API has no such field, and an Atlassian account's name is its owner's.
+   */
+  async invite(email: string, _options?: { name?: string }): Promise<AtlassianAccount> {
+    const existing = await this.findAccountByEmail(email);
+    if (existing) return existing;
+    return this.writeWithReadBack(
+      () => this.sendInvite(email),
+      () => this.findAccountByEmail(email),
+    );
+  }
+
+  private async sendInvite(email: string): Promise<AtlassianAccount> {
+    const { body } = await this.http.request<{ data?: WireInviteResult[] }>({
+      method: 'POST',
+      path: encodePath`/v2/orgs/${this.orgId}/users/invite`,
+      body: { emails: [email], sendNotification: false },
+      idempotent: false,
+    });
+    const results = body?.data ?? [];
+    const result =
+      results.find((r) => sameText(r.email, email)) ?? (results.length === 1 ? results[0] : undefined);
+    // §2: failures are per e-mail, role and group, under a 2xx: check every status.
+    const errors = (result?.results ?? []).flatMap((r) => [
+      ...(r.roleAssignmentResult ?? [])
+        .filter((x) => x.status !== 'INVITED')
+        .map((x) => `role ${x.role} on ${x.resource}: ${x.status} ${x.statusReason ?? ''}`.trim()),
+      ...(r.groupAssignmentResult ?? [])
+        .filter((x) => x.status !== 'INVITED')
+        .map((x) => `group ${x.group}: ${x.status} ${x.statusReason ?? ''}`.trim()),
+    ]);
+    if (errors.length > 0) {
+      throw new AtlassianError('invalid', `Invite of ${email} partly failed: ${errors.join('; ')}.`, 200);
+    }
+    if (result?.id) {
+      // The answer carries no status; a fresh invitee is taken as active (UNCONFIRMED, §2).
+      return { accountId: result.id, email: result.email ?? email, status: 'active' };
+    }
+    const found = await this.findAccountByEmail(email);
+    if (found) return found;
+    throw new AtlassianError(
+      'transient',
+      `Invite of ${email} was accepted but returned no account, and none is found yet.`,
+      undefined,
+      undefined,
+      { outcomeUnknown: true },
+    );
+  }
+
+  /** §5: POST with `{}` and JSON content type (415 otherwise, reported by a third party). */
+  suspend(accountId: string): Promise<void> {
+    return this.setAccess(accountId, 'suspend', 'suspended');
+  }
+
+  restore(accountId: string): Promise<void> {
+    return this.setAccess(accountId, 'restore', 'active');
+  }
+
+  private async setAccess(
+    accountId: string,
+    action: 'suspend' | 'restore',
+    target: AccountStatus,
+  ): Promise<void> {
+    try {
+      // Repeating either leaves the same state, so the client may retry it.
+      await this.http.request({
+        method: 'POST',
+        path: await this.dirPath(encodePath`/users/${accountId}/${action}`),
+        body: {},
+        idempotent: true,
+      });
+    } catch (error) {
+      // Suspending a suspended user (or restoring an active one) may be refused: its
+      // answer is UNCONFIRMED (§5), so a refusal is success when the state is already right.
+      if (isKind(error, 'conflict', 'invalid') && (await this.getAccount(accountId))?.status === target)
+        return;
+      throw error;
+    }
+  }
+
+  // ---- groups ------------------------------------------------------------------------------
+
+  /** §3: `{"groupNames":[n]}` (exact, case-insensitive; never with searchTerm or groupIds). */
+  async findGroupByName(name: string): Promise<AtlassianGroup | undefined> {
+    const path = await this.dirPath('/groups/search');
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      // When a cursor is sent the other filters are ignored (spec: pagination), so send it alone.
+      const { body } = await this.http.request<Page<WireGroup>>({
+        method: 'POST',
+        path,
+        body: cursor ? { cursor } : { groupNames: [name] },
+        idempotent: true,
+      });
+      const match = (body?.data ?? []).find((g) => sameText(g.name, name));
+      if (match) return toGroup(match);
+      const next = cursorOf(body?.links?.next);
+      if (!next || next === cursor) return undefined;
+      cursor = next;
+    }
+    return undefined;
+  }
+
+  async getGroup(groupId: string): Promise<AtlassianGroup | undefined> {
+    try {
+      const { body } = await this.http.request<{ data?: WireGroup } & WireGroup>({
+        method: 'GET',
+        path: await this.dirPath(encodePath`/groups/${groupId}`),
+        idempotent: true,
+      });
+      return toGroup(body?.data ?? body ?? {});
+    } catch (error) {
+      if (isKind(error, 'not-found')) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Create-or-find, like invite: the name is looked up first, so calling again after an
+   * unknown outcome never makes a second group. The create answers 201 without a body (spec
+   * createGroup), so the new group's id is read back by name. A 409 (names are unique) means
+   * someone made it in between: that group is returned.
+   */
+  async createGroup(name: string, description?: string): Promise<AtlassianGroup> {
+    const existing = await this.findGroupByName(name);
+    if (existing) return existing;
+    return this.writeWithReadBack(
+      async () => {
+        let created: { data?: WireGroup } & WireGroup = {};
+        try {
+          const path = await this.dirPath('/groups');
+          const answer = await this.http.request<{ data?: WireGroup } & WireGroup>({
+            method: 'POST',
+            path,
+            body: { name, ...(description ? { description } : {}) },
+            idempotent: false,
+          });
+          created = answer.body ?? {};
+        } catch (error) {
+          if (!isKind(error, 'conflict')) throw error;
+          const found = await this.findGroupByName(name);
+          if (found) return found;
+          throw error;
+        }
+        const group = toGroup(created.data ?? created) ?? (await this.findGroupByName(name));
+        if (group) return group;
+        throw new AtlassianError(
+          'transient',
+          `Group ${name} was created but cannot be found yet.`,
+          undefined,
+          undefined,
+          { outcomeUnknown: true },
+        );
+      },
+      () => this.findGroupByName(name),
+    );
+  }
+
+  /**
+   * UNCONFIRMED endpoint (facts §1): Atlassian's "Rename group" tutorial exists, but its
+   * method, path and body could not be read, and the contract has no such operation. Guessing
+   * PUT/PATCH could do something else; delete-and-recreate would drop the group's product
+   * access and every membership not managed here. So: unsupported, with what to do instead.
+   */
+  async renameGroup(groupId: string, name: string): Promise<void> {
+    throw new AtlassianError(
+      'unsupported',
+      `Atlassian group ${groupId} cannot be renamed to "${name}" by this app: the Organizations API operation for it ` +
+        'could not be confirmed. Rename it in Atlassian Administration (Directory › Groups); the app finds it by ' +
+        'its id, so nothing else changes.',
+    );
+  }
+
+  /** A group already gone is success: deleting is what was asked. */
+  async deleteGroup(groupId: string): Promise<void> {
+    try {
+      await this.http.request({
+        method: 'DELETE',
+        path: await this.dirPath(encodePath`/groups/${groupId}`),
+        idempotent: true,
+      });
+    } catch (error) {
+      if (isKind(error, 'not-found')) return;
+      throw error;
+    }
+  }
+
+  // ---- memberships -------------------------------------------------------------------------
+
+  /** §3: users search `{accountIds:[id], groupIds:[gid]}`. */
+  async isMember(groupId: string, accountId: string): Promise<boolean> {
+    const users = await this.searchUsers(
+      { accountIds: [accountId], groupIds: [groupId] },
+      (user) => user.accountId === accountId,
+    );
+    return users.some((user) => user.accountId === accountId);
+  }
+
+  /**
+   * §4: `{"accountId"}`, 204. Adding twice leaves one membership, so the client may retry.
+   * What "already a member" answers is UNCONFIRMED: a 409 or 400 is success when the search
+   * says the account is a member. A 404 ("User not found": not in the directory yet) stays.
+   */
+  async addMember(groupId: string, accountId: string): Promise<void> {
+    try {
+      await this.http.request({
+        method: 'POST',
+        path: await this.dirPath(encodePath`/groups/${groupId}/memberships`),
+        body: { accountId },
+        idempotent: true,
+      });
+    } catch (error) {
+      if (isKind(error, 'conflict', 'invalid') && (await this.isMember(groupId, accountId))) return;
+      throw error;
+    }
+  }
+
+  /** §4: DELETE, 204. "Not a member" (UNCONFIRMED: 404?) is success once the search agrees. */
+  async removeMember(groupId: string, accountId: string): Promise<void> {
+    try {
+      await this.http.request({
+        method: 'DELETE',
+        path: await this.dirPath(encodePath`/groups/${groupId}/memberships/${accountId}`),
+        idempotent: true,
+      });
+    } catch (error) {
+      if (!isKind(error, 'not-found', 'conflict', 'invalid')) throw error;
+      const member = await this.isMember(groupId, accountId).catch((readError: unknown) => {
+        // The group itself is gone: nobody is a member of it.
+        if (isKind(readError, 'not-found')) return false;
+        throw readError;
+      });
+      if (member) throw error;
+    }
+  }
+
+  // ---- product access ----------------------------------------------------------------------
+
+  /**
+   * §6: POST /v2/orgs/{o}/workspaces. The first page is asked for with an empty body; later
+   * ones with `{cursor}` alone ("when a cursor is provided… no other properties may be present").
+   */
+  async listProducts(): Promise<ProductResource[]> {
+    const products: ProductResource[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { body } = await this.http.request<Page<WireWorkspace>>({
+        method: 'POST',
+        path: encodePath`/v2/orgs/${this.orgId}/workspaces`,
+        body: cursor ? { cursor } : {},
+        idempotent: true,
+      });
+      for (const w of body?.data ?? []) {
+        if (!w.id) continue;
+        products.push({
+          id: w.id,
+          product: w.attributes?.typeKey ?? w.attributes?.type ?? w.type ?? 'unknown',
+          ...(w.attributes?.name ? { name: w.attributes.name } : {}),
+          ...(w.attributes?.hostUrl ? { hostUrl: w.attributes.hostUrl } : {}),
+        });
+      }
+      const next = cursorOf(body?.links?.next);
+      if (!next || next === cursor) break;
+      cursor = next;
+    }
+    return products;
+  }
+
+  grantGroupAccess(groupId: string, resourceId: string, role: ProductRole): Promise<void> {
+    return this.setGroupRole(groupId, resourceId, role, 'assign');
+  }
+
+  revokeGroupAccess(groupId: string, resourceId: string, role: ProductRole): Promise<void> {
+    return this.setGroupRole(groupId, resourceId, role, 'revoke');
+  }
+
+  /**
+   * §6: `{resourceId, roleId}`; repeating leaves the same state, so the client may retry.
+   * Assigning a held role or revoking an absent one may be refused (UNCONFIRMED): success when
+   * the group's role assignments already say so.
+   */
+  private async setGroupRole(
+    groupId: string,
+    resourceId: string,
+    role: ProductRole,
+    action: 'assign' | 'revoke',
+  ): Promise<void> {
+    try {
+      await this.http.request({
+        method: 'POST',
+        path: await this.dirPath(encodePath`/groups/${groupId}/role-assignments/${action}`),
+        body: { resourceId, roleId: role },
+        idempotent: true,
+      });
+    } catch (error) {
+      if (!isKind(error, 'conflict', 'invalid')) throw error;
+      const held = await this.groupHasRole(groupId, resourceId, role);
+      if (held !== (action === 'assign')) throw error;
+    }
+  }
+
+  private async groupHasRole(groupId: string, resourceId: string, role: ProductRole): Promise<boolean> {
+    const path = await this.dirPath(encodePath`/groups/${groupId}/role-assignments`);
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { body } = await this.http.request<Page<WireRoleAssignment>>({
+        method: 'GET',
+        path,
+        query: cursor ? { cursor } : { resourceIds: resourceId },
+        idempotent: true,
+      });
+      if ((body?.data ?? []).some((a) => a.resourceId === resourceId && (a.roles ?? []).includes(role)))
+        return true;
+      const next = cursorOf(body?.links?.next);
+      if (!next || next === cursor) return false;
+      cursor = next;
+    }
+    return false;
+  }
+
+  // ---- shared ------------------------------------------------------------------------------
+
+  /** Pages of a user search until `done` matches a user (or the pages end). */
+  private async searchUsers(
+    filter: Record<string, unknown>,
+    done: (user: WireUser) => boolean,
+  ): Promise<WireUser[]> {
+    const path = await this.dirPath('/users/search');
+    const users: WireUser[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const request: HttpRequest = {
+        method: 'POST',
+        path,
+        body: cursor ? { cursor } : filter,
+        idempotent: true,
+      };
+      const { body } = await this.http.request<Page<WireUser>>(request);
+      const data = body?.data ?? [];
+      users.push(...data);
+      const next = cursorOf(body?.links?.next);
+      if (data.some(done) || !next || next === cursor) break;
+      cursor = next;
+    }
+    return users;
+  }
+
+  /**
+   * Sends a write that is not idempotent. When its outcome is unknown, reads the state back:
+   * found means it happened; absent means it did not (or is not visible yet), and it is sent
+   * once more. A second unknown outcome is read back once more, then reported.
+   */
+  private async writeWithReadBack<T>(
+    send: () => Promise<T>,
+    readBack: () => Promise<T | undefined>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        if (!(error instanceof AtlassianError) || !error.outcomeUnknown) throw error;
+        const found = await readBack();
+        if (found) return found;
+        if (attempt >= 2) throw error;
+      }
+    }
+  }
+}
+
+export interface OrgAdapterConfig {
+  orgId: string;
+  directoryId?: string;
+  /** Default https://api.atlassian.com/admin. */
+  baseUrl?: string;
+  apiKey: string;
+}
+
+/** The adapter with its client, for callers that need no client options beyond these. */
+export function createOrgAdminAdapter(
+  config: OrgAdapterConfig,
+  client: Omit<ConstructorParameters<typeof AtlassianHttpClient>[0], 'baseUrl' | 'apiKey'>,
+): OrgAdminAdapter {
+  const http = new AtlassianHttpClient({
+    ...client,
+    baseUrl: config.baseUrl ?? DEFAULT_ADMIN_BASE_URL,
+    apiKey: config.apiKey,
+  });
+  return new OrgAdminAdapter({
+    http,
+    orgId: config.orgId,
+    ...(config.directoryId ? { directoryId: config.directoryId } : {}),
+  });
+}
