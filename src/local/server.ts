@@ -13,8 +13,24 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export type EventHandler = (event: WebTriggerEvent) => Promise<WebTriggerResponse>;
 
-export function createLocalServer(handle: EventHandler): http.Server {
+/** Something else served beside SCIM under a path prefix (the embedded organization's /atlassian). */
+export interface Mount {
+  prefix: string;
+  serve: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void>;
+}
+
+export function createLocalServer(handle: EventHandler, mounts: Mount[] = []): http.Server {
   return http.createServer((request, response) => {
+    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const mount = mounts.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`));
+    if (mount) {
+      mount.serve(request, response).catch((error: unknown) => {
+        console.error('local server error', error);
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+        response.end('Internal error.\n');
+      });
+      return;
+    }
     serve(handle, request, response).catch((error: unknown) => {
       console.error('local server error', error);
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/scim+json' });

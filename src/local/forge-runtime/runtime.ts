@@ -67,6 +67,12 @@ export interface ForgeRuntimeOptions {
   installation?: Partial<Installation>;
   products?: ProductBackend;
   external?: ExternalBackend;
+  /**
+   * Hosts admitted for external fetch beyond the manifest's egress: a local stand-in the
+   * developer points the app at (ATLASSIAN_ORG_API_BASE=http://127.0.0.1:...), which no
+   * manifest would declare. Everything else stays subject to the manifest.
+   */
+  extraEgress?: string[];
   /** Overrides the documented time limits (tests). */
   timeouts?: Partial<Record<ModuleKind, number>>;
   retryDelayMs?: (retryCount: number) => number;
@@ -213,7 +219,8 @@ export class ForgeRuntime {
     globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
       if (!this.context.getStore()) return originalFetch(input, init);
       const url = new URL(input instanceof Request ? input.url : String(input));
-      if (!egressAllows(this.manifest.egress, url)) return Promise.reject(egressRefusal(url));
+      const egress = [...this.manifest.egress, ...(this.options.extraEgress ?? [])];
+      if (!egressAllows(egress, url)) return Promise.reject(egressRefusal(url));
       return (this.options.external ?? noExternalHosts)(url, init);
     };
     for (const level of CONSOLE_LEVELS) {
