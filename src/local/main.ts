@@ -10,12 +10,24 @@
  *   DATA_DIR           where local state lives (default .data/)
  *   SCIM_QUIET=1       no request log
  *   --new-token        replace the stored token with a new one
+ *
+ * The app provisions into the embedded Atlassian organization (src/local/embedded-org),
+ * served at /atlassian/admin and reached by the app's fetch to api.atlassian.com, unless
+ * ATLASSIAN_ORG_API_BASE/KEY/ID name another one (see embedded-org/connection.ts for those
+ * and the EMBEDDED_ORG_* knobs).
  */
 import path from 'node:path';
 import type * as ForgeEntryPoints from '../forge/index';
 import type * as ForgeTokens from '../forge/tokens';
+import {
+  EMBEDDED_ORG_MOUNT,
+  embeddedOrgBackend,
+  httpBackend,
+  serveEmbeddedOrg,
+  startLocalOrganization,
+} from './embedded-org';
 import { ForgeRuntime } from './forge-runtime';
-import { createLocalServer, SCIM_BASE_PATH } from './server';
+import { createLocalServer, Mount, SCIM_BASE_PATH } from './server';
 
 const ROOT = path.resolve(__dirname, '../..');
 const port = Number(process.env.PORT ?? 8787);
@@ -35,11 +47,17 @@ function log(level: string, args: unknown[]): void {
 }
 
 async function main(): Promise<void> {
+  // The network fetch, before the runtime wraps it with its egress guard.
+  const realFetch = globalThis.fetch;
+  // Before the app loads: it reads the connection from ATLASSIAN_ORG_* as Forge variables.
+  const org = startLocalOrganization({ env: process.env, dataDir });
   const runtime = new ForgeRuntime({
     root: ROOT,
     dataDir,
     log,
     warn: (message) => console.warn(`forge runtime: ${message}`),
+    external: org.embedded ? embeddedOrgBackend(org.embedded) : httpBackend(realFetch),
+    extraEgress: org.extraEgress,
   }).install();
   // Only now, with the Forge globals in place, load what ships (it builds its app on import).
   const forge = await runtime.loadModule<typeof ForgeEntryPoints>('forge/index');
@@ -59,7 +77,19 @@ async function main(): Promise<void> {
     origin = 'stored';
   }
 
-  const server = createLocalServer((event) => runtime.invokeWebTrigger(forge.SCIM_TRIGGER_KEY, event));
+  const embedded = org.embedded;
+  const mounts: Mount[] = embedded
+    ? [
+        {
+          prefix: EMBEDDED_ORG_MOUNT,
+          serve: (request, response) => serveEmbeddedOrg(embedded, request, response),
+        },
+      ]
+    : [];
+  const server = createLocalServer(
+    (event) => runtime.invokeWebTrigger(forge.SCIM_TRIGGER_KEY, event),
+    mounts,
+  );
   const maintenance = setInterval(() => runtime.store.maintain(), 60_000);
   maintenance.unref();
 
@@ -71,6 +101,14 @@ async function main(): Promise<void> {
     // Jobs left by an earlier run (a group deleted just before a crash) are finished now, as
     // the sweep does about five minutes after a deploy on Forge.
     void runtime.fireScheduledTrigger('directory-sweep');
+    if (embedded) {
+      console.log(
+        `Atlassian org: ${embedded.orgId} (embedded: http://127.0.0.1:${actualPort}${EMBEDDED_ORG_MOUNT}/admin)`,
+      );
+      console.log(`Org API key:   ${embedded.apiKey}`);
+    } else {
+      console.log(`Atlassian org: ${org.connection.orgId} at ${org.connection.baseUrl} (ATLASSIAN_ORG_*)`);
+    }
     console.log(`SCIM base URL: ${runtime.webTriggerUrl(forge.SCIM_TRIGGER_KEY)}`);
     if (token) {
       console.log(`Bearer token:  ${token}`);
@@ -89,7 +127,10 @@ async function main(): Promise<void> {
     clearInterval(maintenance);
     server.close(() => {
       // Waits for running invocations, then folds the journal into a snapshot.
-      void runtime.stop().finally(() => process.exit(0));
+      void runtime
+        .stop()
+        .finally(() => embedded?.close())
+        .finally(() => process.exit(0));
     });
     server.closeAllConnections();
   };

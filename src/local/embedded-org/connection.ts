@@ -1,0 +1,142 @@
+/**
+ * Which Atlassian organization the local runtime provisions into, from the environment:
+ *
+ *   ATLASSIAN_ORG_API_BASE, ATLASSIAN_ORG_API_KEY, ATLASSIAN_ORG_ID
+ *       point at another implementation (a real organization, or a stand-in on localhost):
+ *       no embedded organization is started, the runtime's egress admits that host, and
+ *       calls go out as real HTTP. KEY and ID are required together; BASE defaults to
+ *       https://api.atlassian.com/admin.
+ *   otherwise the embedded organization (state in DATA_DIR), with its knobs:
+ *   EMBEDDED_ORG_API_KEY      fixed admin API key (else generated once and kept)
+ *   EMBEDDED_ORG_PAID         0 = no paid subscription (invite answers 402); default 1
+ *   EMBEDDED_ORG_FAULT_RATE   0–1 share of calls that fail (429, 500, timeouts)
+ *   EMBEDDED_ORG_FAULT_KINDS  comma list of 429,500,timeout-before,timeout-after (default all)
+ *   EMBEDDED_ORG_FAULT_SEED   seed of the fault draw (reproducible runs)
+ *   EMBEDDED_ORG_LATENCY_MS   added to every answer
+ *   EMBEDDED_ORG_RATE_LIMIT   requests per second before 429 + Retry-After
+ *   EMBEDDED_ORG_TIMEOUT_MS   how long a timed-out call is held before the connection drops (30000)
+ *
+ * The app finds the connection the way it would on Forge, as environment variables
+ * (`forge variables set`): the runner sets ATLASSIAN_ORG_API_BASE/KEY/ID in process.env
+ * before loading the app, and `embeddedOrgConnection()` returns the same values.
+ */
+import { FAULT_KINDS, FaultKind } from './faults';
+import { EmbeddedOrganization, EmbeddedOrgOptions } from './organization';
+
+export const DEFAULT_API_BASE = 'https://api.atlassian.com/admin';
+
+export interface OrgConnection {
+  /** What the app sends its calls to, e.g. https://api.atlassian.com/admin. */
+  baseUrl: string;
+  orgId: string;
+  apiKey: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The organization named by ATLASSIAN_ORG_* (none set: undefined). Throws when incomplete. */
+export function externalOrgFromEnv(env: Env): OrgConnection | undefined {
+  const baseUrl = env.ATLASSIAN_ORG_API_BASE;
+  const apiKey = env.ATLASSIAN_ORG_API_KEY;
+  const orgId = env.ATLASSIAN_ORG_ID;
+  if (!baseUrl && !apiKey && !orgId) return undefined;
+  if (!apiKey || !orgId) {
+    throw new Error(
+      'ATLASSIAN_ORG_API_KEY and ATLASSIAN_ORG_ID must be set together (with ATLASSIAN_ORG_API_BASE).',
+    );
+  }
+  const base = new URL(baseUrl || DEFAULT_API_BASE);
+  return { baseUrl: base.toString().replace(/\/+$/, ''), orgId, apiKey };
+}
+
+function number(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${name} must be a number from ${min} to ${max}, not ${raw}.`);
+  }
+  return value;
+}
+
+/** The embedded organization's options from EMBEDDED_ORG_* (dataDir and site come from the caller). */
+export function embeddedOrgOptionsFromEnv(env: Env): EmbeddedOrgOptions {
+  const kinds = env.EMBEDDED_ORG_FAULT_KINDS?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .flatMap((k): FaultKind[] => (k === 'timeout' ? ['timeout-before', 'timeout-after'] : [k as FaultKind]));
+  const unknown = kinds?.find((k) => !FAULT_KINDS.includes(k));
+  if (unknown)
+    throw new Error(`EMBEDDED_ORG_FAULT_KINDS: unknown kind ${unknown} (${FAULT_KINDS.join(', ')}).`);
+  const rate = number(env, 'EMBEDDED_ORG_FAULT_RATE', 0, 1);
+  const seed = number(env, 'EMBEDDED_ORG_FAULT_SEED', 0, 2 ** 32);
+  const latencyMs = number(env, 'EMBEDDED_ORG_LATENCY_MS', 0, 600_000);
+  const rateLimit = number(env, 'EMBEDDED_ORG_RATE_LIMIT', 0, 1_000_000);
+  const timeoutHoldMs = number(env, 'EMBEDDED_ORG_TIMEOUT_MS', 0, 3_600_000);
+  return {
+    ...(env.EMBEDDED_ORG_API_KEY ? { apiKey: env.EMBEDDED_ORG_API_KEY } : {}),
+    paid: env.EMBEDDED_ORG_PAID !== '0' && env.EMBEDDED_ORG_PAID !== 'false',
+    faults: {
+      ...(rate !== undefined ? { rate } : {}),
+      ...(kinds?.length ? { kinds } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+    },
+    ...(latencyMs !== undefined ? { latencyMs } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(timeoutHoldMs !== undefined ? { timeoutHoldMs } : {}),
+  };
+}
+
+let current: OrgConnection | undefined;
+
+/** The connection the local runner gave the app (embedded or external); undefined before. */
+export function embeddedOrgConnection(): OrgConnection | undefined {
+  return current ? { ...current } : undefined;
+}
+
+export interface LocalOrganization {
+  connection: OrgConnection;
+  /** Set when the embedded organization runs (not when ATLASSIAN_ORG_* name another). */
+  embedded?: EmbeddedOrganization;
+  /** Hosts the runtime's egress must admit beyond the manifest (the external host). */
+  extraEgress: string[];
+}
+
+/**
+ * Decides between the embedded organization and the one ATLASSIAN_ORG_* names, starts the
+ * embedded one if so, records the connection for `embeddedOrgConnection()`, and publishes
+ * it to the app as the Forge environment variables ATLASSIAN_ORG_API_BASE/KEY/ID.
+ */
+export function startLocalOrganization(options: {
+  env: Env;
+  dataDir?: string;
+  cloudId?: string;
+  siteUrl?: string;
+  /** Where to publish the connection (default process.env). */
+  publish?: Env;
+}): LocalOrganization {
+  const external = externalOrgFromEnv(options.env);
+  let result: LocalOrganization;
+  if (external) {
+    const host = new URL(external.baseUrl).hostname;
+    result = { connection: external, extraEgress: [host] };
+  } else {
+    const embedded = new EmbeddedOrganization({
+      ...embeddedOrgOptionsFromEnv(options.env),
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.cloudId ? { cloudId: options.cloudId } : {}),
+      ...(options.siteUrl ? { siteUrl: options.siteUrl } : {}),
+    });
+    result = {
+      connection: { baseUrl: DEFAULT_API_BASE, orgId: embedded.orgId, apiKey: embedded.apiKey },
+      embedded,
+      extraEgress: [],
+    };
+  }
+  current = result.connection;
+  const publish = options.publish ?? process.env;
+  publish.ATLASSIAN_ORG_API_BASE = result.connection.baseUrl;
+  publish.ATLASSIAN_ORG_API_KEY = result.connection.apiKey;
+  publish.ATLASSIAN_ORG_ID = result.connection.orgId;
+  return result;
+}

@@ -1,0 +1,28 @@
+/** The embedded Atlassian organization (see organization.ts). Local runs and tests only. */
+export {
+  EmbeddedOrganization,
+  DEFAULT_LIMITS,
+  PROTECTED_GROUPS,
+  ROUTES,
+  SEED_ACCOUNTS,
+  errorResponse,
+} from './organization';
+export type { CallRecord, EmbeddedOrgOptions } from './organization';
+export { FAULT_KINDS, FaultPlan, RateLimiter, seededRandom } from './faults';
+export type { FaultKind, FaultMatch, FaultOptions } from './faults';
+export {
+  ATLASSIAN_API_HOST,
+  EMBEDDED_ORG_MOUNT,
+  embeddedOrgBackend,
+  httpBackend,
+  serveEmbeddedOrg,
+} from './transport';
+export {
+  DEFAULT_API_BASE,
+  embeddedOrgConnection,
+  embeddedOrgOptionsFromEnv,
+  externalOrgFromEnv,
+  startLocalOrganization,
+} from './connection';
+export type { LocalOrganization, OrgConnection } from './connection';
+export type { OrgRequest, OrgResponse, UserRecord, GroupRecord, WorkspaceRecord } from './types';

@@ -1,0 +1,119 @@
+/**
+ * How the embedded organization is reached:
+ *
+ * - over HTTP, mounted by the local server: `http://127.0.0.1:$PORT/atlassian/admin/...`
+ *   answers what `https://api.atlassian.com/admin/...` would (`serveEmbeddedOrg`);
+ * - from Forge functions on the offline runtime: their `fetch` to api.atlassian.com goes
+ *   to `embeddedOrgBackend`, an ExternalBackend of the runtime (the manifest's egress
+ *   allow-list is still enforced by the runtime before it gets here).
+ *
+ * A timeout fault holds the request until the client gives up (its AbortSignal, or the
+ * closed socket) or `timeoutHoldMs` passes, then drops the connection without an answer.
+ */
+import type http from 'node:http';
+import type { ExternalBackend } from '../forge-runtime/network';
+import type { EmbeddedOrganization } from './organization';
+import type { OrgResponse } from './types';
+
+export const EMBEDDED_ORG_MOUNT = '/atlassian';
+export const ATLASSIAN_API_HOST = 'api.atlassian.com';
+
+/** Serves one HTTP request whose path starts with `mount` (default /atlassian). */
+export async function serveEmbeddedOrg(
+  org: EmbeddedOrganization,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  mount = EMBEDDED_ORG_MOUNT,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks).toString('utf8');
+  const answer = await org.handle({
+    method: request.method ?? 'GET',
+    path: (request.url ?? '/').slice(mount.length) || '/',
+    headers: request.headers,
+    ...(body ? { body } : {}),
+  });
+  if (answer.timeout) {
+    const timer = setTimeout(() => request.socket.destroy(), org.timeoutHoldMs);
+    timer.unref();
+    request.socket.once('close', () => clearTimeout(timer));
+    return;
+  }
+  response.writeHead(answer.status, answer.headers);
+  response.end(answer.body);
+}
+
+/**
+ * The runtime's ExternalBackend: calls to api.atlassian.com are answered by `org`, other
+ * (allowed) hosts by `fallback` (by default the runtime's "nothing answers" 503).
+ */
+export function embeddedOrgBackend(
+  org: EmbeddedOrganization,
+  fallback?: ExternalBackend,
+  host = ATLASSIAN_API_HOST,
+): ExternalBackend {
+  return async (url, init) => {
+    if (url.hostname.toLowerCase() !== host) {
+      if (fallback) return fallback(url, init);
+      return new Response(
+        JSON.stringify({
+          code: 'NO_EXTERNAL_HOST_OFFLINE',
+          message: `Nothing answers for ${url.host} offline.`,
+        }),
+        { status: 503, headers: { 'content-type': 'application/json' } },
+      );
+    }
+    const signal = init?.signal ?? undefined;
+    signal?.throwIfAborted();
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
+    const answer = await org.handle({
+      method: init?.method ?? 'GET',
+      path: `${url.pathname}${url.search}`,
+      headers,
+      ...(await bodyText(init?.body)),
+    });
+    if (answer.timeout) return holdThenDrop(org.timeoutHoldMs, signal);
+    return toResponse(answer);
+  };
+}
+
+/** A backend doing real HTTP (ATLASSIAN_ORG_API_BASE pointing at another implementation). */
+export function httpBackend(realFetch: typeof fetch): ExternalBackend {
+  return (url, init) => realFetch(url, init);
+}
+
+function toResponse(answer: OrgResponse): Response {
+  const noBody = answer.status === 204 || answer.status === 304 || answer.body === undefined;
+  return new Response(noBody ? null : answer.body, { status: answer.status, headers: answer.headers });
+}
+
+async function bodyText(body: RequestInit['body']): Promise<{ body?: string }> {
+  if (body === undefined || body === null) return {};
+  if (typeof body === 'string') return { body };
+  // Anything else fetch accepts (bytes, URLSearchParams, Blob...) read as text, as a server would.
+  return { body: await new Response(body).text() };
+}
+
+/** What a client sees when the server never answers: its own abort, or a dropped connection. */
+function holdThenDrop(holdMs: number, signal: AbortSignal | undefined): Promise<Response> {
+  return new Promise((_, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      // What undici's fetch throws when the server closes the socket without answering.
+      reject(new TypeError('fetch failed', { cause: new Error('other side closed') }));
+    }, holdMs);
+    // A held request must not keep a stopping process alive.
+    timer.unref();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(
+        signal?.reason instanceof Error
+          ? signal.reason
+          : new DOMException('This operation was aborted', 'AbortError'),
+      );
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

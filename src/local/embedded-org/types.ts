@@ -1,0 +1,98 @@
+/**
+ * What the embedded Atlassian organization stores and exchanges. Shapes follow
+ * ../shared/specs/admin-organization-v2.derived.json (the v2 Organizations API subset the
+ * adapter uses); records hold only what the answers are computed from.
+ */
+
+/** One HTTP request, as the transports hand it over (path under the gateway: /admin/...). */
+export interface OrgRequest {
+  method: string;
+  /** Path and query string, e.g. `/admin/v2/orgs/<id>/directories?limit=10`. */
+  path: string;
+  headers?: Record<string, string | string[] | undefined>;
+  body?: string;
+}
+
+export interface OrgResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON text, absent for 201/204 answers without a body. */
+  body?: string;
+  /**
+   * Set when the call must look like a timeout to the client: the transport holds the
+   * connection past the client's patience and then drops it. `applied` says whether the
+   * state change happened first (a lost answer) or not at all.
+   */
+  timeout?: { applied: boolean };
+}
+
+/** `none`: the account exists in Atlassian but is not (or no longer) in the directory. */
+export type Membership = 'active' | 'suspended' | 'none';
+
+export interface UserRecord {
+  accountId: string;
+  email: string;
+  name: string;
+  nickname: string;
+  membership: Membership;
+  accountStatus: 'active' | 'inactive' | 'closed';
+  addedToOrg: string;
+  claimStatus: 'managed' | 'unmanaged';
+  managementSource: 'invited' | 'synced' | null;
+  emailVerified: boolean;
+  mfaEnabled: boolean;
+  /** Organization-level roles: atlassian/org-admin, atlassian/site-admin... */
+  platformRoles: string[];
+}
+
+export interface GroupRecord {
+  id: string;
+  name: string;
+  description: string;
+  /** site-admins, org-admins: neither deletable nor modifiable (members, roles). */
+  protected: boolean;
+  createdAt: string;
+}
+
+/** A product role on a workspace, held by a group (through membership) or a user (directly). */
+export interface RoleGrant {
+  subject: string;
+  resourceId: string;
+  roleId: string;
+}
+
+export interface WorkspaceRecord {
+  /** The product ARI: ari:cloud:<typeKey>::site/<cloudId>. */
+  id: string;
+  name: string;
+  typeKey: string;
+  hostUrl: string;
+  createdAt: string;
+}
+
+export interface OrgMeta {
+  orgId: string;
+  orgName: string;
+  directoryId: string;
+  directoryName: string;
+  /** The org admin API key (kept when generated, so a restart keeps it). */
+  apiKey: string;
+  cloudId: string;
+  siteUrl: string;
+  createdAt: string;
+  workspaces: WorkspaceRecord[];
+}
+
+export interface OrgState {
+  meta: Map<string, OrgMeta>;
+  users: Map<string, UserRecord>;
+  groups: Map<string, GroupRecord>;
+  /** Key `<groupId>|<accountId>`. */
+  members: Map<string, true>;
+  /** Key `<groupId>|<resourceId>|<roleId>`. */
+  groupRoles: Map<string, RoleGrant>;
+  /** Key `<accountId>|<resourceId>|<roleId>`: roles granted to the user directly. */
+  userRoles: Map<string, RoleGrant>;
+}
+
+export type Collection = keyof OrgState;
