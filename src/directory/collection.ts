@@ -55,6 +55,14 @@ export interface CollectionConfig {
   indexedAttributes(doc: ScimObject): Record<string, string>;
   /** Records kept beside the resource, written and removed with it. */
   sideRecords?(id: string, doc: ScimObject): SideRecord[];
+  /**
+   * Writes committed atomically with every create, update and delete of a resource (the
+   * sync's "reconcile this resource" mark): they ride in the change's first transaction, and
+   * again in its last when the change needed several, so no part of it goes unnoticed.
+   */
+  trackedOperations?(id: string): WriteOperation[];
+  /** Called after such a change committed (asks for it to be processed soon). */
+  changed?(id: string): void;
 }
 
 export interface Change {
@@ -149,9 +157,11 @@ export class ResourceCollection {
             { type: 'set' as const, entity: this.config.entity, key: id, value: record },
             this.stripes.writeOperation(stripe, summary),
             ...side,
+            ...this.tracked(id),
           ];
-          await this.commit(first, extra);
+          await this.commit(first, extra, () => this.tracked(id));
           this.stripes.committed(stripe, summary);
+          this.config.changed?.(id);
           return created;
         }),
       );
@@ -221,9 +231,11 @@ export class ResourceCollection {
           },
           ...claimOps,
           ...this.sideDiff(id, current.doc, change.doc),
+          ...this.tracked(id),
         ];
-        await this.commit(first, extra);
+        await this.commit(first, extra, () => this.tracked(id));
         acquired = undefined;
+        this.config.changed?.(id);
         return toStored(id, record);
       });
     } finally {
@@ -259,12 +271,14 @@ export class ResourceCollection {
         },
         this.claims.releaseOperation(this.config.claimKind, unique),
         ...this.sideRecords(id, current.doc).map(deleteSide),
+        ...this.tracked(id),
       ];
       // One more operation is the release record's.
       const extra = await prepare(current, MAX_TX - own.length - 1);
       // The stripe that counts the resource is left alone: the release record is folded into
       // it later (stripes.ts), so deletes never wait for each other or for creates.
       await this.store.transact([...own, this.stripes.releaseOperation(id, current.seq), ...extra]);
+      this.config.changed?.(id);
       return current;
     });
   }
@@ -323,6 +337,10 @@ export class ResourceCollection {
     return this.findByIndex('by-seq', { op: 'greaterThanEqualTo', value: 0 }, cursor);
   }
 
+  private tracked(id: string): WriteOperation[] {
+    return this.config.trackedOperations?.(id) ?? [];
+  }
+
   private sideRecords(id: string, doc: ScimObject): SideRecord[] {
     return this.config.sideRecords?.(id, doc) ?? [];
   }
@@ -342,16 +360,32 @@ export class ResourceCollection {
    * deletes, each add guarded by a check that its user is unchanged), so a crash in between
    * leaves a state the identity provider's retry repairs.
    */
-  private async commit(first: WriteOperation[], extra: WriteOperation[]): Promise<void> {
+  private async commit(
+    first: WriteOperation[],
+    extra: WriteOperation[],
+    last: () => WriteOperation[] = () => [],
+  ): Promise<void> {
     let transaction = [...first];
+    let committed = 0;
     for (let i = 0; i < extra.length; i++) {
       // A check guards the operation after it: the two always share a transaction.
       const unit = extra[i].type === 'check' && i + 1 < extra.length ? [extra[i], extra[++i]] : [extra[i]];
       if (transaction.length + unit.length > MAX_TX) {
         await this.store.transact(transaction);
+        committed++;
         transaction = [];
       }
       transaction.push(...unit);
+    }
+    if (committed > 0) {
+      // The change spanned transactions: mark it again with the last one, so a reconcile that
+      // ran between them (and cleared the first mark) does not miss what followed.
+      const again = last();
+      if (transaction.length + again.length > MAX_TX) {
+        await this.store.transact(transaction);
+        transaction = [];
+      }
+      transaction.push(...again);
     }
     if (transaction.length > 0) await this.store.transact(transaction);
   }

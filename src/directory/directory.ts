@@ -4,7 +4,7 @@
  */
 import { ScimError } from '../scim/errors';
 import { ScimObject } from '../scim/schema/normalize';
-import { EntityStore } from '../storage/port';
+import { EntityStore, WriteOperation } from '../storage/port';
 import { Claims } from './claims';
 import { ResourceCollection, SideRecord } from './collection';
 import { GROUP, USER, USER_EMAIL } from './entities';
@@ -19,6 +19,16 @@ export interface DirectoryOptions {
   clock?: () => Date;
   /** Asks a runner to process pending background jobs soon (fire and forget). */
   onJobsPending?: () => void;
+  /** Follows every write of a user or group (the sync to Atlassian). */
+  tracker?: ChangeTracker;
+}
+
+/** What a write of a resource commits with it, and whom it tells afterwards. */
+export interface ChangeTracker {
+  /** Operations for the write's own transaction (its "reconcile this resource" mark). */
+  operations(type: 'user' | 'group', id: string): WriteOperation[];
+  /** The write committed (fire and forget). */
+  changed(type: 'user' | 'group', id: string): void;
 }
 
 export class Directory {
@@ -50,6 +60,14 @@ export class Directory {
       now,
     );
     this.onJobsPending = options.onJobsPending ?? (() => undefined);
+    const tracker = options.tracker;
+    const tracking = (type: 'user' | 'group') =>
+      tracker
+        ? {
+            trackedOperations: (id: string) => tracker.operations(type, id),
+            changed: (id: string) => tracker.changed(type, id),
+          }
+        : {};
     this.users = new ResourceCollection(
       store,
       claims,
@@ -66,6 +84,7 @@ export class Directory {
             displayName: optional(doc.displayName, (v) => indexValue(fold(v))),
           }),
         sideRecords: emailRecords,
+        ...tracking('user'),
       },
       clock,
     );
@@ -83,6 +102,7 @@ export class Directory {
             displayName: indexValue(fold(String(doc.displayName))),
             externalId: optional(doc.externalId, indexValue),
           }),
+        ...tracking('group'),
       },
       clock,
     );

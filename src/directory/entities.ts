@@ -3,6 +3,7 @@
  * compares them), and the local store validates every write against them, as Forge does.
  */
 import type { EntityDefinition } from '../storage/port';
+import { SYNC_ENTITIES } from '../sync/entities';
 
 export const USER = 'scim-user';
 export const USER_EMAIL = 'scim-user-email';
@@ -71,4 +72,6 @@ export const ENTITIES: EntityDefinition[] = [
     attributes: { kind: 'string', at: 'integer', doc: 'any' },
     indexes: [{ name: 'by-at', range: ['at'] }],
   },
+  // Provisioning into Atlassian (src/sync/entities.ts): marks, links and the sync log.
+  ...SYNC_ENTITIES,
 ];
