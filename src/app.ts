@@ -2,14 +2,16 @@
  * Composition: the one place that wires the SCIM service to a store and a token source.
  * The Forge entry points and the local server both call it, with their own adapters.
  */
+import type { AtlassianPort } from './atlassian/port';
 import { Directory, DirectoryOptions } from './directory/directory';
 import { TokenHashSource, TokenVerifier } from './scim/auth';
 import { Logger } from './scim/resources/common';
 import { ScimService } from './scim/service';
-import { EntityStore } from './storage/port';
+import { EntityStore, WriteOperation } from './storage/port';
+import { SyncService } from './sync/service';
 import { toScimRequest, toWebTriggerResponse, WebTriggerEvent, WebTriggerResponse } from './webtrigger/event';
 
-export interface AppOptions extends DirectoryOptions {
+export interface AppOptions extends Omit<DirectoryOptions, 'tracker'> {
   store: EntityStore;
   tokens: TokenHashSource;
   logger?: Logger;
@@ -19,16 +21,43 @@ export interface AppOptions extends DirectoryOptions {
    * the web trigger's own URL). Falls back to the URL the request headers describe.
    */
   baseUrl?: () => Promise<string | undefined>;
+  /**
+   * The Atlassian organization to provision into, looked up when the sync runs; absent or
+   * answering undefined means "not connected": changes are kept marked until it is.
+   */
+  atlassian?: () => Promise<AtlassianPort | undefined>;
+  /** A user or group changed: ask for a sync run soon (fire and forget). */
+  onSyncPending?: () => void;
+  /** Atlassian calls per sync run (see SyncOptions.callsPerRun). */
+  syncCallsPerRun?: number;
+  syncRetryDelayMs?: (attempt: number) => number;
 }
 
 export interface App {
   directory: Directory;
+  sync: SyncService;
   scim: ScimService;
   handleWebTrigger(event: WebTriggerEvent): Promise<WebTriggerResponse>;
 }
 
 export function createApp(options: AppOptions): App {
-  const directory = new Directory(options.store, options);
+  // The directory marks what changed for the sync, which reads the directory: the tracker
+  // reaches the sync through a closure, used only once both exist.
+  const directory: Directory = new Directory(options.store, {
+    ...options,
+    tracker: {
+      operations: (type, id): WriteOperation[] => sync.changeOperations(type, id),
+      changed: () => options.onSyncPending?.(),
+    },
+  });
+  const sync: SyncService = new SyncService({
+    store: options.store,
+    directory,
+    connection: options.atlassian,
+    now: options.clock ? () => (options.clock as () => Date)().getTime() : undefined,
+    callsPerRun: options.syncCallsPerRun,
+    retryDelayMs: options.syncRetryDelayMs,
+  });
   const scim = new ScimService({
     directory,
     tokens: new TokenVerifier(options.tokens),
@@ -37,12 +66,14 @@ export function createApp(options: AppOptions): App {
   });
   return {
     directory,
+    sync,
     scim,
     handleWebTrigger: async (event) => {
       const request = toScimRequest(event);
       const known = await options.baseUrl?.().catch(() => undefined);
       if (known) request.baseUrl = known.replace(/\/+$/, '');
-      return toWebTriggerResponse(await scim.handle(request));
+      // The request's sync log entry rides in the transaction of the change it makes.
+      return toWebTriggerResponse(await sync.requests.around(request, () => scim.handle(request)));
     },
   };
 }

@@ -6,7 +6,40 @@ export interface AdminStatus {
   groups: number;
 }
 
+/** A page of the sync log (src/sync/log.ts), newest first. */
+export interface SyncLogQuery {
+  /** A SCIM resource id. */
+  resource?: string;
+  status?: 'ok' | 'failed' | 'blocked' | 'skipped' | 'attention';
+  /** Epoch ms, inclusive. */
+  since?: number;
+  until?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SyncLogEntryView {
+  id: string;
+  at: number;
+  resource: string;
+  status: string;
+  source: string;
+  operation: string;
+  resourceType?: string;
+  why?: string;
+  result?: string;
+  httpStatus?: number;
+  idp?: string;
+  ms?: number;
+  attempts?: number;
+  errorKind?: string;
+  error?: string;
+}
+
 export type AdminApi = {
   getStatus: () => AdminStatus;
   rotateToken: () => { token: string };
+  getSyncLog: (query: SyncLogQuery) => { entries: SyncLogEntryView[]; cursor?: string };
+  /** Queues a reconcile of every user and group, blocked ones included (an admin's retry). */
+  reconcileAll: () => { queued: true };
 };

@@ -7,7 +7,9 @@ import { Queue } from '@forge/events';
 import { makeResolver } from '@forge/resolver';
 import { createApp } from '../app';
 import type { WebTriggerEvent } from '../webtrigger/event';
-import type { AdminApi } from './admin-api';
+import type { AtlassianPort } from '../atlassian/port';
+import { LOG_STATUSES, LogQuery } from '../sync/log';
+import type { AdminApi, SyncLogQuery } from './admin-api';
 import { ForgeEntityStore } from './kvs-store';
 import { forgeTokens, hasToken, rotateToken } from './tokens';
 
@@ -24,30 +26,72 @@ const scimBaseUrl = () => {
   return triggerUrl;
 };
 
+/**
+ * The Atlassian organization, or undefined while no credential is configured.
+ * TODO(atlassian-connection): src/forge/atlassian-connection.ts builds the Organizations API
+ * adapter from the API key secret; until it lands the app runs "not connected".
+ */
+const atlassian = async (): Promise<AtlassianPort | undefined> => undefined;
+
+const push = (reason: string, delayInSeconds = 0) =>
+  jobsQueue
+    .push({ body: { reason }, ...(delayInSeconds > 0 ? { delayInSeconds } : {}) })
+    .catch((error: unknown) => {
+      // The hourly sweep picks the jobs up anyway.
+      console.warn('Could not queue background jobs', String(error));
+    });
+
+/**
+ * A user or group changed. Its mark is already committed; this only asks for a run soon.
+ * Writes come in bursts (an import creates hundreds of users): one delayed event serves every
+ * change of the next few seconds, so an instance pushes at most once per window. Nothing is
+ * pushed while not connected: the marks wait, and connecting reconciles everything.
+ */
+const SYNC_DELAY_S = 10;
+const SYNC_WINDOW_MS = 5_000;
+let lastSyncPush = 0;
+const onSyncPending = () => {
+  const now = Date.now();
+  if (now - lastSyncPush < SYNC_WINDOW_MS) return;
+  lastSyncPush = now;
+  void atlassian()
+    .then((port) => (port ? push('sync-pending', SYNC_DELAY_S) : undefined))
+    .catch((error: unknown) => console.warn('Could not look up the Atlassian connection', String(error)));
+};
+
 const app = createApp({
   store: new ForgeEntityStore(),
   tokens: forgeTokens,
   baseUrl: scimBaseUrl,
-  onJobsPending: () => {
-    jobsQueue.push({ body: { reason: 'jobs-pending' } }).catch((error: unknown) => {
-      // The hourly sweep picks the job up anyway.
-      console.warn('Could not queue background jobs', String(error));
-    });
-  },
+  atlassian,
+  onSyncPending,
+  onJobsPending: () => void push('jobs-pending'),
 });
 
 /** The web trigger: the SCIM base URL. */
 export const scim = (event: WebTriggerEvent) => app.handleWebTrigger(event);
 
 /**
- * Background jobs (membership purges), within the 900 s these functions may run: the queue
- * consumer runs them when a request queued one, the hourly sweep catches any it missed.
+ * Background jobs, within the 900 s these functions may run: the directory's own (membership
+ * purges), then the sync to Atlassian in a bounded batch. The queue consumer runs them when
+ * a request queued one, the hourly sweep catches any it missed. Work the batch left queues
+ * the consumer again: a minute later when the batch's Atlassian calls were spent (Forge
+ * counts egress per invocation-minute), or when the earliest retry is due.
  */
 const runPendingJobs = async () => {
-  await app.directory.jobs.runPending(Date.now() + 840_000);
+  const deadline = Date.now() + 840_000;
+  await app.directory.jobs.runPending(deadline);
+  const result = await app.sync.run(deadline);
+  if (result.pending) await push('sync-continue', 60);
+  else if (result.nextAt !== undefined) {
+    await push('sync-retry', Math.min(900, Math.max(1, Math.ceil((result.nextAt - Date.now()) / 1000))));
+  }
 };
 export const jobs = runPendingJobs;
-export const sweep = runPendingJobs;
+export const sweep = async () => {
+  await runPendingJobs();
+  await app.sync.pruneLog(Date.now() + 60_000);
+};
 
 /** Resolvers of the admin page. */
 export const adminResolver = makeResolver<AdminApi>({
@@ -58,4 +102,28 @@ export const adminResolver = makeResolver<AdminApi>({
     groups: await app.directory.groups.total(),
   }),
   rotateToken: async () => ({ token: await rotateToken() }),
+  getSyncLog: async ({ payload }) => {
+    const page = await app.sync.log.query(logQuery(payload));
+    return { entries: page.entries, ...(page.cursor ? { cursor: page.cursor } : {}) };
+  },
+  reconcileAll: async () => {
+    await app.sync.reconcileAll({ force: true });
+    if (await atlassian()) await push('sync-all');
+    return { queued: true };
+  },
 });
+
+/** The admin page's query, checked: it arrives from the browser. */
+function logQuery(payload: SyncLogQuery | undefined): LogQuery {
+  const query: LogQuery = {};
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const time = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  query.resource = text(payload?.resource)?.slice(0, 100);
+  const status = text(payload?.status);
+  query.status = LOG_STATUSES.find((s) => s === status);
+  query.since = time(payload?.since);
+  query.until = time(payload?.until);
+  query.limit = time(payload?.limit);
+  query.cursor = text(payload?.cursor);
+  return query;
+}

@@ -1,0 +1,133 @@
+/**
+ * Link records: what the app knows about its own doing in Atlassian. The reconciler reads
+ * the desired state from the directory and the actual state from Atlassian; links say which
+ * Atlassian object a SCIM resource is, and which objects and memberships the app created
+ * (only those it may delete or remove).
+ *
+ * An intent is written before a write whose result could be lost (creating a group, adding a
+ * member), so a crash between the call and the link does not turn "created by the app" into
+ * "found there" on the retry.
+ */
+import { EntityStore, FORGE_LIMITS, QueryPage, WriteOperation } from '../storage/port';
+import { SYNC_LINK } from './entities';
+
+export interface UserLink {
+  accountId?: string;
+  /** The e-mail the account was found or invited by. */
+  email?: string;
+  /** The app invited the account (rather than finding it). */
+  invited?: boolean;
+  /** What the app last applied: 'active', 'suspended', or 'deleted' (the SCIM user is gone). */
+  applied?: 'active' | 'suspended' | 'deleted';
+  /** Why the user cannot be provisioned now, and the SCIM version that was tried. */
+  blocked?: { reason: string; kind: string; version: number; at: number };
+}
+
+export interface GroupLink {
+  groupId?: string;
+  /** The Atlassian name last seen or applied. */
+  name?: string;
+  /** The app created the group (only then may it delete it). */
+  created: boolean;
+  /** A createGroup call under way with this name: if found later, the app created it. */
+  creating?: string;
+  /** Atlassian protects the group (not modifiable): never touched. */
+  protected?: boolean;
+  /** The name the identity provider wants but the adapter could not apply. */
+  renameNeeded?: string;
+}
+
+export interface MemberLink {
+  /** The app added the membership (only then may it remove it). */
+  created: boolean;
+  /** An addMember call under way: if the membership is found later, the app added it. */
+  adding?: boolean;
+}
+
+interface LinkRecord<T> {
+  kind: 'user' | 'group' | 'member' | 'state';
+  user?: string;
+  group?: string;
+  doc: T;
+}
+
+export class Links {
+  constructor(private readonly store: EntityStore) {}
+
+  async user(id: string): Promise<UserLink | undefined> {
+    return (await this.store.get<LinkRecord<UserLink>>(SYNC_LINK, `user:${id}`))?.doc;
+  }
+
+  userOperation(id: string, doc: UserLink): WriteOperation {
+    return this.set(`user:${id}`, { kind: 'user', user: id, doc });
+  }
+
+  async group(id: string): Promise<GroupLink | undefined> {
+    return (await this.store.get<LinkRecord<GroupLink>>(SYNC_LINK, `group:${id}`))?.doc;
+  }
+
+  groupOperation(id: string, doc: GroupLink): WriteOperation {
+    return this.set(`group:${id}`, { kind: 'group', group: id, doc });
+  }
+
+  async member(groupId: string, userId: string): Promise<MemberLink | undefined> {
+    return (await this.store.get<LinkRecord<MemberLink>>(SYNC_LINK, memberKey(groupId, userId)))?.doc;
+  }
+
+  memberOperation(groupId: string, userId: string, doc: MemberLink): WriteOperation {
+    return this.set(memberKey(groupId, userId), { kind: 'member', user: userId, group: groupId, doc });
+  }
+
+  deleteOperation(key: 'user' | 'group', id: string): WriteOperation {
+    return { type: 'delete', entity: SYNC_LINK, key: `${key}:${id}` };
+  }
+
+  deleteMemberOperation(groupId: string, userId: string): WriteOperation {
+    return { type: 'delete', entity: SYNC_LINK, key: memberKey(groupId, userId) };
+  }
+
+  /** One page of the membership links of a group (by: 'group') or of a user (by: 'user'). */
+  async members(
+    by: 'group' | 'user',
+    id: string,
+    cursor?: string,
+  ): Promise<QueryPage<{ group: string; user: string; doc: MemberLink }>> {
+    const page = await this.store.query<LinkRecord<MemberLink>>({
+      entity: SYNC_LINK,
+      index: by === 'group' ? 'by-group' : 'by-user',
+      where: { op: 'equalTo', value: id },
+      limit: FORGE_LIMITS.maxQueryLimit,
+      cursor,
+    });
+    return {
+      results: page.results
+        .filter((r) => r.value.kind === 'member')
+        .map(({ key, value }) => ({
+          key,
+          value: { group: value.group as string, user: value.user as string, doc: value.doc },
+        })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** App-wide state (the connection status the log reported last). */
+  async state<T>(name: string): Promise<T | undefined> {
+    return (await this.store.get<LinkRecord<T>>(SYNC_LINK, `state:${name}`))?.doc;
+  }
+
+  async setState<T extends object>(name: string, doc: T): Promise<void> {
+    await this.store.transact([this.set(`state:${name}`, { kind: 'state', doc })]);
+  }
+
+  async write(...operations: WriteOperation[]): Promise<void> {
+    for (let i = 0; i < operations.length; i += FORGE_LIMITS.maxTransactionOperations) {
+      await this.store.transact(operations.slice(i, i + FORGE_LIMITS.maxTransactionOperations));
+    }
+  }
+
+  private set<T>(key: string, record: LinkRecord<T>): WriteOperation {
+    return { type: 'set', entity: SYNC_LINK, key, value: record };
+  }
+}
+
+const memberKey = (groupId: string, userId: string) => `member:${groupId}:${userId}`;

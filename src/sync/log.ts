@@ -1,0 +1,186 @@
+/**
+ * The sync log: what the identity provider asked (SCIM requests) and what the app did in
+ * Atlassian because of it (each operation, why, its result, attempts, error kind), stored as
+ * `sync-log` records queryable by time, by resource and by status, newest first, with cursor
+ * paging. Entries older than the retention window are pruned by the hourly sweep.
+ *
+ * Never logged: bearer tokens, passwords or request bodies. SCIM entries hold the method,
+ * the path (ids only), the identity provider guessed from User-Agent, the status and duration.
+ */
+import { randomUUID } from 'node:crypto';
+import { EntityStore, FORGE_LIMITS, IndexQuery, WriteOperation } from '../storage/port';
+import { SYNC_LOG } from './entities';
+
+export type LogStatus =
+  /** Done as asked. */
+  | 'ok'
+  /** Failed; retried with backoff unless the entry says it gave up. */
+  | 'failed'
+  /** Cannot proceed until something changes (402: no paid subscription, no e-mail...). */
+  | 'blocked'
+  /** Deliberately left alone (a protected group, a membership the app did not create). */
+  | 'skipped'
+  /** An admin should look (a rename the API cannot do, not connected). */
+  | 'attention';
+
+export const LOG_STATUSES: readonly LogStatus[] = ['ok', 'failed', 'blocked', 'skipped', 'attention'];
+
+export interface LogEntryInput {
+  source: 'scim' | 'atlassian' | 'sync';
+  /** SCIM: "PATCH /Users/<id>"; Atlassian: the port operation ("invite", "addMember"...). */
+  operation: string;
+  status: LogStatus;
+  /** The SCIM resource id it concerns ("-" for none). */
+  resource?: string;
+  resourceType?: 'user' | 'group';
+  /** Why the app did it ("user created", "member removed at the identity provider"...). */
+  why?: string;
+  /** What came of it, in a few words. */
+  result?: string;
+  httpStatus?: number;
+  idp?: string;
+  ms?: number;
+  attempts?: number;
+  errorKind?: string;
+  error?: string;
+}
+
+export interface LogEntry extends LogEntryInput {
+  id: string;
+  /** Epoch milliseconds. */
+  at: number;
+  resource: string;
+}
+
+interface LogRecord {
+  at: number;
+  resource: string;
+  status: LogStatus;
+  doc: Omit<LogEntryInput, 'status' | 'resource'>;
+}
+
+export interface LogQuery {
+  resource?: string;
+  status?: LogStatus;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  until?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface LogPage {
+  entries: LogEntry[];
+  cursor?: string;
+}
+
+/** Default retention of the log. */
+export const LOG_RETENTION_MS = 30 * 24 * 3600 * 1000;
+const MAX_TEXT = 500;
+
+export class SyncLog {
+  constructor(
+    private readonly store: EntityStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The write of one entry, for a transaction of its own or of the change it describes. */
+  entryOperation(entry: LogEntryInput, at = this.now(), key = logKey(at)): WriteOperation {
+    const { status, resource, ...doc } = entry;
+    for (const field of ['error', 'result', 'why', 'operation'] as const) {
+      const value = doc[field];
+      if (typeof value === 'string' && value.length > MAX_TEXT) doc[field] = `${value.slice(0, MAX_TEXT)}…`;
+    }
+    const record: LogRecord = { at, resource: resource || '-', status, doc };
+    return { type: 'set', entity: SYNC_LOG, key, value: record };
+  }
+
+  async write(entry: LogEntryInput): Promise<void> {
+    await this.put(this.entryOperation(entry));
+  }
+
+  /** Commits one entry operation made by entryOperation. */
+  async put(operation: WriteOperation): Promise<void> {
+    await this.store.transact([operation]);
+  }
+
+  /** Newest first; `cursor` continues where the previous page ended. */
+  async query(query: LogQuery = {}): Promise<LogPage> {
+    const limit = Math.max(1, Math.min(FORGE_LIMITS.maxQueryLimit, query.limit ?? 50));
+    const since = query.since ?? 0;
+    const until = query.until ?? Number.MAX_SAFE_INTEGER;
+    const where = { op: 'between' as const, from: since, to: until };
+    let index: IndexQuery;
+    if (query.resource !== undefined) {
+      index = { entity: SYNC_LOG, index: 'by-resource', partition: [query.resource], where };
+    } else if (query.status !== undefined) {
+      index = { entity: SYNC_LOG, index: 'by-status', partition: [query.status], where };
+    } else {
+      index = { entity: SYNC_LOG, index: 'by-at', where };
+    }
+    const page = await this.store.query<LogRecord>({ ...index, sort: 'DESC', limit, cursor: query.cursor });
+    const entries = page.results
+      .map(({ key, value }) => toEntry(key, value))
+      // By resource and status: the resource's index narrows, the status is checked here (a
+      // page may then hold fewer than `limit` entries; the cursor still continues it).
+      .filter((entry) => query.status === undefined || entry.status === query.status);
+    return { entries, cursor: page.nextCursor };
+  }
+
+  /**
+   * Deletes entries older than `retentionMs`, oldest first, until none are left or the
+   * deadline passes. Returns how many it deleted.
+   */
+  async prune(retentionMs = LOG_RETENTION_MS, deadline = Number.POSITIVE_INFINITY): Promise<number> {
+    const cutoff = this.now() - retentionMs;
+    let deleted = 0;
+    while (Date.now() < deadline) {
+      const page = await this.store.query<LogRecord>({
+        entity: SYNC_LOG,
+        index: 'by-at',
+        where: { op: 'lessThan', value: cutoff },
+        limit: FORGE_LIMITS.maxQueryLimit,
+      });
+      if (page.results.length === 0) break;
+      const deletes = page.results.map((r) => ({ type: 'delete' as const, entity: SYNC_LOG, key: r.key }));
+      for (let i = 0; i < deletes.length; i += FORGE_LIMITS.maxTransactionOperations) {
+        await this.store.transact(deletes.slice(i, i + FORGE_LIMITS.maxTransactionOperations));
+      }
+      deleted += deletes.length;
+    }
+    return deleted;
+  }
+}
+
+/** Keys sort by time, so entries of the same millisecond keep a stable order. */
+export function logKey(at: number): string {
+  return `${String(at).padStart(15, '0')}:${randomUUID().slice(0, 8)}`;
+}
+
+function toEntry(id: string, record: LogRecord): LogEntry {
+  return { id, at: record.at, resource: record.resource, status: record.status, ...record.doc };
+}
+
+/** The identity provider behind a request, from its User-Agent (best effort). */
+export function guessIdp(userAgent: string | undefined): string {
+  const agent = (userAgent ?? '').toLowerCase();
+  const known: [RegExp, string][] = [
+    [/okta/, 'okta'],
+    [/microsoft|azure|entra|aad/, 'entra'],
+    [/onelogin/, 'onelogin'],
+    [/jumpcloud/, 'jumpcloud'],
+    [/keycloak/, 'keycloak'],
+    [/miniorange/, 'miniorange'],
+    [/google/, 'google'],
+    [/oracle|idcs/, 'oracle'],
+    [/postman|newman/, 'postman'],
+    [/curl/, 'curl'],
+  ];
+  for (const [pattern, name] of known) if (pattern.test(agent)) return name;
+  return agent === '' ? 'unknown' : 'other';
+}
+
+/** "Error: 402 ..." from anything thrown. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,172 @@
+/**
+ * Durable "reconcile this resource" marks (the sync jobs). A directory write puts the mark
+ * in its own transaction, keyed per resource, so ten PATCHes of one user leave one job. The
+ * runner deletes a job after its run only if the job still carries the nonce the run read:
+ * a change committed during the run rewrote the nonce, so its job survives and runs again.
+ * Nothing is lost by a crash: a job disappears only once its work is done.
+ *
+ * Kept apart from the directory's own jobs (src/directory/jobs.ts, which must finish whether
+ * or not Atlassian is connected): sync jobs wait while the app is not connected, and carry
+ * attempts and a next-run time for backoff.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConditionFailedError, EntityStore, FORGE_LIMITS, WriteOperation } from '../storage/port';
+import { SYNC_JOB } from './entities';
+
+export type SyncKind = 'user' | 'group' | 'all';
+
+export interface SyncJob {
+  kind: SyncKind;
+  /** When it is due (epoch ms): the time of the change, or of the next retry. */
+  at: number;
+  n: string;
+  doc: {
+    /** The SCIM resource id; for 'all', which collection is being walked. */
+    id: string;
+    attempts?: number;
+    error?: string;
+    /** 'all' only: where the walk continues. */
+    cursor?: string;
+    /** An admin asked: retry even what is blocked at its current version. */
+    force?: boolean;
+  };
+}
+
+export interface QueuedJob extends SyncJob {
+  key: string;
+}
+
+/**
+ * What one run of a job came to: finished (the job goes), stop (out of time or budget: the
+ * job stays for the next runner), or retry later (the job is rewritten with a later time).
+ */
+export type JobOutcome =
+  | { type: 'done' }
+  | { type: 'stop' }
+  | { type: 'retry'; at: number; attempts: number; error: string }
+  | { type: 'continue'; cursor: string };
+
+export interface RunResult {
+  finished: number;
+  /** Jobs run in this pass, whatever came of them. */
+  ran?: number;
+  /** Due jobs are left (a runner should come back soon). */
+  pending: boolean;
+  /** The earliest time a job was rescheduled to, if any. */
+  nextAt?: number;
+}
+
+export class SyncQueue {
+  constructor(
+    private readonly store: EntityStore,
+    private readonly now: () => number,
+  ) {}
+
+  key(kind: SyncKind, id: string): string {
+    return `${kind}:${id}`;
+  }
+
+  /** Marks a resource dirty; goes into the transaction of the change. Resets its attempts. */
+  markOperation(
+    kind: SyncKind,
+    id: string,
+    at = this.now(),
+    doc: Partial<SyncJob['doc']> = {},
+  ): WriteOperation {
+    const job: SyncJob = { kind, at, n: randomUUID(), doc: { id, ...doc } };
+    return { type: 'set', entity: SYNC_JOB, key: this.key(kind, id), value: job };
+  }
+
+  async mark(kind: SyncKind, ids: Iterable<string>): Promise<void> {
+    let batch: WriteOperation[] = [];
+    for (const id of ids) {
+      batch.push(this.markOperation(kind, id));
+      if (batch.length === FORGE_LIMITS.maxTransactionOperations) {
+        await this.store.transact(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await this.store.transact(batch);
+  }
+
+  get(kind: SyncKind, id: string): Promise<SyncJob | undefined> {
+    return this.store.get<SyncJob>(SYNC_JOB, this.key(kind, id));
+  }
+
+  /** Every job, due or not (tests, status). */
+  async count(): Promise<number> {
+    let total = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.query<SyncJob>({
+        entity: SYNC_JOB,
+        index: 'by-at',
+        where: { op: 'greaterThanEqualTo', value: 0 },
+        limit: FORGE_LIMITS.maxQueryLimit,
+        cursor,
+      });
+      total += page.results.length;
+      cursor = page.nextCursor;
+    } while (cursor);
+    return total;
+  }
+
+  /**
+   * Runs the jobs due now, oldest first. Jobs re-marked during the run move behind the
+   * others (their time is new) and run again if time allows.
+   */
+  async runPending(
+    run: (job: QueuedJob) => Promise<JobOutcome>,
+    deadline = Number.POSITIVE_INFINITY,
+  ): Promise<RunResult> {
+    const upTo = this.now();
+    let finished = 0;
+    let ran = 0;
+    let nextAt: number | undefined;
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.query<SyncJob>({
+        entity: SYNC_JOB,
+        index: 'by-at',
+        where: { op: 'between', from: 0, to: upTo },
+        limit: FORGE_LIMITS.maxQueryLimit,
+        cursor,
+      });
+      for (const { key, value } of page.results) {
+        if (Date.now() > deadline) return { finished, ran, pending: true, nextAt };
+        const outcome = await run({ key, ...value });
+        if (outcome.type === 'stop') return { finished, ran, pending: true, nextAt };
+        ran++;
+        if (outcome.type === 'done') {
+          await this.settle({ type: 'delete', entity: SYNC_JOB, key, condition: nonce(value) });
+          finished++;
+        } else if (outcome.type === 'continue') {
+          // A walk over the directory goes on from its cursor, behind the marks it just wrote.
+          await this.settle(this.rewrite(key, value, this.now(), { cursor: outcome.cursor }));
+        } else {
+          const { at, attempts, error } = outcome;
+          await this.settle(this.rewrite(key, value, at, { attempts, error }));
+          nextAt = Math.min(nextAt ?? at, at);
+        }
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    return { finished, ran, pending: false, nextAt };
+  }
+
+  private rewrite(key: string, job: SyncJob, at: number, doc: Partial<SyncJob['doc']>): WriteOperation {
+    const next: SyncJob = { ...job, at, n: randomUUID(), doc: { ...job.doc, ...doc } };
+    return { type: 'set', entity: SYNC_JOB, key, value: next, condition: nonce(job) };
+  }
+
+  /** A write conditional on the job's nonce; if it was re-marked meanwhile, the mark wins. */
+  private async settle(operation: WriteOperation): Promise<void> {
+    try {
+      await this.store.transact([operation]);
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+}
+
+const nonce = (job: SyncJob) => ({ attribute: 'n', equals: job.n });

@@ -1,0 +1,200 @@
+/**
+ * Provisioning into Atlassian, as one service the composition wires in: the marks a directory
+ * write commits with its change, the runner that reconciles marked resources in bounded
+ * batches, "reconcile all", the connection status, and the sync log.
+ */
+import type { AtlassianPort } from '../atlassian/port';
+import type { Directory } from '../directory/directory';
+import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperation } from '../storage/port';
+import { Links } from './links';
+import { describeError, SyncLog } from './log';
+import { BudgetExhausted, Budget, OperationFailed, Reconciler } from './reconciler';
+import { RequestLog } from './requests';
+import { JobOutcome, QueuedJob, RunResult, SyncQueue } from './queue';
+
+export interface SyncOptions {
+  store: EntityStore;
+  directory: Directory;
+  /** The organization, or undefined while no credential is configured ("not connected"). */
+  connection?: () => Promise<AtlassianPort | undefined>;
+  now?: () => number;
+  /**
+   * Atlassian calls per run. Forge allows 100 egress requests per invocation-minute and the
+   * HTTP client may retry a call; the rest of the work is left queued for the next run.
+   */
+  callsPerRun?: number;
+  /** Attempts before a non-transient failure is given up (until the next change). */
+  maxAttempts?: number;
+  /** Backoff before attempt `attempt + 1`. */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+export interface SyncRunResult extends RunResult {
+  connected: boolean;
+}
+
+interface ConnectionState {
+  connected: boolean;
+  at: number;
+}
+
+export const DEFAULT_CALLS_PER_RUN = 80;
+const DEFAULT_MAX_ATTEMPTS = 5;
+/** Passes one run makes at most (each pass runs what was due when it started). */
+const MAX_PASSES = 50;
+
+/** 30 s, doubling, at most an hour. */
+export const defaultRetryDelay = (attempt: number) => Math.min(3_600_000, 30_000 * 2 ** (attempt - 1));
+
+export class SyncService {
+  readonly queue: SyncQueue;
+  readonly links: Links;
+  readonly log: SyncLog;
+  readonly requests: RequestLog;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SyncOptions) {
+    this.now = options.now ?? Date.now;
+    this.queue = new SyncQueue(options.store, this.now);
+    this.links = new Links(options.store);
+    this.log = new SyncLog(options.store, this.now);
+    this.requests = new RequestLog(this.log, this.now);
+  }
+
+  /**
+   * Written in the transaction of every directory write of a user or group: its mark (so the
+   * change is reconciled even if the process dies right after) and the SCIM request's entry.
+   */
+  changeOperations(type: 'user' | 'group', id: string): WriteOperation[] {
+    return [this.queue.markOperation(type, id), ...this.requests.operations(id, type)];
+  }
+
+  async connected(): Promise<AtlassianPort | undefined> {
+    return (await this.options.connection?.()) ?? undefined;
+  }
+
+  /**
+   * Reconciles marked resources, oldest first, until none are due, the deadline passes or
+   * the batch's Atlassian calls are spent. Not connected: leaves every mark where it is.
+   */
+  async run(deadline = Number.POSITIVE_INFINITY): Promise<SyncRunResult> {
+    const port = await this.connected();
+    await this.noteConnection(port !== undefined);
+    if (!port) return { connected: false, finished: 0, pending: false };
+    const reconciler = new Reconciler(
+      this.options.directory,
+      port,
+      this.links,
+      this.log,
+      this.queue,
+      this.now,
+    );
+    const budget = new Budget(this.options.callsPerRun ?? DEFAULT_CALLS_PER_RUN);
+    const total: SyncRunResult = { connected: true, finished: 0, pending: false };
+    // A pass runs what was due when it started; marks written meanwhile (a user's groups, a
+    // walk's page) are due in the next pass.
+    for (let passes = 1; ; passes++) {
+      const pass = await this.queue.runPending((job) => this.runJob(reconciler, job, budget), deadline);
+      total.finished += pass.finished;
+      if (pass.nextAt !== undefined) total.nextAt = Math.min(total.nextAt ?? pass.nextAt, pass.nextAt);
+      if (pass.pending || passes >= MAX_PASSES) return { ...total, pending: pass.pending || pass.ran !== 0 };
+      if (pass.ran === 0) return total;
+    }
+  }
+
+  /** Marks every user, then every group, a page at a time, through a resumable walk job. */
+  async reconcileAll(options: { force?: boolean } = {}): Promise<void> {
+    await this.options.store.transact([
+      this.queue.markOperation('all', 'users', this.now(), { force: options.force }),
+      this.queue.markOperation('all', 'groups', this.now() + 1, { force: options.force }),
+    ]);
+  }
+
+  /** Deletes log entries past the retention window (the hourly sweep). */
+  pruneLog(deadline?: number): Promise<number> {
+    return this.log.prune(undefined, deadline);
+  }
+
+  private async runJob(reconciler: Reconciler, job: QueuedJob, budget: Budget): Promise<JobOutcome> {
+    const attempt = (job.doc.attempts ?? 0) + 1;
+    try {
+      if (job.kind === 'all') return await this.walk(job);
+      const context = { budget, attempt, force: job.doc.force };
+      if (job.kind === 'user') await reconciler.user(job.doc.id, context);
+      else await reconciler.group(job.doc.id, context);
+      return { type: 'done' };
+    } catch (error) {
+      if (error instanceof BudgetExhausted) return { type: 'stop' };
+      // Storage trouble: let the invocation fail; the job stays and the platform retries it.
+      if (error instanceof TransientStorageError || error instanceof ConditionFailedError) throw error;
+      return this.failed(job, attempt, error);
+    }
+  }
+
+  private async failed(job: QueuedJob, attempt: number, error: unknown): Promise<JobOutcome> {
+    const cause = error instanceof OperationFailed ? error.cause : undefined;
+    const target = { resource: job.doc.id, resourceType: job.kind === 'group' ? 'group' : 'user' } as const;
+    if (!cause) {
+      // Not an Atlassian answer (a bug, a broken record): logged here, retried like the rest.
+      await this.log.write({
+        source: 'sync',
+        operation: `reconcile ${job.kind}`,
+        status: 'failed',
+        ...target,
+        attempts: attempt,
+        error: describeError(error),
+      });
+    }
+    const transient = cause?.kind === 'transient';
+    if (!transient && attempt >= (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
+      await this.log.write({
+        source: 'sync',
+        operation: `reconcile ${job.kind}`,
+        status: 'failed',
+        ...target,
+        attempts: attempt,
+        result: `gave up after ${attempt} attempts; retried when the resource changes or an admin asks`,
+        errorKind: cause?.kind,
+        error: describeError(cause ?? error),
+      });
+      return { type: 'done' };
+    }
+    // Atlassian may say how long to wait (a long Retry-After the client did not sleep through).
+    const delay = Math.max(
+      (this.options.retryDelayMs ?? defaultRetryDelay)(attempt),
+      cause?.retryAfterMs ?? 0,
+    );
+    return { type: 'retry', at: this.now() + delay, attempts: attempt, error: describeError(cause ?? error) };
+  }
+
+  /** One page of the directory walk of "reconcile all". */
+  private async walk(job: QueuedJob): Promise<JobOutcome> {
+    const directory = this.options.directory;
+    const collection = job.doc.id === 'groups' ? directory.groups : directory.users;
+    const page = await collection.scan(job.doc.cursor);
+    const kind = job.doc.id === 'groups' ? 'group' : 'user';
+    const marks = page.items.map((item) =>
+      this.queue.markOperation(kind, item.id, undefined, job.doc.force ? { force: true } : {}),
+    );
+    for (let i = 0; i < marks.length; i += 25) await this.options.store.transact(marks.slice(i, i + 25));
+    return page.nextCursor ? { type: 'continue', cursor: page.nextCursor } : { type: 'done' };
+  }
+
+  /** Logs a change of connection status once, and reconciles everything on connecting. */
+  private async noteConnection(connected: boolean): Promise<void> {
+    const state = await this.links.state<ConnectionState>('connection');
+    if (state?.connected === connected) return;
+    await this.links.setState<ConnectionState>('connection', { connected, at: this.now() });
+    await this.log.write({
+      source: 'sync',
+      operation: 'connection',
+      status: connected ? 'ok' : 'attention',
+      result: connected
+        ? 'connected to the Atlassian organization; reconciling the whole directory'
+        : 'not connected: no Atlassian API key is configured; changes wait and are applied once connected',
+    });
+    // Resources written before the connection (or before this version of the app marked
+    // changes at all) are reconciled too.
+    if (connected) await this.reconcileAll();
+  }
+}
