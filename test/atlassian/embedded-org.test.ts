@@ -1,0 +1,196 @@
+/**
+ * The Organizations API adapter against the embedded organization (src/local/embedded-org),
+ * through the same egress backend the offline Forge runtime uses for api.atlassian.com:
+ * first cleanly, then under injected faults (429, 500, timeouts before and after the change
+ * is applied) to show that a simple "retry what failed" loop converges on the desired state
+ * and that no write that is not idempotent is ever applied twice.
+ */
+import { FetchLike } from '../../src/atlassian/http-client';
+import { createOrgAdminAdapter, OrgAdminAdapter } from '../../src/atlassian/org-adapter';
+import { AtlassianError } from '../../src/atlassian/port';
+import {
+  EmbeddedOrganization,
+  embeddedOrgBackend,
+  FaultKind,
+  SEED_ACCOUNTS,
+} from '../../src/local/embedded-org';
+
+const HOLD_MS = 5;
+
+function connect(org: EmbeddedOrganization, timeoutMs = 2000): OrgAdminAdapter {
+  const backend = embeddedOrgBackend(org);
+  const fetch: FetchLike = (url, init) => backend(new URL(url), init);
+  return createOrgAdminAdapter(
+    { orgId: org.orgId, apiKey: org.apiKey },
+    // The clock does not really sleep: Retry-After and backoff waits are honoured in order, not in time.
+    { fetch, timeoutMs, clock: { now: () => Date.now(), sleep: async () => undefined }, maxAttempts: 4 },
+  );
+}
+
+const applied = (org: EmbeddedOrganization, method: string, path: RegExp) =>
+  org.calls.filter(
+    (c) =>
+      c.method === method &&
+      path.test(c.path) &&
+      ((c.status >= 200 && c.status < 300) || c.fault === 'timeout-after'),
+  ).length;
+
+describe('the adapter against the embedded organization', () => {
+  let org: EmbeddedOrganization;
+  afterEach(() => org.close());
+
+  it('runs every port method cleanly', async () => {
+    org = new EmbeddedOrganization({ faults: { seed: 1 }, timeoutHoldMs: HOLD_MS });
+    const adapter = connect(org);
+    expect(await adapter.verify()).toMatchObject({ orgId: org.orgId, directoryId: org.directoryId });
+
+    const ada = await adapter.findAccountByEmail(SEED_ACCOUNTS.existing.toUpperCase());
+    expect(ada).toMatchObject({ email: SEED_ACCOUNTS.existing, status: 'active' });
+    expect(await adapter.findAccountByEmail(SEED_ACCOUNTS.outside)).toBeUndefined();
+    const linus = await adapter.invite(SEED_ACCOUNTS.outside);
+    expect(linus.accountId).toBe(org.findUserByEmail(SEED_ACCOUNTS.outside)?.accountId);
+    const grace = await adapter.invite(SEED_ACCOUNTS.suspended);
+    expect(grace.status).toBe('suspended');
+    await adapter.restore(grace.accountId);
+    await adapter.restore(grace.accountId);
+    expect((await adapter.getAccount(grace.accountId))?.status).toBe('active');
+    await adapter.suspend(grace.accountId);
+    await adapter.suspend(grace.accountId);
+    expect((await adapter.getAccount(grace.accountId))?.status).toBe('suspended');
+
+    const eng = await adapter.createGroup('Engineering', 'Engineers');
+    expect(await adapter.findGroupByName('ENGINEERING')).toMatchObject({ id: eng.id, name: 'Engineering' });
+    expect(await adapter.getGroup(eng.id)).toMatchObject({ id: eng.id });
+    expect((await adapter.createGroup('engineering')).id).toBe(eng.id);
+    await expect(adapter.renameGroup(eng.id, 'Eng')).rejects.toMatchObject({ kind: 'unsupported' });
+
+    await adapter.addMember(eng.id, linus.accountId);
+    await adapter.addMember(eng.id, linus.accountId);
+    expect(await adapter.isMember(eng.id, linus.accountId)).toBe(true);
+    expect(org.membersOf(eng.id)).toEqual([linus.accountId]);
+    await adapter.removeMember(eng.id, linus.accountId);
+    await adapter.removeMember(eng.id, linus.accountId);
+    expect(await adapter.isMember(eng.id, linus.accountId)).toBe(false);
+
+    const products = await adapter.listProducts();
+    expect(products.length).toBeGreaterThan(0);
+    const jira = products[0];
+    await adapter.grantGroupAccess(eng.id, jira.id, 'atlassian/user');
+    await adapter.grantGroupAccess(eng.id, jira.id, 'atlassian/user');
+    expect(org.groupRoles(eng.id).map((g) => g.roleId)).toEqual(['atlassian/user']);
+    await adapter.revokeGroupAccess(eng.id, jira.id, 'atlassian/user');
+    await adapter.revokeGroupAccess(eng.id, jira.id, 'atlassian/user');
+    expect(org.groupRoles(eng.id)).toEqual([]);
+
+    await adapter.deleteGroup(eng.id);
+    await adapter.deleteGroup(eng.id);
+    expect(await adapter.getGroup(eng.id)).toBeUndefined();
+    expect(org.calls.filter((c) => c.status >= 500)).toEqual([]);
+  });
+
+  it('a timeout after the invite was applied is read back, never re-sent', async () => {
+    org = new EmbeddedOrganization({ faults: { seed: 1 }, timeoutHoldMs: HOLD_MS });
+    const adapter = connect(org);
+    org.faults.failNext('timeout-after', { method: 'POST', path: '/users/invite' });
+    org.faults.failNext('timeout-after', { method: 'POST', path: /\/groups$/ });
+    const account = await adapter.invite('new.person@example.com');
+    const group = await adapter.createGroup('Support');
+    expect(account.accountId).toBe(org.findUserByEmail('new.person@example.com')?.accountId);
+    expect(group.id).toBe(org.findGroupByName('Support')?.id);
+    expect(applied(org, 'POST', /\/users\/invite$/)).toBe(1);
+    expect(applied(org, 'POST', /\/groups$/)).toBe(1);
+    expect(org.calls.filter((c) => c.method === 'POST' && /\/users\/invite$/.test(c.path))).toHaveLength(1);
+  });
+
+  it.each([1, 2, 3])('converges under 30%% faults without duplicates (seed %i)', async (seed) => {
+    const kinds: FaultKind[] = ['429', '500', 'timeout-before', 'timeout-after'];
+    org = new EmbeddedOrganization({
+      faults: { seed, rate: 0.3, kinds, retryAfterSeconds: 1 },
+      timeoutHoldMs: HOLD_MS,
+    });
+    const adapter = connect(org, 50);
+
+    const emails = [...Array.from({ length: 12 }, (_, i) => `user${i}@example.com`), SEED_ACCOUNTS.existing];
+    const groups = ['Engineering', 'Sales', 'Support'];
+    const accounts = new Map<string, string>();
+    const groupIds = new Map<string, string>();
+    const need = <T>(value: T | undefined, what: string): T => {
+      if (value === undefined) throw new AtlassianError('transient', `${what} is not there yet`);
+      return value;
+    };
+    const products = () => adapter.listProducts();
+    let resourceId: string | undefined;
+
+    const steps: Array<() => Promise<void>> = [
+      ...emails.map((email) => async () => {
+        accounts.set(email, (await adapter.invite(email)).accountId);
+      }),
+      ...groups.map((name) => async () => {
+        groupIds.set(name, (await adapter.createGroup(name)).id);
+      }),
+      async () => {
+        resourceId = (await products())[0].id;
+      },
+      ...emails.map((email, i) => async () => {
+        await adapter.addMember(
+          need(groupIds.get(groups[i % 3]), groups[i % 3]),
+          need(accounts.get(email), email),
+        );
+      }),
+      ...groups.map((name) => async () => {
+        await adapter.grantGroupAccess(
+          need(groupIds.get(name), name),
+          need(resourceId, 'jira'),
+          'atlassian/user',
+        );
+      }),
+      ...emails.slice(0, 3).map((email) => async () => {
+        await adapter.suspend(need(accounts.get(email), email));
+      }),
+      // Taken out of a group it was never in: already so.
+      async () => {
+        await adapter.removeMember(
+          need(groupIds.get('Sales'), 'Sales'),
+          need(accounts.get(emails[0]), emails[0]),
+        );
+      },
+    ];
+
+    // The simplest reconcile loop: whatever failed transiently is tried again next round.
+    let pending = steps;
+    let rounds = 0;
+    while (pending.length > 0 && rounds < 40) {
+      const failed: typeof steps = [];
+      for (const step of pending) {
+        try {
+          await step();
+        } catch (error) {
+          if (!(error instanceof AtlassianError) || error.kind !== 'transient') throw error;
+          failed.push(step);
+        }
+      }
+      pending = failed;
+      rounds++;
+    }
+    expect(pending).toHaveLength(0);
+    expect(org.calls.some((c) => c.fault === 'timeout-after')).toBe(true);
+
+    // The desired state, read from the organization itself.
+    for (const [i, email] of emails.entries()) {
+      const user = org.findUserByEmail(email);
+      expect(user?.accountId).toBe(accounts.get(email));
+      expect(org.membersOf(groupIds.get(groups[i % 3]) as string)).toContain(user?.accountId);
+      expect(user?.membership).toBe(i < 3 ? 'suspended' : 'active');
+    }
+    for (const name of groups) {
+      const id = groupIds.get(name) as string;
+      expect(org.findGroupByName(name)?.id).toBe(id);
+      expect(org.groupRoles(id).map((g) => [g.resourceId, g.roleId])).toEqual([
+        [resourceId, 'atlassian/user'],
+      ]);
+    }
+    // No duplicates: each new account invited, and each group created, exactly once.
+    expect(applied(org, 'POST', /\/users\/invite$/)).toBe(emails.length - 1);
+    expect(applied(org, 'POST', /\/directories\/[^/]+\/groups$/)).toBe(groups.length);
+  });
+});
