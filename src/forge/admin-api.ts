@@ -1,4 +1,6 @@
 /** The contract between the admin page and its resolver (typed on both sides). */
+import type { AtlassianConnectionApi } from './atlassian-connection';
+
 export interface AdminStatus {
   scimBaseUrl: string;
   tokenConfigured: boolean;
@@ -36,7 +38,7 @@ export interface SyncLogEntryView {
   error?: string;
 }
 
-export type AdminApi = {
+export type AdminApi = AtlassianConnectionApi & {
   getStatus: () => AdminStatus;
   rotateToken: () => { token: string };
   getSyncLog: (query: SyncLogQuery) => { entries: SyncLogEntryView[]; cursor?: string };

@@ -10,6 +10,7 @@ import type { WebTriggerEvent } from '../webtrigger/event';
 import type { AtlassianPort } from '../atlassian/port';
 import { LOG_STATUSES, LogQuery } from '../sync/log';
 import type { AdminApi, SyncLogQuery } from './admin-api';
+import { atlassianConnectionResolvers, connectedOrgAdapter } from './atlassian-connection';
 import { ForgeEntityStore } from './kvs-store';
 import { forgeTokens, hasToken, rotateToken } from './tokens';
 
@@ -27,11 +28,10 @@ const scimBaseUrl = () => {
 };
 
 /**
- * The Atlassian organization, or undefined while no credential is configured.
- * TODO(atlassian-connection): src/forge/atlassian-connection.ts builds the Organizations API
- * adapter from the API key secret; until it lands the app runs "not connected".
+ * The Atlassian organization, or undefined while no API key is configured ("not connected").
+ * Built per call: the adapter's deadline and egress budget are the invocation's.
  */
-const atlassian = async (): Promise<AtlassianPort | undefined> => undefined;
+const atlassian = (): Promise<AtlassianPort | undefined> => connectedOrgAdapter();
 
 const push = (reason: string, delayInSeconds = 0) =>
   jobsQueue
@@ -102,6 +102,7 @@ export const adminResolver = makeResolver<AdminApi>({
     groups: await app.directory.groups.total(),
   }),
   rotateToken: async () => ({ token: await rotateToken() }),
+  ...atlassianConnectionResolvers,
   getSyncLog: async ({ payload }) => {
     const page = await app.sync.log.query(logQuery(payload));
     return { entries: page.entries, ...(page.cursor ? { cursor: page.cursor } : {}) };
