@@ -108,11 +108,8 @@ function holdThenDrop(holdMs: number, signal: AbortSignal | undefined): Promise<
     timer.unref();
     const onAbort = () => {
       clearTimeout(timer);
-      reject(
-        signal?.reason instanceof Error
-          ? signal.reason
-          : new DOMException('This operation was aborted', 'AbortError'),
-      );
+      // As fetch does: the signal's reason (a TimeoutError for AbortSignal.timeout).
+      reject(signal?.reason ?? new DOMException('This operation was aborted', 'AbortError'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
