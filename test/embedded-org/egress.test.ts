@@ -25,7 +25,7 @@ import { newOrg } from './helpers';
 
 const realFetch = globalThis.fetch;
 
-const manifestWith = (backend: unknown[]) =>
+const manifestWith = (backend: (string | { address: string })[]) =>
   parseManifest({
     app: { id: 'ari:cloud:ecosystem::app/11111111-2222-4333-8444-555555555555' },
     modules: {
