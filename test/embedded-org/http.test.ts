@@ -9,7 +9,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { EMBEDDED_ORG_MOUNT, EmbeddedOrganization, serveEmbeddedOrg } from '../../src/local/embedded-org';
+import {
+  EMBEDDED_ORG_MOUNT,
+  EmbeddedOrganization,
+  embeddedOrgFetch,
+  serveEmbeddedOrg,
+} from '../../src/local/embedded-org';
 import { createLocalServer } from '../../src/local/server';
 import { startLocalServer } from '../local/run-local';
 import { newOrg } from './helpers';
@@ -135,4 +140,27 @@ describe('npm start', () => {
       await server.stop();
     }
   }, 60_000);
+});
+
+describe('embeddedOrgFetch', () => {
+  it('answers any host from the organization, for unit tests of a client without the runtime', async () => {
+    const org = newOrg({ timeoutHoldMs: 50 });
+    const fetchOrg = embeddedOrgFetch(org);
+    const answer = await fetchOrg('https://api.atlassian.com/admin/v1/orgs', {
+      headers: { Authorization: `Bearer ${org.apiKey}` },
+    });
+    expect(answer.status).toBe(200);
+    const removed = await fetchOrg(
+      `https://api.atlassian.com/admin/v2/orgs/${org.orgId}/directories/${org.directoryId}/groups/nope`,
+      { method: 'DELETE', headers: { Authorization: `Bearer ${org.apiKey}` } },
+    );
+    expect(removed.status).toBe(404);
+    org.faults.failNext('timeout-before');
+    await expect(fetchOrg('https://api.atlassian.com/admin/v1/orgs')).rejects.toThrow(/fetch failed/);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(
+      fetchOrg('https://api.atlassian.com/admin/v1/orgs', { signal: aborted.signal }),
+    ).rejects.toThrow();
+  });
 });

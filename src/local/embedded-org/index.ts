@@ -14,6 +14,7 @@ export {
   ATLASSIAN_API_HOST,
   EMBEDDED_ORG_MOUNT,
   embeddedOrgBackend,
+  embeddedOrgFetch,
   httpBackend,
   serveEmbeddedOrg,
 } from './transport';

@@ -54,29 +54,41 @@ export function embeddedOrgBackend(
   host = ATLASSIAN_API_HOST,
 ): ExternalBackend {
   return async (url, init) => {
-    if (url.hostname.toLowerCase() !== host) {
-      if (fallback) return fallback(url, init);
-      return new Response(
-        JSON.stringify({
-          code: 'NO_EXTERNAL_HOST_OFFLINE',
-          message: `Nothing answers for ${url.host} offline.`,
-        }),
-        { status: 503, headers: { 'content-type': 'application/json' } },
-      );
-    }
-    const signal = init?.signal ?? undefined;
-    signal?.throwIfAborted();
-    const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
-    const answer = await org.handle({
-      method: init?.method ?? 'GET',
-      path: `${url.pathname}${url.search}`,
-      headers,
-      ...(await bodyText(init?.body)),
-    });
-    if (answer.timeout) return holdThenDrop(org.timeoutHoldMs, signal);
-    return toResponse(answer);
+    if (url.hostname.toLowerCase() === host) return answer(org, url, init);
+    if (fallback) return fallback(url, init);
+    return new Response(
+      JSON.stringify({
+        code: 'NO_EXTERNAL_HOST_OFFLINE',
+        message: `Nothing answers for ${url.host} offline.`,
+      }),
+      { status: 503, headers: { 'content-type': 'application/json' } },
+    );
   };
+}
+
+/**
+ * A fetch answered by `org` whatever the host, for unit tests of a client without the Forge
+ * runtime (e.g. the adapter's HTTP client with `fetch: embeddedOrgFetch(org)`).
+ */
+export function embeddedOrgFetch(
+  org: EmbeddedOrganization,
+): (input: string | URL, init?: RequestInit) => Promise<Response> {
+  return (input, init) => answer(org, new URL(String(input)), init);
+}
+
+async function answer(org: EmbeddedOrganization, url: URL, init: RequestInit | undefined): Promise<Response> {
+  const signal = init?.signal ?? undefined;
+  signal?.throwIfAborted();
+  const headers: Record<string, string> = {};
+  new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
+  const result = await org.handle({
+    method: init?.method ?? 'GET',
+    path: `${url.pathname}${url.search}`,
+    headers,
+    ...(await bodyText(init?.body)),
+  });
+  if (result.timeout) return holdThenDrop(org.timeoutHoldMs, signal);
+  return toResponse(result);
 }
 
 /** A backend doing real HTTP (ATLASSIAN_ORG_API_BASE pointing at another implementation). */
