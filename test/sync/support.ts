@@ -1,0 +1,221 @@
+/**
+ * Provisioning end to end, in process: SCIM requests go through the app's web trigger
+ * handler (as the harness sends them), the sync worker reconciles into the embedded Atlassian
+ * organization through the real Organizations API adapter and HTTP client (fetch answered by
+ * the organization's own `handle`, as the offline runtime's egress backend does), and the
+ * tests read the result back through the organization's REST API.
+ */
+import { createOrgAdminAdapter } from '../../src/atlassian/org-adapter';
+import type { AtlassianPort } from '../../src/atlassian/port';
+import type { FetchLike } from '../../src/atlassian/http-client';
+import { App, createApp } from '../../src/app';
+import { ENTITIES } from '../../src/directory/entities';
+import { LocalEntityStore } from '../../src/local/entity-store';
+import { EmbeddedOrganization, EmbeddedOrgOptions, embeddedOrgBackend } from '../../src/local/embedded-org';
+import { hashToken } from '../../src/scim/auth';
+import type { EntityStore } from '../../src/storage/port';
+import type { SyncRunResult } from '../../src/sync/service';
+import { client } from '../embedded-org/helpers';
+import { ScimResult, TOKEN, webTriggerEvent } from '../support/harness';
+
+export const START = Date.parse('2026-03-01T09:00:00Z');
+
+/** A clock the test moves: retries come due when it is advanced. */
+export class TestClock {
+  constructor(public now = START) {}
+  advance(ms: number): void {
+    this.now += ms;
+  }
+}
+
+export interface WorldOptions {
+  org?: EmbeddedOrgOptions;
+  /** Atlassian calls per sync run (default the app's). */
+  callsPerRun?: number;
+  /** No Atlassian connection at all. */
+  disconnected?: boolean;
+  /** Wraps the port (to kill the worker at a chosen call). */
+  wrapPort?: (port: AtlassianPort) => AtlassianPort;
+  /** The storage the app sees (to kill it with the worker). */
+  wrapStore?: (store: EntityStore) => EntityStore;
+}
+
+export interface World {
+  app: App;
+  org: EmbeddedOrganization;
+  local: LocalEntityStore;
+  clock: TestClock;
+  scim(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ScimResult>;
+  /** One run of the consumer: the directory's jobs, then the sync. */
+  runOnce(): Promise<SyncRunResult>;
+  /** Runs, advancing the clock past every backoff, until no sync job is left. */
+  settle(maxRuns?: number): Promise<number>;
+  /** A new app (a new worker instance) over the same storage and organization. */
+  restart(options?: Pick<WorldOptions, 'wrapPort' | 'wrapStore' | 'disconnected'>): void;
+  connect(): void;
+}
+
+export function portFor(org: EmbeddedOrganization): AtlassianPort {
+  const backend = embeddedOrgBackend(org);
+  const fetch: FetchLike = (url, init) => backend(new URL(url), init);
+  return createOrgAdminAdapter(
+    { orgId: org.orgId, directoryId: org.directoryId, apiKey: org.apiKey },
+    {
+      fetch,
+      // No real waiting: backoff sleeps return at once; a held (timed-out) call is dropped
+      // by the organization after timeoutHoldMs, well inside the client's timeout.
+      clock: { now: () => Date.now(), sleep: async () => undefined },
+      random: () => 0.5,
+      timeoutMs: 2_000,
+      maxAttempts: 2,
+    },
+  );
+}
+
+export function createWorld(options: WorldOptions = {}): World {
+  const org = new EmbeddedOrganization({ timeoutHoldMs: 5, faults: { seed: 7 }, ...options.org });
+  const local = new LocalEntityStore(ENTITIES);
+  const clock = new TestClock();
+  let connected = !options.disconnected;
+  let app: App;
+
+  const build = (settings: Pick<WorldOptions, 'wrapPort' | 'wrapStore'>) => {
+    const store = settings.wrapStore ? settings.wrapStore(local) : local;
+    app = createApp({
+      store,
+      tokens: { tokenHashes: async () => [hashToken(TOKEN)] },
+      logger: { info: () => undefined, warn: () => undefined, error: (m, f) => console.error(m, f) },
+      clock: () => new Date(clock.now),
+      atlassian: async () => {
+        if (!connected) return undefined;
+        const port = portFor(org);
+        return settings.wrapPort ? settings.wrapPort(port) : port;
+      },
+      syncCallsPerRun: options.callsPerRun,
+    });
+  };
+  build(options);
+
+  const world: World = {
+    org,
+    local,
+    clock,
+    get app() {
+      return app;
+    },
+    async scim(method, path, body, headers) {
+      const response = await app.handleWebTrigger(webTriggerEvent(method, path, { body, headers }));
+      const flat: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers))
+        flat[name.toLowerCase()] = value.join(', ');
+      return {
+        status: response.statusCode,
+        headers: flat,
+        body: response.body ? JSON.parse(response.body) : undefined,
+        text: response.body,
+      };
+    },
+    async runOnce() {
+      await app.directory.jobs.runPending();
+      return app.sync.run();
+    },
+    async settle(maxRuns = 200) {
+      for (let run = 1; run <= maxRuns; run++) {
+        await world.runOnce();
+        if ((await app.sync.queue.count()) === 0) return run;
+        // Past any backoff (at most an hour) and into a fresh egress minute.
+        clock.advance(3_600_000);
+      }
+      throw new Error(`The sync did not settle in ${maxRuns} runs.`);
+    },
+    restart(settings = {}) {
+      if (settings.disconnected !== undefined) connected = !settings.disconnected;
+      build(settings);
+    },
+    connect() {
+      connected = true;
+    },
+  };
+  return world;
+}
+
+// ---- the organization, read through its REST API -------------------------------------------
+
+export interface OrgUser {
+  accountId: string;
+  email: string;
+  status: string;
+  membershipStatus: string;
+  groups: string[];
+}
+
+export interface OrgGroup {
+  id: string;
+  name: string;
+  members: string[];
+}
+
+/** Everything in the organization's directory, by e-mail and by group name (faults paused). */
+export async function readOrg(org: EmbeddedOrganization): Promise<{
+  users: Map<string, OrgUser>;
+  groups: Map<string, OrgGroup>;
+}> {
+  const rate = org.faults.rate;
+  org.faults.configure({ rate: 0 });
+  try {
+    const api = client(org);
+    const users = new Map<string, OrgUser>();
+    const groups = new Map<string, OrgGroup>();
+    let cursor: string | undefined;
+    do {
+      const page = await api.call('POST', `${api.d}/users/search`, {
+        expand: ['groups'],
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(page.status).toBe(200);
+      for (const user of page.body.data as {
+        accountId: string;
+        email: string;
+        status: string;
+        membershipStatus: string;
+        groups: { id: string; name: string }[];
+      }[]) {
+        users.set(user.email.toLowerCase(), {
+          accountId: user.accountId,
+          email: user.email,
+          status: user.status,
+          membershipStatus: user.membershipStatus,
+          groups: user.groups.map((g) => g.name).sort(),
+        });
+      }
+      cursor = page.body.links?.next ?? undefined;
+    } while (cursor);
+    cursor = undefined;
+    do {
+      const page = await api.call('POST', `${api.d}/groups/search`, {
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(page.status).toBe(200);
+      for (const group of page.body.data as { id: string; name: string }[]) {
+        groups.set(group.name, { id: group.id, name: group.name, members: [] });
+      }
+      cursor = page.body.links?.next ?? undefined;
+    } while (cursor);
+    for (const user of users.values()) {
+      for (const name of user.groups) groups.get(name)?.members.push(user.email.toLowerCase());
+    }
+    for (const group of groups.values()) group.members.sort();
+    return { users, groups };
+  } finally {
+    org.faults.configure({ rate });
+  }
+}
+
+/** How many requests of this kind the organization applied (a lost answer still counts). */
+export function applied(org: EmbeddedOrganization, method: string, path: RegExp): number {
+  return org.calls.filter(
+    (c) => c.method === method && path.test(c.path) && (c.status < 400 || c.fault === 'timeout-after'),
+  ).length;
+}
