@@ -168,6 +168,7 @@ it('publishes the embedded connection for the app (and embeddedOrgConnection)', 
       ATLASSIAN_ORG_API_BASE: 'https://api.atlassian.com/admin',
       ATLASSIAN_ORG_API_KEY: 'k1',
       ATLASSIAN_ORG_ID: local.embedded?.orgId,
+      ATLASSIAN_ORG_DIRECTORY_ID: local.embedded?.directoryId,
     });
     expect(embeddedOrgConnection()).toEqual(local.connection);
   } finally {

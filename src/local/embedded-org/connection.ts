@@ -1,7 +1,7 @@
 /**
  * Which Atlassian organization the local runtime provisions into, from the environment:
  *
- *   ATLASSIAN_ORG_API_BASE, ATLASSIAN_ORG_API_KEY, ATLASSIAN_ORG_ID
+ *   ATLASSIAN_ORG_API_BASE, ATLASSIAN_ORG_API_KEY, ATLASSIAN_ORG_ID (ATLASSIAN_ORG_DIRECTORY_ID)
  *       point at another implementation (a real organization, or a stand-in on localhost):
  *       no embedded organization is started, the runtime's egress admits that host, and
  *       calls go out as real HTTP. KEY and ID are required together; BASE defaults to
@@ -17,8 +17,10 @@
  *   EMBEDDED_ORG_TIMEOUT_MS   how long a timed-out call is held before the connection drops (30000)
  *
  * The app finds the connection the way it would on Forge, as environment variables
- * (`forge variables set`): the runner sets ATLASSIAN_ORG_API_BASE/KEY/ID in process.env
- * before loading the app, and `embeddedOrgConnection()` returns the same values.
+ * (`forge variables set`), which src/forge/atlassian-connection.ts reads when no connection
+ * was saved on the admin page: the runner sets ATLASSIAN_ORG_API_BASE/KEY/ID and
+ * ATLASSIAN_ORG_DIRECTORY_ID in process.env before loading the app, and
+ * `embeddedOrgConnection()` returns the same values.
  */
 import { FAULT_KINDS, FaultKind } from './faults';
 import { EmbeddedOrganization, EmbeddedOrgOptions } from './organization';
@@ -30,6 +32,8 @@ export interface OrgConnection {
   baseUrl: string;
   orgId: string;
   apiKey: string;
+  /** Saves the app a directory lookup (ATLASSIAN_ORG_DIRECTORY_ID); optional outside. */
+  directoryId?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -46,7 +50,13 @@ export function externalOrgFromEnv(env: Env): OrgConnection | undefined {
     );
   }
   const base = new URL(baseUrl || DEFAULT_API_BASE);
-  return { baseUrl: base.toString().replace(/\/+$/, ''), orgId, apiKey };
+  const directoryId = env.ATLASSIAN_ORG_DIRECTORY_ID;
+  return {
+    baseUrl: base.toString().replace(/\/+$/, ''),
+    orgId,
+    apiKey,
+    ...(directoryId ? { directoryId } : {}),
+  };
 }
 
 function number(env: Env, name: string, min: number, max: number): number | undefined {
@@ -128,7 +138,12 @@ export function startLocalOrganization(options: {
       ...(options.siteUrl ? { siteUrl: options.siteUrl } : {}),
     });
     result = {
-      connection: { baseUrl: DEFAULT_API_BASE, orgId: embedded.orgId, apiKey: embedded.apiKey },
+      connection: {
+        baseUrl: DEFAULT_API_BASE,
+        orgId: embedded.orgId,
+        apiKey: embedded.apiKey,
+        directoryId: embedded.directoryId,
+      },
       embedded,
       extraEgress: [],
     };
@@ -138,5 +153,6 @@ export function startLocalOrganization(options: {
   publish.ATLASSIAN_ORG_API_BASE = result.connection.baseUrl;
   publish.ATLASSIAN_ORG_API_KEY = result.connection.apiKey;
   publish.ATLASSIAN_ORG_ID = result.connection.orgId;
+  if (result.connection.directoryId) publish.ATLASSIAN_ORG_DIRECTORY_ID = result.connection.directoryId;
   return result;
 }
