@@ -106,7 +106,7 @@ export class SyncService {
   async reconcileAll(options: { force?: boolean } = {}): Promise<void> {
     await this.options.store.transact([
       this.queue.markOperation('all', 'users', this.now(), { force: options.force }),
-      this.queue.markOperation('all', 'groups', this.now() + 1, { force: options.force }),
+      this.queue.markOperation('all', 'groups', this.now(), { force: options.force }),
     ]);
   }
 
