@@ -160,6 +160,8 @@ export class OrgAdminAdapter implements AtlassianPort {
   readonly http: AtlassianHttpClient;
   readonly orgId: string;
   private directory: Promise<string> | undefined;
+  /** The last directory list read, so verify() names the directory without asking again. */
+  private knownDirectories: OrgDirectory[] | undefined;
 
   constructor(options: OrgAdapterOptions) {
     if (!options.orgId) throw new AtlassianError('invalid', 'No Atlassian organization ID is configured.');
@@ -214,6 +216,7 @@ export class OrgAdminAdapter implements AtlassianPort {
       if (!next || next === cursor) break;
       cursor = next;
     }
+    this.knownDirectories = directories;
     return directories;
   }
 
@@ -252,7 +255,7 @@ export class OrgAdminAdapter implements AtlassianPort {
       );
     }
     const directoryId = await this.directoryId();
-    const directories = await this.listDirectories().catch(() => []);
+    const directories = this.knownDirectories ?? (await this.listDirectories().catch(() => []));
     const name = directories.find((d) => d.directoryId === directoryId)?.name;
     return {
       orgId: org.id,

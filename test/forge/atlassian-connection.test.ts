@@ -168,7 +168,6 @@ describe('Test connection', () => {
     expect(org.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /v1/orgs',
       `GET /v2/orgs/${ORG}/directories`,
-      `GET /v2/orgs/${ORG}/directories`,
     ]);
     // The adapter built later uses the kept directory without asking again.
     org.requests.length = 0;
