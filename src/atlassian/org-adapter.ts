@@ -299,14 +299,17 @@ export class OrgAdminAdapter implements AtlassianPort {
    * permission rules (product access comes through groups, §6). Create-or-find: an account
    * with this e-mail already in the directory is returned without inviting. The name is not
    * sent: the invite API has no such field, and an Atlassian account's name is its owner's.
+   * An account the search reports `not_invited` (an Atlassian account with no membership in
+   * the directory, spec UserStatus) is invited: that is how it joins the directory.
    */
   async invite(email: string, _options?: { name?: string }): Promise<AtlassianAccount> {
-    const existing = await this.findAccountByEmail(email);
+    const inDirectory = async () => {
+      const found = await this.findAccountByEmail(email);
+      return found?.status === 'not_invited' ? undefined : found;
+    };
+    const existing = await inDirectory();
     if (existing) return existing;
-    return this.writeWithReadBack(
-      () => this.sendInvite(email),
-      () => this.findAccountByEmail(email),
-    );
+    return this.writeWithReadBack(() => this.sendInvite(email), inDirectory);
   }
 
   private async sendInvite(email: string): Promise<AtlassianAccount> {

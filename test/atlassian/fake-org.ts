@@ -31,7 +31,7 @@ interface User {
   accountId: string;
   email: string;
   name: string;
-  status: 'active' | 'suspended';
+  status: 'active' | 'suspended' | 'not_invited';
 }
 interface Group {
   id: string;
@@ -150,7 +150,7 @@ export class FakeOrg {
       name: u.name,
       status: u.status,
       accountStatus: 'active',
-      membershipStatus: u.status,
+      membershipStatus: u.status === 'not_invited' ? 'no_membership' : u.status,
     };
   }
 
@@ -193,6 +193,7 @@ export class FakeOrg {
         const user =
           [...this.users.values()].find((u) => u.email.toLowerCase() === email.toLowerCase()) ??
           this.addUser(email);
+        if (user.status === 'not_invited') user.status = 'active';
         return { id: user.accountId, email: user.email, results: [] };
       });
       return response(200, { data });

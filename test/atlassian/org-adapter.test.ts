@@ -131,6 +131,16 @@ describe('accounts', () => {
     expect(calls().some((c) => c.endsWith('/invite'))).toBe(false);
   });
 
+  it('invites an account the directory reports not_invited, and returns it active', async () => {
+    const linus = org.addUser('linus@example.com', 'not_invited');
+    expect(await adapter.findAccountByEmail('linus@example.com')).toMatchObject({ status: 'not_invited' });
+    expect(await adapter.invite('linus@example.com')).toMatchObject({
+      accountId: linus.accountId,
+      status: 'active',
+    });
+    expect(calls().filter((c) => c.endsWith('/invite'))).toHaveLength(1);
+  });
+
   it('reports per-result errors of an invite', async () => {
     const fetch = org.fetch;
     const patched = createOrgAdminAdapter(
