@@ -51,11 +51,13 @@ const SYNC_DELAY_S = 10;
 const SYNC_WINDOW_MS = 5_000;
 let lastSyncPush = 0;
 const onSyncPending = () => {
-  const now = Date.now();
-  if (now - lastSyncPush < SYNC_WINDOW_MS) return;
-  lastSyncPush = now;
+  if (Date.now() - lastSyncPush < SYNC_WINDOW_MS) return;
   void atlassian()
-    .then((port) => (port ? push('sync-pending', SYNC_DELAY_S) : undefined))
+    .then((port) => {
+      if (!port) return;
+      lastSyncPush = Date.now();
+      return push('sync-pending', SYNC_DELAY_S);
+    })
     .catch((error: unknown) => console.warn('Could not look up the Atlassian connection', String(error)));
 };
 
@@ -82,9 +84,12 @@ const runPendingJobs = async () => {
   const deadline = Date.now() + 840_000;
   await app.directory.jobs.runPending(deadline);
   const result = await app.sync.run(deadline);
-  if (result.pending) await push('sync-continue', 60);
-  else if (result.nextAt !== undefined) {
-    await push('sync-retry', Math.min(900, Math.max(1, Math.ceil((result.nextAt - Date.now()) / 1000))));
+  const wanted = result.pending ? Date.now() + 60_000 : result.nextAt;
+  if (wanted === undefined) return;
+  // An event waits at most 900 s; a later retry is reached by the run that event starts.
+  const delay = Math.min(900, Math.max(1, Math.ceil((wanted - Date.now()) / 1000)));
+  if (await app.sync.claimRunAt(Date.now() + delay * 1000)) {
+    await push(result.pending ? 'sync-continue' : 'sync-retry', delay);
   }
 };
 export const jobs = runPendingJobs;

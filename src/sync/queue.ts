@@ -89,6 +89,17 @@ export class SyncQueue {
     if (batch.length > 0) await this.store.transact(batch);
   }
 
+  /** When the earliest job is due (whether or not it is due yet). */
+  async earliest(): Promise<number | undefined> {
+    const page = await this.store.query<SyncJob>({
+      entity: SYNC_JOB,
+      index: 'by-at',
+      where: { op: 'greaterThanEqualTo', value: 0 },
+      limit: 1,
+    });
+    return page.results[0]?.value.at;
+  }
+
   get(kind: SyncKind, id: string): Promise<SyncJob | undefined> {
     return this.store.get<SyncJob>(SYNC_JOB, this.key(kind, id));
   }

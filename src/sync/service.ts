@@ -98,8 +98,24 @@ export class SyncService {
       total.finished += pass.finished;
       if (pass.nextAt !== undefined) total.nextAt = Math.min(total.nextAt ?? pass.nextAt, pass.nextAt);
       if (pass.pending || passes >= MAX_PASSES) return { ...total, pending: pass.pending || pass.ran !== 0 };
-      if (pass.ran === 0) return total;
+      if (pass.ran === 0) break;
     }
+    // Jobs waiting for a retry, including ones an earlier run rescheduled: when to come back.
+    const earliest = await this.queue.earliest();
+    if (earliest !== undefined) total.nextAt = Math.min(total.nextAt ?? earliest, earliest);
+    return total;
+  }
+
+  /**
+   * Whether a run at `at` must still be queued: false when one is already queued for then or
+   * earlier (every consumer run that leaves work asks, and a queued event for each would
+   * multiply the runs). Records `at` when true. A lost event only delays work to the sweep.
+   */
+  async claimRunAt(at: number): Promise<boolean> {
+    const queued = await this.links.state<{ at: number }>('next-run');
+    if (queued && queued.at > this.now() && queued.at <= at) return false;
+    await this.links.setState('next-run', { at });
+    return true;
   }
 
   /** Marks every user, then every group, a page at a time, through a resumable walk job. */

@@ -1,0 +1,157 @@
+/**
+ * The sync as it ships, on the offline Forge runtime: the connection saved through the admin
+ * resolver (the API key a kvs secret), SCIM requests to the web trigger, the queue consumer
+ * and the hourly sweep reconciling into the embedded organization behind api.atlassian.com
+ * (through Forge fetch and the manifest's egress rule), and getSyncLog / reconcileAll.
+ */
+import type { SyncLogEntryView } from '../../src/forge/admin-api';
+import { EmbeddedOrganization, embeddedOrgBackend } from '../../src/local/embedded-org';
+import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { readOrg } from '../sync/support';
+
+let test: TestRuntime;
+let org: EmbeddedOrganization;
+const ADMIN = 'scim-admin-jira';
+const TOKEN = 'sync-token';
+
+beforeEach(async () => {
+  org = new EmbeddedOrganization({ timeoutHoldMs: 5, faults: { seed: 3 } });
+  test = createTestRuntime({ external: embeddedOrgBackend(org) });
+  const tokens = await test.runtime.loadModule<typeof import('../../src/forge/tokens')>('forge/tokens');
+  await tokens.installToken(TOKEN);
+});
+afterEach(() => test.close());
+
+const admin = <T>(functionKey: string, payload?: unknown) =>
+  test.runtime.invokeResolver({ moduleKey: ADMIN, functionKey, accountId: 'admin-1', payload }) as Promise<T>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
+async function scim(method: string, userPath: string, body?: unknown): Promise<[number, any]> {
+  const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
+    method,
+    path: `/scim/v2${userPath}`,
+    userPath,
+    headers: {
+      Authorization: [`Bearer ${TOKEN}`],
+      'Content-Type': ['application/scim+json'],
+      'User-Agent': ['Okta SCIM Client 1.0.0'],
+      Host: ['127.0.0.1'],
+    },
+    queryParameters: {},
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
+}
+
+async function createUser(email: string): Promise<string> {
+  const [status, user] = await scim('POST', '/Users', { userName: email, emails: [{ value: email }] });
+  expect(status).toBe(201);
+  return user.id;
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('the sync on the offline Forge runtime', () => {
+  it('waits while not connected, then provisions through the consumer once the key is saved', async () => {
+    const alice = await createUser('alice@example.com');
+    await settle();
+    // Not connected: nothing is queued for the sync; the sweep records it once.
+    expect(await test.runtime.events.pending()).toBe(0);
+    await test.runtime.fireScheduledTrigger('directory-sweep');
+    await test.runtime.fireScheduledTrigger('directory-sweep');
+    const notConnected = await admin<{ entries: SyncLogEntryView[] }>('getSyncLog', { status: 'attention' });
+    expect(notConnected.entries.map((e) => e.operation)).toEqual(['connection']);
+    expect(org.calls).toHaveLength(0);
+
+    await admin('saveAtlassianConnection', {
+      orgId: org.orgId,
+      directoryId: org.directoryId,
+      apiKey: org.apiKey,
+    });
+    // The next write queues a consumer run.
+    const [status] = await scim('POST', '/Groups', {
+      displayName: 'Engineering',
+      members: [{ value: alice }],
+    });
+    expect(status).toBe(201);
+    await settle();
+    expect(await test.runtime.events.pending()).toBe(1);
+    await test.runtime.events.drain();
+    const state = await readOrg(org);
+    expect(state.users.get('alice@example.com')).toMatchObject({ status: 'active', groups: ['Engineering'] });
+
+    const log = await admin<{ entries: SyncLogEntryView[] }>('getSyncLog', { resource: alice });
+    expect(log.entries.map((e) => [e.source, e.operation, e.status])).toEqual(
+      expect.arrayContaining([
+        ['atlassian', 'invite', 'ok'],
+        ['scim', 'POST /Users', 'ok'],
+      ]),
+    );
+    const scimEntry = log.entries.find((e) => e.source === 'scim');
+    expect(scimEntry).toMatchObject({ idp: 'okta', httpStatus: 201 });
+  });
+
+  it('reconcileAll queues every resource, and the sweep prunes and reconciles', async () => {
+    await admin('saveAtlassianConnection', {
+      orgId: org.orgId,
+      directoryId: org.directoryId,
+      apiKey: org.apiKey,
+    });
+    await createUser('bob@example.com');
+    await settle();
+    await test.runtime.events.drain();
+    expect((await readOrg(org)).users.get('bob@example.com')?.status).toBe('active');
+
+    expect(await admin('reconcileAll')).toEqual({ queued: true });
+    await test.runtime.events.drain();
+    await test.runtime.fireScheduledTrigger('directory-sweep');
+    expect(test.runtime.store.size('sync-job')).toBe(0);
+    // One invite only, however many times it was reconciled.
+    expect(org.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/users/invite'))).toHaveLength(1);
+
+    // The admin page's query is checked: unknown statuses and odd types are ignored.
+    const page = await admin<{ entries: SyncLogEntryView[]; cursor?: string }>('getSyncLog', {
+      status: 'nonsense',
+      limit: 2,
+      since: 'yesterday',
+      resource: 42,
+    });
+    expect(page.entries).toHaveLength(2);
+    expect(page.cursor).toBeDefined();
+    const next = await admin<{ entries: SyncLogEntryView[] }>('getSyncLog', {
+      limit: 2,
+      cursor: page.cursor,
+    });
+    expect(next.entries[0].at).toBeLessThanOrEqual(page.entries[1].at);
+    expect(await admin<{ entries: unknown[] }>('getSyncLog')).toMatchObject({ entries: expect.any(Array) });
+  });
+
+  it('queues the consumer again when a batch leaves work, or a retry is due', async () => {
+    await admin('saveAtlassianConnection', {
+      orgId: org.orgId,
+      directoryId: org.directoryId,
+      apiKey: org.apiKey,
+    });
+    // Every call is rate limited for two minutes: each run reschedules its job past that, and
+    // queues the consumer for when it is due.
+    org.faults.configure({ rate: 1, kinds: ['429'], retryAfterSeconds: 120 });
+    await createUser('carol@example.com');
+    await settle();
+    // One delivery: the run fails, reschedules the job and queues a run for when it is due.
+    await test.runtime.events.drain(1);
+    expect(test.runtime.store.size('sync-job')).toBeGreaterThan(0);
+    expect(await test.runtime.events.pending()).toBe(1);
+    // That run, delivered early by the drain, finds nothing due and queues no second chain.
+    await test.runtime.events.drain(1);
+    expect(await test.runtime.events.pending()).toBe(0);
+    const failed = await admin<{ entries: SyncLogEntryView[] }>('getSyncLog', { status: 'failed' });
+    expect(failed.entries[0]).toMatchObject({ source: 'atlassian', errorKind: 'transient' });
+
+    // The drain delivers delayed events early, before the retry is due: the admin's
+    // "reconcile all" makes it due now.
+    org.faults.configure({ rate: 0 });
+    await admin('reconcileAll');
+    await test.runtime.events.drain();
+    expect((await readOrg(org)).users.get('carol@example.com')?.status).toBe('active');
+  });
+});
