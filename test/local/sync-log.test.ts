@@ -1,0 +1,65 @@
+/** `npm run log`: the sync log of a DATA_DIR, read beside a running server. */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { formatEntry, parseArgs, parseTime, readLog } from '../../src/local/sync-log';
+import { createTestRuntime, ROOT, TestRuntime } from '../support/forge-runtime';
+
+let test: TestRuntime;
+afterEach(() => test?.close());
+
+async function scim(method: string, userPath: string, body?: unknown) {
+  return test.runtime.invokeWebTrigger('scim-endpoint', {
+    method,
+    userPath,
+    headers: { Authorization: ['Bearer t'], 'User-Agent': ['Okta SCIM Client 1.0.0'] },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+describe('npm run log', () => {
+  it('reads the entries of a DATA_DIR a runtime is still writing, with filters', async () => {
+    test = createTestRuntime();
+    const tokens = await test.runtime.loadModule<typeof import('../../src/forge/tokens')>('forge/tokens');
+    await tokens.installToken('t');
+    const created = await scim('POST', '/Users', { userName: 'ada@example.com' });
+    const id = JSON.parse(created.body as string).id as string;
+    await scim('GET', '/Users/not-a-user');
+    await test.runtime.fireScheduledTrigger('directory-sweep');
+
+    const all = await readLog(test.dataDir, parseArgs([]));
+    expect(all.map((e) => e.operation)).toEqual(['connection', 'GET /Users/not-a-user', 'POST /Users']);
+    const mine = await readLog(test.dataDir, parseArgs(['--resource', id, '--since', '1h']));
+    expect(mine).toHaveLength(1);
+    expect(formatEntry(mine[0])).toMatch(new RegExp(`ok +scim +${id}  POST /Users  — 201; okta; \\d+ms$`));
+    const failed = await readLog(test.dataDir, parseArgs(['--status', 'failed', '--limit', '1']));
+    expect(failed.map((e) => e.httpStatus)).toEqual([404]);
+    expect(await readLog(test.dataDir, parseArgs(['--until', '2000-01-01']))).toEqual([]);
+
+    // The script itself, as npm runs it.
+    const output = execFileSync(
+      path.join(ROOT, 'node_modules/.bin/tsx'),
+      ['src/local/sync-log.ts', '--json'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: test.dataDir },
+        encoding: 'utf8',
+      },
+    );
+    expect(
+      output
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).operation),
+    ).toHaveLength(3);
+  });
+
+  it('refuses bad options and a DATA_DIR without a store', async () => {
+    expect(() => parseArgs(['--status', 'weird'])).toThrow(/--status is one of/);
+    expect(() => parseArgs(['--since'])).toThrow(/needs a value/);
+    expect(() => parseArgs(['--bogus'])).toThrow(/Unknown option/);
+    expect(parseTime('90s', 100_000)).toBe(10_000);
+    expect(parseTime('2026-01-01T00:00:00Z')).toBe(Date.parse('2026-01-01T00:00:00Z'));
+    expect(() => parseTime('soon')).toThrow(/Not a time/);
+    await expect(readLog('/nonexistent-data-dir', parseArgs([]))).rejects.toThrow(/No local store/);
+  });
+});
