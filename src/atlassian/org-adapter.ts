@@ -9,7 +9,7 @@
  * call repeated after an unknown outcome finds what the first one made), and after a timeout
  * or 5xx they read the state back before sending once more.
  */
-import { AtlassianHttpClient, encodePath, HttpRequest } from './http-client';
+import { AtlassianHttpClient, encodePath, HttpClientOptions, HttpRequest } from './http-client';
 import {
   AccountStatus,
   AtlassianAccount,
@@ -680,7 +680,7 @@ export interface OrgAdapterConfig {
 /** The adapter with its client, for callers that need no client options beyond these. */
 export function createOrgAdminAdapter(
   config: OrgAdapterConfig,
-  client: Omit<ConstructorParameters<typeof AtlassianHttpClient>[0], 'baseUrl' | 'apiKey'>,
+  client: Omit<HttpClientOptions, 'baseUrl' | 'apiKey'>,
 ): OrgAdminAdapter {
   const http = new AtlassianHttpClient({
     ...client,
