@@ -64,6 +64,10 @@ export interface ReconcileContext {
   attempt: number;
   /** Retry a user even if it is blocked at this version (an admin asked). */
   force?: boolean;
+  /** Epoch ms: a group's member walk stops at a page boundary after it. */
+  deadline?: number;
+  /** Where an earlier run's member walk stopped. */
+  cursor?: string;
 }
 
 type Target = { resource: string; resourceType: 'user' | 'group' };
@@ -211,10 +215,14 @@ export class Reconciler {
 
   // ---- groups --------------------------------------------------------------------------
 
-  async group(id: string, context: ReconcileContext): Promise<void> {
+  /** Reconciles a group; answers where its member walk stopped if it ran out of time. */
+  async group(id: string, context: ReconcileContext): Promise<string | undefined> {
     const run = new Run(this.port, this.log, context, { resource: id, resourceType: 'group' });
     const [desired, stored] = await Promise.all([this.directory.groups.get(id), this.links.group(id)]);
-    if (!desired) return this.groupGone(id, stored, run);
+    if (!desired) {
+      await this.groupGone(id, stored, run);
+      return undefined;
+    }
     const name = String(desired.doc.displayName);
     let link: GroupLink = stored ?? { created: false };
 
@@ -236,11 +244,11 @@ export class Reconciler {
         await run.note('update', 'skipped', 'group is protected in Atlassian', `left alone: ${group.name}`);
       }
       await this.links.write(this.links.groupOperation(id, { ...link, protected: true }));
-      return;
+      return undefined;
     }
     if (group.name !== name) link = await this.rename(id, group, name, link, run);
     await this.links.write(this.links.groupOperation(id, link));
-    await this.reconcileMembers(id, desired, group.id, run);
+    return this.reconcileMembers(id, desired, group.id, run, context);
   }
 
   /** Finds the group by name, or creates it, recording an intent first (see links.ts). */
@@ -314,46 +322,68 @@ export class Reconciler {
     }
   }
 
-  /** Adds the directory's members that have accounts; removes what the app added and is gone. */
+  /**
+   * Adds the directory's members that have accounts, then removes what the app added and the
+   * directory no longer has, a storage page at a time. A group of 35,000 cannot be walked in
+   * one run: past the deadline the walk returns where it stopped ("a:" adding, "r:" removing,
+   * then the storage cursor) and the job continues from there.
+   */
   private async reconcileMembers(
     id: string,
     desired: StoredResource,
     groupId: string,
     run: Run,
-  ): Promise<void> {
-    for await (const membership of this.directory.memberships.allOfGroup(desired)) {
-      const user = await this.links.user(membership.user);
-      // Not invited yet (or blocked): the user's own reconcile marks this group once linked.
-      if (!user?.accountId || user.applied === 'deleted') continue;
-      const accountId = user.accountId;
-      const member = await this.links.member(id, membership.user);
-      if (member && !member.adding) continue;
-      if (!member) {
-        if (await run.read('isMember', () => this.port.isMember(groupId, accountId))) {
-          await this.links.write(this.links.memberOperation(id, membership.user, { created: false }));
-          continue;
-        }
-        await this.links.write(
-          this.links.memberOperation(id, membership.user, { created: true, adding: true }),
+    context: ReconcileContext,
+  ): Promise<string | undefined> {
+    const resume = context.cursor;
+    const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
+    let cursor = resume ? resume.slice(2) || undefined : undefined;
+    if (!resume?.startsWith('r:')) {
+      do {
+        const page = await this.directory.memberships.ofGroup(desired, cursor);
+        for (const { value } of page.results) await this.addMember(id, value.user, groupId, run);
+        cursor = page.nextCursor;
+        if (cursor && past()) return `a:${cursor}`;
+      } while (cursor);
+    }
+    do {
+      const page = await this.links.members('group', id, cursor);
+      for (const { value } of page.results) {
+        if (await this.directory.memberships.get(id, value.user)) continue;
+        const user = await this.links.user(value.user);
+        await this.removeMembership(
+          id,
+          value.user,
+          user?.accountId,
+          value.doc,
+          run,
+          'member removed at the identity provider',
         );
       }
-      await run.write('addMember', `member added at the identity provider (${accountId})`, () =>
-        this.port.addMember(groupId, accountId),
-      );
-      await this.links.write(this.links.memberOperation(id, membership.user, { created: true }));
+      cursor = page.nextCursor;
+      if (cursor && past()) return `r:${cursor}`;
+    } while (cursor);
+    return undefined;
+  }
+
+  private async addMember(id: string, userId: string, groupId: string, run: Run): Promise<void> {
+    const user = await this.links.user(userId);
+    // Not invited yet (or blocked): the user's own reconcile marks this group once linked.
+    if (!user?.accountId || user.applied === 'deleted') return;
+    const accountId = user.accountId;
+    const member = await this.links.member(id, userId);
+    if (member && !member.adding) return;
+    if (!member) {
+      if (await run.read('isMember', () => this.port.isMember(groupId, accountId))) {
+        await this.links.write(this.links.memberOperation(id, userId, { created: false }));
+        return;
+      }
+      await this.links.write(this.links.memberOperation(id, userId, { created: true, adding: true }));
     }
-    await this.forEachMemberLink('group', id, async (_group, member, userId) => {
-      if (await this.directory.memberships.get(id, userId)) return;
-      const user = await this.links.user(userId);
-      await this.removeMembership(
-        id,
-        userId,
-        user?.accountId,
-        member,
-        run,
-        'member removed at the identity provider',
-      );
-    });
+    await run.write('addMember', `member added at the identity provider (${accountId})`, () =>
+      this.port.addMember(groupId, accountId),
+    );
+    await this.links.write(this.links.memberOperation(id, userId, { created: true }));
   }
 
   /** Removes a membership the app added (others are only forgotten), then its link. */

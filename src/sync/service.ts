@@ -94,7 +94,10 @@ export class SyncService {
     // A pass runs what was due when it started; marks written meanwhile (a user's groups, a
     // walk's page) are due in the next pass.
     for (let passes = 1; ; passes++) {
-      const pass = await this.queue.runPending((job) => this.runJob(reconciler, job, budget), deadline);
+      const pass = await this.queue.runPending(
+        (job) => this.runJob(reconciler, job, budget, deadline),
+        deadline,
+      );
       total.finished += pass.finished;
       if (pass.nextAt !== undefined) total.nextAt = Math.min(total.nextAt ?? pass.nextAt, pass.nextAt);
       if (pass.pending || passes >= MAX_PASSES) return { ...total, pending: pass.pending || pass.ran !== 0 };
@@ -131,13 +134,21 @@ export class SyncService {
     return this.log.prune(undefined, deadline);
   }
 
-  private async runJob(reconciler: Reconciler, job: QueuedJob, budget: Budget): Promise<JobOutcome> {
+  private async runJob(
+    reconciler: Reconciler,
+    job: QueuedJob,
+    budget: Budget,
+    deadline: number,
+  ): Promise<JobOutcome> {
     const attempt = (job.doc.attempts ?? 0) + 1;
     try {
       if (job.kind === 'all') return await this.walk(job);
-      const context = { budget, attempt, force: job.doc.force };
+      const context = { budget, attempt, force: job.doc.force, deadline, cursor: job.doc.cursor };
       if (job.kind === 'user') await reconciler.user(job.doc.id, context);
-      else await reconciler.group(job.doc.id, context);
+      else {
+        const cursor = await reconciler.group(job.doc.id, context);
+        if (cursor) return { type: 'continue', cursor };
+      }
       return { type: 'done' };
     } catch (error) {
       if (error instanceof BudgetExhausted) return { type: 'stop' };

@@ -7,7 +7,8 @@
 import type { AtlassianPort } from '../../src/atlassian/port';
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import type { EntityStore } from '../../src/storage/port';
-import { applied, createWorld, readOrg, World } from './support';
+import { Budget, Reconciler } from '../../src/sync/reconciler';
+import { applied, createWorld, portFor, readOrg, World } from './support';
 
 class Killed extends Error {
   constructor() {
@@ -231,5 +232,36 @@ describe('batches and order', () => {
     expect(changed).toBe(true);
     const org = await readOrg(world.org);
     expect(org.users.get('alice@example.com')?.status).toBe('suspended');
+  });
+
+  it('walks a large group a page at a time, resuming where the last run stopped', async () => {
+    const world = createWorld();
+    const ids: string[] = [];
+    for (let i = 0; i < 150; i++) ids.push(await createUser(world, `member${i}@example.com`));
+    await world.settle();
+    const group = await createGroup(world, 'Everyone', ids);
+    const { directory, sync } = world.app;
+    const reconciler = new Reconciler(
+      directory,
+      portFor(world.org),
+      sync.links,
+      sync.log,
+      sync.queue,
+      Date.now,
+    );
+    // Always past its deadline: each call does one page and says where it stopped.
+    const stops: (string | undefined)[] = [];
+    let cursor: string | undefined;
+    do {
+      cursor = await reconciler.group(group, { budget: new Budget(10_000), attempt: 1, deadline: 0, cursor });
+      stops.push(cursor?.slice(0, 2));
+    } while (cursor);
+    expect(stops).toEqual(['a:', 'r:', undefined]);
+    expect((await readOrg(world.org)).groups.get('Everyone')?.members).toHaveLength(150);
+
+    // Through the worker: a page left over is continued in the same run, or the next.
+    await world.scim('PUT', `/Groups/${group}`, { displayName: 'Everyone', members: [] });
+    await world.settle();
+    expect((await readOrg(world.org)).groups.get('Everyone')?.members).toEqual([]);
   });
 });
