@@ -152,9 +152,15 @@ export class SyncLog {
   }
 }
 
-/** Keys sort by time, so entries of the same millisecond keep a stable order. */
+let sequence = 0;
+
+/**
+ * Keys sort by time, then (within one function instance) by order of writing, so entries of
+ * the same millisecond list in the order they happened; the random tail keeps instances apart.
+ */
 export function logKey(at: number): string {
-  return `${String(at).padStart(15, '0')}:${randomUUID().slice(0, 8)}`;
+  sequence = (sequence + 1) % 1_000_000;
+  return `${String(at).padStart(15, '0')}:${String(sequence).padStart(6, '0')}:${randomUUID().slice(0, 6)}`;
 }
 
 function toEntry(id: string, record: LogRecord): LogEntry {
