@@ -33,9 +33,20 @@ const scimBaseUrl = () => {
  */
 const atlassian = (): Promise<AtlassianPort | undefined> => connectedOrgAdapter();
 
+/**
+ * One consumer run at a time: two runs reconciling the same group at once could both create
+ * it (the second then links it as found, not created). The hourly sweep may still overlap a
+ * run; everything it does is idempotent, only that attribution could suffer, rarely.
+ */
+const ONE_AT_A_TIME = { key: 'directory-jobs', limit: 1 };
+
 const push = (reason: string, delayInSeconds = 0) =>
   jobsQueue
-    .push({ body: { reason }, ...(delayInSeconds > 0 ? { delayInSeconds } : {}) })
+    .push({
+      body: { reason },
+      concurrency: ONE_AT_A_TIME,
+      ...(delayInSeconds > 0 ? { delayInSeconds } : {}),
+    })
     .catch((error: unknown) => {
       // The hourly sweep picks the jobs up anyway.
       console.warn('Could not queue background jobs', String(error));
