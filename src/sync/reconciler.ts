@@ -341,7 +341,9 @@ export class Reconciler {
     if (!resume?.startsWith('r:')) {
       do {
         const page = await this.directory.memberships.ofGroup(desired, cursor);
-        for (const { value } of page.results) await this.addMember(id, value.user, groupId, run);
+        for (const { value } of page.results) {
+          await this.addMember(id, value.user, groupId, run, context.force === true);
+        }
         cursor = page.nextCursor;
         if (cursor && past()) return `a:${cursor}`;
       } while (cursor);
@@ -366,23 +368,34 @@ export class Reconciler {
     return undefined;
   }
 
-  private async addMember(id: string, userId: string, groupId: string, run: Run): Promise<void> {
+  /**
+   * A membership with a link is trusted to be there (one call per member and reconcile would
+   * spend the batch on large groups), except when an admin forces "reconcile all": then each
+   * is checked, and one removed in Atlassian by hand is added again (now the app's).
+   */
+  private async addMember(
+    id: string,
+    userId: string,
+    groupId: string,
+    run: Run,
+    verify: boolean,
+  ): Promise<void> {
     const user = await this.links.user(userId);
     // Not invited yet (or blocked): the user's own reconcile marks this group once linked.
     if (!user?.accountId || user.applied === 'deleted') return;
     const accountId = user.accountId;
     const member = await this.links.member(id, userId);
-    if (member && !member.adding) return;
-    if (!member) {
+    if (member && !member.adding && !verify) return;
+    if (!member?.adding) {
       if (await run.read('isMember', () => this.port.isMember(groupId, accountId))) {
-        await this.links.write(this.links.memberOperation(id, userId, { created: false }));
+        if (!member) await this.links.write(this.links.memberOperation(id, userId, { created: false }));
         return;
       }
       await this.links.write(this.links.memberOperation(id, userId, { created: true, adding: true }));
     }
-    await run.write('addMember', `member added at the identity provider (${accountId})`, () =>
-      this.port.addMember(groupId, accountId),
-    );
+    const why =
+      member && !member.adding ? 'membership missing in Atlassian' : 'member added at the identity provider';
+    await run.write('addMember', `${why} (${accountId})`, () => this.port.addMember(groupId, accountId));
     await this.links.write(this.links.memberOperation(id, userId, { created: true }));
   }
 

@@ -168,3 +168,27 @@ describe('not connected', () => {
     expect(connected.entries.map((e) => e.operation)).toEqual(['connection']);
   });
 });
+
+describe('drift made in Atlassian by hand', () => {
+  it('is repaired when an admin forces "reconcile all"', async () => {
+    const world = createWorld();
+    const alice = await createUser(world, 'alice@example.com');
+    await createGroup(world, 'Engineering', [alice]);
+    await world.settle();
+    const api = client(world.org);
+    const groupId = (await api.groupOf('Engineering')) as string;
+    const account = (await api.accountOf('alice@example.com')) as string;
+    expect((await api.call('DELETE', `${api.d}/groups/${groupId}/memberships/${account}`)).status).toBe(204);
+
+    // An ordinary reconcile trusts what the app applied (no call per member)...
+    await world.app.sync.reconcileAll();
+    await world.settle();
+    expect((await readOrg(world.org)).groups.get('Engineering')?.members).toEqual([]);
+    // ...a forced one checks every membership.
+    await world.app.sync.reconcileAll({ force: true });
+    await world.settle();
+    expect((await readOrg(world.org)).groups.get('Engineering')?.members).toEqual(['alice@example.com']);
+    const log = await world.app.sync.log.query({ status: 'ok' });
+    expect(log.entries.map((e) => e.why)).toContain(`membership missing in Atlassian (${account})`);
+  });
+});
