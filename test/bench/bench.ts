@@ -9,6 +9,11 @@
  *   npm run bench -- --concurrency 32 --latency-ms 20
  *                                          concurrent clients, storage delayed as on Forge
  *                                          (concurrency.ts; several levels: --concurrency 32,64)
+ *   npm run bench -- --provisioning [--atlassian-latency-ms 50] [--rate-limit 20] [--quick]
+ *                                          an Entra-style push through SCIM, then the reconcile
+ *                                          worker until the embedded Atlassian organization
+ *                                          matches (provisioning.ts; also --users, --groups,
+ *                                          --memberships, --calls-per-run)
  *
  * Round trips are what matters on Forge, where each one is a network call to the Custom
  * Entity Store; the latencies here are in-process and show how the cost of the code and of
@@ -25,6 +30,7 @@
  */
 import os from 'node:os';
 import { runConcurrency } from './concurrency';
+import { FULL_PROVISIONING, QUICK_PROVISIONING, runProvisioning } from './provisioning';
 import { collectGarbage, Measurement, OperationRun } from './measure';
 import { scaleTable, targetLines, targets } from './report';
 import { FULL_SAMPLES, QUICK_SAMPLES, Scale, ScaleResult, seedScale } from './scenario';
@@ -95,6 +101,33 @@ async function main(): Promise<void> {
       levels: positiveIntegers(concurrency, '--concurrency'),
       latencyMs: latency === undefined ? 20 : Number(latency),
       quick: argv.includes('--quick'),
+    });
+    return;
+  }
+  if (argv.includes('--provisioning')) {
+    const quick = argv.includes('--quick');
+    const size = quick ? QUICK_PROVISIONING : FULL_PROVISIONING;
+    const count = (name: string, fallback: number) => {
+      const raw = option(argv, name);
+      return raw === undefined ? fallback : positiveIntegers(raw, name)[0];
+    };
+    const latency = Number(option(argv, '--atlassian-latency-ms') ?? 50);
+    const rateLimit = Number(option(argv, '--rate-limit') ?? 20);
+    if (!(latency >= 0) || !(rateLimit >= 0)) {
+      throw new Error('--atlassian-latency-ms and --rate-limit need numbers ≥ 0 (--rate-limit 0: none)');
+    }
+    const callsPerRun = option(argv, '--calls-per-run');
+    await runProvisioning({
+      users: count('--users', size.users),
+      groups: count('--groups', size.groups),
+      memberships: count('--memberships', size.memberships),
+      latencyMs: latency,
+      rateLimit,
+      ...(callsPerRun !== undefined
+        ? { callsPerRun: positiveIntegers(callsPerRun, '--calls-per-run')[0] }
+        : {}),
+      membersPerPatch: count('--members-per-patch', 100),
+      quick,
     });
     return;
   }

@@ -1,0 +1,493 @@
+/**
+ * The provisioning mode of the benchmark: an identity provider's initial push through SCIM,
+ * then the reconcile worker until the Atlassian organization matches the directory.
+ *
+ *   npm run bench -- --provisioning [--atlassian-latency-ms 50] [--rate-limit 20] [--quick]
+ *   npm run bench -- --provisioning --users 1000 --groups 100 --memberships 10000 --calls-per-run 80
+ *
+ * The push is what Entra sends: POST /Users for every user, POST /Groups for every group
+ * (empty), then PATCH /Groups/{id} adding members 100 at a time, all through the app's real
+ * web trigger handler on the in-memory LocalEntityStore. The app is connected to an embedded
+ * Atlassian organization before the push (an admin connects before configuring the identity
+ * provider), with every answer delayed --atlassian-latency-ms and --rate-limit requests per
+ * second before 429 (token bucket, one second of burst).
+ *
+ * The worker then runs as the queue consumer runs it on Forge (src/forge/index.ts): each run
+ * gets a fresh Organizations API adapter on the real HTTP client (system clock, so a 429 is
+ * really waited out) with the invocation's deadline and egress budget, runs the directory's
+ * jobs, then one bounded sync batch (callsPerRun port calls). Runs follow each other at once
+ * here; on Forge a run that leaves work queues the next one 60 s later, so the time on
+ * Forge's schedule is printed too. A run that leaves only retries sleeps until they are due.
+ *
+ * Counted at the fetch the adapter uses, so every HTTP request (retries included) is seen:
+ * writes are POST/DELETE other than searches and the workspaces list; reads are the rest.
+ * A request answered 429 was not processed and is counted apart, not as a write or a read.
+ * Converged means no sync job or directory job is left and the organization, read back
+ * through its API, holds exactly the desired accounts, groups and memberships beyond what
+ * it held before the push.
+ */
+import { App, createApp } from '../../src/app';
+import { createOrgAdminAdapter } from '../../src/atlassian/org-adapter';
+import type { FetchLike, FetchResponse } from '../../src/atlassian/http-client';
+import type { AtlassianPort } from '../../src/atlassian/port';
+import { ENTITIES } from '../../src/directory/entities';
+import { EmbeddedOrganization, embeddedOrgBackend } from '../../src/local/embedded-org';
+import { LocalEntityStore } from '../../src/local/entity-store';
+import { hashToken } from '../../src/scim/auth';
+import { DEFAULT_CALLS_PER_RUN } from '../../src/sync/service';
+import { client } from '../embedded-org/helpers';
+import { CountingStore } from '../support/counting-store';
+import { TOKEN, webTriggerEvent } from '../support/harness';
+import { addMembersPatch, groupBody, groupName, Random, userBody } from './data';
+
+export interface ProvisioningOptions {
+  users: number;
+  groups: number;
+  memberships: number;
+  /** Added by the embedded organization to every answer. */
+  latencyMs: number;
+  /** Requests per second before 429; 0 for none. */
+  rateLimit: number;
+  /** Port calls per sync run (the app's default when absent). */
+  callsPerRun?: number;
+  /** Members per PATCH, as Entra batches them. */
+  membersPerPatch: number;
+  quick: boolean;
+}
+
+export const FULL_PROVISIONING = { users: 1_000, groups: 100, memberships: 10_000 };
+export const QUICK_PROVISIONING = { users: 50, groups: 5, memberships: 250 };
+
+/** What src/forge/index.ts gives a consumer run: 840 s, and 100 egress requests a minute. */
+const RUN_DEADLINE_MS = 840_000;
+const REQUEST_BUDGET = 100 * Math.floor((900_000 - 5_000) / 60_000);
+/** How long a run that leaves work waits before the next one on Forge (src/forge/index.ts). */
+const FORGE_CONTINUE_DELAY_MS = 60_000;
+/** Forge's egress limit per invocation-minute (forge-platform.md §4). */
+const FORGE_EGRESS_PER_MINUTE = 100;
+const MAX_RUNS = 20_000;
+
+interface HttpRecord {
+  method: string;
+  path: string;
+  label: string;
+  write: boolean;
+  status: number;
+  /** What the write was about: the invited e-mail, the group name, group + account. */
+  target?: string;
+}
+
+interface RunRecord {
+  ms: number;
+  requests: number;
+  portCalls: number;
+  pending: boolean;
+  retryWaitMs: number;
+}
+
+const ms = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
+const sleep = (duration: number) => new Promise<void>((resolve) => setTimeout(resolve, duration));
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const seconds = (millis: number) => `${fmt(millis / 1000, 1)} s`;
+
+/** Names the Organizations API request (path under /admin, body as sent). */
+function classify(method: string, path: string, body: string | undefined): HttpRecord {
+  const route = path
+    .replace(/^.*?\/admin/, '')
+    .replace(/\?.*$/, '')
+    .replace(/\/v2\/orgs\/[^/]+\/directories\/[^/]+/, '{d}')
+    .replace(/\/v[12]\/orgs\/[^/]+/, '{o}');
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+  } catch {
+    // not JSON: classified by route alone
+  }
+  const search = /\/search$/.test(route) || route === '{o}/workspaces';
+  const write = (method === 'POST' || method === 'DELETE') && !search;
+  const segments = route.split('/');
+  let label = `${method} ${segments.map((s, i) => (i > 0 && /[0-9a-f-]{8,}/i.test(s) ? '{id}' : s)).join('/')}`;
+  let target: string | undefined;
+  if (route === '{d}/users/search') {
+    const keys = Object.keys(parsed).sort().join('+');
+    label =
+      keys === 'emails'
+        ? 'POST users/search {emails} (find account by e-mail)'
+        : keys === 'accountIds+groupIds'
+          ? 'POST users/search {accountIds, groupIds} (is member)'
+          : `POST users/search {${keys}}`;
+  } else if (route === '{d}/groups/search') {
+    label = parsed.cursor ? 'POST groups/search {cursor}' : 'POST groups/search {groupNames} (find group)';
+  } else if (method === 'POST' && route === '{o}/users/invite') {
+    label = 'POST users/invite';
+    target = String((parsed.emails as string[] | undefined)?.[0] ?? '').toLowerCase();
+  } else if (method === 'POST' && route === '{d}/groups') {
+    label = 'POST groups (create group)';
+    target = String(parsed.name ?? '').toLowerCase();
+  } else if (method === 'POST' && /^\{d\}\/groups\/[^/]+\/memberships$/.test(route)) {
+    label = 'POST groups/{id}/memberships (add member)';
+    target = `${segments[2]} ${String(parsed.accountId)}`;
+  } else if (method === 'GET' && /^\{d\}\/groups\/[^/]+$/.test(route)) {
+    label = 'GET groups/{id} (get group)';
+  } else if (method === 'GET' && /^\{d\}\/users\/[^/]+$/.test(route)) {
+    label = 'GET users/{id} (get account)';
+  }
+  return { method, path, label, write, status: 0, ...(target !== undefined ? { target } : {}) };
+}
+
+/** Counts port calls by method (the worker's view: an adapter call may be several requests). */
+function countingPort(port: AtlassianPort, counts: Map<string, number>): AtlassianPort {
+  return new Proxy(port, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return (...args: unknown[]) => {
+        counts.set(property, (counts.get(property) ?? 0) + 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+/** Group sizes that add up to `memberships`, varying around the mean (pairs above and below). */
+function groupSizes(users: number, groups: number, memberships: number): number[] {
+  const base = Math.floor(memberships / groups);
+  if (base > users)
+    throw new Error(`${memberships} memberships do not fit ${groups} groups of ${users} users`);
+  const spread = Math.min(base - 1, users - base - 1, Math.floor(base * 0.9));
+  const sizes = Array.from({ length: groups }, (_, g) => {
+    if (g % 2 === 0 && g === groups - 1) return base; // the odd one out has no partner
+    const d = spread > 0 ? Math.floor(spread * (((Math.floor(g / 2) * 7919) % 100) / 100)) : 0;
+    return g % 2 === 0 ? base + d : base - d;
+  });
+  for (let i = 0, left = memberships - base * groups; left > 0; i++, left--) sizes[i % groups]++;
+  return sizes.map((s) => Math.min(s, users));
+}
+
+interface OrgSnapshot {
+  /** e-mail (lower case) → account status */
+  accounts: Map<string, string>;
+  /** group name → member e-mails (sorted, lower case) */
+  groups: Map<string, string[]>;
+}
+
+/** Everything in the organization's directory, through its API, latency and rate limit off. */
+async function readOrg(org: EmbeddedOrganization, rateLimit: number | undefined): Promise<OrgSnapshot> {
+  const latency = org.latencyMs;
+  org.latencyMs = 0;
+  org.setRateLimit(undefined);
+  try {
+    const api = client(org);
+    const accounts = new Map<string, string>();
+    const groups = new Map<string, string[]>();
+    let cursor: string | undefined;
+    do {
+      const page = await api.call('POST', `${api.d}/users/search`, {
+        expand: ['groups'],
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
+      if (page.status !== 200) throw new Error(`users/search answered ${page.status}`);
+      for (const user of page.body.data as { email: string; status: string; groups: { name: string }[] }[]) {
+        const email = user.email.toLowerCase();
+        accounts.set(email, user.status);
+        for (const group of user.groups)
+          (groups.get(group.name) ?? groups.set(group.name, []).get(group.name))?.push(email);
+      }
+      cursor = page.body.links?.next ?? undefined;
+    } while (cursor);
+    cursor = undefined;
+    do {
+      const page = await api.call('POST', `${api.d}/groups/search`, {
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
+      if (page.status !== 200) throw new Error(`groups/search answered ${page.status}`);
+      for (const group of page.body.data as { name: string }[])
+        if (!groups.has(group.name)) groups.set(group.name, []);
+      cursor = page.body.links?.next ?? undefined;
+    } while (cursor);
+    for (const members of groups.values()) members.sort();
+    return { accounts, groups };
+  } finally {
+    org.latencyMs = latency;
+    org.setRateLimit(rateLimit);
+  }
+}
+
+/** Differences between what the organization holds and what it should (empty: converged exactly). */
+function compare(before: OrgSnapshot, after: OrgSnapshot, desired: OrgSnapshot): string[] {
+  const problems: string[] = [];
+  const note = (text: string) => {
+    if (problems.length < 10) problems.push(text);
+    else if (problems.length === 10) problems.push('…');
+  };
+  for (const [email, status] of desired.accounts) {
+    const actual = after.accounts.get(email);
+    if (actual !== status) note(`account ${email}: ${actual ?? 'missing'}, want ${status}`);
+  }
+  for (const email of after.accounts.keys()) {
+    if (!desired.accounts.has(email) && !before.accounts.has(email)) note(`unexpected account ${email}`);
+  }
+  for (const [name, members] of desired.groups) {
+    const actual = after.groups.get(name);
+    if (!actual) note(`group ${name} missing`);
+    else if (actual.join() !== members.join()) {
+      const missing = members.filter((m) => !actual.includes(m)).length;
+      const extra = actual.filter((m) => !members.includes(m)).length;
+      note(`group ${name}: ${missing} members missing, ${extra} extra`);
+    }
+  }
+  for (const [name, members] of after.groups) {
+    if (desired.groups.has(name)) continue;
+    const was = before.groups.get(name);
+    if (!was) note(`unexpected group ${name}`);
+    else if (was.join() !== members.join()) note(`group ${name} (there before) changed`);
+  }
+  return problems;
+}
+
+export async function runProvisioning(options: ProvisioningOptions): Promise<void> {
+  const started = process.hrtime.bigint();
+  const { users, groups } = options;
+  const sizes = groupSizes(users, groups, options.memberships);
+  // What the sizes hold (fewer than asked only when a group would need more users than exist).
+  const memberships = sizes.reduce((sum, size) => sum + size, 0);
+  const callsPerRun = options.callsPerRun ?? DEFAULT_CALLS_PER_RUN;
+  const rateLimit = options.rateLimit > 0 ? options.rateLimit : undefined;
+  const org = new EmbeddedOrganization({
+    latencyMs: options.latencyMs,
+    rateLimit,
+    faults: { seed: 1 },
+  });
+  const records: HttpRecord[] = [];
+  const portCalls = new Map<string, number>();
+  const backend = embeddedOrgBackend(org);
+  const fetch: FetchLike = async (url, init) => {
+    const record = classify(init.method, new URL(url).pathname, init.body);
+    records.push(record);
+    const response: FetchResponse = await backend(new URL(url), init);
+    record.status = response.status;
+    return response;
+  };
+  const store = new CountingStore(new LocalEntityStore(ENTITIES));
+  const app: App = createApp({
+    store,
+    tokens: { tokenHashes: async () => [hashToken(TOKEN)] },
+    logger: { info: () => undefined, warn: () => undefined, error: (m, f) => console.error(m, f) },
+    // A fresh adapter per run, as connectedOrgAdapter builds one per invocation.
+    atlassian: async () =>
+      countingPort(
+        createOrgAdminAdapter(
+          { orgId: org.orgId, directoryId: org.directoryId, apiKey: org.apiKey },
+          { fetch, deadline: Date.now() + RUN_DEADLINE_MS, requestBudget: REQUEST_BUDGET },
+        ),
+        portCalls,
+      ),
+    syncCallsPerRun: callsPerRun,
+  });
+  const scim = async (method: string, path: string, body: unknown, expect: number) => {
+    const response = await app.handleWebTrigger(webTriggerEvent(method, path, { body }));
+    if (response.statusCode !== expect) {
+      throw new Error(`${method} ${path} answered ${response.statusCode}: ${response.body?.slice(0, 300)}`);
+    }
+    return response.body ? (JSON.parse(response.body) as { id: string }) : undefined;
+  };
+
+  console.log(
+    `SCIM provisioning benchmark: ${fmt(users)} users, ${fmt(groups)} groups, ${fmt(memberships)} memberships ` +
+      `pushed through the real web trigger handler (Entra style: POST /Users, POST /Groups empty, PATCH ` +
+      `${options.membersPerPatch} members at a time), then the reconcile worker in consumer runs of ` +
+      `${callsPerRun} port calls into the embedded organization (every answer +${options.latencyMs} ms, ` +
+      `${options.rateLimit > 0 ? `${options.rateLimit} requests/s before 429` : 'no rate limit'}).\n`,
+  );
+
+  // Connected first, as an admin would before configuring the identity provider.
+  await app.sync.run();
+  const before = await readOrg(org, rateLimit);
+  const recordsBefore = records.length;
+
+  // ---- the push ----
+  process.stderr.write('Pushing through SCIM…\n');
+  const random = new Random(20261202);
+  const pushStarted = process.hrtime.bigint();
+  const storeBeforePush = store.total;
+  let scimRequests = 0;
+  const userIds: string[] = [];
+  const emails: string[] = [];
+  const desired: OrgSnapshot = { accounts: new Map(), groups: new Map() };
+  for (let n = 0; n < users; n++) {
+    const body = userBody(n);
+    userIds.push(((await scim('POST', '/Users', body, 201)) as { id: string }).id);
+    emails.push((body.emails as { value: string }[])[0].value.toLowerCase());
+    desired.accounts.set(emails[n], 'active');
+    scimRequests++;
+  }
+  for (let g = 0; g < groups; g++) {
+    const group = (await scim('POST', '/Groups', groupBody(g, []), 201)) as { id: string };
+    scimRequests++;
+    const members = random.shuffle(userIds.map((_, i) => i)).slice(0, sizes[g]);
+    desired.groups.set(groupName(g), members.map((n) => emails[n]).sort());
+    for (let i = 0; i < members.length; i += options.membersPerPatch) {
+      const batch = members.slice(i, i + options.membersPerPatch).map((n) => ({ value: userIds[n] }));
+      await scim('PATCH', `/Groups/${group.id}`, addMembersPatch(batch), 204);
+      scimRequests++;
+    }
+  }
+  const pushMs = ms(pushStarted);
+  const pushStorage = store.total - storeBeforePush;
+  const changes = users + groups + memberships;
+
+  // ---- the worker, run after run ----
+  process.stderr.write('Reconciling…\n');
+  const runs: RunRecord[] = [];
+  const syncStarted = process.hrtime.bigint();
+  const storeBeforeSync = store.total;
+  let converged = false;
+  let retryWaitMs = 0;
+  while (runs.length < MAX_RUNS) {
+    const runStarted = process.hrtime.bigint();
+    const requestsBefore = records.length;
+    const portBefore = [...portCalls.values()].reduce((a, b) => a + b, 0);
+    const deadline = Date.now() + RUN_DEADLINE_MS;
+    const jobs = await app.directory.jobs.runPending(deadline);
+    const result = await app.sync.run(deadline);
+    const run: RunRecord = {
+      ms: ms(runStarted),
+      requests: records.length - requestsBefore,
+      portCalls: [...portCalls.values()].reduce((a, b) => a + b, 0) - portBefore,
+      pending: result.pending || jobs.pending,
+      retryWaitMs: 0,
+    };
+    runs.push(run);
+    if (runs.length % 25 === 0) {
+      process.stderr.write(
+        `  run ${runs.length}: ${fmt(records.length - recordsBefore)} requests, ` +
+          `${fmt(await app.sync.queue.count())} jobs left, ${seconds(ms(syncStarted))}\n`,
+      );
+    }
+    if (run.pending) continue;
+    if (result.nextAt !== undefined) {
+      // Only retries are left: the consumer comes back when the earliest is due.
+      run.retryWaitMs = Math.max(0, result.nextAt - Date.now());
+      retryWaitMs += run.retryWaitMs;
+      await sleep(run.retryWaitMs);
+      continue;
+    }
+    if ((await app.sync.queue.count()) === 0) {
+      converged = true;
+      break;
+    }
+  }
+  const after = await readOrg(org, rateLimit);
+  const problems = compare(before, after, desired);
+  const convergeMs = ms(syncStarted);
+  const syncStorage = store.total - storeBeforeSync;
+  const exact = converged && problems.length === 0;
+
+  // ---- figures ----
+  const sync = records.slice(recordsBefore);
+  const limited = sync.filter((r) => r.status === 429);
+  const processed = sync.filter((r) => r.status !== 429);
+  const writes = processed.filter((r) => r.write);
+  const reads = processed.filter((r) => !r.write);
+  const duplicates = (label: string) => {
+    const seen = new Map<string, number>();
+    for (const r of writes)
+      if (r.label === label && r.status < 300 && r.target !== undefined) {
+        seen.set(r.target, (seen.get(r.target) ?? 0) + 1);
+      }
+    return [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
+  };
+  const duplicateInvites = duplicates('POST users/invite');
+  const duplicateGroups = duplicates('POST groups (create group)');
+  const duplicateMemberships = duplicates('POST groups/{id}/memberships (add member)');
+  // The fewest requests that can do it: one write per change, and the id of each new group
+  // read back (its create answers 201 without a body).
+  const minimum = changes + groups;
+  const lowerBoundMs = options.rateLimit > 0 ? (minimum / options.rateLimit) * 1000 : 0;
+  const pendingRuns = runs.filter((r) => r.pending).length;
+  const forgeMs =
+    runs.reduce((sum, r) => sum + r.ms + r.retryWaitMs, 0) + pendingRuns * FORGE_CONTINUE_DELAY_MS;
+  const maxRequests = Math.max(...runs.map((r) => r.requests));
+
+  console.log(
+    `SCIM push: ${fmt(scimRequests)} requests in ${seconds(pushMs)} ` +
+      `(${fmt(pushStorage / scimRequests, 1)} storage round trips each); ` +
+      `${fmt(changes)} changes (${fmt(users)} users + ${fmt(groups)} groups + ${fmt(memberships)} memberships)\n`,
+  );
+  const byLabel = new Map<string, { write: boolean; count: number; refused: Map<number, number> }>();
+  for (const r of processed) {
+    const entry = byLabel.get(r.label) ?? { write: r.write, count: 0, refused: new Map<number, number>() };
+    entry.count++;
+    if (r.status >= 300) entry.refused.set(r.status, (entry.refused.get(r.status) ?? 0) + 1);
+    byLabel.set(r.label, entry);
+  }
+  const rows = [...byLabel.entries()].sort((a, b) => b[1].count - a[1].count);
+  const width = Math.max(...rows.map(([label]) => label.length), 28);
+  console.log(`${'Atlassian request'.padEnd(width)}  kind   count  per change  not 2xx`);
+  console.log('-'.repeat(width + 36));
+  for (const [label, { write, count, refused }] of rows) {
+    const statuses = [...refused.entries()].map(([status, n]) => `${fmt(n)}× ${status}`).join(', ');
+    console.log(
+      `${label.padEnd(width)}  ${write ? 'write' : 'read '}  ${fmt(count).padStart(6)}  ` +
+        `${fmt(count / changes, 3).padStart(10)}  ${statuses}`,
+    );
+  }
+  console.log(
+    `${'answered 429 (not processed)'.padEnd(width)}  -      ${fmt(limited.length).padStart(6)}  ` +
+      `${fmt(limited.length / changes, 3).padStart(10)}`,
+  );
+  const ports = [...portCalls.entries()].sort((a, b) => b[1] - a[1]);
+  console.log(`\nworker's port calls: ${ports.map(([name, n]) => `${name} ${fmt(n)}`).join(', ')}`);
+  console.log(
+    `\nruns: ${fmt(runs.length)} (${fmt(pendingRuns)} left work for the next), ` +
+      `${fmt(sync.length / runs.length, 1)} requests per run on average, at most ${fmt(maxRequests)} ` +
+      `(Forge allows ${FORGE_EGRESS_PER_MINUTE} per invocation-minute); ` +
+      `${fmt(syncStorage / changes, 1)} storage round trips per change` +
+      (retryWaitMs > 0 ? `; ${seconds(retryWaitMs)} waiting for retries` : ''),
+  );
+  const bound =
+    lowerBoundMs > 0
+      ? `lower bound ${seconds(lowerBoundMs)} (${fmt(minimum)} requests ÷ ${options.rateLimit}/s), ` +
+        `${fmt(convergeMs / lowerBoundMs, 2)}× that`
+      : 'no rate limit, so no lower bound';
+  console.log(
+    `converged: ${exact ? 'yes, exactly' : converged ? 'jobs drained but the organization differs' : 'NO'} ` +
+      `in ${seconds(convergeMs)} (runs back to back); ${bound}; on Forge's schedule ` +
+      `(${FORGE_CONTINUE_DELAY_MS / 1000} s between runs that leave work) ≈ ${fmt(forgeMs / 60_000, 1)} min`,
+  );
+  for (const problem of problems) console.log(`  differs: ${problem}`);
+  console.log(
+    `per change: ${fmt(writes.length / changes, 3)} writes, ${fmt(reads.length / changes, 3)} reads; ` +
+      `duplicates: ${duplicateInvites} invites, ${duplicateGroups} groups, ${duplicateMemberships} memberships; ` +
+      `429s: ${fmt(limited.length)}\n`,
+  );
+
+  const lines = [
+    {
+      pass: writes.length / changes <= 1.1,
+      text: `Atlassian writes per SCIM change ≤ 1.1: ${fmt(writes.length)} / ${fmt(changes)} = ${fmt(writes.length / changes, 3)}`,
+    },
+    {
+      pass: exact,
+      text:
+        `converged exactly (no job left; ${fmt(users)} accounts, ${fmt(groups)} groups, ${fmt(memberships)} memberships, nothing else): ` +
+        (exact
+          ? `in ${seconds(convergeMs)}${lowerBoundMs > 0 ? `, ${fmt(convergeMs / lowerBoundMs, 2)}× the rate limit's lower bound` : ''}`
+          : (problems[0] ?? 'jobs left')),
+    },
+    {
+      pass: duplicateInvites + duplicateGroups + duplicateMemberships === 0,
+      text: `0 duplicate invites, groups and memberships: ${duplicateInvites}, ${duplicateGroups}, ${duplicateMemberships}`,
+    },
+  ];
+  console.log('== Targets ==');
+  for (const line of lines) console.log(`${line.pass ? 'PASS' : 'FAIL'}  ${line.text}`);
+  const failed = lines.filter((l) => !l.pass).length;
+  console.log(
+    failed === 0 ? `\nAll ${lines.length} targets met.` : `\n${failed} of ${lines.length} targets FAILED.`,
+  );
+  console.log(`Benchmark finished in ${seconds(ms(started))}.`);
+}
