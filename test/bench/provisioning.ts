@@ -432,7 +432,7 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
     const statuses = [...refused.entries()].map(([status, n]) => `${fmt(n)}× ${status}`).join(', ');
     console.log(
       `${label.padEnd(width)}  ${write ? 'write' : 'read '}  ${fmt(count).padStart(6)}  ` +
-        `${fmt(count / changes, 3).padStart(10)}  ${statuses}`,
+        `${fmt(count / changes, 3).padStart(10)}  ${statuses}`.trimEnd(),
     );
   }
   console.log(
