@@ -5,6 +5,7 @@
 import type { AtlassianPort } from './atlassian/port';
 import { Directory, DirectoryOptions } from './directory/directory';
 import { TokenHashSource, TokenVerifier } from './scim/auth';
+import type { LicenceGate } from './scim/licence';
 import { Logger } from './scim/resources/common';
 import { ScimService } from './scim/service';
 import { EntityStore, WriteOperation } from './storage/port';
@@ -31,6 +32,8 @@ export interface AppOptions extends Omit<DirectoryOptions, 'tracker'> {
   /** Atlassian calls per sync run (see SyncOptions.callsPerRun). */
   syncCallsPerRun?: number;
   syncRetryDelayMs?: (attempt: number) => number;
+  /** Whether SCIM writes are allowed (on Forge: the Marketplace licence); absent: always. */
+  licence?: LicenceGate;
 }
 
 export interface App {
@@ -63,6 +66,7 @@ export function createApp(options: AppOptions): App {
     tokens: new TokenVerifier(options.tokens),
     logger: options.logger,
     scanLimit: options.scanLimit,
+    licence: options.licence,
   });
   return {
     directory,

@@ -6,6 +6,17 @@ export interface AdminStatus {
   tokenConfigured: boolean;
   users: number;
   groups: number;
+  licence: AdminLicence;
+}
+
+/** The installation's Marketplace licence (src/forge/licence.ts). */
+export interface AdminLicence {
+  /** `none`: no licence applies (free, development or unlisted installation): writes work. */
+  state: 'active' | 'inactive' | 'none';
+  /** False while the licence is inactive: SCIM writes are refused, reads still work. */
+  writesAllowed: boolean;
+  detail: string;
+  endDate?: string;
 }
 
 /** A page of the sync log (src/sync/log.ts), newest first. */

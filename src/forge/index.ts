@@ -9,9 +9,10 @@ import { createApp } from '../app';
 import type { WebTriggerEvent } from '../webtrigger/event';
 import type { AtlassianPort } from '../atlassian/port';
 import { LOG_STATUSES, LogQuery } from '../sync/log';
-import type { AdminApi, SyncLogQuery } from './admin-api';
+import type { AdminApi, AdminLicence, SyncLogQuery } from './admin-api';
 import { atlassianConnectionResolvers, connectedOrgAdapter } from './atlassian-connection';
 import { ForgeEntityStore } from './kvs-store';
+import { currentLicence, forgeLicence } from './licence';
 import { forgeTokens, hasToken, rotateToken } from './tokens';
 
 export const SCIM_TRIGGER_KEY = 'scim-endpoint';
@@ -79,6 +80,7 @@ const app = createApp({
   atlassian,
   onSyncPending,
   onJobsPending: () => void push('jobs-pending'),
+  licence: forgeLicence,
 });
 
 /** The web trigger: the SCIM base URL. */
@@ -117,6 +119,7 @@ export const adminResolver = makeResolver<AdminApi>({
     tokenConfigured: await hasToken(),
     users: await app.directory.users.total(),
     groups: await app.directory.groups.total(),
+    licence: adminLicence(),
   }),
   rotateToken: async () => ({ token: await rotateToken() }),
   ...atlassianConnectionResolvers,
@@ -130,6 +133,12 @@ export const adminResolver = makeResolver<AdminApi>({
     return { queued: true };
   },
 });
+
+/** The licence as the admin page shows it. */
+function adminLicence(): AdminLicence {
+  const { state, writesAllowed, detail, endDate } = currentLicence();
+  return { state, writesAllowed, detail, ...(endDate ? { endDate } : {}) };
+}
 
 /** The admin page's query, checked: it arrives from the browser. */
 function logQuery(payload: SyncLogQuery | undefined): LogQuery {

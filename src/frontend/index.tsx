@@ -57,6 +57,15 @@ function App() {
   return (
     <Stack space="space.300">
       <Heading size="medium">SCIM provisioning</Heading>
+      {status.licence.writesAllowed ? null : (
+        <SectionMessage appearance="warning" title="Licence not active: provisioning is paused">
+          <Text>{status.licence.detail}</Text>
+          <Text>
+            Your identity provider's changes are refused until the licence is renewed; it can still read what
+            is provisioned.
+          </Text>
+        </SectionMessage>
+      )}
       <Text>
         Paste these into your identity provider (Entra ID, Okta, OneLogin, JumpCloud, Keycloak, miniOrange…).
       </Text>

@@ -9,6 +9,7 @@
  *   SCIM_BEARER_TOKEN  fixed bearer token; otherwise one is generated, stored as a hash, printed
  *   DATA_DIR           where local state lives (default .data/)
  *   SCIM_QUIET=1       no request log
+ *   FORGE_LICENSE      active | inactive | none (default): the licence Forge passes the app
  *   --new-token        replace the stored token with a new one
  *
  * The app provisions into the embedded Atlassian organization (src/local/embedded-org),
@@ -26,13 +27,14 @@ import {
   serveEmbeddedOrg,
   startLocalOrganization,
 } from './embedded-org';
-import { ForgeRuntime } from './forge-runtime';
+import { ForgeRuntime, offlineLicense, parseOfflineLicenceState } from './forge-runtime';
 import { createLocalServer, Mount, SCIM_BASE_PATH } from './server';
 
 const ROOT = path.resolve(__dirname, '../..');
 const port = Number(process.env.PORT ?? 8787);
 const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
 const quiet = process.env.SCIM_QUIET === '1';
+const licence = parseOfflineLicenceState(process.env.FORGE_LICENSE);
 
 /** What the functions print (Forge's function logs), shown the way `forge tunnel` does. */
 function log(level: string, args: unknown[]): void {
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     warn: (message) => console.warn(`forge runtime: ${message}`),
     external: org.embedded ? embeddedOrgBackend(org.embedded) : httpBackend(realFetch),
     extraEgress: org.extraEgress,
+    installation: { license: offlineLicense(licence) },
   }).install();
   // Only now, with the Forge globals in place, load what ships (it builds its app on import).
   const forge = await runtime.loadModule<typeof ForgeEntryPoints>('forge/index');

@@ -9,6 +9,7 @@ import { TokenVerifier } from './auth';
 import { resourceTypesResponse, schemasResponse, serviceProviderConfig } from './discovery';
 import { ScimError } from './errors';
 import { jsonResponse, ScimRequest, ScimResponse } from './http';
+import type { LicenceGate } from './licence';
 import { EndpointContext, Logger, readJson } from './resources/common';
 import { GroupsEndpoint } from './resources/groups';
 import { param, readListParams, readSearchRequest } from './resources/listing';
@@ -22,6 +23,8 @@ export interface ScimServiceOptions {
   maxResults?: number;
   /** Resources an unindexed filter may examine before it is refused with tooMany. */
   scanLimit?: number;
+  /** Asked before every write; absent: writes are always allowed. */
+  licence?: LicenceGate;
 }
 
 export const consoleLogger: Logger = {
@@ -47,11 +50,13 @@ export class ScimService {
   private readonly logger: Logger;
   private readonly maxResults: number;
   private readonly routes: Route[];
+  private readonly licence?: LicenceGate;
 
   constructor(options: ScimServiceOptions) {
     this.tokens = options.tokens;
     this.logger = options.logger ?? consoleLogger;
     this.maxResults = options.maxResults ?? 100;
+    this.licence = options.licence;
     const context: EndpointContext = {
       directory: options.directory,
       maxResults: this.maxResults,
@@ -163,7 +168,25 @@ export class ScimService {
     const handler = table?.[request.method];
     if (!table) throw new ScimError(404, `No SCIM endpoint at ${request.path}.`);
     if (!handler) return methodNotAllowed(request, Object.keys(table));
+    if (isWrite(request.method, segments[1])) await this.checkWritesAllowed(request);
     return handler(request, segments[1]);
+  }
+
+  /** An unlicensed installation answers reads but refuses writes, saying why (403). */
+  private async checkWritesAllowed(request: ScimRequest): Promise<void> {
+    if (!this.licence) return;
+    let decision;
+    try {
+      decision = await this.licence.writes();
+    } catch (error) {
+      // Not knowing is no reason to stop provisioning: the write goes ahead.
+      this.logger.warn('Could not check the licence; allowing the write.', {
+        path: request.path,
+        error: String(error),
+      });
+      return;
+    }
+    if (!decision.allowed) throw new ScimError(403, decision.reason);
   }
 
   private failure(error: unknown, request: ScimRequest): ScimResponse {
@@ -192,6 +215,12 @@ export class ScimService {
 function methodNotAllowed(request: ScimRequest, allowed?: string[]): Promise<ScimResponse> {
   const error = new ScimError(405, `${request.method} is not supported on ${request.path}.`);
   return Promise.resolve(jsonResponse(405, error, allowed ? { allow: allowed.join(', ') } : {}));
+}
+
+/** POST, PUT, PATCH and DELETE change the directory; POST .../.search is a read. */
+function isWrite(method: string, id: string | undefined): boolean {
+  if (method === 'POST') return id !== '.search';
+  return method === 'PUT' || method === 'PATCH' || method === 'DELETE';
 }
 
 function allMethods(handler: Handler): Record<string, Handler> {

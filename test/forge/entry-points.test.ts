@@ -46,6 +46,7 @@ describe('the admin resolvers and the token secret', () => {
       tokenConfigured: false,
       users: 0,
       groups: 0,
+      licence: expect.objectContaining({ state: 'none', writesAllowed: true }),
     });
     expect((await scim('GET', '/Users', 'anything'))[0]).toBe(401);
 

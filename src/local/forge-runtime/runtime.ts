@@ -52,6 +52,34 @@ export interface Installation {
   license?: Record<string, unknown>;
 }
 
+/** `FORGE_LICENSE` of `npm start` and tests: what an installation's licence looks like. */
+export type OfflineLicenceState = 'active' | 'inactive' | 'none';
+
+/**
+ * The `license` Forge would pass: `none` is undefined (free, development and unlisted
+ * installations), `inactive` a subscription that ended on `endDate`.
+ */
+export function offlineLicense(
+  state: OfflineLicenceState,
+  endDate = '2026-11-30T00:00:00.000Z',
+): Record<string, unknown> | undefined {
+  if (state === 'none') return undefined;
+  return {
+    active: state === 'active',
+    type: 'commercial',
+    isEvaluation: false,
+    billingPeriod: 'MONTHLY',
+    subscriptionEndDate: state === 'active' ? '2099-12-31T00:00:00.000Z' : endDate,
+  };
+}
+
+/** Reads FORGE_LICENSE (unset: none); anything else is an error. */
+export function parseOfflineLicenceState(value: string | undefined): OfflineLicenceState {
+  const state = (value ?? 'none').trim().toLowerCase() || 'none';
+  if (state === 'active' || state === 'inactive' || state === 'none') return state;
+  throw new Error(`FORGE_LICENSE must be active, inactive or none, not ${JSON.stringify(value)}.`);
+}
+
 export interface ForgeRuntimeOptions {
   /** The project root: manifest.yml and src/ are read from here. */
   root: string;
@@ -470,10 +498,7 @@ export class ForgeRuntime {
     }
     let result: unknown;
     try {
-      result = await this.invoke('webtrigger', trigger.function, moduleKey, [
-        event,
-        { installContext: this.installContext, principal: undefined },
-      ]);
+      result = await this.invoke('webtrigger', trigger.function, moduleKey, [event, this.backendContext()]);
     } catch (error) {
       if (error instanceof InvocationTimeoutError) return platformError(504, error.message);
       this.warn(`Web trigger ${moduleKey} failed: ${String(error)}`);
@@ -508,7 +533,7 @@ export class ForgeRuntime {
               ? { retryContext: { ...event.retryContext, retentionWindow: retention } }
               : {}),
           },
-          { installContext: this.installContext, principal: undefined },
+          this.backendContext(),
         ],
         { chain },
       );
@@ -540,7 +565,7 @@ export class ForgeRuntime {
     // Return values are ignored and errors are not retried.
     await this.invoke('scheduledTrigger', trigger.function, moduleKey, [
       { context: { cloudId: this.installation.cloudId, moduleKey } },
-      { installContext: this.installContext, principal: undefined },
+      this.backendContext(),
     ]).catch((error: unknown) => this.warn(`Scheduled trigger ${moduleKey} failed: ${String(error)}`));
   }
 
@@ -590,6 +615,15 @@ export class ForgeRuntime {
       throw new Error('The resolver response is larger than the 5 MB Forge allows.');
     }
     return result;
+  }
+
+  /** The context argument of web triggers, consumers and scheduled triggers. */
+  private backendContext(): Record<string, unknown> {
+    return {
+      installContext: this.installContext,
+      principal: undefined,
+      license: this.installation.license,
+    };
   }
 
   // ---- lifecycle --------------------------------------------------------------------------

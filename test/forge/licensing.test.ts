@@ -1,0 +1,215 @@
+/**
+ * Licensing through the shipped entry points on the offline runtime: the installation's
+ * `license` (FORGE_LICENSE of `npm start`) decides whether SCIM writes are accepted. An
+ * inactive licence keeps reads working, refuses every write with a 403 that says why, and the
+ * admin resolver and page say so; no licence (free or development installation) is licensed.
+ */
+import type * as Tokens from '../../src/forge/tokens';
+import type { AdminStatus } from '../../src/forge/admin-api';
+import type { ForgeDoc, OfflineLicenceState, UiHost } from '../../src/local/forge-runtime';
+import { offlineLicense } from '../../src/local/forge-runtime/runtime';
+import type * as UiHostModule from '../../src/local/forge-runtime/ui-host';
+import fs from 'node:fs';
+import { licenceStatus } from '../../src/forge/licence';
+import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+
+const TOKEN = 'licence-test-token';
+const ADMIN = 'scim-admin-jira';
+const REFUSAL =
+  "This app's licence for this site is not active (expired on 2026-11-30): " +
+  'SCIM writes are refused until it is renewed; reads still work.';
+
+let test: TestRuntime | undefined;
+let page: UiHost | undefined;
+afterEach(async () => {
+  page?.uninstall();
+  page = undefined;
+  await test?.close();
+  test = undefined;
+});
+
+/** A runtime whose installation has the licence `state`, with a bearer token installed. */
+async function start(state: OfflineLicenceState): Promise<TestRuntime> {
+  const license = offlineLicense(state);
+  test = createTestRuntime({ installation: { license } });
+  const tokens = await test.runtime.loadModule<typeof Tokens>('forge/tokens');
+  await tokens.installToken(TOKEN);
+  return test;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
+async function scim(method: string, userPath: string, body?: unknown): Promise<[number, any]> {
+  const result = await (test as TestRuntime).runtime.invokeWebTrigger('scim-endpoint', {
+    method,
+    path: `/scim/v2${userPath}`,
+    userPath,
+    headers: {
+      Authorization: [`Bearer ${TOKEN}`],
+      'Content-Type': ['application/scim+json'],
+      Host: ['127.0.0.1'],
+    },
+    queryParameters: {},
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
+}
+
+const getStatus = () =>
+  (test as TestRuntime).runtime.invokeResolver({
+    moduleKey: ADMIN,
+    functionKey: 'getStatus',
+    accountId: 'admin-1',
+  }) as Promise<AdminStatus>;
+
+/** Every kind of write, on a user and a group the directory holds. */
+async function writes(userId: string, groupId: string): Promise<[string, number, unknown][]> {
+  const calls: [string, string, unknown?][] = [
+    ['POST', '/Users', { userName: 'new@example.com' }],
+    ['POST', '/Groups', { displayName: 'New group' }],
+    ['PUT', `/Users/${userId}`, { userName: 'ada@example.com', displayName: 'Ada L.' }],
+    [
+      'PATCH',
+      `/Users/${userId}`,
+      {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'active', value: false }],
+      },
+    ],
+    ['PUT', `/Groups/${groupId}`, { displayName: 'Engineering 2' }],
+    [
+      'PATCH',
+      `/Groups/${groupId}`,
+      {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: userId }] }],
+      },
+    ],
+    ['DELETE', `/Groups/${groupId}`],
+    ['DELETE', `/Users/${userId}`],
+  ];
+  const results: [string, number, unknown][] = [];
+  for (const [method, userPath, body] of calls) {
+    const [status, answer] = await scim(method, userPath, body);
+    results.push([`${method} ${userPath}`, status, answer]);
+  }
+  return results;
+}
+
+/** Seeds a user and a group while writes are allowed (as if the licence lapsed later). */
+async function seed(): Promise<{ userId: string; groupId: string }> {
+  const [userStatus, user] = await scim('POST', '/Users', { userName: 'ada@example.com' });
+  const [groupStatus, group] = await scim('POST', '/Groups', { displayName: 'Engineering' });
+  expect([userStatus, groupStatus]).toEqual([201, 201]);
+  return { userId: user.id, groupId: group.id };
+}
+
+describe('licensing', () => {
+  it.each<OfflineLicenceState>(['active', 'none'])('accepts every write with licence %s', async (state) => {
+    await start(state);
+    const { userId, groupId } = await seed();
+    const results = await writes(userId, groupId);
+    expect(results.map(([what, status]) => [what, status < 300])).toEqual(
+      results.map(([what]) => [what, true]),
+    );
+    expect(await getStatus()).toMatchObject({
+      licence: { state: state, writesAllowed: true },
+    });
+  });
+
+  it('refuses every write of an inactive licence with a 403 naming the reason, and keeps reads', async () => {
+    await start('active');
+    const { userId, groupId } = await seed();
+    // The licence lapses: the same data, a new function instance with the inactive licence.
+    const dataDir = (test as TestRuntime).dataDir;
+    await (test as TestRuntime).runtime.stop();
+    const license = offlineLicense('inactive');
+    test = createTestRuntime({ dataDir, installation: { license } });
+    const close = test.close;
+    test.close = async () => {
+      await close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    };
+
+    for (const [what, status, body] of await writes(userId, groupId)) {
+      expect([what, status, body]).toEqual([
+        what,
+        403,
+        { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '403', detail: REFUSAL },
+      ]);
+    }
+
+    // Reads, POST .search included, still answer.
+    const [list, users] = await scim('GET', '/Users');
+    expect(list).toBe(200);
+    expect(users.totalResults).toBe(1);
+    expect((await scim('GET', `/Users/${userId}`))[0]).toBe(200);
+    expect((await scim('GET', `/Groups/${groupId}`))[0]).toBe(200);
+    const [search, found] = await scim('POST', '/Users/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: 'userName eq "ada@example.com"',
+    });
+    expect([search, found.totalResults]).toEqual([200, 1]);
+    expect((await scim('GET', '/ServiceProviderConfig'))[0]).toBe(200);
+
+    expect(await getStatus()).toMatchObject({
+      users: 1,
+      groups: 1,
+      licence: {
+        state: 'inactive',
+        writesAllowed: false,
+        detail: REFUSAL,
+        endDate: '2026-11-30T00:00:00.000Z',
+      },
+    });
+  });
+
+  it('shows a warning on the admin page while the licence is inactive, and none otherwise', async () => {
+    const ui = (t: TestRuntime) => t.load<typeof UiHostModule>('../../src/local/forge-runtime/ui-host');
+    const messages = (u: typeof UiHostModule, tree: ForgeDoc) =>
+      u.nodes(tree).filter((n) => n.type === 'SectionMessage');
+
+    let t = await start('inactive');
+    let u = ui(t);
+    page = await u.openPage(t.runtime, { moduleKey: ADMIN, accountId: 'admin-1' });
+    const warned = await page.waitFor((tree) => u.textOf(tree).includes('SCIM base URL'));
+    const [warning] = messages(u, warned);
+    expect(warning.props).toMatchObject({
+      appearance: 'warning',
+      title: 'Licence not active: provisioning is paused',
+    });
+    expect(u.textOf(warning)).toContain(REFUSAL);
+    page.uninstall();
+    page = undefined;
+    await t.close();
+
+    t = await start('active');
+    u = ui(t);
+    page = await u.openPage(t.runtime, { moduleKey: ADMIN, accountId: 'admin-1' });
+    const loaded = await page.waitFor((tree) => u.textOf(tree).includes('SCIM base URL'));
+    expect(messages(u, loaded)).toEqual([]);
+  });
+});
+
+describe('licenceStatus', () => {
+  it('treats no licence, and a licence that says nothing, as licensed', () => {
+    expect(licenceStatus(undefined)).toMatchObject({ state: 'none', writesAllowed: true });
+    expect(licenceStatus({ type: 'commercial' })).toMatchObject({ state: 'active', writesAllowed: true });
+  });
+
+  it('reads the deprecated isActive only when active is absent', () => {
+    expect(licenceStatus({ isActive: false })).toMatchObject({ state: 'inactive', writesAllowed: false });
+    expect(licenceStatus({ active: true, isActive: false })).toMatchObject({ state: 'active' });
+  });
+
+  it('names the end of an evaluation, and says no date when Forge gives none', () => {
+    expect(
+      licenceStatus({ active: false, isEvaluation: true, trialEndDate: '2026-10-01T00:00:00Z' }).detail,
+    ).toBe(
+      "This app's licence for this site is not active (trial expired on 2026-10-01): " +
+        'SCIM writes are refused until it is renewed; reads still work.',
+    );
+    expect(licenceStatus({ active: false }).detail).toBe(
+      "This app's licence for this site is not active: SCIM writes are refused until it is renewed; reads still work.",
+    );
+  });
+});
