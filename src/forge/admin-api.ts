@@ -1,4 +1,5 @@
 /** The contract between the admin page and its resolver (typed on both sides). */
+import type { LogEntry, LogQuery } from '../sync/log';
 import type { AtlassianConnectionApi } from './atlassian-connection';
 
 export interface AdminStatus {
@@ -19,35 +20,12 @@ export interface AdminLicence {
   endDate?: string;
 }
 
-/** A page of the sync log (src/sync/log.ts), newest first. */
-export interface SyncLogQuery {
-  /** A SCIM resource id. */
-  resource?: string;
-  status?: 'ok' | 'failed' | 'blocked' | 'skipped' | 'attention';
-  /** Epoch ms, inclusive. */
-  since?: number;
-  until?: number;
-  limit?: number;
-  cursor?: string;
-}
-
-export interface SyncLogEntryView {
-  id: string;
-  at: number;
-  resource: string;
-  status: string;
-  source: string;
-  operation: string;
-  resourceType?: string;
-  why?: string;
-  result?: string;
-  httpStatus?: number;
-  idp?: string;
-  ms?: number;
-  attempts?: number;
-  errorKind?: string;
-  error?: string;
-}
+/**
+ * The sync log's query and entries, as src/sync/log.ts defines them (type-only: the admin
+ * page's bundle gets no sync code). A page is newest first.
+ */
+export type SyncLogQuery = LogQuery;
+export type SyncLogEntryView = LogEntry;
 
 export type AdminApi = AtlassianConnectionApi & {
   getStatus: () => AdminStatus;
