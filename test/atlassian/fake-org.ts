@@ -4,6 +4,7 @@
  * to exercise cursors, and a fault hook that can fail a request before or after it took
  * effect. Not the embedded organization (src/local/embedded-org): this one lives in tests.
  */
+import { AtlassianError } from '../../src/atlassian/port';
 import type { FetchInit, FetchLike, FetchResponse } from '../../src/atlassian/http-client';
 
 export const ORG = 'org-1';
@@ -310,4 +311,15 @@ export class FakeOrg {
     }
     return error(404, 'ADMIN-404-1', `No route ${r.method} ${r.path}`);
   }
+}
+
+/** The AtlassianError a promise rejects with (fails the test if it resolves or throws another). */
+export async function failure(promise: Promise<unknown>): Promise<AtlassianError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AtlassianError) return error;
+    throw error;
+  }
+  throw new Error('expected an AtlassianError');
 }

@@ -14,6 +14,7 @@ import {
   redact,
 } from '../../src/atlassian/http-client';
 import { AtlassianError } from '../../src/atlassian/port';
+import { failure } from './fake-org';
 
 const KEY = 'ATATT-secret-key-0123456789';
 const T0 = Date.parse('2026-12-02T12:00:00Z');
@@ -70,16 +71,6 @@ const invite = {
   body: { emails: ['a@x.com'] },
   idempotent: false,
 } as const;
-
-async function failure(promise: Promise<unknown>): Promise<AtlassianError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AtlassianError) return error;
-    throw error;
-  }
-  throw new Error('expected an AtlassianError');
-}
 
 describe('requests', () => {
   it('sends the Bearer key, JSON headers and body, and parses the answer', async () => {

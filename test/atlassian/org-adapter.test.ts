@@ -5,8 +5,7 @@
  */
 import { AtlassianHttpClient } from '../../src/atlassian/http-client';
 import { createOrgAdminAdapter, cursorOf, OrgAdminAdapter } from '../../src/atlassian/org-adapter';
-import { AtlassianError } from '../../src/atlassian/port';
-import { DIR, FakeOrg, KEY, ORG, response } from './fake-org';
+import { DIR, FakeOrg, KEY, ORG, response, failure } from './fake-org';
 
 let org: FakeOrg;
 let adapter: OrgAdminAdapter;
@@ -25,16 +24,6 @@ beforeEach(() => {
 });
 
 const calls = () => org.requests.map((r) => `${r.method} ${r.path}`);
-
-async function failure(promise: Promise<unknown>): Promise<AtlassianError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AtlassianError) return error;
-    throw error;
-  }
-  throw new Error('expected an AtlassianError');
-}
 
 describe('directories and the connection check', () => {
   it('discovers the only directory once and caches it', async () => {

@@ -4,7 +4,7 @@
  * logged and retried like the rest, and the HTTP client's egress budget ends the batch.
  */
 import { AtlassianError, AtlassianPort } from '../../src/atlassian/port';
-import { createWorld, readOrg, World } from './support';
+import { createUser, createWorld, readOrg } from './support';
 
 /** The port, with `method` replaced by `replacement`. */
 function replacing(method: keyof AtlassianPort, replacement: () => Promise<never>) {
@@ -13,12 +13,6 @@ function replacing(method: keyof AtlassianPort, replacement: () => Promise<never
       get: (target, property, receiver) =>
         property === method ? replacement : (Reflect.get(target, property, receiver) as unknown),
     });
-}
-
-async function createUser(world: World, email: string): Promise<string> {
-  const response = await world.scim('POST', '/Users', { userName: email, emails: [{ value: email }] });
-  expect(response.status).toBe(201);
-  return response.body.id;
 }
 
 describe('failures', () => {

@@ -4,26 +4,7 @@
  */
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { client } from '../embedded-org/helpers';
-import { createWorld, readOrg, World } from './support';
-
-async function createUser(world: World, email: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const response = await world.scim('POST', '/Users', {
-    userName: email,
-    emails: [{ value: email, primary: true }],
-    ...extra,
-  });
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
-
-async function createGroup(world: World, name: string, members: string[]): Promise<string> {
-  const response = await world.scim('POST', '/Groups', {
-    displayName: name,
-    members: members.map((value) => ({ value })),
-  });
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
+import { createGroup, createUser, createWorld, readOrg, World } from './support';
 
 const inviteCalls = (world: World) =>
   world.org.calls.filter((c) => c.method === 'POST' && /\/users\/invite$/.test(c.path)).length;

@@ -8,7 +8,7 @@ import type { AtlassianPort } from '../../src/atlassian/port';
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import type { EntityStore } from '../../src/storage/port';
 import { Budget, Reconciler } from '../../src/sync/reconciler';
-import { applied, createWorld, portFor, readOrg, World } from './support';
+import { applied, createGroup, createUser, createWorld, portFor, readOrg, World } from './support';
 
 class Killed extends Error {
   constructor() {
@@ -53,25 +53,6 @@ function killer(at: number, when: 'before' | 'after') {
 
 const INVITES = /\/users\/invite$/;
 const GROUP_CREATES = /\/directories\/[^/]+\/groups$/;
-
-async function createUser(world: World, email: string, active = true): Promise<string> {
-  const response = await world.scim('POST', '/Users', {
-    userName: email,
-    emails: [{ value: email, primary: true }],
-    active,
-  });
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
-
-async function createGroup(world: World, name: string, members: string[]): Promise<string> {
-  const response = await world.scim('POST', '/Groups', {
-    displayName: name,
-    members: members.map((value) => ({ value })),
-  });
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
 
 /** Phase 1: two new users, one existing account, a group of all three. */
 async function provision(world: World) {

@@ -219,3 +219,28 @@ export function applied(org: EmbeddedOrganization, method: string, path: RegExp)
     (c) => c.method === method && path.test(c.path) && (c.status < 400 || c.fault === 'timeout-after'),
   ).length;
 }
+
+/** POST /Users for an e-mail address, as identity providers send one; the new user's id. */
+export async function createUser(
+  world: World,
+  email: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const response = await world.scim('POST', '/Users', {
+    userName: email,
+    emails: [{ value: email, primary: true }],
+    ...extra,
+  });
+  expect(response.status).toBe(201);
+  return response.body.id;
+}
+
+/** POST /Groups with these member ids; the new group's id. */
+export async function createGroup(world: World, name: string, members: string[]): Promise<string> {
+  const response = await world.scim('POST', '/Groups', {
+    displayName: name,
+    members: members.map((value) => ({ value })),
+  });
+  expect(response.status).toBe(201);
+  return response.body.id;
+}
