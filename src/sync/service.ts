@@ -8,6 +8,7 @@ import type { Directory } from '../directory/directory';
 import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperation } from '../storage/port';
 import { Links } from './links';
 import { describeError, SyncLog } from './log';
+import { DEFAULT_POLICIES, Policies } from './policies';
 import { BudgetExhausted, Budget, OperationFailed, Reconciler } from './reconciler';
 import { RequestLog } from './requests';
 import { JobOutcome, QueuedJob, RunResult, SyncQueue } from './queue';
@@ -27,6 +28,8 @@ export interface SyncOptions {
   maxAttempts?: number;
   /** Backoff before attempt `attempt + 1`. */
   retryDelayMs?: (attempt: number) => number;
+  /** The policies in force, read once per run; absent: DEFAULT_POLICIES. */
+  policies?: () => Promise<Policies>;
 }
 
 export interface SyncRunResult extends RunResult {
@@ -88,6 +91,7 @@ export class SyncService {
       this.log,
       this.queue,
       this.now,
+      (await this.options.policies?.()) ?? DEFAULT_POLICIES,
     );
     const budget = new Budget(this.options.callsPerRun ?? DEFAULT_CALLS_PER_RUN);
     const total: SyncRunResult = { connected: true, finished: 0, pending: false };

@@ -1,0 +1,132 @@
+/**
+ * One resource's run of the reconcile worker: the budget of Atlassian calls it may spend,
+ * the errors that end it, and `Run`, through which every Atlassian call goes (so each call
+ * spends the budget, each write is logged with why and what came of it, and each failure is
+ * logged once).
+ */
+import { AtlassianError, AtlassianErrorKind, AtlassianPort } from '../atlassian/port';
+import { LogEntryInput, SyncLog } from './log';
+
+/** Port calls one run may make: Forge allows 100 egress requests per invocation-minute. */
+export class Budget {
+  constructor(private remaining: number) {}
+
+  take(): void {
+    if (this.remaining <= 0) throw new BudgetExhausted();
+    this.remaining--;
+  }
+
+  get left(): number {
+    return this.remaining;
+  }
+}
+
+/** The run's budget of Atlassian calls is spent: the job stays, unharmed, for the next run. */
+export class BudgetExhausted extends Error {
+  constructor() {
+    super('The batch’s budget of Atlassian calls is spent.');
+    this.name = 'BudgetExhausted';
+  }
+}
+
+/** An Atlassian call failed and was logged; the job's runner decides when to retry. */
+export class OperationFailed extends Error {
+  constructor(
+    readonly operation: string,
+    override readonly cause: AtlassianError,
+  ) {
+    super(`${operation}: ${cause.message}`);
+    this.name = 'OperationFailed';
+  }
+}
+
+export interface ReconcileContext {
+  budget: Budget;
+  /** The attempt this run is (1 for the first), as recorded in the log. */
+  attempt: number;
+  /** Retry a user even if it is blocked at this version (an admin asked). */
+  force?: boolean;
+  /** Epoch ms: a group's member walk stops at a page boundary after it. */
+  deadline?: number;
+  /** Where an earlier run's member walk stopped. */
+  cursor?: string;
+}
+
+export type Target = { resource: string; resourceType: 'user' | 'group' };
+
+/**
+ * One resource's run: every Atlassian call goes through it, so each spends the budget, each
+ * write is logged with why and what came of it, and each failure is logged once.
+ */
+export class Run {
+  constructor(
+    private readonly port: AtlassianPort,
+    private readonly log: SyncLog,
+    private readonly context: ReconcileContext,
+    private readonly target: Target,
+  ) {}
+
+  read<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    return this.call(operation, undefined, call, []);
+  }
+
+  /** A write; failures of the `expected` kinds are the caller's to handle and log. */
+  async write<T>(
+    operation: string,
+    why: string,
+    call: () => Promise<T>,
+    expected: AtlassianErrorKind[] = [],
+  ): Promise<T> {
+    const result = await this.call(operation, why, call, expected);
+    await this.entry({ operation, status: 'ok', why, result: describeResult(result) });
+    return result;
+  }
+
+  note(operation: string, status: LogEntryInput['status'], why: string, result: string): Promise<void> {
+    return this.entry({ operation, status, why, result });
+  }
+
+  entry(entry: Omit<LogEntryInput, 'source'>): Promise<void> {
+    return this.log.write({ source: 'atlassian', attempts: this.context.attempt, ...this.target, ...entry });
+  }
+
+  private async call<T>(
+    operation: string,
+    why: string | undefined,
+    call: () => Promise<T>,
+    expected: AtlassianErrorKind[],
+  ): Promise<T> {
+    this.context.budget.take();
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof AtlassianError)) throw error;
+      // The HTTP client's own egress budget: like ours, the job simply waits for the next run.
+      if (error.code === 'EGRESS_BUDGET') throw new BudgetExhausted();
+      if (expected.includes(error.kind)) throw error;
+      await this.entry({
+        operation,
+        status: 'failed',
+        why,
+        result: error.kind === 'transient' ? 'will retry' : 'failed',
+        errorKind: error.kind,
+        error: error.message,
+      });
+      throw new OperationFailed(operation, error);
+    }
+  }
+}
+
+export function ignoreNotFound(error: unknown): void {
+  if (error instanceof AtlassianError && error.kind === 'not-found') return;
+  throw error;
+}
+
+function describeResult(result: unknown): string {
+  if (result && typeof result === 'object') {
+    const value = result as { accountId?: string; id?: string; status?: string };
+    if (value.accountId) return `account ${value.accountId}${value.status ? ` (${value.status})` : ''}`;
+    if (value.id) return `group ${value.id}`;
+  }
+  return 'done';
+}
