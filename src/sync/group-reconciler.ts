@@ -96,7 +96,7 @@ export class GroupReconciler {
     run: Run,
   ): Promise<GroupLink> {
     try {
-      await run.write(
+      await run.apply(
         `renameGroup`,
         `renamed at the identity provider from "${group.name}"`,
         () => this.deps.port.renameGroup(group.id, name),
@@ -198,7 +198,7 @@ export class GroupReconciler {
     }
     const why =
       member && !member.adding ? 'membership missing in Atlassian' : 'member added at the identity provider';
-    await run.write('addMember', `${why} (${accountId})`, () => this.deps.port.addMember(groupId, accountId));
+    await run.apply('addMember', `${why} (${accountId})`, () => this.deps.port.addMember(groupId, accountId));
     await this.deps.links.write(this.deps.links.memberOperation(id, userId, { created: true }));
   }
 
@@ -214,7 +214,7 @@ export class GroupReconciler {
     const group = await this.deps.links.group(groupId);
     if (member.created && accountId && group?.groupId && !group.protected) {
       const atlassianGroup = group.groupId;
-      await run.write('removeMember', `${why} (${accountId})`, () =>
+      await run.apply('removeMember', `${why} (${accountId})`, () =>
         this.deps.port.removeMember(atlassianGroup, accountId).catch(ignoreNotFound),
       );
     }
@@ -233,7 +233,7 @@ export class GroupReconciler {
       const target = groupId;
       const group = await run.read('getGroup', () => this.deps.port.getGroup(target));
       if (group && group.deletable !== false && group.modifiable !== false) {
-        await run.write('deleteGroup', 'group deleted at the identity provider', () =>
+        await run.apply('deleteGroup', 'group deleted at the identity provider', () =>
           this.deps.port.deleteGroup(target).catch(ignoreNotFound),
         );
       } else if (group) {

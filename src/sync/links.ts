@@ -54,6 +54,14 @@ interface LinkRecord<T> {
 export class Links {
   constructor(private readonly store: EntityStore) {}
 
+  /**
+   * The same links for a dry run: reads as usual, every write a no-op. A plan applies
+   * nothing, so it must record nothing (a link written by a plan would be trusted later).
+   */
+  planOnly(): Links {
+    return new PlanOnlyLinks(this.store);
+  }
+
   async user(id: string): Promise<UserLink | undefined> {
     return (await this.store.get<LinkRecord<UserLink>>(SYNC_LINK, `user:${id}`))?.doc;
   }
@@ -128,6 +136,12 @@ export class Links {
   private set<T>(key: string, record: LinkRecord<T>): WriteOperation {
     return { type: 'set', entity: SYNC_LINK, key, value: record };
   }
+}
+
+class PlanOnlyLinks extends Links {
+  override async setState(): Promise<void> {}
+
+  override async write(): Promise<void> {}
 }
 
 const memberKey = (groupId: string, userId: string) => `member:${groupId}:${userId}`;

@@ -21,9 +21,18 @@ export type LogStatus =
   /** Deliberately left alone (a protected group, a membership the app did not create). */
   | 'skipped'
   /** An admin should look (a rename the API cannot do, not connected). */
-  | 'attention';
+  | 'attention'
+  /** A dry run: what the app would do in Atlassian; nothing was done. */
+  | 'planned';
 
-export const LOG_STATUSES: readonly LogStatus[] = ['ok', 'failed', 'blocked', 'skipped', 'attention'];
+export const LOG_STATUSES: readonly LogStatus[] = [
+  'ok',
+  'failed',
+  'blocked',
+  'skipped',
+  'attention',
+  'planned',
+];
 
 export interface LogEntryInput {
   source: 'scim' | 'atlassian' | 'sync';

@@ -77,6 +77,11 @@ export class SyncQueue {
     return { type: 'set', entity: SYNC_JOB, key: this.key(kind, id), value: job };
   }
 
+  /** The same queue for a dry run's reconciler: it marks nothing (a plan changes nothing). */
+  planOnly(): SyncQueue {
+    return new PlanOnlyQueue(this.store, this.now);
+  }
+
   async mark(kind: SyncKind, ids: Iterable<string>): Promise<void> {
     let batch: WriteOperation[] = [];
     for (const id of ids) {
@@ -178,6 +183,10 @@ export class SyncQueue {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
   }
+}
+
+class PlanOnlyQueue extends SyncQueue {
+  override async mark(): Promise<void> {}
 }
 
 const nonce = (job: SyncJob) => ({ attribute: 'n', equals: job.n });

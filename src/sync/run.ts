@@ -29,6 +29,18 @@ export class BudgetExhausted extends Error {
   }
 }
 
+/**
+ * A dry run reached a write whose result the rest of the resource's reconcile needs (an
+ * invite's account, a created group's id): it was logged as `planned`, and this ends the
+ * resource's plan (the job is done; nothing after it can be planned without the result).
+ */
+export class PlannedWrite extends Error {
+  constructor(readonly operation: string) {
+    super(`${operation} is planned (dry run); the rest of this resource's plan depends on it.`);
+    this.name = 'PlannedWrite';
+  }
+}
+
 /** An Atlassian call failed and was logged; the job's runner decides when to retry. */
 export class OperationFailed extends Error {
   constructor(
@@ -50,6 +62,11 @@ export interface ReconcileContext {
   deadline?: number;
   /** Where an earlier run's member walk stopped. */
   cursor?: string;
+  /**
+   * Plan only: writes are logged as `planned` and not made (policies.dryRun, or an admin's
+   * preview). The caller also hands the reconciler links that write nothing (Links.planOnly).
+   */
+  dryRun?: boolean;
 }
 
 export type Target = { resource: string; resourceType: 'user' | 'group' };
@@ -59,35 +76,75 @@ export type Target = { resource: string; resourceType: 'user' | 'group' };
  * write is logged with why and what came of it, and each failure is logged once.
  */
 export class Run {
+  /** Plan only: writes are logged as `planned` and not made; reads are made as usual. */
+  readonly dryRun: boolean;
+
   constructor(
     private readonly port: AtlassianPort,
     private readonly log: SyncLog,
     private readonly context: ReconcileContext,
     private readonly target: Target,
-  ) {}
+  ) {
+    this.dryRun = context.dryRun === true;
+  }
 
   read<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return this.call(operation, undefined, call, []);
   }
 
-  /** A write; failures of the `expected` kinds are the caller's to handle and log. */
+  /**
+   * A write whose result the caller needs (invite, createGroup); failures of the `expected`
+   * kinds are the caller's to handle and log. In a dry run it is logged as `planned` and
+   * throws PlannedWrite.
+   */
   async write<T>(
     operation: string,
     why: string,
     call: () => Promise<T>,
     expected: AtlassianErrorKind[] = [],
   ): Promise<T> {
+    if (this.dryRun) {
+      await this.plan(operation, why);
+      throw new PlannedWrite(operation);
+    }
     const result = await this.call(operation, why, call, expected);
     await this.entry({ operation, status: 'ok', why, result: describeResult(result) });
     return result;
+  }
+
+  /**
+   * A write whose result is not needed (suspend, restore, addMember, removeMember,
+   * renameGroup, deleteGroup...): `write`, except that in a dry run it is only logged as
+   * `planned` and the caller carries on as if it had been made.
+   */
+  async apply(
+    operation: string,
+    why: string,
+    call: () => Promise<unknown>,
+    expected: AtlassianErrorKind[] = [],
+  ): Promise<void> {
+    if (this.dryRun) return this.plan(operation, why);
+    await this.write(operation, why, call, expected);
   }
 
   note(operation: string, status: LogEntryInput['status'], why: string, result: string): Promise<void> {
     return this.entry({ operation, status, why, result });
   }
 
+  /** In a dry run nothing is done, so an `ok` entry (a link made...) is logged as `planned`. */
   entry(entry: Omit<LogEntryInput, 'source'>): Promise<void> {
-    return this.log.write({ source: 'atlassian', attempts: this.context.attempt, ...this.target, ...entry });
+    const status = this.dryRun && entry.status === 'ok' ? 'planned' : entry.status;
+    return this.log.write({
+      source: 'atlassian',
+      attempts: this.context.attempt,
+      ...this.target,
+      ...entry,
+      status,
+    });
+  }
+
+  private plan(operation: string, why: string): Promise<void> {
+    return this.entry({ operation, status: 'planned', why, result: 'dry run: not made' });
   }
 
   private async call<T>(

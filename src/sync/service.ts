@@ -11,6 +11,7 @@ import { describeError, SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from './policies';
 import { BudgetExhausted, Budget, OperationFailed, Reconciler } from './reconciler';
 import { RequestLog } from './requests';
+import { PlannedWrite } from './run';
 import { JobOutcome, QueuedJob, RunResult, SyncQueue } from './queue';
 
 export interface SyncOptions {
@@ -84,14 +85,17 @@ export class SyncService {
     const port = await this.connected();
     await this.noteConnection(port !== undefined);
     if (!port) return { connected: false, finished: 0, pending: false };
+    const policies = (await this.options.policies?.()) ?? DEFAULT_POLICIES;
+    const dryRun = policies.dryRun;
+    // A dry run plans: its reconciler reads links and marks but writes neither.
     const reconciler = new Reconciler(
       this.options.directory,
       port,
-      this.links,
+      dryRun ? this.links.planOnly() : this.links,
       this.log,
-      this.queue,
+      dryRun ? this.queue.planOnly() : this.queue,
       this.now,
-      (await this.options.policies?.()) ?? DEFAULT_POLICIES,
+      policies,
     );
     const budget = new Budget(this.options.callsPerRun ?? DEFAULT_CALLS_PER_RUN);
     const total: SyncRunResult = { connected: true, finished: 0, pending: false };
@@ -99,7 +103,7 @@ export class SyncService {
     // walk's page) are due in the next pass.
     for (let passes = 1; ; passes++) {
       const pass = await this.queue.runPending(
-        (job) => this.runJob(reconciler, job, budget, deadline),
+        (job) => this.runJob(reconciler, job, budget, deadline, dryRun),
         deadline,
       );
       total.finished += pass.finished;
@@ -143,11 +147,12 @@ export class SyncService {
     job: QueuedJob,
     budget: Budget,
     deadline: number,
+    dryRun: boolean,
   ): Promise<JobOutcome> {
     const attempt = (job.doc.attempts ?? 0) + 1;
     try {
       if (job.kind === 'all') return await this.walk(job);
-      const context = { budget, attempt, force: job.doc.force, deadline, cursor: job.doc.cursor };
+      const context = { budget, attempt, force: job.doc.force, deadline, cursor: job.doc.cursor, dryRun };
       if (job.kind === 'user') await reconciler.user(job.doc.id, context);
       else {
         const cursor = await reconciler.group(job.doc.id, context);
@@ -156,6 +161,8 @@ export class SyncService {
       return { type: 'done' };
     } catch (error) {
       if (error instanceof BudgetExhausted) return { type: 'stop' };
+      // A dry run's plan for this resource ends at a write whose result it would need.
+      if (error instanceof PlannedWrite) return { type: 'done' };
       // Storage trouble: let the invocation fail; the job stays and the platform retries it.
       if (error instanceof TransientStorageError || error instanceof ConditionFailedError) throw error;
       return this.failed(job, attempt, error);
