@@ -16,6 +16,7 @@ import {
   AtlassianError,
   AtlassianGroup,
   AtlassianPort,
+  ProductAccessGroup,
   ProductResource,
   ProductRole,
 } from './port';
@@ -63,6 +64,8 @@ interface WireUser {
   status?: string;
   accountStatus?: string;
   membershipStatus?: string;
+  /** With `expand: ['groups']` (spec DirectoryUser.groups). */
+  groups?: WireGroup[];
 }
 interface WireGroup {
   id?: string;
@@ -90,7 +93,11 @@ interface WireInviteResult {
 }
 interface WireRoleAssignment {
   resourceId?: string;
+  /** The product owning the resource (jira-software, confluence...), spec GroupRoleAssignment. */
+  resourceOwner?: string;
   roles?: string[];
+  /** Spec UserRoleAssignment: `roles` is deprecated there in favour of this. */
+  roleAssignments?: Array<{ role?: string }>;
 }
 
 /** Pages followed at most, so a cursor that never ends cannot eat the invocation. */
@@ -102,6 +109,20 @@ const STATUSES: readonly AccountStatus[] = [
   'deactivated',
   'for_deletion',
 ];
+
+/**
+ * Roles that make an account an administrator the app must never touch: organization and
+ * site admins (platform roles), product admins, and user-access admins (they administer the
+ * very users and groups the app provisions).
+ */
+const ADMIN_ROLES = new Set([
+  'atlassian/org-admin',
+  'atlassian/site-admin',
+  'atlassian/admin',
+  'atlassian/user-access-admin',
+]);
+/** Every product role but user-access-admin, which grants no use of the product (spec RoleId). */
+const grantsProductUse = (role: string) => role !== 'atlassian/user-access-admin';
 
 const sameText = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
 const isKind = (error: unknown, ...kinds: AtlassianError['kind'][]): error is AtlassianError =>
@@ -119,6 +140,28 @@ export function cursorOf(next: string | null | undefined): string | undefined {
     return cursor ?? undefined;
   }
   return next;
+}
+
+/** The assignable product roles (spec AssignableRoleId) but user-access-admin. */
+const PRODUCT_ROLES = [
+  'atlassian/user',
+  'atlassian/admin',
+  'atlassian/guest',
+  'atlassian/contributor',
+  'atlassian/customer',
+  'atlassian/basic',
+  'atlassian/stakeholder',
+  'atlassian/viewer',
+];
+
+function rolesOf(assignment: WireRoleAssignment): string[] {
+  const roles = (assignment.roleAssignments ?? []).flatMap((r) => (r.role ? [r.role] : []));
+  return roles.length > 0 ? roles : (assignment.roles ?? []);
+}
+
+/** `ari:cloud:jira-software::site/<cloudId>` → `jira-software` (§6). */
+function productOfAri(ari: string | undefined): string | undefined {
+  return /^ari:cloud:([^:]+)::/.exec(ari ?? '')?.[1];
 }
 
 function toStatus(user: WireUser): AccountStatus {
@@ -378,6 +421,118 @@ export class OrgAdminAdapter implements AtlassianPort {
         return;
       throw error;
     }
+  }
+
+  /**
+   * The user's role assignments (spec getUserRoleAssignments): platform roles come with a null
+   * directory, product roles per resource. Stops at the first admin role. An account not in
+   * the directory (404) administers nothing here.
+   */
+  async isAdmin(accountId: string): Promise<boolean> {
+    let path: string;
+    try {
+      path = await this.dirPath(encodePath`/users/${accountId}/role-assignments`);
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const { body } = await this.http.request<Page<WireRoleAssignment>>({
+          method: 'GET',
+          path,
+          query: { cursor },
+          idempotent: true,
+        });
+        if ((body?.data ?? []).some((a) => rolesOf(a).some((role) => ADMIN_ROLES.has(role)))) return true;
+        const next = cursorOf(body?.links?.next);
+        if (!next || next === cursor) return false;
+        cursor = next;
+      }
+      return false;
+    } catch (error) {
+      if (isKind(error, 'not-found')) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * §5: DELETE …/users/{accountId} removes the user from the directory (the account itself
+   * stays; Atlassian may finish it asynchronously). A second removal is 404 (the user is no
+   * longer in the directory): removed is what was asked, so that is success.
+   */
+  async removeFromDirectory(accountId: string): Promise<void> {
+    try {
+      await this.http.request({
+        method: 'DELETE',
+        path: await this.dirPath(encodePath`/users/${accountId}`),
+        idempotent: true,
+      });
+    } catch (error) {
+      if (isKind(error, 'not-found')) return;
+      throw error;
+    }
+  }
+
+  /** §3: users search `{accountIds:[id], expand:['groups']}`. */
+  async groupsOf(accountId: string): Promise<AtlassianGroup[]> {
+    const users = await this.searchUsers(
+      { accountIds: [accountId], expand: ['groups'] },
+      (user) => user.accountId === accountId,
+    );
+    const user = users.find((u) => u.accountId === accountId);
+    return (user?.groups ?? []).map(toGroup).filter((g): g is AtlassianGroup => g !== undefined);
+  }
+
+  /**
+   * §3 and §6: the groups holding any product role (groups search by `roleIds`), then each
+   * one's role assignments, which name the product owning each resource. A group holding only
+   * user-access-admin grants no product use and is left out.
+   */
+  async productAccessGroups(): Promise<ProductAccessGroup[]> {
+    const path = await this.dirPath('/groups/search');
+    const candidates: AtlassianGroup[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { body } = await this.http.request<Page<WireGroup>>({
+        method: 'POST',
+        path,
+        body: cursor ? { cursor } : { roleIds: PRODUCT_ROLES },
+        idempotent: true,
+      });
+      for (const wire of body?.data ?? []) {
+        const group = toGroup(wire);
+        if (group) candidates.push(group);
+      }
+      const next = cursorOf(body?.links?.next);
+      if (!next || next === cursor) break;
+      cursor = next;
+    }
+    const result: ProductAccessGroup[] = [];
+    for (const group of candidates) {
+      const products = await this.productsOf(group.id);
+      if (products.length > 0) result.push({ group, products });
+    }
+    return result;
+  }
+
+  /** The products a group's role assignments grant use of (by the resource's owner). */
+  private async productsOf(groupId: string): Promise<string[]> {
+    const path = await this.dirPath(encodePath`/groups/${groupId}/role-assignments`);
+    const products = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { body } = await this.http.request<Page<WireRoleAssignment>>({
+        method: 'GET',
+        path,
+        query: { cursor },
+        idempotent: true,
+      });
+      for (const assignment of body?.data ?? []) {
+        const product = assignment.resourceOwner ?? productOfAri(assignment.resourceId);
+        if (product && rolesOf(assignment).some(grantsProductUse)) products.add(product);
+      }
+      const next = cursorOf(body?.links?.next);
+      if (!next || next === cursor) break;
+      cursor = next;
+    }
+    return [...products];
   }
 
   // ---- groups ------------------------------------------------------------------------------

@@ -35,6 +35,12 @@ export interface ProductResource {
   hostUrl?: string;
 }
 
+/** A group whose members get product access, and the products (jira-software, ...) it grants. */
+export interface ProductAccessGroup {
+  group: AtlassianGroup;
+  products: string[];
+}
+
 export type ProductRole =
   | 'atlassian/user'
   | 'atlassian/admin'
@@ -95,6 +101,21 @@ export interface AtlassianPort {
   invite(email: string, options?: { name?: string }): Promise<AtlassianAccount>;
   suspend(accountId: string): Promise<void>;
   restore(accountId: string): Promise<void>;
+  /**
+   * An organization admin or a site/product admin: an account the app never touches
+   * (no suspend, no group change, no removal). False for an account not in the directory.
+   */
+  isAdmin(accountId: string): Promise<boolean>;
+  /**
+   * Removes the account from the organization's directory (it loses its groups and roles
+   * there); never deletes the account. Already removed is success. `unsupported` where the
+   * credential cannot.
+   */
+  removeFromDirectory(accountId: string): Promise<void>;
+  /** The groups whose members get product access, and the products each grants. */
+  productAccessGroups(): Promise<ProductAccessGroup[]>;
+  /** The groups the account is a member of (none for an account not in the directory). */
+  groupsOf(accountId: string): Promise<AtlassianGroup[]>;
 
   /** The group with exactly this name (case-insensitive), if any. */
   findGroupByName(name: string): Promise<AtlassianGroup | undefined>;
