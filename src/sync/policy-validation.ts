@@ -1,0 +1,264 @@
+/**
+ * Validation of a provisioning policy document (src/sync/policies.ts) before it is stored:
+ * what the admin page sends through `savePolicies`, or what `npm start` reads from
+ * POLICIES_FILE. Pure: no storage, no Atlassian.
+ *
+ * A document may leave fields out: they keep their default (or, for `savePolicies`, what the
+ * caller merges them over). Every field present is checked, unknown fields are refused (a
+ * misspelt `dryrun` must not silently do nothing), and every problem is reported at once, by
+ * path, so the page can show each next to its field.
+ */
+import type { ProductRole } from '../atlassian/port';
+import { DEFAULT_POLICIES, Policies, PolicyProblem } from './policies';
+
+export type PolicyValidation = { ok: true; policies: Policies } | { ok: false; problems: PolicyProblem[] };
+
+/** Atlassian group names are at most 255 characters (Organizations API, Jira group API). */
+const MAX_GROUP_NAME = 255;
+/** Enough for any real allow-list; keeps the stored value far below Forge's 240 KiB. */
+const MAX_LIST = 1_000;
+const MAX_PATTERN = 1_000;
+
+const PRODUCT_ROLES = [
+  'atlassian/user',
+  'atlassian/admin',
+  'atlassian/guest',
+  'atlassian/basic',
+  'atlassian/customer',
+  'atlassian/contributor',
+  'atlassian/stakeholder',
+  'atlassian/viewer',
+  'atlassian/user-access-admin',
+] as const satisfies readonly ProductRole[];
+// Fails to compile when port.ts gains a role this list lacks.
+const _everyRole: Exclude<ProductRole, (typeof PRODUCT_ROLES)[number]> extends never ? true : never = true;
+
+/** Flags JavaScript's RegExp knows; `new RegExp` names the offending one itself. */
+const REGEX_FLAGS = /^[dgimsuvy]*$/;
+
+/**
+ * An e-mail address as identity providers send them: one @, a non-empty local part without
+ * spaces, a dotted domain. Deliberately loose (RFC 5322 allows far more); it catches typos
+ * such as a missing @ or a pasted display name, which is what an allow-list needs.
+ */
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+/** Atlassian account IDs: `712020:<uuid>`, 24 hex digits, `qm:...`; never spaces. */
+const ACCOUNT_ID = /^[A-Za-z0-9:_-]{1,128}$/;
+/** Product keys as Atlassian names them (jira-software, confluence, ...). */
+const PRODUCT_KEY = /^[a-z][a-z0-9-]{0,63}$/;
+
+type Check = (value: unknown, path: string, problems: PolicyProblem[]) => void;
+
+const problem = (problems: PolicyProblem[], path: string, reason: string) => problems.push({ path, reason });
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  return typeof value === 'object' ? 'an object' : String(value);
+}
+
+const boolean: Check = (value, path, problems) => {
+  if (typeof value !== 'boolean') problem(problems, path, `must be true or false, not ${describe(value)}`);
+};
+
+function oneOf(choices: readonly string[]): Check {
+  return (value, path, problems) => {
+    if (typeof value !== 'string' || !choices.includes(value))
+      problem(problems, path, `must be one of ${choices.join(', ')}; got ${describe(value)}`);
+  };
+}
+
+function literal(expected: true, why: string): Check {
+  return (value, path, problems) => {
+    if (value !== expected) problem(problems, path, why);
+  };
+}
+
+function list(item: Check): Check {
+  return (value, path, problems) => {
+    if (!Array.isArray(value)) return problem(problems, path, `must be a list, not ${describe(value)}`);
+    if (value.length > MAX_LIST) return problem(problems, path, `at most ${MAX_LIST} entries`);
+    value.forEach((entry, index) => item(entry, `${path}[${index}]`, problems));
+  };
+}
+
+const groupName: Check = (value, path, problems) => {
+  if (typeof value !== 'string')
+    return problem(problems, path, `must be a group name, not ${describe(value)}`);
+  if (value.trim() === '') return problem(problems, path, 'a group name cannot be empty');
+  if (value.length > MAX_GROUP_NAME)
+    problem(problems, path, `a group name has at most ${MAX_GROUP_NAME} characters (Atlassian's limit)`);
+};
+
+const email: Check = (value, path, problems) => {
+  if (typeof value !== 'string' || !EMAIL.test(value.trim()))
+    problem(problems, path, `must be an e-mail address such as alice@example.com, not ${describe(value)}`);
+};
+
+const accountId: Check = (value, path, problems) => {
+  if (typeof value !== 'string' || !ACCOUNT_ID.test(value))
+    problem(
+      problems,
+      path,
+      `must be an Atlassian account ID (letters, digits, ':', '-' or '_', as in 712020:4f1c…), not ${describe(value)}`,
+    );
+};
+
+/** An object with exactly these optional fields; unknown ones are refused. */
+function object(fields: Record<string, Check>, required: string[] = []): Check {
+  return (value, path, problems) => {
+    if (!isRecord(value)) return problem(problems, path, `must be an object, not ${describe(value)}`);
+    for (const [key, entry] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      const check = Object.hasOwn(fields, key) ? fields[key] : undefined;
+      if (!check) {
+        problem(problems, at, `unknown field; known here: ${Object.keys(fields).join(', ')}`);
+        continue;
+      }
+      // An absent optional field may be given as undefined (JSON has no such value anyway).
+      if (entry !== undefined) check(entry, at, problems);
+    }
+    for (const key of required)
+      if (value[key] === undefined) problem(problems, path ? `${path}.${key}` : key, 'is required');
+  };
+}
+
+const productGrant: Check = object(
+  {
+    product: (value, path, problems) => {
+      if (typeof value !== 'string' || !PRODUCT_KEY.test(value))
+        problem(
+          problems,
+          path,
+          `must be a product key such as jira-software, jira-servicedesk, confluence or bitbucket, not ${describe(value)}`,
+        );
+    },
+    role: oneOf(PRODUCT_ROLES),
+  },
+  ['product'],
+);
+
+const nameMap: Check = (value, path, problems) => {
+  if (!isRecord(value))
+    return problem(problems, path, `must map identity-provider group names to Atlassian group names`);
+  const entries = Object.entries(value);
+  if (entries.length > MAX_LIST) return problem(problems, path, `at most ${MAX_LIST} entries`);
+  for (const [from, to] of entries) {
+    // The key is shown in the path as JSON so names with dots stay unambiguous.
+    const at = `${path}[${JSON.stringify(from)}]`;
+    if (from.trim() === '') problem(problems, at, 'the identity-provider group name cannot be empty');
+    groupName(to, at, problems);
+  }
+};
+
+/** The pattern must compile with its flags: the engine's own message says why not. */
+const rewrite: Check = (value, path, problems) => {
+  const before = problems.length;
+  object(
+    {
+      pattern: (pattern, at, found) => {
+        if (typeof pattern !== 'string' || pattern === '')
+          return problem(found, at, 'must be a non-empty regular expression');
+        if (pattern.length > MAX_PATTERN) problem(found, at, `at most ${MAX_PATTERN} characters`);
+      },
+      replacement: (replacement, at, found) => {
+        if (typeof replacement !== 'string') problem(found, at, `must be text, not ${describe(replacement)}`);
+      },
+      flags: (flags, at, found) => {
+        if (typeof flags !== 'string' || !REGEX_FLAGS.test(flags))
+          problem(
+            found,
+            at,
+            `must be regular expression flags (d, g, i, m, s, u, v, y), not ${describe(flags)}`,
+          );
+      },
+    },
+    ['pattern', 'replacement'],
+  )(value, path, problems);
+  if (problems.length > before || !isRecord(value)) return;
+  try {
+    new RegExp(value.pattern as string, (value.flags as string | undefined) ?? '');
+  } catch (error) {
+    const at = /flag/i.test(String(error)) ? `${path}.flags` : `${path}.pattern`;
+    problem(problems, at, `does not compile: ${error instanceof Error ? error.message : String(error)}`);
+  }
+};
+
+const seatLimit: Check = (value, path, problems) => {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    problem(
+      problems,
+      path,
+      `must be a whole number of seats, 1 or more (leave it out for no cap); got ${describe(value)}`,
+    );
+};
+
+/**
+ * One check per field of Policies. The mapped type makes this fail to compile when a field
+ * is added to Policies without a check here, so no field escapes validation.
+ */
+const POLICY_FIELDS: { [K in keyof Policies]-?: Check } = {
+  linking: object({ linkExistingByEmail: boolean }),
+  deactivation: object({
+    action: oneOf(['suspend', 'remove-product-access', 'none']),
+    restoreMemberships: boolean,
+  }),
+  deletion: object({ action: oneOf(['suspend', 'remove-product-access', 'none', 'remove-from-directory']) }),
+  protectedAccounts: object({
+    admins: literal(true, 'organization and site admins are always protected: must be true'),
+    accountIds: list(accountId),
+    emails: list(email),
+  }),
+  newUsers: object({ defaultGroups: list(groupName), productAccess: list(productGrant) }),
+  groups: object({
+    nameMap,
+    rewrite,
+    prefix: (value, path, problems) => {
+      if (typeof value !== 'string')
+        return problem(problems, path, `must be text ('' for none), not ${describe(value)}`);
+      if (value.length >= MAX_GROUP_NAME)
+        problem(problems, path, `leaves no room for a name (at most ${MAX_GROUP_NAME - 1} characters)`);
+    },
+    createUnknown: boolean,
+    onExistingName: oneOf(['adopt', 'report']),
+  }),
+  seatCap: object({ limit: seatLimit }),
+  dryRun: boolean,
+  drift: object({ action: oneOf(['repair', 'report']) }),
+};
+
+/** The problems of a (possibly partial) policy document; none means it may be stored. */
+export function policyProblems(document: unknown): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  object(POLICY_FIELDS)(document, '', problems);
+  return problems.map((p) => (p.path === '' ? { ...p, path: '(document)' } : p));
+}
+
+/**
+ * Validates a document and, when it holds, the policies it sets: each field it gives over
+ * `base` (default: DEFAULT_POLICIES), one section level deep, so `{dryRun: true}` changes
+ * only that. Lists and maps are replaced whole, never merged entry by entry.
+ */
+export function validatePolicies(document: unknown, base: Policies = DEFAULT_POLICIES): PolicyValidation {
+  const problems = policyProblems(document);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, policies: mergePolicies(base, document as Partial<Policies>) };
+}
+
+/** `overrides` over `base`, section by section (the shape validatePolicies accepted). */
+export function mergePolicies(base: Policies, overrides: Partial<Policies> | undefined): Policies {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (value === undefined) continue;
+    const current = merged[key];
+    merged[key] = isRecord(value) && isRecord(current) ? { ...current, ...value } : value;
+  }
+  const policies = structuredClone(merged) as unknown as Policies;
+  // E-mails compare case-insensitively and group names trimmed: store them normalised.
+  policies.protectedAccounts.emails = policies.protectedAccounts.emails.map((e) => e.trim().toLowerCase());
+  return policies;
+}
