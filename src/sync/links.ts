@@ -21,6 +21,27 @@ export interface UserLink {
   applied?: 'active' | 'suspended' | 'deleted';
   /** Why the user cannot be provisioned now, and the SCIM version that was tried. */
   blocked?: { reason: string; kind: string; version: number; at: number };
+  /** Whether the account is an org/site/product admin (protected), as last asked, per account. */
+  admin?: { accountId: string; value: boolean };
+  /** A protected account: the one the e-mail found, never linked nor touched by the app. */
+  protectedAccount?: string;
+  /** The SCIM version whose "protected account" skip was logged (logged once per change). */
+  protectedNoted?: number;
+  /** How the last deactivation was applied (so reactivation undoes that, whatever the policy now). */
+  deactivation?: 'suspend' | 'remove-product-access' | 'none';
+  /** Product-access groups (Atlassian ids) the app removed on deactivation: put back on return. */
+  removedAccess?: string[];
+  /**
+   * The new-user grants (default groups, product access): `groups` are the Atlassian group ids
+   * the app added (removed on deletion only these); `done` once added, never re-added after.
+   */
+  welcome?: { groups: string[]; done: boolean };
+  /** The user holds one of the seat cap's seats (counted in the `seats` state). */
+  seat?: boolean;
+  /** The user waits for a seat (a `seat-wait` record exists, counted in the `seats` state). */
+  waiting?: boolean;
+  /** The drift last reported (drift.action report), so each is logged once. */
+  driftNoted?: string;
 }
 
 export interface GroupLink {
@@ -45,7 +66,7 @@ export interface MemberLink {
 }
 
 interface LinkRecord<T> {
-  kind: 'user' | 'group' | 'member' | 'state';
+  kind: 'user' | 'group' | 'member' | 'state' | 'seat-wait';
   user?: string;
   group?: string;
   doc: T;
@@ -124,7 +145,37 @@ export class Links {
   }
 
   async setState<T extends object>(name: string, doc: T): Promise<void> {
-    await this.store.transact([this.set(`state:${name}`, { kind: 'state', doc })]);
+    await this.store.transact([this.stateOperation(name, doc)]);
+  }
+
+  /** App-wide state as an operation, to commit with the links it counts (the seats). */
+  stateOperation<T extends object>(name: string, doc: T): WriteOperation {
+    return this.set(`state:${name}`, { kind: 'state', doc });
+  }
+
+  /**
+   * A user waiting for a seat (seat cap): kept in a FIFO read through the by-group index
+   * (`group` = SEAT_WAIT + since + id), so the first waiting are found without a scan.
+   */
+  waitOperation(userId: string, since: number): WriteOperation {
+    const group = `${SEAT_WAIT}${String(since).padStart(15, '0')}:${userId}`;
+    return this.set(`seat-wait:${userId}`, { kind: 'seat-wait', user: userId, group, doc: { since } });
+  }
+
+  unwaitOperation(userId: string): WriteOperation {
+    return { type: 'delete', entity: SYNC_LINK, key: `seat-wait:${userId}` };
+  }
+
+  /** The users waiting longest for a seat, oldest first. */
+  async waiting(limit: number): Promise<string[]> {
+    const page = await this.store.query<LinkRecord<{ since: number }>>({
+      entity: SYNC_LINK,
+      index: 'by-group',
+      where: { op: 'beginsWith', value: SEAT_WAIT },
+      sort: 'ASC',
+      limit: Math.min(limit, FORGE_LIMITS.maxQueryLimit),
+    });
+    return page.results.filter((r) => r.value.kind === 'seat-wait').map((r) => r.value.user as string);
   }
 
   async write(...operations: WriteOperation[]): Promise<void> {
@@ -143,5 +194,8 @@ class PlanOnlyLinks extends Links {
 
   override async write(): Promise<void> {}
 }
+
+/** Starts the index value of seat-wait records; no group id starts with `~`. */
+const SEAT_WAIT = '~seat-wait:';
 
 const memberKey = (groupId: string, userId: string) => `member:${groupId}:${userId}`;
