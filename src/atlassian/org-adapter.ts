@@ -102,6 +102,8 @@ interface WireRoleAssignment {
 
 /** Pages followed at most, so a cursor that never ends cannot eat the invocation. */
 const MAX_PAGES = 50;
+/** Members per page of listMembers (the search's default is 50; clients send 100). */
+const MEMBER_PAGE = 100;
 const STATUSES: readonly AccountStatus[] = [
   'active',
   'suspended',
@@ -651,6 +653,22 @@ export class OrgAdminAdapter implements AtlassianPort {
       (user) => user.accountId === accountId,
     );
     return users.some((user) => user.accountId === accountId);
+  }
+
+  /**
+   * §3: one page of the users search `{groupIds:[gid]}`; the next page is asked for with
+   * `{cursor}` alone, as links.next gives it.
+   */
+  async listMembers(groupId: string, cursor?: string): Promise<{ accountIds: string[]; cursor?: string }> {
+    const { body } = await this.http.request<Page<WireUser>>({
+      method: 'POST',
+      path: await this.dirPath('/users/search'),
+      body: cursor ? { cursor } : { groupIds: [groupId], limit: MEMBER_PAGE },
+      idempotent: true,
+    });
+    const next = cursorOf(body?.links?.next);
+    const accountIds = (body?.data ?? []).flatMap((user) => (user.accountId ? [user.accountId] : []));
+    return next && next !== cursor ? { accountIds, cursor: next } : { accountIds };
   }
 
   /**

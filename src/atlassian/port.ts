@@ -129,6 +129,11 @@ export interface AtlassianPort {
   isMember(groupId: string, accountId: string): Promise<boolean>;
   addMember(groupId: string, accountId: string): Promise<void>;
   removeMember(groupId: string, accountId: string): Promise<void>;
+  /**
+   * One page of the group's members in Atlassian (accountIds), `cursor` continuing where the
+   * previous page ended: the full reconcile finds members added by hand (drift).
+   */
+  listMembers(groupId: string, cursor?: string): Promise<{ accountIds: string[]; cursor?: string }>;
 
   /** Product sites the organization has. */
   listProducts(): Promise<ProductResource[]>;
