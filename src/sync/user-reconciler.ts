@@ -1,28 +1,63 @@
 /**
  * The reconcile worker for users: links a SCIM user to an Atlassian account (found by e-mail
  * or invited), and applies its active state; a deleted user loses the access the app gave.
- * What exactly happens on each change is the policies' choice (src/sync/policies.ts).
+ * What exactly happens on each change is the policies' choice (src/sync/policies.ts):
+ *
+ * - linking: an account found by e-mail is linked, or reported as a conflict; once linked the
+ *   link is by accountId, so an e-mail change at the identity provider keeps it;
+ * - deactivation and deletion: suspend, remove product access, nothing, or (deletion) remove
+ *   from the directory; reactivation undoes what deactivation did (the link remembers how it
+ *   was done and which product-access groups were removed);
+ * - protected accounts (admins, the allow-list) are never linked, changed or removed;
+ * - new users join the default groups and product-access groups once, remembered on the link;
+ * - the seat cap: a counter in the sync state, and a FIFO of users waiting for a seat;
+ * - drift: an account suspended or restored by hand is repaired or reported.
  */
-import { AtlassianAccount, AtlassianError } from '../atlassian/port';
+import { AtlassianAccount, AtlassianError, AtlassianGroup, ProductAccessGroup } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
 import { ScimObject } from '../scim/schema/normalize';
 import type { GroupReconciler } from './group-reconciler';
 import { UserLink } from './links';
+import type { DeactivationAction, DeletionAction } from './policies';
 import type { ReconcilerDeps } from './reconciler';
-import { ReconcileContext, Run } from './run';
+import { ignoreNotFound, ReconcileContext, Run } from './run';
+import type { WriteOperation } from '../storage/port';
+
+/** The seat cap's counters (sync state `seats`), written with the links they count. */
+interface SeatState {
+  /** Users holding a seat: their account is active in Atlassian through the app. */
+  used: number;
+  /** Users waiting for a seat (each has a seat-wait record). */
+  waiting: number;
+}
+
+const SEATS = 'seats';
 
 export class UserReconciler {
+  /** Product-access groups, read at most once per run (a run is one batch of minutes). */
+  private accessGroups: Promise<ProductAccessGroup[]> | undefined;
+  /** Waiting users are released once per run too, so a raised cap takes effect. */
+  private released = false;
+
   constructor(
     private readonly deps: ReconcilerDeps,
     private readonly groups: GroupReconciler,
   ) {}
 
+  private get policies() {
+    return this.deps.policies;
+  }
+
   // ---- users ---------------------------------------------------------------------------
 
   async user(id: string, context: ReconcileContext): Promise<void> {
     const run = new Run(this.deps.port, this.deps.log, context, { resource: id, resourceType: 'user' });
+    if (!this.released) {
+      this.released = true;
+      await this.releaseWaiting();
+    }
     const [desired, link] = await Promise.all([this.deps.directory.users.get(id), this.deps.links.user(id)]);
-    if (!desired) return this.userGone(id, link, run);
+    if (!desired) return this.userGone(id, link, run, context);
 
     const email = primaryEmail(desired.doc);
     if (!email) {
@@ -30,30 +65,50 @@ export class UserReconciler {
       return;
     }
     if (link?.blocked && link.blocked.version === desired.version && !context.force) {
-      // Blocked at this version (402, no e-mail): only a change or an admin's retry helps.
+      // Blocked at this version (402, no e-mail, conflict): only a change or an admin's retry helps.
       return;
     }
     const wantActive = desired.doc.active !== false;
+    const next: UserLink = { ...link, email };
+    delete next.blocked;
+    delete next.waiting;
+
+    if (this.allowListed(undefined, email)) {
+      return this.leaveProtected(id, link, next, undefined, desired.version, run, 'on the allow-list');
+    }
     let account: AtlassianAccount | undefined;
     if (link?.accountId)
       account = await run.read('getAccount', () => this.deps.port.getAccount(link.accountId!));
     account ??= await run.read('findAccountByEmail', () => this.deps.port.findAccountByEmail(email));
 
-    const next: UserLink = { ...link, email };
-    delete next.blocked;
+    if (account && account.status !== 'not_invited') {
+      const why = await this.protection(account, email, next, run, context.force === true);
+      if (why) return this.leaveProtected(id, link, next, account.accountId, desired.version, run, why);
+    }
+    delete next.protectedAccount;
+    delete next.protectedNoted;
+
     if (!account || account.status === 'not_invited') {
       if (!wantActive) {
         // Never invite someone the identity provider says is inactive.
-        await this.deps.links.write(this.deps.links.userOperation(id, { ...next, applied: 'suspended' }));
         if (link?.applied !== 'suspended') {
           await run.note('invite', 'skipped', 'user is inactive', 'not invited while inactive');
         }
+        await this.save(id, link, { ...next, applied: 'suspended' });
+        return;
+      }
+      if (!(await this.seatFree(next))) return this.wait(id, link, next, run);
+      const why = link?.applied === 'deleted' ? 'user created again' : 'user provisioned';
+      if (run.dryRun) {
+        // The invite's account is unknown, but what would follow it is: plan that too.
+        await run.apply('invite', why, () => Promise.resolve());
+        await this.welcome(id, link, next, undefined, run);
         return;
       }
       try {
         account = await run.write(
           'invite',
-          link?.applied === 'deleted' ? 'user created again' : 'user provisioned',
+          why,
           () => this.deps.port.invite(email, { name: displayName(desired.doc) }),
           ['payment-required'],
         );
@@ -65,52 +120,513 @@ export class UserReconciler {
         throw error;
       }
       next.invited = true;
+    } else if (link?.accountId !== account.accountId && !this.policies.linking.linkExistingByEmail) {
+      await this.conflict(id, link, desired, run, account);
+      return;
     }
     const newlyLinked = next.accountId !== account.accountId || link?.applied === 'deleted';
     next.accountId = account.accountId;
     if (newlyLinked && !next.invited) {
       await run.note('link', 'ok', 'an account with this e-mail exists', `linked to ${account.accountId}`);
     }
-    const inactive = account.status === 'suspended' || account.status === 'deactivated';
-    if (wantActive && inactive) {
-      await run.write('restore', 'user active at the identity provider', () =>
-        this.deps.port.restore(account.accountId),
-      );
-    } else if (!wantActive && account.status === 'active') {
-      await run.write('suspend', 'user deactivated at the identity provider', () =>
-        this.deps.port.suspend(account.accountId),
-      );
+    // What the link says the app applied last, unless this is a new link.
+    const applied = newlyLinked ? undefined : link?.applied;
+    if (wantActive) {
+      if (!(await this.activate(id, link, next, account, applied, run))) return;
+    } else {
+      await this.deactivate(id, link, next, account, applied, run);
     }
     next.applied = wantActive ? 'active' : 'suspended';
-    await this.deps.links.write(this.deps.links.userOperation(id, next));
+    if (newlyLinked && wantActive && !next.welcome?.done) {
+      await this.welcome(id, link, next, account.accountId, run);
+    }
+    await this.save(id, link, next);
     if (newlyLinked) await this.markGroupsOf(id);
   }
 
-  /** A deleted SCIM user loses access: suspended, and out of the groups the app put it in. */
-  private async userGone(id: string, link: UserLink | undefined, run: Run): Promise<void> {
-    if (!link?.accountId) {
-      if (link) await this.deps.links.write(this.deps.links.deleteOperation('user', id));
-      return;
-    }
-    const accountId = link.accountId;
-    await this.groups.forEachMemberLink('user', id, async (groupId, member) => {
-      await this.groups.removeMembership(
-        groupId,
-        id,
-        accountId,
-        member,
+  /**
+   * The user is active at the identity provider: its account must be active (restored, unless
+   * drift is only reported), and a return from deactivation gives back what it took. False
+   * when the user must wait for a seat.
+   */
+  private async activate(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    account: AtlassianAccount,
+    applied: UserLink['applied'],
+    run: Run,
+  ): Promise<boolean> {
+    const inactive = account.status === 'suspended' || account.status === 'deactivated';
+    // Active, applied as active, yet suspended in Atlassian: someone did it by hand.
+    const drift = inactive && applied === 'active';
+    if (drift && this.policies.drift.action === 'report') {
+      await this.reportDrift(
+        next,
         run,
-        'user deleted at the identity provider',
+        'suspended',
+        `account ${account.accountId} is ${account.status} in Atlassian but active at the identity provider`,
       );
-    });
-    if (link.applied !== 'deleted') {
-      const account = await run.read('getAccount', () => this.deps.port.getAccount(accountId));
-      if (account?.status === 'active') {
-        await run.write('suspend', 'user deleted at the identity provider', () =>
-          this.deps.port.suspend(accountId),
+      return true;
+    }
+    if (inactive) {
+      if (!(await this.seatFree(next))) {
+        await this.wait(id, link, next, run);
+        return false;
+      }
+      const why = drift
+        ? 'account suspended in Atlassian by hand (drift repaired)'
+        : 'user active at the identity provider';
+      try {
+        await run.apply('restore', why, () => this.deps.port.restore(account.accountId), ['unsupported']);
+      } catch (error) {
+        if (!(error instanceof AtlassianError && error.kind === 'unsupported')) throw error;
+        await run.entry({
+          operation: 'restore',
+          status: 'attention',
+          why,
+          result: `this connection cannot restore accounts: restore ${account.email || account.accountId} in Atlassian Administration`,
+          errorKind: error.kind,
+          error: error.message,
+        });
+      }
+    }
+    delete next.driftNoted;
+    if (applied === 'suspended') await this.reactivated(id, next, account.accountId, run);
+    delete next.deactivation;
+    return true;
+  }
+
+  /**
+   * Reactivation gives back what deactivation took: the product-access groups it removed, or
+   * (after a suspension) the memberships the app had added, re-checked one by one — Entra does
+   * not send the user's groups again.
+   */
+  private async reactivated(id: string, next: UserLink, accountId: string, run: Run): Promise<void> {
+    const why = 'user reactivated at the identity provider';
+    if (!this.policies.deactivation.restoreMemberships) {
+      if (next.removedAccess?.length) {
+        await run.note(
+          'addMember',
+          'skipped',
+          why,
+          'product access not given back: restoreMemberships is off',
         );
       }
-      await this.deps.links.write(this.deps.links.userOperation(id, { ...link, applied: 'deleted' }));
+      delete next.removedAccess;
+      return;
+    }
+    for (const groupId of next.removedAccess ?? []) {
+      await run.apply('addMember', `${why}: product access removed on deactivation (${groupId})`, () =>
+        this.deps.port.addMember(groupId, accountId),
+      );
+    }
+    delete next.removedAccess;
+    if (next.deactivation === 'suspend') await this.recheckMemberships(id, accountId, run, why);
+  }
+
+  /** Every membership the app added for the user, checked in Atlassian and added back if gone. */
+  private async recheckMemberships(id: string, accountId: string, run: Run, why: string): Promise<void> {
+    await this.groups.forEachMemberLink('user', id, async (scimGroup, member) => {
+      if (!member.created) return;
+      const group = await this.deps.links.group(scimGroup);
+      if (!group?.groupId || group.protected) return;
+      const groupId = group.groupId;
+      if (await run.read('isMember', () => this.deps.port.isMember(groupId, accountId))) return;
+      await run.apply('addMember', `${why}: membership missing in Atlassian (${accountId})`, () =>
+        this.deps.port.addMember(groupId, accountId),
+      );
+    });
+  }
+
+  /** The user is inactive at the identity provider: the deactivation policy, applied once. */
+  private async deactivate(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    account: AtlassianAccount,
+    applied: UserLink['applied'],
+    run: Run,
+  ): Promise<void> {
+    if (applied !== 'suspended') {
+      const why = 'user deactivated at the identity provider';
+      next.deactivation = await this.takeAccess(
+        id,
+        link,
+        next,
+        account,
+        this.policies.deactivation.action,
+        run,
+        why,
+      );
+      return;
+    }
+    // Already deactivated by suspension, yet active in Atlassian: restored by hand.
+    if (next.deactivation === 'suspend' && account.status === 'active') {
+      if (this.policies.drift.action === 'report') {
+        await this.reportDrift(
+          next,
+          run,
+          'active',
+          `account ${account.accountId} is active in Atlassian but deactivated at the identity provider`,
+        );
+        return;
+      }
+      await run.apply('suspend', 'account restored in Atlassian by hand (drift repaired)', () =>
+        this.deps.port.suspend(account.accountId),
+      );
+    }
+    delete next.driftNoted;
+  }
+
+  /**
+   * Takes the user's access as `action` says (deactivation or deletion), and answers how it
+   * was done. Where the connection cannot suspend (the site-admin mode) it removes product
+   * access instead, and logs that this is how the mode deactivates.
+   */
+  private async takeAccess(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    account: AtlassianAccount,
+    action: DeactivationAction,
+    run: Run,
+    why: string,
+  ): Promise<DeactivationAction> {
+    if (action === 'none') {
+      await run.note('deactivate', 'skipped', why, 'left as it is in Atlassian: the policy is "none"');
+      return 'none';
+    }
+    if (action === 'suspend') {
+      if (account.status !== 'active') return 'suspend';
+      try {
+        await run.apply('suspend', why, () => this.deps.port.suspend(account.accountId), ['unsupported']);
+        return 'suspend';
+      } catch (error) {
+        if (!(error instanceof AtlassianError && error.kind === 'unsupported')) throw error;
+        await run.note(
+          'suspend',
+          'skipped',
+          why,
+          'this connection cannot suspend accounts (site-admin mode): it deactivates by removing product access',
+        );
+      }
+    }
+    await this.removeProductAccess(id, link, next, account.accountId, run, why);
+    return 'remove-product-access';
+  }
+
+  /**
+   * Takes the user out of every product-access group it is in, remembering them on the link
+   * first (so a crash between the calls still gives them back on reactivation).
+   */
+  private async removeProductAccess(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    accountId: string,
+    run: Run,
+    why: string,
+  ): Promise<void> {
+    const [mine, access] = await Promise.all([
+      run.read('groupsOf', () => this.deps.port.groupsOf(accountId)),
+      this.productAccessGroups(run),
+    ]);
+    const member = new Set(mine.map((g) => g.id));
+    const targets = access.filter((a) => member.has(a.group.id) && a.group.modifiable !== false);
+    if (targets.length === 0) {
+      await run.note('removeMember', 'ok', why, 'no product access to remove');
+      return;
+    }
+    next.removedAccess = [...new Set([...(next.removedAccess ?? []), ...targets.map((t) => t.group.id)])];
+    await this.intent(id, link, { removedAccess: next.removedAccess });
+    for (const { group, products } of targets) {
+      await run.apply('removeMember', `${why}: removes ${products.join(', ')} access (${group.name})`, () =>
+        this.deps.port.removeMember(group.id, accountId).catch(ignoreNotFound),
+      );
+    }
+  }
+
+  /** Drift the policy says to report: logged (attention) once, left as it is. */
+  private async reportDrift(next: UserLink, run: Run, state: string, what: string): Promise<void> {
+    if (next.driftNoted === state) return;
+    next.driftNoted = state;
+    await run.note(
+      'drift',
+      'attention',
+      'a full reconcile found a change made by hand in Atlassian',
+      `${what}; left as it is (drift policy "report"): change it in Atlassian, or set the drift policy to "repair"`,
+    );
+  }
+
+  // ---- deletion ------------------------------------------------------------------------
+
+  /**
+   * A deleted SCIM user loses the access the app gave, as the deletion policy says: the
+   * memberships the app added and the new-user grants go, then the account is suspended,
+   * loses product access, is removed from the directory, or is left. Never deleted.
+   */
+  private async userGone(
+    id: string,
+    link: UserLink | undefined,
+    run: Run,
+    context: ReconcileContext,
+  ): Promise<void> {
+    if (!link) return;
+    const done = link.applied === 'deleted';
+    const accountId = link.accountId;
+    if (!accountId) {
+      if (link.protectedAccount) await this.noteProtectedOnce(link, -1, run, 'protected account');
+      await this.save(id, link, { ...link, applied: 'deleted' }, true);
+      return;
+    }
+    const why = 'user deleted at the identity provider';
+    const next: UserLink = { ...link };
+    delete next.waiting;
+    const protectedWhy = this.allowListed(accountId, link.email)
+      ? 'on the allow-list'
+      : await this.adminCheck(accountId, next, run, context.force === true);
+    const action: DeletionAction = protectedWhy ? 'none' : this.policies.deletion.action;
+    if (protectedWhy && !done) await this.noteProtectedOnce(link, -1, run, protectedWhy);
+    // Removing from the directory takes every group with it: no call per membership.
+    const callAtlassian = action !== 'none' && action !== 'remove-from-directory';
+    await this.groups.forEachMemberLink('user', id, async (groupId, member) => {
+      if (callAtlassian) {
+        await this.groups.removeMembership(groupId, id, accountId, member, run, why);
+      } else {
+        await this.deps.links.write(this.deps.links.deleteMemberOperation(groupId, id));
+      }
+    });
+    if (!done) {
+      if (callAtlassian) await this.removeWelcomeGroups(next, accountId, run, why);
+      const account = await run.read('getAccount', () => this.deps.port.getAccount(accountId));
+      if (account && account.status !== 'not_invited') {
+        if (action === 'remove-from-directory')
+          await this.removeFromDirectory(id, link, next, account, run, why);
+        else if (!protectedWhy) await this.takeAccess(id, link, next, account, action, run, why);
+      }
+      next.applied = 'deleted';
+      await this.save(id, link, next);
+    }
+  }
+
+  /** Removal from the directory; a connection that cannot do it suspends instead, and says so. */
+  private async removeFromDirectory(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    account: AtlassianAccount,
+    run: Run,
+    why: string,
+  ): Promise<void> {
+    try {
+      await run.apply(
+        'removeFromDirectory',
+        why,
+        () => this.deps.port.removeFromDirectory(account.accountId),
+        ['unsupported'],
+      );
+      delete next.welcome;
+      delete next.removedAccess;
+    } catch (error) {
+      if (!(error instanceof AtlassianError && error.kind === 'unsupported')) throw error;
+      await run.entry({
+        operation: 'removeFromDirectory',
+        status: 'attention',
+        why,
+        result:
+          'this connection cannot remove users from the directory: suspended instead; remove it in Atlassian Administration if wanted',
+        errorKind: error.kind,
+        error: error.message,
+      });
+      await this.takeAccess(id, link, next, account, 'suspend', run, why);
+    }
+  }
+
+  /** The default groups and product access the app gave the user when it was new. */
+  private async removeWelcomeGroups(next: UserLink, accountId: string, run: Run, why: string): Promise<void> {
+    for (const groupId of next.welcome?.groups ?? []) {
+      await run.apply('removeMember', `${why}: a new-user grant the app gave (${groupId})`, () =>
+        this.deps.port.removeMember(groupId, accountId).catch(ignoreNotFound),
+      );
+    }
+    if (next.welcome) next.welcome = { ...next.welcome, groups: [] };
+  }
+
+  // ---- new users -----------------------------------------------------------------------
+
+  /**
+   * A newly provisioned user joins the default groups and the groups granting the product
+   * access the policy asks for, once: the groups are chosen and remembered on the link before
+   * any call (a retry adds the same ones), and never re-added after someone removes them by
+   * hand. Groups the user was in already are not the app's doing, so not recorded. With no
+   * account yet (a dry run's planned invite), the adds are planned for the invited account.
+   */
+  private async welcome(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    accountId: string | undefined,
+    run: Run,
+  ): Promise<void> {
+    const { defaultGroups, productAccess } = this.policies.newUsers;
+    const targets = new Map<string, string>();
+    if (!next.welcome) {
+      for (const name of defaultGroups) {
+        const group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(name));
+        if (!group) {
+          await run.note(
+            'addMember',
+            'attention',
+            'new user: default group',
+            `default group "${name}" does not exist in Atlassian (not created): create it, or remove it from the new-user default groups`,
+          );
+        } else if (group.modifiable === false) {
+          await run.note(
+            'addMember',
+            'skipped',
+            'new user: default group',
+            `group "${group.name}" is protected in Atlassian`,
+          );
+        } else targets.set(group.id, `default group ${group.name}`);
+      }
+      if (productAccess.length > 0) {
+        const access = await this.productAccessGroups(run);
+        for (const { product } of productAccess) {
+          const group = grantingGroup(access, product);
+          if (group) targets.set(group.id, `${product} access through ${group.name}`);
+          else {
+            await run.note(
+              'addMember',
+              'attention',
+              `new user: ${product} access`,
+              `no group grants ${product} access: give a group ${product} access in Atlassian Administration (Directory › Groups), or change the new-user product access`,
+            );
+          }
+        }
+      }
+      const already = accountId
+        ? new Set((await run.read('groupsOf', () => this.deps.port.groupsOf(accountId))).map((g) => g.id))
+        : new Set<string>();
+      next.welcome = { groups: [...targets.keys()].filter((g) => !already.has(g)), done: false };
+      await this.intent(id, link, { welcome: next.welcome });
+    }
+    for (const groupId of next.welcome.groups) {
+      const why = `new user: ${targets.get(groupId) ?? `grant ${groupId}`}`;
+      await run.apply('addMember', accountId ? `${why} (${accountId})` : `${why} (the invited account)`, () =>
+        this.deps.port.addMember(groupId, accountId!),
+      );
+    }
+    next.welcome = { ...next.welcome, done: true };
+  }
+
+  private productAccessGroups(run: Run): Promise<ProductAccessGroup[]> {
+    this.accessGroups ??= run.read('productAccessGroups', () => this.deps.port.productAccessGroups());
+    this.accessGroups.catch(() => (this.accessGroups = undefined));
+    return this.accessGroups;
+  }
+
+  // ---- protected accounts --------------------------------------------------------------
+
+  private allowListed(accountId: string | undefined, ...emails: (string | undefined)[]): boolean {
+    const listed = this.policies.protectedAccounts;
+    if (accountId && listed.accountIds.includes(accountId)) return true;
+    const wanted = new Set(listed.emails.map((e) => e.trim().toLowerCase()));
+    return emails.some((e) => e !== undefined && wanted.has(e.trim().toLowerCase()));
+  }
+
+  /** Why the account is protected, if it is: the allow-list, or an admin role. */
+  private async protection(
+    account: AtlassianAccount,
+    email: string,
+    next: UserLink,
+    run: Run,
+    force: boolean,
+  ): Promise<string | undefined> {
+    if (this.allowListed(account.accountId, email, account.email)) return 'on the allow-list';
+    return this.adminCheck(account.accountId, next, run, force);
+  }
+
+  /** One isAdmin call per account, cached on the link; asked again on a forced reconcile. */
+  private async adminCheck(
+    accountId: string,
+    next: UserLink,
+    run: Run,
+    force: boolean,
+  ): Promise<string | undefined> {
+    if (next.admin?.accountId !== accountId || force) {
+      const value = await run.read('isAdmin', () => this.deps.port.isAdmin(accountId));
+      next.admin = { accountId, value };
+    }
+    return next.admin.value ? 'an organization, site or product admin' : undefined;
+  }
+
+  /**
+   * A protected account is never linked: the app forgets any link it had (without a call, so
+   * its groups stay), and the group worker finds no account to add or remove.
+   */
+  private async leaveProtected(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    accountId: string | undefined,
+    version: number,
+    run: Run,
+    why: string,
+  ): Promise<void> {
+    if (next.accountId) {
+      await this.groups.forEachMemberLink('user', id, async (groupId) => {
+        await this.deps.links.write(this.deps.links.deleteMemberOperation(groupId, id));
+      });
+      delete next.accountId;
+    }
+    if (accountId) next.protectedAccount = accountId;
+    if (link?.protectedNoted !== version) {
+      await this.noteProtectedOnce(link, version, run, why);
+      next.protectedNoted = version;
+    }
+    delete next.applied;
+    await this.save(id, link, next);
+  }
+
+  private async noteProtectedOnce(
+    link: UserLink | undefined,
+    version: number,
+    run: Run,
+    why: string,
+  ): Promise<void> {
+    if (link?.protectedNoted === version) return;
+    await run.note('protect', 'skipped', `protected account: ${why}`, 'skipped: protected account');
+  }
+
+  // ---- linking conflicts and blocks ----------------------------------------------------
+
+  /** linkExistingByEmail is off and the e-mail is an existing account's: reported, left alone. */
+  private async conflict(
+    id: string,
+    link: UserLink | undefined,
+    desired: StoredResource,
+    run: Run,
+    account: AtlassianAccount,
+  ): Promise<void> {
+    const already = link?.blocked?.version === desired.version && link.blocked.kind === 'conflict';
+    const reason = `An Atlassian account (${account.accountId}) already has this e-mail, and linking existing accounts by e-mail is off.`;
+    await this.deps.links.write(
+      this.deps.links.userOperation(id, {
+        ...link,
+        blocked: { reason, kind: 'conflict', version: desired.version, at: this.deps.now() },
+      }),
+    );
+    if (!already) {
+      await run.entry({
+        operation: 'link',
+        status: 'attention',
+        why: 'user provisioned',
+        result:
+          'conflict: left alone. Turn on "link existing accounts by e-mail", or give the user another e-mail at the identity provider; then retry',
+        errorKind: 'conflict',
+        error: reason,
+      });
     }
   }
 
@@ -141,6 +657,101 @@ export class UserReconciler {
     }
   }
 
+  // ---- the seat cap --------------------------------------------------------------------
+
+  private async seats(): Promise<SeatState> {
+    return (await this.deps.links.state<SeatState>(SEATS)) ?? { used: 0, waiting: 0 };
+  }
+
+  /** Whether the user may take an account active: it holds a seat, or the cap has room. */
+  private async seatFree(next: UserLink): Promise<boolean> {
+    const limit = this.policies.seatCap.limit;
+    if (next.seat || limit === undefined) return true;
+    return (await this.seats()).used < limit;
+  }
+
+  /** The cap is reached: the user waits (not invited), and the log says so once. */
+  private async wait(id: string, link: UserLink | undefined, next: UserLink, run: Run): Promise<void> {
+    if (!link?.waiting) {
+      const limit = this.policies.seatCap.limit;
+      await run.entry({
+        operation: 'seat',
+        status: 'blocked',
+        why: 'user provisioned',
+        result: `pending: the seat cap of ${limit} users is reached; provisioned when a seat frees or the cap rises`,
+        errorKind: 'seat-cap',
+      });
+    }
+    // The account is not linked while the user waits: its reconcile on release is a new link.
+    const waiting: UserLink = { ...next, waiting: true };
+    if (link?.accountId) waiting.accountId = link.accountId;
+    else delete waiting.accountId;
+    await this.save(id, link, waiting);
+  }
+
+  /**
+   * Records what the app is about to do on the stored link (not the new one), so a crash
+   * between the calls that follow finds the intent, and the rest of the reconcile runs again.
+   */
+  private async intent(id: string, link: UserLink | undefined, patch: Partial<UserLink>): Promise<void> {
+    await this.deps.links.write(this.deps.links.userOperation(id, { ...link, ...patch }));
+  }
+
+  /**
+   * Writes the user's link, and in the same transaction the seat counters it changes: a seat
+   * is held while the account is active in Atlassian through the app, so a crash between
+   * the link and the counter cannot count a user twice or lose one. A freed seat releases
+   * the users waiting longest.
+   */
+  private async save(id: string, link: UserLink | undefined, next: UserLink, forget = false): Promise<void> {
+    const holds =
+      !forget &&
+      next.accountId !== undefined &&
+      (next.applied === 'active' || (next.applied === 'suspended' && next.deactivation === 'none'));
+    const operations: WriteOperation[] = [];
+    let used = 0;
+    let waiting = 0;
+    if (holds && !link?.seat) used = 1;
+    if (!holds && link?.seat) used = -1;
+    if (holds) next.seat = true;
+    else delete next.seat;
+    if (next.waiting && !forget && !link?.waiting) {
+      waiting = 1;
+      operations.push(this.deps.links.waitOperation(id, this.deps.now()));
+    }
+    if ((!next.waiting || forget) && link?.waiting) {
+      waiting = -1;
+      operations.push(this.deps.links.unwaitOperation(id));
+    }
+    if (!next.waiting) delete next.waiting;
+    operations.unshift(
+      forget ? this.deps.links.deleteOperation('user', id) : this.deps.links.userOperation(id, next),
+    );
+    if (used !== 0 || waiting !== 0) {
+      const seats = await this.seats();
+      operations.push(
+        this.deps.links.stateOperation<SeatState>(SEATS, {
+          used: Math.max(0, seats.used + used),
+          waiting: Math.max(0, seats.waiting + waiting),
+        }),
+      );
+    }
+    // One transaction (at most 25 operations): the link and its counters together.
+    await this.deps.links.write(...operations);
+    if (used < 0) await this.releaseWaiting();
+  }
+
+  /** Marks the users waiting longest, as many as there are free seats (all without a cap). */
+  private async releaseWaiting(): Promise<void> {
+    const seats = await this.seats();
+    if (seats.waiting === 0) return;
+    const limit = this.policies.seatCap.limit;
+    const free = limit === undefined ? seats.waiting : limit - seats.used;
+    if (free <= 0) return;
+    const ids = await this.deps.links.waiting(free);
+    if (ids.length > 0) await this.deps.queue.mark('user', ids);
+  }
+
   /** A user just got its account: the groups it is in can now add it. */
   private async markGroupsOf(userId: string): Promise<void> {
     const groups: string[] = [];
@@ -148,8 +759,14 @@ export class UserReconciler {
       groups.push(membership.group);
     if (groups.length > 0) await this.deps.queue.mark('group', groups);
   }
+}
 
-  // ---- groups --------------------------------------------------------------------------
+/** The group granting the product: by name, so the choice is the same on every run. */
+function grantingGroup(access: ProductAccessGroup[], product: string): AtlassianGroup | undefined {
+  return access
+    .filter((a) => a.products.includes(product) && a.group.modifiable !== false)
+    .map((a) => a.group)
+    .sort((a, b) => a.name.localeCompare(b.name))[0];
 }
 
 /** The address to invite: the primary e-mail, else the first, else a userName that is one. */
