@@ -23,7 +23,9 @@ import type * as ForgeTokens from '../forge/tokens';
 import {
   EMBEDDED_ORG_MOUNT,
   embeddedOrgBackend,
+  embeddedSiteProducts,
   httpBackend,
+  SEED_ACCOUNTS,
   serveEmbeddedOrg,
   startLocalOrganization,
 } from './embedded-org';
@@ -59,6 +61,8 @@ async function main(): Promise<void> {
     log,
     warn: (message) => console.warn(`forge runtime: ${message}`),
     external: org.embedded ? embeddedOrgBackend(org.embedded) : httpBackend(realFetch),
+    // api.asApp()/asUser().requestJira reach the embedded organization's Jira site.
+    ...(org.embedded ? { products: embeddedSiteProducts(org.embedded) } : {}),
     extraEgress: org.extraEgress,
     installation: { license: offlineLicense(licence) },
   }).install();
@@ -109,6 +113,9 @@ async function main(): Promise<void> {
         `Atlassian org: ${embedded.orgId} (embedded: http://127.0.0.1:${actualPort}${EMBEDDED_ORG_MOUNT}/admin)`,
       );
       console.log(`Org API key:   ${embedded.apiKey}`);
+      console.log(
+        `Jira site:     ${embedded.meta.siteUrl} (embedded: http://127.0.0.1:${actualPort}${EMBEDDED_ORG_MOUNT}/site), ${SEED_ACCOUNTS.admin} / API token ${embedded.siteApiToken}`,
+      );
     } else {
       console.log(`Atlassian org: ${org.connection.orgId} at ${org.connection.baseUrl} (ATLASSIAN_ORG_*)`);
     }

@@ -358,7 +358,7 @@ describe('the manifest', () => {
     });
     expect(manifest.uiModules.map((m) => m.resolverFunction)).toEqual(['admin-resolver', 'admin-resolver']);
     expect(manifest.resources.get('admin-page')).toBe('src/frontend/index.tsx');
-    expect(manifest.scopes).toEqual(['storage:app']);
+    expect(manifest.scopes).toEqual(expect.arrayContaining(['storage:app', 'read:jira-user']));
     expect(manifest.entities.map((e) => e.name)).toContain('scim-user');
   });
 

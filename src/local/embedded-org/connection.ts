@@ -8,6 +8,7 @@
  *       https://api.atlassian.com/admin.
  *   otherwise the embedded organization (state in DATA_DIR), with its knobs:
  *   EMBEDDED_ORG_API_KEY      fixed admin API key (else generated once and kept)
+ *   EMBEDDED_ORG_SITE_TOKEN   fixed API token of admin@offline.example for the Jira site (else generated once)
  *   EMBEDDED_ORG_PAID         0 = no paid subscription (invite answers 402); default 1
  *   EMBEDDED_ORG_FAULT_RATE   0–1 share of calls that fail (429, 500, timeouts)
  *   EMBEDDED_ORG_FAULT_KINDS  comma list of 429,500,timeout-before,timeout-after (default all)
@@ -85,6 +86,7 @@ export function embeddedOrgOptionsFromEnv(env: Env): EmbeddedOrgOptions {
   const timeoutHoldMs = number(env, 'EMBEDDED_ORG_TIMEOUT_MS', 0, 3_600_000);
   return {
     ...(env.EMBEDDED_ORG_API_KEY ? { apiKey: env.EMBEDDED_ORG_API_KEY } : {}),
+    ...(env.EMBEDDED_ORG_SITE_TOKEN ? { siteApiToken: env.EMBEDDED_ORG_SITE_TOKEN } : {}),
     paid: env.EMBEDDED_ORG_PAID !== '0' && env.EMBEDDED_ORG_PAID !== 'false',
     faults: {
       ...(rate !== undefined ? { rate } : {}),

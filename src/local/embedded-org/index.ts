@@ -15,9 +15,14 @@ export {
   EMBEDDED_ORG_MOUNT,
   embeddedOrgBackend,
   embeddedOrgFetch,
+  embeddedSiteFetch,
+  embeddedSiteProducts,
   httpBackend,
   serveEmbeddedOrg,
+  siteHost,
 } from './transport';
+export { handleSiteRequest, jiraError, SITE_OPERATIONS, SITE_PREFIX } from './site-api';
+export type { SiteState } from './site-api';
 export {
   DEFAULT_API_BASE,
   embeddedOrgConnection,

@@ -20,6 +20,7 @@
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { FaultKind, FaultOptions, FaultPlan, RateLimiter } from './faults';
+import { handleSiteRequest, SITE_PREFIX, SiteState } from './site-api';
 import { OrgStore } from './store';
 import type {
   GroupRecord,
@@ -51,6 +52,8 @@ export interface EmbeddedOrgOptions {
   orgName?: string;
   /** Public base of the API, used in v1 links (default https://api.atlassian.com/admin). */
   publicBaseUrl?: string;
+  /** A fixed API token of the seed admin for the Jira site API (else generated once and kept). */
+  siteApiToken?: string;
   now?: () => number;
 }
 
@@ -298,6 +301,8 @@ export interface CallRecord {
   path: string;
   status: number;
   fault?: FaultKind | 'rate-limit';
+  /** Jira site calls (/site/...): who called, the app or a user by product fetch, or Basic auth. */
+  as?: 'app' | 'user' | 'basic';
 }
 
 export class EmbeddedOrganization {
@@ -356,6 +361,17 @@ export class EmbeddedOrganization {
 
   get workspaces(): WorkspaceRecord[] {
     return this.meta.workspaces;
+  }
+
+  /** The seed admin's API token for the Jira site API (site-api.ts), made and kept on first use. */
+  get siteApiToken(): string {
+    const meta = this.meta;
+    const wanted = this.options.siteApiToken ?? meta.siteApiToken;
+    if (wanted && wanted === meta.siteApiToken) return wanted;
+    const token = wanted ?? `ATATT3x${randomBytes(24).toString('base64url')}`;
+    this.store.put('meta', 'meta', { ...meta, siteApiToken: token });
+    this.store.commit();
+    return token;
   }
 
   /** Requests per second before 429; undefined removes the limit. */
@@ -455,6 +471,7 @@ export class EmbeddedOrganization {
       path: request.path,
       status: response.status,
       ...(fault ? { fault } : {}),
+      ...(request.path.startsWith(`${SITE_PREFIX}/`) ? { as: request.caller?.kind ?? 'basic' } : {}),
     });
     if (this.calls.length > 10_000) this.calls.splice(0, this.calls.length - 10_000);
     return response;
@@ -464,6 +481,7 @@ export class EmbeddedOrganization {
   private process(request: OrgRequest): OrgResponse {
     try {
       const url = new URL(request.path, 'http://embedded.invalid');
+      if (url.pathname.startsWith(`${SITE_PREFIX}/`)) return handleSiteRequest(this.siteState(), request);
       if (!url.pathname.startsWith('/admin/')) {
         throw refuse(404, 'ADMIN-404-1', `Nothing is served at ${url.pathname}: the API lives under /admin.`);
       }
@@ -1204,6 +1222,11 @@ export class EmbeddedOrganization {
     if (group.protected) {
       throw refuse(403, 'ADMIN-403-7', `${group.name} grants admin access and cannot be deleted.`);
     }
+    this.dropGroup(group);
+    return noContent();
+  }
+
+  private dropGroup(group: GroupRecord): void {
     for (const accountId of [...(this.groupMembers.get(group.id) ?? [])])
       this.removeMember(group.id, accountId);
     for (const [key, grant] of [...this.store.state.groupRoles]) {
@@ -1212,7 +1235,47 @@ export class EmbeddedOrganization {
     this.store.delete('groups', group.id);
     this.byGroupName.delete(group.name.toLowerCase());
     this.groupMembers.delete(group.id);
-    return noContent();
+  }
+
+  /** The same state, as the Jira site API (site-api.ts) reads and changes it. */
+  private siteState(): SiteState {
+    const isAdmin = (accountId: string): boolean => {
+      const user = this.store.get('users', accountId);
+      if (!user || user.membership === 'none') return false;
+      if (user.platformRoles.some((r) => PLATFORM_ROLES.has(r))) return true;
+      return [...(this.userGroups.get(accountId) ?? [])].some((g) => this.store.get('groups', g)?.protected);
+    };
+    return {
+      meta: this.meta,
+      siteApiToken: this.siteApiToken,
+      adminEmail: SEED_ACCOUNTS.admin,
+      user: (accountId) => this.store.get('users', accountId),
+      userByEmail: (email) => this.findUserByEmail(email),
+      users: () => this.store.state.users.values(),
+      addAccount: (email, displayName) => {
+        const known = this.findUserByEmail(email);
+        const user = known
+          ? { ...known, membership: 'active' as const, managementSource: 'invited' as const }
+          : this.newUser(email, displayName ?? email.split('@')[0]);
+        this.putUser(user);
+        return user;
+      },
+      group: (groupId) => this.store.get('groups', groupId),
+      groupByName: (name) => this.findGroupByName(name),
+      groups: () => this.store.state.groups.values(),
+      createGroup: (name) => this.createGroupRecord(name, '', false),
+      deleteGroup: (groupId) => {
+        const group = this.store.get('groups', groupId);
+        if (group) this.dropGroup(group);
+      },
+      members: (groupId) => this.membersOf(groupId),
+      groupsOf: (accountId) => [...(this.userGroups.get(accountId) ?? [])],
+      addMember: (groupId, accountId) => this.addMember(groupId, accountId),
+      removeMember: (groupId, accountId) => this.removeMember(groupId, accountId),
+      groupRoles: (groupId) => this.groupRoles(groupId),
+      userRoles: (accountId) => this.userRoles(accountId),
+      isAdmin,
+    };
   }
 
   private modifiableGroup(groupId: string): GroupRecord {

@@ -5,15 +5,21 @@
  *   answers what `https://api.atlassian.com/admin/...` would (`serveEmbeddedOrg`);
  * - from Forge functions on the offline runtime: their `fetch` to api.atlassian.com goes
  *   to `embeddedOrgBackend`, an ExternalBackend of the runtime (the manifest's egress
- *   allow-list is still enforced by the runtime before it gets here).
+ *   allow-list is still enforced by the runtime before it gets here);
+ * - the Jira site (site-api.ts): `https://<site>.atlassian.net/<path>` is
+ *   `http://127.0.0.1:$PORT/atlassian/site/<path>` over HTTP, the site's host through
+ *   `embeddedOrgBackend` (the site-admin mode's Basic-auth calls), and the app's product
+ *   fetch (`api.asApp()/asUser().requestJira/requestConfluence`) through
+ *   `embeddedSiteProducts`, the runtime's ProductBackend, which says who calls.
  *
  * A timeout fault holds the request until the client gives up (its AbortSignal, or the
  * closed socket) or `timeoutHoldMs` passes, then drops the connection without an answer.
  */
 import type http from 'node:http';
-import type { ExternalBackend } from '../forge-runtime/network';
+import type { ExternalBackend, ProductBackend } from '../forge-runtime/network';
 import type { EmbeddedOrganization } from './organization';
-import type { OrgResponse } from './types';
+import { jiraError, SITE_PREFIX } from './site-api';
+import type { OrgRequest, OrgResponse } from './types';
 
 export const EMBEDDED_ORG_MOUNT = '/atlassian';
 export const ATLASSIAN_API_HOST = 'api.atlassian.com';
@@ -55,6 +61,7 @@ export function embeddedOrgBackend(
 ): ExternalBackend {
   return async (url, init) => {
     if (url.hostname.toLowerCase() === host) return answer(org, url, init);
+    if (url.hostname.toLowerCase() === siteHost(org)) return answer(org, url, init, SITE_PREFIX);
     if (fallback) return fallback(url, init);
     return new Response(
       JSON.stringify({
@@ -76,19 +83,77 @@ export function embeddedOrgFetch(
   return (input, init) => answer(org, new URL(String(input)), init);
 }
 
-async function answer(org: EmbeddedOrganization, url: URL, init: RequestInit | undefined): Promise<Response> {
+async function answer(
+  org: EmbeddedOrganization,
+  url: URL,
+  init: RequestInit | undefined,
+  prefix = '',
+): Promise<Response> {
   const signal = init?.signal ?? undefined;
   signal?.throwIfAborted();
   const headers: Record<string, string> = {};
   new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
   const result = await org.handle({
     method: init?.method ?? 'GET',
-    path: `${url.pathname}${url.search}`,
+    path: `${prefix}${url.pathname}${url.search}`,
     headers,
     ...(await bodyText(init?.body)),
   });
   if (result.timeout) return holdThenDrop(org.timeoutHoldMs, signal);
   return toResponse(result);
+}
+
+/** The host of the embedded organization's site, e.g. offline.atlassian.net. */
+export function siteHost(org: EmbeddedOrganization): string {
+  return new URL(org.meta.siteUrl).hostname.toLowerCase();
+}
+
+/**
+ * A fetch answered by the embedded site whatever the host (`https://x.atlassian.net/rest/...`
+ * is `/site/rest/...`), for unit tests of the site adapter without the Forge runtime.
+ */
+export function embeddedSiteFetch(
+  org: EmbeddedOrganization,
+): (input: string | URL, init?: RequestInit) => Promise<Response> {
+  return (input, init) => answer(org, new URL(String(input)), init, SITE_PREFIX);
+}
+
+/**
+ * The offline runtime's ProductBackend: Jira and Confluence product fetch reach the embedded
+ * site as the app (`asApp()`), or as the invoking user (`asUser()`: the call carries that
+ * accountId). Other products get the runtime's "nothing here" answer.
+ */
+export function embeddedSiteProducts(org: EmbeddedOrganization): ProductBackend {
+  return async (request) => {
+    if (request.product !== 'jira' && request.product !== 'confluence') {
+      return new Response(
+        JSON.stringify({
+          code: 'NO_PRODUCT_OFFLINE',
+          message: `The embedded site has no ${request.product}.`,
+        }),
+        { status: 503, headers: { 'content-type': 'application/json' } },
+      );
+    }
+    let caller: OrgRequest['caller'];
+    if (request.provider === 'user') {
+      if (!request.accountId)
+        return toResponse(jiraError(401, ['asUser() outside a user invocation: no user.']));
+      caller = { kind: 'user', accountId: request.accountId };
+    } else {
+      caller = { kind: 'app' };
+    }
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => (headers[name] = value));
+    const result = await org.handle({
+      method: request.method,
+      path: `${SITE_PREFIX}${request.path.startsWith('/') ? '' : '/'}${request.path}`,
+      headers,
+      caller,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+    });
+    if (result.timeout) return holdThenDrop(org.timeoutHoldMs, undefined);
+    return toResponse(result);
+  };
 }
 
 /** A backend doing real HTTP (ATLASSIAN_ORG_API_BASE pointing at another implementation). */

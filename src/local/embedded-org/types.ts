@@ -11,6 +11,12 @@ export interface OrgRequest {
   path: string;
   headers?: Record<string, string | string[] | undefined>;
   body?: string;
+  /**
+   * Who calls the Jira site API (paths under /site) when the call comes from a Forge product
+   * fetch (`asApp()`/`asUser()`), set by the offline runtime's product backend, never from
+   * HTTP; absent: Basic auth (e-mail + API token) decides.
+   */
+  caller?: { kind: 'app' } | { kind: 'user'; accountId: string };
 }
 
 export interface OrgResponse {
@@ -81,6 +87,8 @@ export interface OrgMeta {
   siteUrl: string;
   createdAt: string;
   workspaces: WorkspaceRecord[];
+  /** The seed admin's Atlassian API token for the Jira site API (Basic auth); made on first use. */
+  siteApiToken?: string;
 }
 
 export interface OrgState {

@@ -343,7 +343,12 @@ export class ForgeRuntime {
       return (this.options.products ?? noProducts)({
         product,
         provider: String(descriptor.provider ?? 'none'),
-        ...(typeof descriptor.accountId === 'string' ? { accountId: descriptor.accountId } : {}),
+        // asUser() without an account ID acts for the invoking user (Forge's aaid).
+        ...(typeof descriptor.accountId === 'string'
+          ? { accountId: descriptor.accountId }
+          : descriptor.provider === 'user' && invocation?.accountId
+            ? { accountId: invocation.accountId }
+            : {}),
         path: target,
         method: init?.method ?? 'GET',
         headers: new Headers(init?.headers),

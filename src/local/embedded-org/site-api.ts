@@ -1,0 +1,598 @@
+/**
+ * The embedded organization's Jira site: the part of Jira Cloud's REST API v3 on
+ * `https://<site>.atlassian.net` that the site-admin mode (src/atlassian/site-adapter.ts) and
+ * the app's product fetch (`api.asApp()/asUser().requestJira`) use, answered from the SAME
+ * accounts, groups and memberships as the Organizations API: one state, two APIs.
+ *
+ * Paths arrive under `/site` (`/site/rest/api/3/group/bulk` is
+ * `https://<site>.atlassian.net/rest/api/3/group/bulk`). Shapes follow
+ * ../shared/specs/jira-platform-swagger-v3.v3.json; test/embedded-org/site-api.test.ts holds
+ * every served operation to that spec. Errors are Jira's `{errorMessages, errors}` envelope.
+ *
+ * Who calls:
+ * - Basic auth with `admin@offline.example` and the site API token (`org.siteApiToken`): the
+ *   seed admin, a site admin, who may read and write;
+ * - a product fetch as a user (`caller: {kind:'user'}`): that account; it reads, and writes
+ *   only when it is a site or org admin;
+ * - a product fetch as the app (`caller: {kind:'app'}`): reads only (the app user is no site
+ *   admin); e-mail addresses only through `GET /rest/api/3/user/email` (the app's
+ *   `read:email-address:jira`), as Jira hides them from apps behind profile visibility.
+ *
+ * Choices where Jira's behaviour is not documented exactly (README "Embedded org"):
+ * `user/search` matches the start of the e-mail or of a word of the display name and also
+ * returns inactive (org-suspended) accounts with `active: false`; adding a member twice or
+ * removing a non-member is 400, as Jira answers; deleting site-admins/org-admins is 403.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { GroupRecord, OrgMeta, OrgRequest, OrgResponse, RoleGrant, UserRecord } from './types';
+
+export const SITE_PREFIX = '/site';
+
+/** What the site API reads and changes in the organization's state (organization.ts gives it). */
+export interface SiteState {
+  meta: OrgMeta;
+  siteApiToken: string;
+  adminEmail: string;
+  user(accountId: string): UserRecord | undefined;
+  userByEmail(email: string): UserRecord | undefined;
+  users(): Iterable<UserRecord>;
+  /** Creates (or adds to the directory) the account with this e-mail. */
+  addAccount(email: string, displayName?: string): UserRecord;
+  group(groupId: string): GroupRecord | undefined;
+  groupByName(name: string): GroupRecord | undefined;
+  groups(): Iterable<GroupRecord>;
+  createGroup(name: string): GroupRecord;
+  deleteGroup(groupId: string): void;
+  members(groupId: string): string[];
+  groupsOf(accountId: string): string[];
+  addMember(groupId: string, accountId: string): void;
+  removeMember(groupId: string, accountId: string): void;
+  groupRoles(groupId: string): RoleGrant[];
+  userRoles(accountId: string): RoleGrant[];
+  /** An org or site admin (platform role, or member of a protected group). */
+  isAdmin(accountId: string): boolean;
+}
+
+type Caller = { kind: 'app' } | { kind: 'account'; user: UserRecord; admin: boolean };
+
+class JiraRefusal extends Error {
+  constructor(readonly response: OrgResponse) {
+    super(`Jira refusal ${response.status}`);
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json;charset=UTF-8' };
+
+/** Jira's error envelope. */
+export function jiraError(
+  status: number,
+  messages: string[],
+  errors: Record<string, string> = {},
+): OrgResponse {
+  return {
+    status,
+    headers: { ...JSON_HEADERS },
+    body: JSON.stringify({ errorMessages: messages, errors }),
+  };
+}
+
+const refuse = (status: number, message: string) => new JiraRefusal(jiraError(status, [message]));
+const ok = (body: unknown, status = 200): OrgResponse => ({
+  status,
+  headers: { ...JSON_HEADERS },
+  body: JSON.stringify(body),
+});
+const empty = (status = 200): OrgResponse => ({ status, headers: {} });
+
+/** Jira product keys the site's workspaces map to, and the application role each one is. */
+const JIRA_APPLICATIONS: Record<string, string> = {
+  'jira-software': 'Jira',
+  'jira-servicedesk': 'Jira Service Management',
+};
+/** What `products` of POST /rest/api/3/user accepts (NewUserDetails). */
+const PRODUCT_KEYS = new Set(['jira-core', 'jira-servicedesk', 'jira-product-discovery', 'jira-software']);
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const GLOBAL_PERMISSIONS: Record<string, { id: string; name: string; description: string }> = {
+  ADMINISTER: {
+    id: '0',
+    name: 'Administer Jira',
+    description: 'Create and administer projects, issue types, fields, workflows, and schemes.',
+  },
+  SYSTEM_ADMIN: {
+    id: '44',
+    name: 'Jira System Administrators',
+    description: 'Ability to perform system administration.',
+  },
+  USER_PICKER: { id: '27', name: 'Browse users and groups', description: 'View and select users or groups.' },
+};
+
+interface Ctx {
+  state: SiteState;
+  caller: Caller;
+  query: URLSearchParams;
+  body: () => Record<string, unknown>;
+  base: string;
+}
+
+interface SiteRoute {
+  method: string;
+  path: string;
+  write?: boolean;
+  run: (ctx: Ctx) => OrgResponse;
+}
+
+/** Answers one request whose path starts with /site. */
+export function handleSiteRequest(state: SiteState, request: OrgRequest): OrgResponse {
+  try {
+    const url = new URL(request.path, 'http://embedded.invalid');
+    const path = url.pathname.slice(SITE_PREFIX.length).replace(/\/+$/, '') || '/';
+    const caller = authenticate(state, request);
+    const candidates = SITE_ROUTES.filter((r) => r.path === path);
+    if (candidates.length === 0) throw refuse(404, `No operation at ${path} on this site.`);
+    const method = request.method.toUpperCase();
+    const route = candidates.find((r) => r.method === method);
+    if (!route) {
+      return {
+        ...jiraError(405, [`${method} is not supported here.`]),
+        headers: { ...JSON_HEADERS, allow: candidates.map((c) => c.method).join(', ') },
+      };
+    }
+    if (route.write && !(caller.kind === 'account' && caller.admin)) {
+      throw refuse(
+        403,
+        caller.kind === 'app'
+          ? 'The app cannot change users or groups: only a site admin can.'
+          : 'You do not have the permission to do this: it needs a site admin.',
+      );
+    }
+    let parsed: Record<string, unknown> | undefined;
+    return route.run({
+      state,
+      caller,
+      query: url.searchParams,
+      body: () => (parsed ??= parseBody(request)),
+      base: state.meta.siteUrl.replace(/\/+$/, ''),
+    });
+  } catch (error) {
+    if (error instanceof JiraRefusal) return error.response;
+    return jiraError(500, [`Internal error: ${String(error)}`]);
+  }
+}
+
+function authenticate(state: SiteState, request: OrgRequest): Caller {
+  if (request.caller?.kind === 'app') return { kind: 'app' };
+  if (request.caller?.kind === 'user') {
+    const user = state.user(request.caller.accountId);
+    if (!user || user.membership === 'none') throw refuse(401, 'The user is not a member of this site.');
+    return { kind: 'account', user, admin: state.isAdmin(user.accountId) };
+  }
+  const header = headerOf(request, 'authorization');
+  const match = header ? /^Basic[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+  if (!match) throw refuse(401, 'Client must be authenticated to access this resource.');
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const email = colon < 0 ? '' : decoded.slice(0, colon);
+  const given = Buffer.from(colon < 0 ? '' : decoded.slice(colon + 1));
+  const expected = Buffer.from(state.siteApiToken);
+  const tokenOk = given.length === expected.length && timingSafeEqual(given, expected);
+  if (!tokenOk || email.toLowerCase() !== state.adminEmail.toLowerCase()) {
+    throw refuse(401, 'Client must be authenticated to access this resource.');
+  }
+  const user = state.userByEmail(email);
+  if (!user || user.membership !== 'active') throw refuse(401, 'The account cannot log in to this site.');
+  return { kind: 'account', user, admin: state.isAdmin(user.accountId) };
+}
+
+// ---- JSON shapes -------------------------------------------------------------------------------
+
+const seesEmails = (caller: Caller) => caller.kind === 'account' && caller.admin;
+
+function userJson(ctx: Ctx, user: UserRecord): Record<string, unknown> {
+  return {
+    self: `${ctx.base}/rest/api/3/user?accountId=${encodeURIComponent(user.accountId)}`,
+    accountId: user.accountId,
+    accountType: 'atlassian',
+    ...(seesEmails(ctx.caller) ? { emailAddress: user.email } : {}),
+    displayName: user.name,
+    active: user.accountStatus === 'active' && user.membership === 'active',
+    timeZone: 'Etc/UTC',
+    avatarUrls: {},
+  };
+}
+
+function groupName(ctx: Ctx, group: GroupRecord): Record<string, unknown> {
+  return {
+    name: group.name,
+    groupId: group.id,
+    self: `${ctx.base}/rest/api/3/group?groupId=${encodeURIComponent(group.id)}`,
+  };
+}
+
+function page<T>(ctx: Ctx, path: string, items: T[], defaultMax: number): Record<string, unknown> {
+  const startAt = integer(ctx.query.get('startAt'), 0, 'startAt', 0, Number.MAX_SAFE_INTEGER);
+  const maxResults = integer(ctx.query.get('maxResults'), defaultMax, 'maxResults', 1, 1000);
+  const values = items.slice(startAt, startAt + maxResults);
+  const isLast = startAt + values.length >= items.length;
+  const next = new URLSearchParams(ctx.query);
+  next.set('startAt', String(startAt + maxResults));
+  next.set('maxResults', String(maxResults));
+  return {
+    self: `${ctx.base}${path}?${ctx.query.toString()}`,
+    ...(isLast ? {} : { nextPage: `${ctx.base}${path}?${next.toString()}` }),
+    maxResults,
+    startAt,
+    total: items.length,
+    isLast,
+    values,
+  };
+}
+
+// ---- reading parameters ---------------------------------------------------------------------------
+
+function integer(raw: string | null, fallback: number, name: string, min: number, max: number): number {
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw refuse(400, `${name} must be an integer from ${min}.`);
+  return n;
+}
+
+function headerOf(request: OrgRequest, name: string): string | undefined {
+  for (const [key, value] of Object.entries(request.headers ?? {})) {
+    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+}
+
+function parseBody(request: OrgRequest): Record<string, unknown> {
+  const text = request.body?.trim();
+  if (!text) throw refuse(400, 'A request body is required.');
+  const type = headerOf(request, 'content-type');
+  if (type !== undefined && !/^application\/json\b/i.test(type)) {
+    throw new JiraRefusal(jiraError(415, ['Unsupported media type: send application/json.']));
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw refuse(400, 'The request body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw refuse(400, 'The request body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
+}
+
+function knownUser(ctx: Ctx, accountId: string | null): UserRecord {
+  if (!accountId) throw refuse(400, 'The accountId parameter is required.');
+  const user = ctx.state.user(accountId);
+  if (!user || user.membership === 'none') {
+    throw refuse(404, `Specified user does not exist or you do not have required permissions`);
+  }
+  return user;
+}
+
+/** The group named by groupId (or groupname, Jira's older parameter). */
+function namedGroup(ctx: Ctx): GroupRecord {
+  const groupId = ctx.query.get('groupId');
+  const name = ctx.query.get('groupname');
+  if (!groupId && !name) throw refuse(400, 'Either groupId or groupname is required.');
+  const group = groupId ? ctx.state.group(groupId) : ctx.state.groupByName(name ?? '');
+  if (!group) throw refuse(404, 'The group was not found.');
+  return group;
+}
+
+/** Product keys the account has through its groups' (or its own) roles on the site's Jira workspaces. */
+function applicationsOf(ctx: Ctx, accountId: string): string[] {
+  const grants = [
+    ...ctx.state.userRoles(accountId),
+    ...ctx.state.groupsOf(accountId).flatMap((g) => ctx.state.groupRoles(g)),
+  ];
+  return productKeys(ctx, grants);
+}
+
+function productKeys(ctx: Ctx, grants: RoleGrant[]): string[] {
+  const keys = new Set<string>();
+  for (const grant of grants) {
+    const workspace = ctx.state.meta.workspaces.find((w) => w.id === grant.resourceId);
+    if (workspace && JIRA_APPLICATIONS[workspace.typeKey]) keys.add(workspace.typeKey);
+  }
+  return [...keys];
+}
+
+function globalPermissions(state: SiteState, accountId: string | undefined, wanted: string[]): string[] {
+  const admin = accountId !== undefined && state.isAdmin(accountId);
+  return wanted.filter((key) => (key === 'USER_PICKER' ? accountId !== undefined : admin));
+}
+
+// ---- operations ------------------------------------------------------------------------------
+
+const SITE_ROUTES: SiteRoute[] = [
+  {
+    // Not in the v3 spec: what every site answers about itself (the cloud ID).
+    method: 'GET',
+    path: '/_edge/tenant_info',
+    run: (ctx) => ok({ cloudId: ctx.state.meta.cloudId }),
+  },
+  {
+    method: 'GET',
+    path: '/rest/api/3/myself',
+    run: (ctx) => {
+      if (ctx.caller.kind === 'app') {
+        return ok({ accountId: 'app-user', accountType: 'app', displayName: 'Forge app', active: true });
+      }
+      return ok({ ...userJson(ctx, ctx.caller.user), emailAddress: ctx.caller.user.email });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/rest/api/3/mypermissions',
+    run: (ctx) => {
+      const wanted = (ctx.query.get('permissions') ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      if (wanted.length === 0) throw refuse(400, 'The permissions parameter is required.');
+      const unknown = wanted.find((p) => !GLOBAL_PERMISSIONS[p]);
+      if (unknown) throw refuse(404, `No project could be found with permission key '${unknown}'.`);
+      const accountId = ctx.caller.kind === 'account' ? ctx.caller.user.accountId : undefined;
+      const held = new Set(globalPermissions(ctx.state, accountId, wanted));
+      const permissions = Object.fromEntries(
+        wanted.map((key) => [
+          key,
+          { ...GLOBAL_PERMISSIONS[key], key, type: 'GLOBAL', havePermission: held.has(key) },
+        ]),
+      );
+      return ok({ permissions });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/rest/api/3/permissions/check',
+    run: (ctx) => {
+      const body = ctx.body();
+      const wanted = body.globalPermissions ?? [];
+      if (!Array.isArray(wanted) || !wanted.every((p) => typeof p === 'string')) {
+        throw refuse(400, 'globalPermissions must be a list of permission keys.');
+      }
+      const self = ctx.caller.kind === 'account' ? ctx.caller.user.accountId : undefined;
+      const accountId = typeof body.accountId === 'string' ? body.accountId : self;
+      if (accountId !== self && !(ctx.caller.kind === 'account' && ctx.caller.admin)) {
+        throw refuse(403, 'Only a Jira admin may check the permissions of another user.');
+      }
+      const user = accountId ? ctx.state.user(accountId) : undefined;
+      const checked = user && user.membership !== 'none' ? accountId : undefined;
+      return ok({
+        globalPermissions: globalPermissions(ctx.state, checked, wanted as string[]),
+        projectPermissions: [],
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/rest/api/3/user',
+    run: (ctx) => ok(userJson(ctx, knownUser(ctx, ctx.query.get('accountId')))),
+  },
+  {
+    method: 'GET',
+    path: '/rest/api/3/user/email',
+    run: (ctx) => {
+      if (ctx.caller.kind !== 'app')
+        throw refuse(403, 'Only apps with read:email-address:jira may call this.');
+      const user = knownUser(ctx, ctx.query.get('accountId'));
+      return ok({ accountId: user.accountId, email: user.email });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/rest/api/3/user/search',
+    run: (ctx) => {
+      const query = (ctx.query.get('query') ?? '').trim().toLowerCase();
+      const accountId = ctx.query.get('accountId');
+      if (!query && !accountId) throw refuse(400, 'One of query or accountId is required.');
+      const matches = (user: UserRecord) =>
+        user.membership !== 'none' &&
+        (!accountId || user.accountId === accountId) &&
+        (!query ||
+          user.email.toLowerCase().startsWith(query) ||
+          user.name
+            .toLowerCase()
+            .split(/\s+/)
+            .some((word) => word.startsWith(query)));
+      const found = [...ctx.state.users()]
+        .filter(matches)
+        .sort((a, b) => a.email.localeCompare(b.email))
+        .slice(0, 1000);
+      const startAt = integer(ctx.query.get('startAt'), 0, 'startAt', 0, 1000);
+      const maxResults = integer(ctx.query.get('maxResults'), 50, 'maxResults', 1, 1000);
+      return ok(found.slice(startAt, startAt + maxResults).map((u) => userJson(ctx, u)));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/rest/api/3/user',
+    write: true,
+    run: (ctx) => {
+      const body = ctx.body();
+      const email = body.emailAddress;
+      if (typeof email !== 'string' || !EMAIL.test(email)) {
+        return jiraError(400, [], { emailAddress: 'A valid email address is required.' });
+      }
+      const products = body.products;
+      if (!Array.isArray(products) || !products.every((p) => typeof p === 'string' && PRODUCT_KEYS.has(p))) {
+        return jiraError(400, [], {
+          products: `products is required: a list of ${[...PRODUCT_KEYS].join(', ')}.`,
+        });
+      }
+      const displayName = typeof body.displayName === 'string' ? body.displayName : undefined;
+      const existing = ctx.state.userByEmail(email);
+      if (existing && existing.membership !== 'none') {
+        // Jira: an existing user with Jira access is a 201, one without it a 400.
+        if (applicationsOf(ctx, existing.accountId).length === 0) {
+          return jiraError(400, [], { emailAddress: 'A user with that email address already exists.' });
+        }
+        return ok(userJson(ctx, existing), 201);
+      }
+      const user = ctx.state.addAccount(email, displayName);
+      // Products are granted through their default groups (the groups holding the role).
+      for (const product of products as string[]) {
+        const workspace = ctx.state.meta.workspaces.find((w) => w.typeKey === product);
+        if (!workspace) continue;
+        for (const group of ctx.state.groups()) {
+          if (!group.protected && ctx.state.groupRoles(group.id).some((g) => g.resourceId === workspace.id)) {
+            ctx.state.addMember(group.id, user.accountId);
+            break;
+          }
+        }
+      }
+      return ok(userJson(ctx, user), 201);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/rest/api/3/user/groups',
+    run: (ctx) => {
+      const user = knownUser(ctx, ctx.query.get('accountId'));
+      const groups = ctx.state
+        .groupsOf(user.accountId)
+        .flatMap((id) => ctx.state.group(id) ?? [])
+        .sort((a, b) => a.name.localeCompare(b.name));
+      return ok(groups.map((g) => groupName(ctx, g)));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/rest/api/3/group/bulk',
+    run: (ctx) => {
+      const ids = new Set(ctx.query.getAll('groupId'));
+      const names = new Set(ctx.query.getAll('groupName').map((n) => n.toLowerCase()));
+      const groups = [...ctx.state.groups()]
+        .filter(
+          (g) => (ids.size === 0 && names.size === 0) || ids.has(g.id) || names.has(g.name.toLowerCase()),
+        )
+        .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+        .map((g) => ({ name: g.name, groupId: g.id }));
+      return ok(page(ctx, '/rest/api/3/group/bulk', groups, 50));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/rest/api/3/group',
+    write: true,
+    run: (ctx) => {
+      const name = ctx.body().name;
+      if (typeof name !== 'string' || !name.trim()) throw refuse(400, 'You must specify a group name.');
+      if (ctx.state.groupByName(name)) throw refuse(400, 'A group with this name already exists.');
+      const group = ctx.state.createGroup(name);
+      return ok(
+        {
+          ...groupName(ctx, group),
+          users: { size: 0, items: [], 'max-results': 50, 'start-index': 0, 'end-index': 0 },
+          expand: 'users',
+        },
+        201,
+      );
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/rest/api/3/group',
+    write: true,
+    run: (ctx) => {
+      if (ctx.query.get('swapGroup') || ctx.query.get('swapGroupId')) {
+        throw refuse(400, 'Swapping restrictions to another group is not offered by the embedded site.');
+      }
+      const group = namedGroup(ctx);
+      if (group.protected) throw refuse(403, `${group.name} grants admin access and cannot be deleted.`);
+      ctx.state.deleteGroup(group.id);
+      return empty(200);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/rest/api/3/group/member',
+    run: (ctx) => {
+      const group = namedGroup(ctx);
+      const inactive = ctx.query.get('includeInactiveUsers') === 'true';
+      const members = ctx.state
+        .members(group.id)
+        .flatMap((id) => ctx.state.user(id) ?? [])
+        .filter((u) => u.membership !== 'none')
+        .map((u) => userJson(ctx, u))
+        .filter((u) => inactive || u.active === true)
+        .sort((a, b) => String(a.accountId).localeCompare(String(b.accountId)));
+      return ok(page(ctx, '/rest/api/3/group/member', members, 50));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/rest/api/3/group/user',
+    write: true,
+    run: (ctx) => {
+      const group = namedGroup(ctx);
+      const accountId = ctx.body().accountId;
+      if (typeof accountId !== 'string' || !accountId) throw refuse(400, 'accountId is required.');
+      const user = ctx.state.user(accountId);
+      if (!user || user.membership === 'none')
+        throw refuse(400, `User with account ID ${accountId} does not exist.`);
+      if (group.protected) throw refuse(403, `${group.name} cannot be changed here.`);
+      if (ctx.state.members(group.id).includes(accountId)) {
+        throw refuse(400, `Cannot add user. User is already a member of '${group.name}'.`);
+      }
+      ctx.state.addMember(group.id, accountId);
+      return ok(groupName(ctx, group), 201);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/rest/api/3/group/user',
+    write: true,
+    run: (ctx) => {
+      const group = namedGroup(ctx);
+      const accountId = ctx.query.get('accountId');
+      if (!accountId) throw refuse(400, 'The accountId parameter is required.');
+      if (group.protected) throw refuse(403, `${group.name} cannot be changed here.`);
+      if (!ctx.state.members(group.id).includes(accountId)) {
+        throw refuse(400, `Cannot remove user. User is not a member of '${group.name}'.`);
+      }
+      ctx.state.removeMember(group.id, accountId);
+      return empty(200);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/rest/api/3/applicationrole',
+    run: (ctx) => {
+      const roles = ctx.state.meta.workspaces
+        .filter((w) => JIRA_APPLICATIONS[w.typeKey])
+        .map((w) => {
+          const groups = [...ctx.state.groups()]
+            .filter((g) => ctx.state.groupRoles(g.id).some((r) => r.resourceId === w.id))
+            .sort((a, b) => a.name.localeCompare(b.name));
+          const details = groups.map((g) => groupName(ctx, g));
+          return {
+            key: w.typeKey,
+            name: JIRA_APPLICATIONS[w.typeKey],
+            groups: groups.map((g) => g.name),
+            groupDetails: details,
+            defaultGroups: groups.slice(0, 1).map((g) => g.name),
+            defaultGroupsDetails: details.slice(0, 1),
+            selectedByDefault: false,
+            defined: true,
+            numberOfSeats: 10_000,
+            remainingSeats: 10_000,
+            userCount: 0,
+            userCountDescription: 'users',
+            hasUnlimitedSeats: false,
+            platform: false,
+          };
+        });
+      return ok(roles);
+    },
+  },
+];
+
+/** The served operations (method and path under the site), for the spec test. */
+export const SITE_OPERATIONS: ReadonlyArray<{ method: string; path: string }> = SITE_ROUTES.map(
+  ({ method, path }) => ({ method, path }),
+);
