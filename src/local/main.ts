@@ -30,6 +30,7 @@ import {
   startLocalOrganization,
 } from './embedded-org';
 import { ForgeRuntime, offlineLicense, parseOfflineLicenceState } from './forge-runtime';
+import { adminPageMount, localAdminAccountId } from './admin-host';
 import { createLocalServer, Mount, SCIM_BASE_PATH } from './server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -93,6 +94,9 @@ async function main(): Promise<void> {
         },
       ]
     : [];
+  // The admin page in a browser, as the org's admin (src/local/admin-host).
+  const adminPage = adminPageMount(runtime, { root: ROOT, accountId: localAdminAccountId(embedded) });
+  mounts.push(adminPage);
   const server = createLocalServer(
     (event) => runtime.invokeWebTrigger(forge.SCIM_TRIGGER_KEY, event),
     mounts,
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
       console.log(`Atlassian org: ${org.connection.orgId} at ${org.connection.baseUrl} (ATLASSIAN_ORG_*)`);
     }
     console.log(`SCIM base URL: ${runtime.webTriggerUrl(forge.SCIM_TRIGGER_KEY)}`);
+    console.log(`Admin page:    http://127.0.0.1:${actualPort}/admin`);
     if (token) {
       console.log(`Bearer token:  ${token}`);
       if (origin === 'generated') console.log('(shown once: only its hash is kept in DATA_DIR)');
@@ -139,6 +144,7 @@ async function main(): Promise<void> {
       // Waits for running invocations, then folds the journal into a snapshot.
       void runtime
         .stop()
+        .finally(() => adminPage.close())
         .finally(() => embedded?.close())
         .finally(() => process.exit(0));
     });

@@ -42,13 +42,6 @@ export function createUiHost(runtime: ForgeRuntime, page: { moduleKey: string; a
   const callBridge = async (command: string, data?: unknown): Promise<unknown> => {
     const request = (data ?? {}) as Record<string, unknown>;
     switch (command) {
-      case 'invoke':
-        return runtime.invokeResolver({
-          moduleKey: page.moduleKey,
-          functionKey: String(request.functionKey),
-          payload: request.payload,
-          accountId: page.accountId,
-        });
       case 'reconcile': {
         const tree = snapshot(request.forgeDoc as ForgeDoc);
         trees.push(tree);
@@ -63,16 +56,8 @@ export function createUiHost(runtime: ForgeRuntime, page: { moduleKey: string; a
       case 'onError':
         errors.push(request.error);
         return undefined;
-      case 'getContext':
-        return {
-          accountId: page.accountId,
-          cloudId: runtime.installation.cloudId,
-          siteUrl: runtime.installation.siteUrl,
-          moduleKey: page.moduleKey,
-          extension: { type: runtime.manifest.uiModules.find((m) => m.key === page.moduleKey)?.type },
-        };
       default:
-        throw new Error(`The offline UI host does not emulate the bridge command "${command}".`);
+        return answerHostCommand(runtime, page, command, request);
     }
   };
 
@@ -117,6 +102,41 @@ export function createUiHost(runtime: ForgeRuntime, page: { moduleKey: string; a
       restore = undefined;
     },
   };
+}
+
+/** The bridge commands a page's host answers from the app's side, in-process or over HTTP. */
+export const HOST_COMMANDS = ['invoke', 'getContext'] as const;
+
+/**
+ * Answers `invoke` (the module's resolver, run by the runtime as the page's user) and
+ * `getContext`; used by this in-process host and by the browser host's server
+ * (src/local/admin-host), so both reach the resolver the same way.
+ */
+export async function answerHostCommand(
+  runtime: ForgeRuntime,
+  page: { moduleKey: string; accountId: string },
+  command: string,
+  request: Record<string, unknown>,
+): Promise<unknown> {
+  switch (command) {
+    case 'invoke':
+      return runtime.invokeResolver({
+        moduleKey: page.moduleKey,
+        functionKey: String(request.functionKey),
+        payload: request.payload,
+        accountId: page.accountId,
+      });
+    case 'getContext':
+      return {
+        accountId: page.accountId,
+        cloudId: runtime.installation.cloudId,
+        siteUrl: runtime.installation.siteUrl,
+        moduleKey: page.moduleKey,
+        extension: { type: runtime.manifest.uiModules.find((m) => m.key === page.moduleKey)?.type },
+      };
+    default:
+      throw new Error(`The offline UI host does not emulate the bridge command "${command}".`);
+  }
 }
 
 /**
