@@ -388,8 +388,10 @@ export class UserReconciler {
       : await this.adminCheck(accountId, next, run, context.force === true);
     const action: DeletionAction = protectedWhy ? 'none' : this.policies.deletion.action;
     if (protectedWhy && !done) await this.noteProtectedOnce(link, -1, run, protectedWhy);
-    // Removing from the directory takes every group with it: no call per membership.
-    const callAtlassian = action !== 'none' && action !== 'remove-from-directory';
+    // The deleted user has left its SCIM groups: the memberships the app added go, as for any
+    // member the identity provider removes (whatever the policy does with the account). Removal
+    // from the directory takes every group with it: no call per membership then.
+    const callAtlassian = !protectedWhy && action !== 'remove-from-directory';
     await this.groups.forEachMemberLink('user', id, async (groupId, member) => {
       if (callAtlassian) {
         await this.groups.removeMembership(groupId, id, accountId, member, run, why);
@@ -398,7 +400,7 @@ export class UserReconciler {
       }
     });
     if (!done) {
-      if (callAtlassian) await this.removeWelcomeGroups(next, accountId, run, why);
+      if (callAtlassian && action !== 'none') await this.removeWelcomeGroups(next, accountId, run, why);
       const account = await run.read('getAccount', () => this.deps.port.getAccount(accountId));
       if (account && account.status !== 'not_invited') {
         if (action === 'remove-from-directory')

@@ -14,6 +14,7 @@ import { LocalEntityStore } from '../../src/local/entity-store';
 import { EmbeddedOrganization, EmbeddedOrgOptions, embeddedOrgBackend } from '../../src/local/embedded-org';
 import { hashToken } from '../../src/scim/auth';
 import type { EntityStore } from '../../src/storage/port';
+import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
 import type { SyncRunResult } from '../../src/sync/service';
 import { client } from '../embedded-org/helpers';
 import { ScimResult, TOKEN, webTriggerEvent } from '../support/harness';
@@ -38,6 +39,8 @@ export interface WorldOptions {
   wrapPort?: (port: AtlassianPort) => AtlassianPort;
   /** The storage the app sees (to kill it with the worker). */
   wrapStore?: (store: EntityStore) => EntityStore;
+  /** The provisioning policies in force (default DEFAULT_POLICIES); world.policies changes them. */
+  policies?: Policies;
 }
 
 export interface World {
@@ -45,6 +48,8 @@ export interface World {
   org: EmbeddedOrganization;
   local: LocalEntityStore;
   clock: TestClock;
+  /** The policies the next sync run reads (assign to change them, as an admin saving them). */
+  policies: Policies;
   scim(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ScimResult>;
   /** One run of the consumer: the directory's jobs, then the sync. */
   runOnce(): Promise<SyncRunResult>;
@@ -77,6 +82,7 @@ export function createWorld(options: WorldOptions = {}): World {
   const local = new LocalEntityStore(ENTITIES);
   const clock = new TestClock();
   let connected = !options.disconnected;
+  let policies = options.policies ?? DEFAULT_POLICIES;
   let app: App;
 
   const build = (settings: Pick<WorldOptions, 'wrapPort' | 'wrapStore'>) => {
@@ -92,6 +98,7 @@ export function createWorld(options: WorldOptions = {}): World {
         return settings.wrapPort ? settings.wrapPort(port) : port;
       },
       syncCallsPerRun: options.callsPerRun,
+      policies: async () => policies,
     });
   };
   build(options);
@@ -102,6 +109,12 @@ export function createWorld(options: WorldOptions = {}): World {
     clock,
     get app() {
       return app;
+    },
+    get policies() {
+      return policies;
+    },
+    set policies(next: Policies) {
+      policies = next;
     },
     async scim(method, path, body, headers) {
       const response = await app.handleWebTrigger(webTriggerEvent(method, path, { body, headers }));
