@@ -1,10 +1,16 @@
 /**
  * The reconcile worker for groups: links a SCIM group to an Atlassian group (found by name or
  * created), renames it in place, and walks its members. Naming, creation and adoption follow
- * the policies (src/sync/policies.ts).
+ * the policies (src/sync/policies.ts); so does what happens to a change made by hand in
+ * Atlassian (`drift.action`: repair it, or report it and leave it).
+ *
+ * A full reconcile (context.force: "reconcile now" and the daily schedule) also checks what a
+ * change-driven reconcile trusts its links for: every membership, and, in a group the app
+ * created, the members Atlassian has that the identity provider does not.
  */
 import { AtlassianError, AtlassianGroup } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
+import { atlassianGroupName } from './group-names';
 import { GroupLink, MemberLink } from './links';
 import type { ReconcilerDeps } from './reconciler';
 import { ignoreNotFound, OperationFailed, ReconcileContext, Run } from './run';
@@ -23,21 +29,43 @@ export class GroupReconciler {
       await this.groupGone(id, stored, run);
       return undefined;
     }
-    const name = String(desired.doc.displayName);
     let link: GroupLink = stored ?? { created: false };
+    const naming = atlassianGroupName(String(desired.doc.displayName), this.deps.policies.groups);
+    if (!naming.ok) {
+      // Atlassian would refuse it: reported, not sent; the members wait for a name it takes.
+      await this.report(id, link, run, context, `name:${naming.reason}`, {
+        operation: 'createGroup',
+        why: 'group name policies',
+        result: `not sent: ${naming.reason}. Fix: change the group's name at the identity provider, or the group-name map, rewrite or prefix`,
+      });
+      return undefined;
+    }
+    const name = naming.name;
 
     let group: AtlassianGroup | undefined;
     if (link.groupId) {
       const groupId = link.groupId;
       group = await run.read('getGroup', () => this.deps.port.getGroup(groupId));
       if (!group) {
+        if (this.reportsDrift) {
+          await this.report(id, link, run, context, `deleted:${groupId}`, {
+            operation: 'getGroup',
+            why: `drift: the linked group "${link.name ?? name}" was deleted in Atlassian by hand`,
+            result:
+              'reported, not repaired (drift policy: report). Fix: set the drift policy to repair and reconcile ' +
+              'now to create it again, or delete the group at the identity provider',
+          });
+          return undefined;
+        }
         // Deleted in Atlassian by someone else: provision it again as if new.
         await run.note('getGroup', 'attention', 'linked group is gone in Atlassian', 'provisioning it again');
         link = { created: false };
       }
     }
     if (!group) {
-      ({ group, link } = await this.linkGroup(id, name, link, run));
+      const linked = await this.linkGroup(id, name, link, run, context);
+      if (!linked) return undefined;
+      ({ group, link } = linked);
     }
     if (group.modifiable === false) {
       if (!link.protected) {
@@ -46,18 +74,64 @@ export class GroupReconciler {
       await this.deps.links.write(this.deps.links.groupOperation(id, { ...link, protected: true }));
       return undefined;
     }
-    if (group.name !== name) link = await this.rename(id, group, name, link, run);
+    if (group.name !== name) {
+      // The name the app applied last is still wanted, yet Atlassian has another: a hand edit.
+      const byHand = link.name === name;
+      if (byHand && this.reportsDrift) {
+        link = await this.report(id, link, run, context, `renamed:${group.name}`, {
+          operation: 'renameGroup',
+          why: `drift: renamed by hand in Atlassian from "${name}" to "${group.name}"`,
+          result: `reported, not repaired (drift policy: report). Fix: rename it back to "${name}" in Atlassian, or set the drift policy to repair`,
+        });
+      } else {
+        link = await this.rename(id, group, name, link, run, byHand);
+      }
+    } else if (link.reported) {
+      // Whatever was reported is resolved.
+      link = { ...link };
+      delete link.reported;
+    }
     await this.deps.links.write(this.deps.links.groupOperation(id, link));
-    return this.reconcileMembers(id, desired, group.id, run, context);
+    return this.reconcileMembers(id, desired, group.id, link.created, run, context);
   }
 
-  /** Finds the group by name, or creates it, recording an intent first (see links.ts). */
+  private get reportsDrift(): boolean {
+    return this.deps.policies.drift.action === 'report';
+  }
+
+  /**
+   * Logs a problem as `attention` the first time it is seen (and on every full reconcile, so
+   * the daily check keeps it visible), remembering it on the group's link.
+   */
+  private async report(
+    id: string,
+    link: GroupLink,
+    run: Run,
+    context: ReconcileContext,
+    problem: string,
+    entry: { operation: string; why: string; result: string },
+  ): Promise<GroupLink> {
+    if (link.reported !== problem || context.force) {
+      await run.note(entry.operation, 'attention', entry.why, entry.result);
+    }
+    const next = { ...link, reported: problem };
+    if (link.reported !== problem) await this.deps.links.write(this.deps.links.groupOperation(id, next));
+    return next;
+  }
+
+  /**
+   * Finds the group by name, or creates it (recording an intent first, see links.ts), as the
+   * policies allow: undefined when the group is reported instead (a name that exists and is
+   * not to be adopted, or a group not to be created).
+   */
   private async linkGroup(
     id: string,
     name: string,
     link: GroupLink,
     run: Run,
-  ): Promise<{ group: AtlassianGroup; link: GroupLink }> {
+    context: ReconcileContext,
+  ): Promise<{ group: AtlassianGroup; link: GroupLink } | undefined> {
+    const { onExistingName, createUnknown } = this.deps.policies.groups;
     let group: AtlassianGroup | undefined;
     let created = false;
     const pending = link.creating;
@@ -67,9 +141,31 @@ export class GroupReconciler {
     }
     if (!group) group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(name));
     if (group && !created) {
+      // Reported missing earlier (createUnknown off): it was created for the app, so linked.
+      const awaited = link.reported === `missing:${name}`;
+      if (onExistingName === 'report' && !awaited) {
+        await this.report(id, link, run, context, `conflict:${name}`, {
+          operation: 'link',
+          why: `a group named "${name}" exists in Atlassian and the app did not create it`,
+          result:
+            'left alone (policy: report existing names). Fix: rename one of them, map this group to another ' +
+            'name, or set the policy to adopt existing groups',
+        });
+        return undefined;
+      }
       await run.note('link', 'ok', 'a group with this name exists', `linked to ${group.id}`);
     }
     if (!group) {
+      if (!createUnknown) {
+        await this.report(id, link, run, context, `missing:${name}`, {
+          operation: 'createGroup',
+          why: `no group named "${name}" in Atlassian`,
+          result:
+            `not created (policy: do not create unknown groups); its members wait. Fix: create "${name}" in ` +
+            'Atlassian (it is linked on the next reconcile), or let the app create unknown groups',
+        });
+        return undefined;
+      }
       await this.deps.links.write(this.deps.links.groupOperation(id, { created: false, creating: name }));
       try {
         group = await run.write('createGroup', 'group provisioned', () => this.deps.port.createGroup(name), [
@@ -94,16 +190,16 @@ export class GroupReconciler {
     name: string,
     link: GroupLink,
     run: Run,
+    byHand: boolean,
   ): Promise<GroupLink> {
+    const why = byHand
+      ? `drift: renamed by hand in Atlassian to "${group.name}"; renamed back`
+      : `renamed at the identity provider from "${group.name}"`;
     try {
-      await run.apply(
-        `renameGroup`,
-        `renamed at the identity provider from "${group.name}"`,
-        () => this.deps.port.renameGroup(group.id, name),
-        ['unsupported'],
-      );
+      await run.apply(`renameGroup`, why, () => this.deps.port.renameGroup(group.id, name), ['unsupported']);
       const next = { ...link, name };
       delete next.renameNeeded;
+      delete next.reported;
       return next;
     } catch (error) {
       if (!(error instanceof AtlassianError && error.kind === 'unsupported')) throw error;
@@ -112,66 +208,118 @@ export class GroupReconciler {
         await run.entry({
           operation: 'renameGroup',
           status: 'attention',
-          why: `renamed at the identity provider from "${group.name}"`,
+          why,
           result: `rename needed: rename "${group.name}" to "${name}" in Atlassian by hand`,
           errorKind: error.kind,
           error: error.message,
         });
       }
-      return { ...link, name: group.name, renameNeeded: name };
+      // byHand: the applied name stays, so the difference is still seen as a hand edit.
+      return { ...link, name: byHand ? link.name : group.name, renameNeeded: name };
     }
   }
 
   /**
    * Adds the directory's members that have accounts, then removes what the app added and the
-   * directory no longer has, a storage page at a time. A group of 35,000 cannot be walked in
-   * one run: past the deadline the walk returns where it stopped ("a:" adding, "r:" removing,
-   * then the storage cursor) and the job continues from there.
+   * directory no longer has, a storage page at a time; in a full reconcile of a group the app
+   * created, then removes the members Atlassian has and the directory does not (added by
+   * hand), a page of Atlassian's members at a time. A group of 35,000 cannot be walked in one
+   * run: past the deadline the walk returns where it stopped ("a:" adding, "r:" removing,
+   * "x:" the extra members, then the cursor) and the job continues from there. The cursor of
+   * each page done is also kept in `context.reached`, so a run whose budget ends mid-walk
+   * continues from the last page it finished rather than from the start.
    */
   private async reconcileMembers(
     id: string,
     desired: StoredResource,
     groupId: string,
+    created: boolean,
     run: Run,
     context: ReconcileContext,
   ): Promise<string | undefined> {
     const resume = context.cursor;
+    const phase = resume?.slice(0, 2) ?? 'a:';
     const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
+    const verify = context.force === true;
     let cursor = resume ? resume.slice(2) || undefined : undefined;
-    if (!resume?.startsWith('r:')) {
+    if (phase === 'a:') {
       do {
         const page = await this.deps.directory.memberships.ofGroup(desired, cursor);
         for (const { value } of page.results) {
-          await this.addMember(id, value.user, groupId, run, context.force === true);
+          await this.addMember(id, value.user, groupId, run, verify);
         }
         cursor = page.nextCursor;
+        if (cursor) context.reached = `a:${cursor}`;
         if (cursor && past()) return `a:${cursor}`;
       } while (cursor);
     }
+    if (phase === 'a:' || phase === 'r:') {
+      do {
+        const page = await this.deps.links.members('group', id, cursor);
+        for (const { value } of page.results) {
+          if (await this.deps.directory.memberships.get(id, value.user)) continue;
+          const user = await this.deps.links.user(value.user);
+          await this.removeMembership(
+            id,
+            value.user,
+            user?.accountId,
+            value.doc,
+            run,
+            'member removed at the identity provider',
+          );
+        }
+        cursor = page.nextCursor;
+        context.reached = `r:${cursor ?? ''}`;
+        if (cursor && past()) return `r:${cursor}`;
+      } while (cursor);
+    }
+    // Memberships the app did not create in a group it did not create are not its business.
+    if (!verify || !created) return undefined;
+    context.reached = 'x:';
     do {
-      const page = await this.deps.links.members('group', id, cursor);
-      for (const { value } of page.results) {
-        if (await this.deps.directory.memberships.get(id, value.user)) continue;
-        const user = await this.deps.links.user(value.user);
-        await this.removeMembership(
-          id,
-          value.user,
-          user?.accountId,
-          value.doc,
-          run,
-          'member removed at the identity provider',
-        );
-      }
-      cursor = page.nextCursor;
-      if (cursor && past()) return `r:${cursor}`;
+      const from = cursor;
+      const page = await run.read('listMembers', () => this.deps.port.listMembers(groupId, from));
+      for (const accountId of page.accountIds) await this.extraMember(id, groupId, accountId, run);
+      cursor = page.cursor;
+      context.reached = `x:${cursor ?? ''}`;
+      if (cursor && past()) return `x:${cursor}`;
     } while (cursor);
     return undefined;
   }
 
   /**
+   * A member Atlassian has in a group the app created: one the identity provider does not
+   * have there was added by hand (drift), and is removed or reported. Admins and protected
+   * accounts are never touched.
+   */
+  private async extraMember(id: string, groupId: string, accountId: string, run: Run): Promise<void> {
+    const userId = await this.deps.links.accountUser(accountId);
+    if (userId && (await this.deps.links.user(userId))?.accountId === accountId) {
+      if (await this.deps.links.member(id, userId)) return;
+      // Wanted but not linked yet (the user's link is newer than this walk's add pass).
+      if (await this.deps.directory.memberships.get(id, userId)) return;
+    }
+    if (this.deps.policies.protectedAccounts.accountIds.includes(accountId)) return;
+    if (await run.read('isAdmin', () => this.deps.port.isAdmin(accountId))) return;
+    const why = `drift: member added by hand in Atlassian to a group the app created (${accountId})`;
+    if (this.reportsDrift) {
+      await run.note(
+        'removeMember',
+        'attention',
+        why,
+        'reported, not repaired (drift policy: report). Fix: add the user to the group at the identity provider, remove it in Atlassian, or set the drift policy to repair',
+      );
+      return;
+    }
+    await run.apply('removeMember', why, () =>
+      this.deps.port.removeMember(groupId, accountId).catch(ignoreNotFound),
+    );
+  }
+
+  /**
    * A membership with a link is trusted to be there (one call per member and reconcile would
-   * spend the batch on large groups), except when an admin forces "reconcile all": then each
-   * is checked, and one removed in Atlassian by hand is added again (now the app's).
+   * spend the batch on large groups), except in a full reconcile: then each is checked, and
+   * one removed in Atlassian by hand is added again (now the app's), or reported.
    */
   private async addMember(
     id: string,
@@ -190,6 +338,15 @@ export class GroupReconciler {
       if (await run.read('isMember', () => this.deps.port.isMember(groupId, accountId))) {
         if (!member)
           await this.deps.links.write(this.deps.links.memberOperation(id, userId, { created: false }));
+        return;
+      }
+      if (member && this.reportsDrift) {
+        await run.note(
+          'addMember',
+          'attention',
+          `drift: membership removed by hand in Atlassian (${accountId})`,
+          'reported, not repaired (drift policy: report). Fix: add it again in Atlassian, remove the user from the group at the identity provider, or set the drift policy to repair',
+        );
         return;
       }
       await this.deps.links.write(

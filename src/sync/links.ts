@@ -56,6 +56,11 @@ export interface GroupLink {
   protected?: boolean;
   /** The name the identity provider wants but the adapter could not apply. */
   renameNeeded?: string;
+  /**
+   * The problem last reported for the group (a name Atlassian refuses, a name conflict, a
+   * group missing in Atlassian, a drift), so each is logged once, not on every reconcile.
+   */
+  reported?: string;
 }
 
 export interface MemberLink {
@@ -66,7 +71,7 @@ export interface MemberLink {
 }
 
 interface LinkRecord<T> {
-  kind: 'user' | 'group' | 'member' | 'state' | 'seat-wait';
+  kind: 'user' | 'group' | 'member' | 'state' | 'seat-wait' | 'account';
   user?: string;
   group?: string;
   doc: T;
@@ -178,7 +183,23 @@ export class Links {
     return page.results.filter((r) => r.value.kind === 'seat-wait').map((r) => r.value.user as string);
   }
 
+  /**
+   * The SCIM user an Atlassian account is linked to, as last written (the full reconcile asks
+   * it of every member it finds in a group; check the user's link still names the account).
+   */
+  async accountUser(accountId: string): Promise<string | undefined> {
+    return (await this.store.get<LinkRecord<{ user: string }>>(SYNC_LINK, `account:${accountId}`))?.doc.user;
+  }
+
+  /** Writes in transactions of at most Forge's size; a user link also writes its account's. */
   async write(...operations: WriteOperation[]): Promise<void> {
+    const indexed = new Set<string>();
+    operations = operations.flatMap((operation) => {
+      // A transaction holds each key at most once: one account record per account.
+      const index = accountIndex(operation).filter((op) => !indexed.has(op.key));
+      index.forEach((op) => indexed.add(op.key));
+      return [operation, ...index];
+    });
     for (let i = 0; i < operations.length; i += FORGE_LIMITS.maxTransactionOperations) {
       await this.store.transact(operations.slice(i, i + FORGE_LIMITS.maxTransactionOperations));
     }
@@ -197,5 +218,15 @@ class PlanOnlyLinks extends Links {
 
 /** Starts the index value of seat-wait records; no group id starts with `~`. */
 const SEAT_WAIT = '~seat-wait:';
+
+/** A user link naming an account: the account → user record beside it (Links.accountUser). */
+function accountIndex(operation: WriteOperation): WriteOperation[] {
+  if (operation.type !== 'set' || !operation.key.startsWith('user:')) return [];
+  const record = operation.value as LinkRecord<UserLink>;
+  const accountId = record.doc.accountId;
+  if (record.kind !== 'user' || !record.user || !accountId) return [];
+  const value: LinkRecord<{ user: string }> = { kind: 'account', doc: { user: record.user } };
+  return [{ type: 'set', entity: SYNC_LINK, key: `account:${accountId}`, value }];
+}
 
 const memberKey = (groupId: string, userId: string) => `member:${groupId}:${userId}`;

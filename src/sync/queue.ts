@@ -13,7 +13,13 @@ import { randomUUID } from 'node:crypto';
 import { ConditionFailedError, EntityStore, FORGE_LIMITS, WriteOperation } from '../storage/port';
 import { SYNC_JOB } from './entities';
 
-export type SyncKind = 'user' | 'group' | 'all';
+export type SyncKind = 'user' | 'group' | 'all' | PreviewKind;
+
+/**
+ * A dry-run preview's own jobs (an admin's "reconcile now" as a dry run while the dry-run
+ * policy is off): kept apart from the real marks, which a preview must not consume.
+ */
+export type PreviewKind = 'preview-user' | 'preview-group' | 'preview-all';
 
 export interface SyncJob {
   kind: SyncKind;
@@ -29,6 +35,8 @@ export interface SyncJob {
     cursor?: string;
     /** An admin asked: retry even what is blocked at its current version. */
     force?: boolean;
+    /** Part of a full reconcile (counted in its progress, src/sync/progress.ts). */
+    full?: boolean;
   };
 }
 

@@ -63,6 +63,11 @@ export interface ReconcileContext {
   /** Where an earlier run's member walk stopped. */
   cursor?: string;
   /**
+   * Set by a group's member walk after each page it finished: where to continue if the
+   * run's budget ends before the walk does.
+   */
+  reached?: string;
+  /**
    * Plan only: writes are logged as `planned` and not made (policies.dryRun, or an admin's
    * preview). The caller also hands the reconciler links that write nothing (Links.planOnly).
    */

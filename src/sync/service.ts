@@ -9,10 +9,11 @@ import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperatio
 import { Links } from './links';
 import { describeError, SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from './policies';
+import { CountingLog, FullReconcileProgress, IDLE_PROGRESS, PROGRESS_STATE, ProgressCount } from './progress';
 import { BudgetExhausted, Budget, OperationFailed, Reconciler } from './reconciler';
 import { RequestLog } from './requests';
-import { PlannedWrite } from './run';
-import { JobOutcome, QueuedJob, RunResult, SyncQueue } from './queue';
+import { PlannedWrite, ReconcileContext } from './run';
+import { JobOutcome, PreviewKind, QueuedJob, RunResult, SyncKind, SyncQueue } from './queue';
 
 export interface SyncOptions {
   store: EntityStore;
@@ -40,10 +41,14 @@ export interface SyncRunResult extends RunResult {
 interface ConnectionState {
   connected: boolean;
   at: number;
+  /** The dry-run policy as the last run found it. */
+  dryRun?: boolean;
 }
 
 export const DEFAULT_CALLS_PER_RUN = 80;
 const DEFAULT_MAX_ATTEMPTS = 5;
+/** A full reconcile still "running" after this long is taken as lost, and may start again. */
+const FULL_RECONCILE_STUCK_MS = 2 * 24 * 3600 * 1000;
 /** Passes one run makes at most (each pass runs what was due when it started). */
 const MAX_PASSES = 50;
 
@@ -83,38 +88,125 @@ export class SyncService {
    */
   async run(deadline = Number.POSITIVE_INFINITY): Promise<SyncRunResult> {
     const port = await this.connected();
-    await this.noteConnection(port !== undefined);
-    if (!port) return { connected: false, finished: 0, pending: false };
     const policies = (await this.options.policies?.()) ?? DEFAULT_POLICIES;
-    const dryRun = policies.dryRun;
+    await this.noteConnection(port !== undefined, policies.dryRun);
+    if (!port) return { connected: false, finished: 0, pending: false };
+    const log = new CountingLog(this.options.store, this.now);
+    const reconcilers = new Map<boolean, Reconciler>();
     // A dry run plans: its reconciler reads links and marks but writes neither.
-    const reconciler = new Reconciler(
-      this.options.directory,
-      port,
-      dryRun ? this.links.planOnly() : this.links,
-      this.log,
-      dryRun ? this.queue.planOnly() : this.queue,
-      this.now,
-      policies,
-    );
+    const reconcilerFor = (dryRun: boolean) => {
+      let reconciler = reconcilers.get(dryRun);
+      if (!reconciler) {
+        reconciler = new Reconciler(
+          this.options.directory,
+          port,
+          dryRun ? this.links.planOnly() : this.links,
+          log,
+          dryRun ? this.queue.planOnly() : this.queue,
+          this.now,
+          policies,
+        );
+        reconcilers.set(dryRun, reconciler);
+      }
+      return reconciler;
+    };
     const budget = new Budget(this.options.callsPerRun ?? DEFAULT_CALLS_PER_RUN);
+    const count = new ProgressCount();
+    const job = (queued: QueuedJob) => {
+      const preview = isPreview(queued.kind);
+      log.counting = queued.doc.full || preview ? count : undefined;
+      const dryRun = preview || policies.dryRun;
+      return this.runJob(reconcilerFor(dryRun), queued, { budget, deadline, dryRun }, count);
+    };
     const total: SyncRunResult = { connected: true, finished: 0, pending: false };
     // A pass runs what was due when it started; marks written meanwhile (a user's groups, a
     // walk's page) are due in the next pass.
     for (let passes = 1; ; passes++) {
-      const pass = await this.queue.runPending(
-        (job) => this.runJob(reconciler, job, budget, deadline, dryRun),
-        deadline,
-      );
+      const pass = await this.queue.runPending(job, deadline);
       total.finished += pass.finished;
       if (pass.nextAt !== undefined) total.nextAt = Math.min(total.nextAt ?? pass.nextAt, pass.nextAt);
-      if (pass.pending || passes >= MAX_PASSES) return { ...total, pending: pass.pending || pass.ran !== 0 };
+      if (pass.pending || passes >= MAX_PASSES) {
+        const result = { ...total, pending: pass.pending || pass.ran !== 0 };
+        await this.recordProgress(count, false);
+        return result;
+      }
       if (pass.ran === 0) break;
     }
+    await this.recordProgress(count, true);
     // Jobs waiting for a retry, including ones an earlier run rescheduled: when to come back.
     const earliest = await this.queue.earliest();
     if (earliest !== undefined) total.nextAt = Math.min(total.nextAt ?? earliest, earliest);
     return total;
+  }
+
+  /**
+   * Starts a full reconcile: every user and group checked against Atlassian, what was changed
+   * there by hand repaired or reported (policies.drift), with progress (reconcileProgress).
+   * A dry run (asked for, or the dry-run policy) plans instead; asked for while the policy is
+   * off, it runs as its own preview jobs and leaves the real marks alone. While one runs,
+   * starting another answers the one running.
+   */
+  async startFullReconcile(options: {
+    trigger: 'schedule' | 'admin';
+    dryRun?: boolean;
+  }): Promise<FullReconcileProgress> {
+    const current = await this.reconcileProgress();
+    // One stuck (its jobs lost to a bug or a wiped queue) does not block the next forever.
+    const stuck = this.now() - (current.startedAt ?? 0) > FULL_RECONCILE_STUCK_MS;
+    if (current.state === 'running' && !stuck) return current;
+    const policies = (await this.options.policies?.()) ?? DEFAULT_POLICIES;
+    const preview = options.dryRun === true && !policies.dryRun;
+    const [users, groups] = await Promise.all([
+      this.options.directory.users.total(),
+      this.options.directory.groups.total(),
+    ]);
+    const progress: FullReconcileProgress = {
+      ...IDLE_PROGRESS,
+      state: 'running',
+      trigger: options.trigger,
+      dryRun: options.dryRun === true || policies.dryRun,
+      startedAt: this.now(),
+      users: { done: 0, total: users },
+      groups: { done: 0, total: groups },
+    };
+    const walk: SyncKind = preview ? 'preview-all' : 'all';
+    const doc = { force: true, full: true };
+    // The walks first: progress left idle by a crash between the writes costs nothing.
+    await this.options.store.transact([
+      this.queue.markOperation(walk, 'users', this.now(), doc),
+      this.queue.markOperation(walk, 'groups', this.now(), doc),
+    ]);
+    await this.links.setState(PROGRESS_STATE, progress);
+    return progress;
+  }
+
+  async reconcileProgress(): Promise<FullReconcileProgress> {
+    return (await this.links.state<FullReconcileProgress>(PROGRESS_STATE)) ?? IDLE_PROGRESS;
+  }
+
+  /**
+   * Adds what this run counted to the full reconcile's progress (one read and one write per
+   * run, only while one runs). It is done once its directory walks are done and a run ends
+   * with nothing due (jobs waiting for a retry are in its failures).
+   */
+  private async recordProgress(count: ProgressCount, idle: boolean): Promise<void> {
+    if (count.empty && !idle) return;
+    const progress = await this.links.state<FullReconcileProgress>(PROGRESS_STATE);
+    if (progress?.state !== 'running') return;
+    let next = count.addTo(progress);
+    if (idle && !(await this.walking('all')) && !(await this.walking('preview-all'))) {
+      next = { ...next, state: 'done', finishedAt: this.now() };
+    }
+    if (count.empty && next.state === 'running') return;
+    await this.links.setState(PROGRESS_STATE, next);
+  }
+
+  private async walking(kind: SyncKind): Promise<boolean> {
+    const [users, groups] = await Promise.all([
+      this.queue.get(kind, 'users'),
+      this.queue.get(kind, 'groups'),
+    ]);
+    return users !== undefined || groups !== undefined;
   }
 
   /**
@@ -145,24 +237,37 @@ export class SyncService {
   private async runJob(
     reconciler: Reconciler,
     job: QueuedJob,
-    budget: Budget,
-    deadline: number,
-    dryRun: boolean,
+    run: { budget: Budget; deadline: number; dryRun: boolean },
+    count: ProgressCount,
   ): Promise<JobOutcome> {
     const attempt = (job.doc.attempts ?? 0) + 1;
+    const kind = resourceKind(job.kind);
+    const context: ReconcileContext = {
+      ...run,
+      attempt,
+      force: job.doc.force,
+      cursor: job.doc.cursor,
+    };
     try {
-      if (job.kind === 'all') return await this.walk(job);
-      const context = { budget, attempt, force: job.doc.force, deadline, cursor: job.doc.cursor, dryRun };
-      if (job.kind === 'user') await reconciler.user(job.doc.id, context);
+      if (kind === 'all') return await this.walk(job);
+      let outcome: JobOutcome = { type: 'done' };
+      if (kind === 'user') await reconciler.user(job.doc.id, context);
       else {
         const cursor = await reconciler.group(job.doc.id, context);
-        if (cursor) return { type: 'continue', cursor };
+        if (cursor) outcome = { type: 'continue', cursor };
       }
-      return { type: 'done' };
+      if (outcome.type === 'done' && job.doc.full) count.resource(kind);
+      return outcome;
     } catch (error) {
-      if (error instanceof BudgetExhausted) return { type: 'stop' };
+      if (error instanceof BudgetExhausted) {
+        // A member walk that finished pages keeps them: the next run continues after them.
+        return context.reached ? { type: 'continue', cursor: context.reached } : { type: 'stop' };
+      }
       // A dry run's plan for this resource ends at a write whose result it would need.
-      if (error instanceof PlannedWrite) return { type: 'done' };
+      if (error instanceof PlannedWrite) {
+        if (job.doc.full) count.resource(kind === 'group' ? 'group' : 'user');
+        return { type: 'done' };
+      }
       // Storage trouble: let the invocation fail; the job stays and the platform retries it.
       if (error instanceof TransientStorageError || error instanceof ConditionFailedError) throw error;
       return this.failed(job, attempt, error);
@@ -171,12 +276,13 @@ export class SyncService {
 
   private async failed(job: QueuedJob, attempt: number, error: unknown): Promise<JobOutcome> {
     const cause = error instanceof OperationFailed ? error.cause : undefined;
-    const target = { resource: job.doc.id, resourceType: job.kind === 'group' ? 'group' : 'user' } as const;
+    const kind = resourceKind(job.kind);
+    const target = { resource: job.doc.id, resourceType: kind === 'group' ? 'group' : 'user' } as const;
     if (!cause) {
       // Not an Atlassian answer (a bug, a broken record): logged here, retried like the rest.
       await this.log.write({
         source: 'sync',
-        operation: `reconcile ${job.kind}`,
+        operation: `reconcile ${kind}`,
         status: 'failed',
         ...target,
         attempts: attempt,
@@ -187,7 +293,7 @@ export class SyncService {
     if (!transient && attempt >= (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
       await this.log.write({
         source: 'sync',
-        operation: `reconcile ${job.kind}`,
+        operation: `reconcile ${kind}`,
         status: 'failed',
         ...target,
         attempts: attempt,
@@ -205,24 +311,40 @@ export class SyncService {
     return { type: 'retry', at: this.now() + delay, attempts: attempt, error: describeError(cause ?? error) };
   }
 
-  /** One page of the directory walk of "reconcile all". */
+  /** One page of the directory walk of "reconcile all" (or of a preview's). */
   private async walk(job: QueuedJob): Promise<JobOutcome> {
     const directory = this.options.directory;
     const collection = job.doc.id === 'groups' ? directory.groups : directory.users;
     const page = await collection.scan(job.doc.cursor);
-    const kind = job.doc.id === 'groups' ? 'group' : 'user';
-    const marks = page.items.map((item) =>
-      this.queue.markOperation(kind, item.id, undefined, job.doc.force ? { force: true } : {}),
-    );
+    const resource = job.doc.id === 'groups' ? 'group' : 'user';
+    const kind: SyncKind = isPreview(job.kind) ? `preview-${resource}` : resource;
+    const { force, full } = job.doc;
+    const doc = { ...(force ? { force } : {}), ...(full ? { full } : {}) };
+    const marks = page.items.map((item) => this.queue.markOperation(kind, item.id, undefined, doc));
     for (let i = 0; i < marks.length; i += 25) await this.options.store.transact(marks.slice(i, i + 25));
     return page.nextCursor ? { type: 'continue', cursor: page.nextCursor } : { type: 'done' };
   }
 
-  /** Logs a change of connection status once, and reconciles everything on connecting. */
-  private async noteConnection(connected: boolean): Promise<void> {
+  /**
+   * Logs a change of connection status once, and reconciles everything on connecting; the
+   * same when the dry-run policy is turned off: what was only planned is now applied.
+   */
+  private async noteConnection(connected: boolean, dryRun: boolean): Promise<void> {
     const state = await this.links.state<ConnectionState>('connection');
+    const dryRunEnded = connected && state?.dryRun === true && !dryRun;
+    if (state?.connected === connected && (state.dryRun ?? false) === dryRun) return;
+    await this.links.setState<ConnectionState>('connection', { connected, at: this.now(), dryRun });
+    if (dryRunEnded && state?.connected) {
+      await this.log.write({
+        source: 'sync',
+        operation: 'dry run',
+        status: 'ok',
+        result: 'the dry-run policy is off: reconciling the whole directory to apply what was planned',
+      });
+      await this.reconcileAll();
+      return;
+    }
     if (state?.connected === connected) return;
-    await this.links.setState<ConnectionState>('connection', { connected, at: this.now() });
     await this.log.write({
       source: 'sync',
       operation: 'connection',
@@ -235,4 +357,19 @@ export class SyncService {
     // changes at all) are reconciled too.
     if (connected) await this.reconcileAll();
   }
+}
+
+/** The resource a job reconciles, whether it is a preview's or a real one. */
+function resourceKind(kind: SyncKind): 'user' | 'group' | 'all' {
+  return kind === 'preview-user'
+    ? 'user'
+    : kind === 'preview-group'
+      ? 'group'
+      : kind === 'preview-all'
+        ? 'all'
+        : kind;
+}
+
+function isPreview(kind: SyncKind): kind is PreviewKind {
+  return kind.startsWith('preview-');
 }
