@@ -8,6 +8,12 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 export interface TokenHashSource {
   /** Hashes of the currently valid tokens (more than one during a rotation). */
   tokenHashes(): Promise<string[]>;
+  /**
+   * A request just proved itself with the token of this hash: record "last used" (cheaply,
+   * it runs on every request). Awaited, so the write is not cut off with the invocation; a
+   * failure is ignored, since the request itself is fine.
+   */
+  used?(hash: string): Promise<void>;
 }
 
 export function hashToken(token: string): string {
@@ -40,12 +46,16 @@ export class TokenVerifier {
   async verify(token: string | undefined): Promise<boolean> {
     if (!token) return false;
     const presented = Buffer.from(hashToken(token), 'hex');
-    let valid = false;
+    let matched: string | undefined;
     for (const hash of await this.source.tokenHashes()) {
       const expected = Buffer.from(hash, 'hex');
       // Compare against every stored hash so timing says nothing about which one matched.
-      if (expected.length === presented.length && timingSafeEqual(expected, presented)) valid = true;
+      if (expected.length === presented.length && timingSafeEqual(expected, presented)) matched = hash;
     }
-    return valid;
+    if (matched === undefined) return false;
+    await this.source.used?.(matched).catch((error: unknown) => {
+      console.warn('Could not record when the SCIM token was last used', String(error));
+    });
+    return true;
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * Who may call the admin resolvers: site and product admins only. Forge shows the admin page
+ * only to admins, but a resolver is an HTTP endpoint any signed-in user of the site could
+ * invoke, so every resolver checks again on the server, as the calling user:
+ * `GET /rest/api/3/mypermissions?permissions=ADMINISTER` (the global "Administer Jira"
+ * permission, which site admins and Jira admins hold), through `asUser()`, so the answer is
+ * Jira's, about the invoking account, not something the browser claims.
+ *
+ * Only a positive answer is cached, per function instance and for one minute: a user just
+ * made admin gets in at once, one just demoted keeps access for at most a minute.
+ */
+import api, { route } from '@forge/api';
+import type { Handlers } from '@forge/resolver';
+
+/**
+ * A refusal the admin page shows as it is: not an admin, a third token, an unknown token...
+ * Its message is written for the admin and never holds a secret.
+ */
+export class AdminRefusal extends Error {
+  override readonly name = 'AdminRefusal';
+}
+
+const ADMIN_CACHE_MS = 60_000;
+const admins = new Map<string, number>();
+
+interface MyPermissions {
+  permissions?: Record<string, { havePermission?: boolean } | undefined>;
+}
+
+/** Throws AdminRefusal unless the invoking account is a site or Jira admin. */
+export async function requireAdmin(accountId: unknown): Promise<void> {
+  if (typeof accountId !== 'string' || accountId === '') {
+    throw new AdminRefusal(
+      'Only site and product admins can use this page, and no signed-in user made this call.',
+    );
+  }
+  const checkedAt = admins.get(accountId);
+  if (checkedAt !== undefined && Date.now() - checkedAt < ADMIN_CACHE_MS) return;
+  let response: Awaited<ReturnType<ReturnType<typeof api.asUser>['requestJira']>>;
+  try {
+    response = await api.asUser().requestJira(route`/rest/api/3/mypermissions?permissions=ADMINISTER`, {
+      headers: { Accept: 'application/json' },
+    });
+  } catch (error) {
+    throw new AdminRefusal(`Could not check that you are an admin (${String(error)}); try again.`);
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new AdminRefusal(
+      `Only site and product admins can use this page: Jira does not know your account on this site (${response.status}).`,
+    );
+  }
+  if (!response.ok) {
+    throw new AdminRefusal(
+      `Could not check that you are an admin: Jira answered ${response.status} to the permission check; try again.`,
+    );
+  }
+  const body = (await response.json().catch(() => ({}))) as MyPermissions;
+  if (body.permissions?.ADMINISTER?.havePermission !== true) {
+    admins.delete(accountId);
+    throw new AdminRefusal(
+      'Only site and product admins can use this page: your account is not an admin of this site.',
+    );
+  }
+  admins.set(accountId, Date.now());
+}
+
+/** Every handler, each first checking that its caller is an admin. */
+export function adminOnly<H extends Handlers<Record<string, (input: never) => unknown>>>(handlers: H): H {
+  const guarded: Record<string, unknown> = {};
+  for (const [key, handler] of Object.entries(handlers)) {
+    guarded[key] = async (request: Parameters<typeof handler>[0]) => {
+      await requireAdmin(request.context?.accountId);
+      return handler(request);
+    };
+  }
+  return guarded as H;
+}
