@@ -19,9 +19,10 @@
  *   `read:email-address:jira`), as Jira hides them from apps behind profile visibility.
  *
  * Choices where Jira's behaviour is not documented exactly (README "Embedded org"):
- * `user/search` matches the start of the e-mail or of a word of the display name and also
- * returns inactive (org-suspended) accounts with `active: false`; adding a member twice or
- * removing a non-member is 400, as Jira answers; deleting site-admins/org-admins is 403.
+ * `user/search` matches the start of the e-mail or of a word of the display name, active users
+ * only (org-api-facts.md §10); adding a member twice or removing a non-member is 400; adding
+ * an unknown user is 404; deleting site-admins/org-admins or changing their members is 403;
+ * `group/member` pages hold at most 50.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { GroupRecord, OrgMeta, OrgRequest, OrgResponse, RoleGrant, UserRecord } from './types';
@@ -208,9 +209,15 @@ function groupName(ctx: Ctx, group: GroupRecord): Record<string, unknown> {
   };
 }
 
-function page<T>(ctx: Ctx, path: string, items: T[], defaultMax: number): Record<string, unknown> {
+function page<T>(
+  ctx: Ctx,
+  path: string,
+  items: T[],
+  defaultMax: number,
+  max = 1000,
+): Record<string, unknown> {
   const startAt = integer(ctx.query.get('startAt'), 0, 'startAt', 0, Number.MAX_SAFE_INTEGER);
-  const maxResults = integer(ctx.query.get('maxResults'), defaultMax, 'maxResults', 1, 1000);
+  const maxResults = integer(ctx.query.get('maxResults'), defaultMax, 'maxResults', 1, max);
   const values = items.slice(startAt, startAt + maxResults);
   const isLast = startAt + values.length >= items.length;
   const next = new URLSearchParams(ctx.query);
@@ -390,8 +397,10 @@ const SITE_ROUTES: SiteRoute[] = [
       const query = (ctx.query.get('query') ?? '').trim().toLowerCase();
       const accountId = ctx.query.get('accountId');
       if (!query && !accountId) throw refuse(400, 'One of query or accountId is required.');
+      // Active users only (facts §10): an account suspended in the organization is not found.
       const matches = (user: UserRecord) =>
-        user.membership !== 'none' &&
+        user.membership === 'active' &&
+        user.accountStatus === 'active' &&
         (!accountId || user.accountId === accountId) &&
         (!query ||
           user.email.toLowerCase().startsWith(query) ||
@@ -521,7 +530,7 @@ const SITE_ROUTES: SiteRoute[] = [
         .map((u) => userJson(ctx, u))
         .filter((u) => inactive || u.active === true)
         .sort((a, b) => String(a.accountId).localeCompare(String(b.accountId)));
-      return ok(page(ctx, '/rest/api/3/group/member', members, 50));
+      return ok(page(ctx, '/rest/api/3/group/member', members, 50, 50));
     },
   },
   {
@@ -534,7 +543,7 @@ const SITE_ROUTES: SiteRoute[] = [
       if (typeof accountId !== 'string' || !accountId) throw refuse(400, 'accountId is required.');
       const user = ctx.state.user(accountId);
       if (!user || user.membership === 'none')
-        throw refuse(400, `User with account ID ${accountId} does not exist.`);
+        throw refuse(404, `User with account ID ${accountId} does not exist.`);
       if (group.protected) throw refuse(403, `${group.name} cannot be changed here.`);
       if (ctx.state.members(group.id).includes(accountId)) {
         throw refuse(400, `Cannot add user. User is already a member of '${group.name}'.`);

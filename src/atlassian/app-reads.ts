@@ -1,0 +1,250 @@
+/**
+ * Reads as the app: an AtlassianPort decorator that answers the reads the app may make with
+ * its own identity (`api.asApp().requestJira`, scopes read:jira-user, read:group:jira,
+ * read:user:jira, read:email-address:jira in manifest.yml) and leaves everything else to the
+ * admin credential's adapter. It spares the credential (an org key or a site admin's token,
+ * with their rate limits) and Forge's egress budget: product fetch is not egress
+ * (forge-platform.md, org-api-facts.md §8: "excluding requestJira/requestConfluence").
+ *
+ * Which reads: a group by name or id, a user's groups, membership, a group's members, and
+ * (site-admin mode only) accounts by id or e-mail. In the Organizations API mode account
+ * reads stay with the key: the org's status (suspended, not in the directory) is not what
+ * Jira's `active` says, and group flags (modifiable) come from the org, so group lookups stay
+ * there too; memberships mean the same on both.
+ *
+ * When the app cannot read (a scope missing, product fetch unavailable, any failure other
+ * than "not found") the decorator falls back to the credential for that call and every later
+ * one of this instance (an instance lives one invocation): the sync never fails for it.
+ */
+import { AtlassianHttpClient, FetchLike, FetchResponse, HttpClientOptions } from './http-client';
+import { isKind, JiraReads } from './jira-reads';
+import {
+  AtlassianAccount,
+  AtlassianGroup,
+  AtlassianPort,
+  ProductAccessGroup,
+  ProductResource,
+  ProductRole,
+} from './port';
+
+/** What a product fetch looks like from src/atlassian: a path on the site, the init, an answer. */
+export type ProductFetch = (
+  path: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<FetchResponse>;
+
+/** Base the app client's URLs are built on; only the path reaches the product fetch. */
+const PRODUCT_BASE = 'https://product-fetch.invalid';
+
+/** A FetchLike over a product fetch: drops the origin and the client's credential header. */
+export function productFetchLike(request: ProductFetch): FetchLike {
+  return (url, init) => {
+    const target = new URL(url);
+    const headers = Object.fromEntries(
+      Object.entries(init.headers).filter(([name]) => name.toLowerCase() !== 'authorization'),
+    );
+    return request(`${target.pathname}${target.search}`, {
+      method: init.method,
+      headers,
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    });
+  };
+}
+
+/** The HTTP client of the app's reads: one attempt each, since a failure falls back anyway. */
+export function appReadsClient(
+  request: ProductFetch,
+  options: Omit<HttpClientOptions, 'baseUrl' | 'apiKey' | 'fetch' | 'requestBudget'> = {},
+): AtlassianHttpClient {
+  return new AtlassianHttpClient({
+    ...options,
+    fetch: productFetchLike(request),
+    baseUrl: PRODUCT_BASE,
+    // The client wants a credential; product fetch carries the app's own, so none is sent.
+    apiKey: 'forge-app',
+    maxAttempts: 1,
+  });
+}
+
+export type AppReadable =
+  | 'findGroupByName'
+  | 'getGroup'
+  | 'groupsOf'
+  | 'isMember'
+  | 'listMembers'
+  | 'getAccount'
+  | 'findAccountByEmail';
+
+/** Membership reads mean the same through Jira as through the Organizations API. */
+export const ORG_MODE_APP_READS: AppReadable[] = ['groupsOf', 'isMember', 'listMembers'];
+/** In site-admin mode every read the credential's adapter makes, the app can make. */
+export const SITE_MODE_APP_READS: AppReadable[] = [
+  ...ORG_MODE_APP_READS,
+  'findGroupByName',
+  'getGroup',
+  'getAccount',
+  'findAccountByEmail',
+];
+
+/** A cursor of the app's member pages, told apart from the credential adapter's own. */
+const APP_CURSOR = 'app:';
+
+export interface AppReadsStats {
+  /** Reads answered as the app. */
+  app: number;
+  /** Reads that fell back to the credential (the first failure, then every later one). */
+  fallback: number;
+}
+
+export class AppReadsPort implements AtlassianPort {
+  readonly stats: AppReadsStats = { app: 0, fallback: 0 };
+  private unavailable = false;
+  private readonly reads: JiraReads;
+  private readonly served: Set<AppReadable>;
+
+  constructor(
+    readonly inner: AtlassianPort,
+    app: AtlassianHttpClient,
+    served: AppReadable[],
+    /** Told once when the app cannot read, with why (the sync log or function log). */
+    private readonly onUnavailable?: (why: string) => void,
+  ) {
+    this.reads = new JiraReads(app, 'via-email-api');
+    this.served = new Set(served);
+  }
+
+  /** Whether the app's reads failed and the credential answers instead. */
+  get appReadsUnavailable(): boolean {
+    return this.unavailable;
+  }
+
+  private async read<T>(
+    name: AppReadable,
+    asApp: () => Promise<T>,
+    credential: () => Promise<T>,
+  ): Promise<T> {
+    if (!this.served.has(name) || this.unavailable) return credential();
+    try {
+      const result = await asApp();
+      this.stats.app++;
+      return result;
+    } catch (error) {
+      // Not found as the app is not found: the app sees the same site.
+      if (isKind(error, 'not-found')) throw error;
+      this.unavailable = true;
+      this.stats.fallback++;
+      this.onUnavailable?.(
+        `Reads as the app are unavailable, the admin credential reads instead: ${String(error)}`,
+      );
+      return credential();
+    }
+  }
+
+  // ---- reads the app may serve -----------------------------------------------------------------
+
+  findAccountByEmail(email: string): Promise<AtlassianAccount | undefined> {
+    return this.read(
+      'findAccountByEmail',
+      () => this.reads.findAccountByEmail(email),
+      () => this.inner.findAccountByEmail(email),
+    );
+  }
+
+  getAccount(accountId: string): Promise<AtlassianAccount | undefined> {
+    return this.read(
+      'getAccount',
+      () => this.reads.getAccount(accountId),
+      () => this.inner.getAccount(accountId),
+    );
+  }
+
+  groupsOf(accountId: string): Promise<AtlassianGroup[]> {
+    return this.read(
+      'groupsOf',
+      () => this.reads.groupsOf(accountId),
+      () => this.inner.groupsOf(accountId),
+    );
+  }
+
+  findGroupByName(name: string): Promise<AtlassianGroup | undefined> {
+    return this.read(
+      'findGroupByName',
+      () => this.reads.findGroupByName(name),
+      () => this.inner.findGroupByName(name),
+    );
+  }
+
+  getGroup(groupId: string): Promise<AtlassianGroup | undefined> {
+    return this.read(
+      'getGroup',
+      () => this.reads.getGroup(groupId),
+      () => this.inner.getGroup(groupId),
+    );
+  }
+
+  isMember(groupId: string, accountId: string): Promise<boolean> {
+    return this.read(
+      'isMember',
+      () => this.reads.isMember(groupId, accountId),
+      () => this.inner.isMember(groupId, accountId),
+    );
+  }
+
+  /** Pages stay with whoever began the walk: an app cursor continues as the app. */
+  async listMembers(groupId: string, cursor?: string): Promise<{ accountIds: string[]; cursor?: string }> {
+    if (cursor !== undefined && !cursor.startsWith(APP_CURSOR))
+      return this.inner.listMembers(groupId, cursor);
+    const appCursor = cursor?.slice(APP_CURSOR.length);
+    const asApp = async () => {
+      const page = await this.reads.listMembers(groupId, appCursor);
+      return page.cursor === undefined ? page : { ...page, cursor: `${APP_CURSOR}${page.cursor}` };
+    };
+    // A walk begun as the app that cannot go on restarts with the credential (drift is idempotent).
+    return this.read('listMembers', asApp, () => this.inner.listMembers(groupId));
+  }
+
+  // ---- everything else: the credential -------------------------------------------------------
+
+  invite(email: string, options?: { name?: string }): Promise<AtlassianAccount> {
+    return this.inner.invite(email, options);
+  }
+  suspend(accountId: string): Promise<void> {
+    return this.inner.suspend(accountId);
+  }
+  restore(accountId: string): Promise<void> {
+    return this.inner.restore(accountId);
+  }
+  isAdmin(accountId: string): Promise<boolean> {
+    return this.inner.isAdmin(accountId);
+  }
+  removeFromDirectory(accountId: string): Promise<void> {
+    return this.inner.removeFromDirectory(accountId);
+  }
+  productAccessGroups(): Promise<ProductAccessGroup[]> {
+    return this.inner.productAccessGroups();
+  }
+  createGroup(name: string, description?: string): Promise<AtlassianGroup> {
+    return this.inner.createGroup(name, description);
+  }
+  renameGroup(groupId: string, name: string): Promise<void> {
+    return this.inner.renameGroup(groupId, name);
+  }
+  deleteGroup(groupId: string): Promise<void> {
+    return this.inner.deleteGroup(groupId);
+  }
+  addMember(groupId: string, accountId: string): Promise<void> {
+    return this.inner.addMember(groupId, accountId);
+  }
+  removeMember(groupId: string, accountId: string): Promise<void> {
+    return this.inner.removeMember(groupId, accountId);
+  }
+  listProducts(): Promise<ProductResource[]> {
+    return this.inner.listProducts();
+  }
+  grantGroupAccess(groupId: string, resourceId: string, role: ProductRole): Promise<void> {
+    return this.inner.grantGroupAccess(groupId, resourceId, role);
+  }
+  revokeGroupAccess(groupId: string, resourceId: string, role: ProductRole): Promise<void> {
+    return this.inner.revokeGroupAccess(groupId, resourceId, role);
+  }
+}
