@@ -6,14 +6,17 @@
 import type * as Tokens from '../../src/forge/tokens';
 import type { AdminStatus } from '../../src/forge/admin-api';
 import { hashToken } from '../../src/scim/auth';
+import { AdminSite, adminSite } from '../support/admin-site';
 import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
 
 let test: TestRuntime;
 let tokens: typeof Tokens;
+let site: AdminSite;
 const ADMIN = 'scim-admin-jira';
 
 beforeEach(async () => {
-  test = createTestRuntime();
+  site = adminSite();
+  test = createTestRuntime({ products: site.products });
   tokens = await test.runtime.loadModule<typeof Tokens>('forge/tokens');
 });
 afterEach(() => test.close());
@@ -35,13 +38,18 @@ async function scim(method: string, userPath: string, token: string, body?: unkn
   return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
 }
 
-const admin = <T>(functionKey: string) =>
-  test.runtime.invokeResolver({ moduleKey: ADMIN, functionKey, accountId: 'admin-1' }) as Promise<T>;
+const admin = <T>(functionKey: string, payload?: unknown) =>
+  test.runtime.invokeResolver({
+    moduleKey: ADMIN,
+    functionKey,
+    accountId: site.adminId,
+    payload,
+  }) as Promise<T>;
 
 describe('the admin resolvers and the token secret', () => {
   it('reports status and rotates the token through kvs.setSecret, revoking the old one', async () => {
     const before = await admin<AdminStatus>('getStatus');
-    expect(before).toEqual({
+    expect(before).toMatchObject({
       scimBaseUrl: 'http://127.0.0.1:8787/scim/v2',
       tokenConfigured: false,
       users: 0,
@@ -50,13 +58,16 @@ describe('the admin resolvers and the token secret', () => {
     });
     expect((await scim('GET', '/Users', 'anything'))[0]).toBe(401);
 
-    const { token: first } = await admin<{ token: string }>('rotateToken');
+    const { token: first, view } = await admin<{ token: string; view: { id: string } }>('generateToken');
     expect(first).toMatch(/^scim_/);
     const kvs = test.load<typeof import('@forge/kvs')>('@forge/kvs');
-    expect(await kvs.kvs.getSecret('scim-token-hashes')).toEqual([hashToken(first)]);
+    expect(await kvs.kvs.getSecret('scim-tokens')).toEqual([
+      expect.objectContaining({ hash: hashToken(first) }),
+    ]);
     expect((await scim('GET', '/Users', first))[0]).toBe(200);
 
-    const { token: second } = await admin<{ token: string }>('rotateToken');
+    const { token: second } = await admin<{ token: string }>('generateToken');
+    await admin('revokeToken', { id: view.id });
     expect((await scim('GET', '/Users', second))[0]).toBe(200);
     expect((await scim('GET', '/Users', first))[0]).toBe(401);
     expect(await admin<AdminStatus>('getStatus')).toMatchObject({ tokenConfigured: true });
@@ -64,7 +75,7 @@ describe('the admin resolvers and the token secret', () => {
 
   it('fails getStatus while the trigger URL is unknown, and looks it up again later', async () => {
     await test.close();
-    test = createTestRuntime({ baseUrl: undefined });
+    test = createTestRuntime({ baseUrl: undefined, products: site.products });
     await expect(admin('getStatus')).rejects.toThrow(/Failed to get web trigger URL/);
     test.runtime.setBaseUrl('http://127.0.0.1:4321');
     expect(await admin<AdminStatus>('getStatus')).toMatchObject({

@@ -11,6 +11,7 @@ import { offlineLicense } from '../../src/local/forge-runtime/runtime';
 import type * as UiHostModule from '../../src/local/forge-runtime/ui-host';
 import fs from 'node:fs';
 import { licenceStatus } from '../../src/forge/licence';
+import { AdminSite, adminSite } from '../support/admin-site';
 import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
 
 const TOKEN = 'licence-test-token';
@@ -20,6 +21,7 @@ const REFUSAL =
   'SCIM writes are refused until it is renewed; reads still work.';
 
 let test: TestRuntime | undefined;
+let site: AdminSite;
 let page: UiHost | undefined;
 afterEach(async () => {
   page?.uninstall();
@@ -31,7 +33,8 @@ afterEach(async () => {
 /** A runtime whose installation has the licence `state`, with a bearer token installed. */
 async function start(state: OfflineLicenceState): Promise<TestRuntime> {
   const license = offlineLicense(state);
-  test = createTestRuntime({ installation: { license } });
+  site = adminSite();
+  test = createTestRuntime({ installation: { license }, products: site.products });
   const tokens = await test.runtime.loadModule<typeof Tokens>('forge/tokens');
   await tokens.installToken(TOKEN);
   return test;
@@ -58,7 +61,7 @@ const getStatus = () =>
   (test as TestRuntime).runtime.invokeResolver({
     moduleKey: ADMIN,
     functionKey: 'getStatus',
-    accountId: 'admin-1',
+    accountId: site.adminId,
   }) as Promise<AdminStatus>;
 
 /** Every kind of write, on a user and a group the directory holds. */
@@ -123,7 +126,7 @@ describe('licensing', () => {
     const dataDir = (test as TestRuntime).dataDir;
     await (test as TestRuntime).runtime.stop();
     const license = offlineLicense('inactive');
-    test = createTestRuntime({ dataDir, installation: { license } });
+    test = createTestRuntime({ dataDir, installation: { license }, products: site.products });
     const close = test.close;
     test.close = async () => {
       await close();
@@ -170,7 +173,7 @@ describe('licensing', () => {
 
     let t = await start('inactive');
     let u = ui(t);
-    page = await u.openPage(t.runtime, { moduleKey: ADMIN, accountId: 'admin-1' });
+    page = await u.openPage(t.runtime, { moduleKey: ADMIN, accountId: site.adminId });
     const warned = await page.waitFor((tree) => u.textOf(tree).includes('SCIM base URL'));
     const [warning] = messages(u, warned);
     expect(warning.props).toMatchObject({
@@ -184,7 +187,7 @@ describe('licensing', () => {
 
     t = await start('active');
     u = ui(t);
-    page = await u.openPage(t.runtime, { moduleKey: ADMIN, accountId: 'admin-1' });
+    page = await u.openPage(t.runtime, { moduleKey: ADMIN, accountId: site.adminId });
     const loaded = await page.waitFor((tree) => u.textOf(tree).includes('SCIM base URL'));
     expect(messages(u, loaded)).toEqual([]);
   });
