@@ -10,6 +10,8 @@
  *   DATA_DIR           where local state lives (default .data/)
  *   SCIM_QUIET=1       no request log
  *   FORGE_LICENSE      active | inactive | none (default): the licence Forge passes the app
+ *   POLICIES_FILE      provisioning policies (JSON) to apply at start; default
+ *                      $DATA_DIR/policies.json when it exists (see policy-file.ts)
  *   --new-token        replace the stored token with a new one
  *
  * The app provisions into the embedded Atlassian organization (src/local/embedded-org),
@@ -19,6 +21,7 @@
  */
 import path from 'node:path';
 import type * as ForgeEntryPoints from '../forge/index';
+import type * as ForgePolicyStore from '../forge/policy-store';
 import type * as ForgeTokens from '../forge/tokens';
 import {
   EMBEDDED_ORG_MOUNT,
@@ -31,6 +34,7 @@ import {
 } from './embedded-org';
 import { ForgeRuntime, offlineLicense, parseOfflineLicenceState } from './forge-runtime';
 import { adminPageMount, localAdminAccountId } from './admin-host';
+import { applyPolicyFile, policyFilePath } from './policy-file';
 import { createLocalServer, Mount, SCIM_BASE_PATH } from './server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -85,6 +89,17 @@ async function main(): Promise<void> {
     origin = 'stored';
   }
 
+  // The policy file, through the validation and storage the savePolicies resolver uses.
+  const policyStore = await runtime.loadModule<typeof ForgePolicyStore>('forge/policy-store');
+  const policies = await applyPolicyFile(policyFilePath(process.env, dataDir), policyStore.applyPolicies);
+  if (policies.kind === 'invalid') {
+    console.error(`Policies file ${policies.file} is not valid; nothing was applied:`);
+    for (const line of policies.lines) console.error(`  ${line}`);
+    await runtime.stop();
+    org.embedded?.close();
+    process.exit(2);
+  }
+
   const embedded = org.embedded;
   const mounts: Mount[] = embedded
     ? [
@@ -131,6 +146,7 @@ async function main(): Promise<void> {
     } else {
       console.log('Bearer token:  unchanged (stored only as a hash; `npm start -- --new-token` replaces it)');
     }
+    if (policies.kind === 'applied') console.log(`Policies:      ${policies.file}`);
     console.log(`Data:          ${dataDir}`);
   });
 
