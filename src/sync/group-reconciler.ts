@@ -225,9 +225,9 @@ export class GroupReconciler {
    * created, then removes the members Atlassian has and the directory does not (added by
    * hand), a page of Atlassian's members at a time. A group of 35,000 cannot be walked in one
    * run: past the deadline the walk returns where it stopped ("a:" adding, "r:" removing,
-   * "x:" the extra members, then the cursor) and the job continues from there. The cursor of
-   * each page done is also kept in `context.reached`, so a run whose budget ends mid-walk
-   * continues from the last page it finished rather than from the start.
+   * "x:" the extra members, then the cursor; "A:" within a page) and the job continues
+   * from there. Where it got is also kept in `context.reached`, so a run whose budget ends
+   * mid-walk continues from there rather than from the start.
    */
   private async reconcileMembers(
     id: string,
@@ -242,18 +242,29 @@ export class GroupReconciler {
     const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
     const verify = context.force === true;
     let cursor = resume ? resume.slice(2) || undefined : undefined;
-    if (phase === 'a:') {
+    // "A:<n>:<cursor>": in the page at <cursor>, the first <n> members are done (a full
+    // reconcile checks each in Atlassian, and a page can hold more checks than a batch).
+    let skip = 0;
+    if (phase === 'A:') {
+      const [done, ...rest] = (cursor ?? '').split(':');
+      skip = Number(done) || 0;
+      cursor = rest.join(':') || undefined;
+    }
+    if (phase === 'a:' || phase === 'A:') {
       do {
         const page = await this.deps.directory.memberships.ofGroup(desired, cursor);
-        for (const { value } of page.results) {
+        for (const [index, { value }] of page.results.entries()) {
+          if (index < skip) continue;
           await this.addMember(id, value.user, groupId, run, verify);
+          if (verify) context.reached = `A:${index + 1}:${cursor ?? ''}`;
         }
+        skip = 0;
         cursor = page.nextCursor;
         if (cursor) context.reached = `a:${cursor}`;
         if (cursor && past()) return `a:${cursor}`;
       } while (cursor);
     }
-    if (phase === 'a:' || phase === 'r:') {
+    if (phase !== 'x:') {
       do {
         const page = await this.deps.links.members('group', id, cursor);
         for (const { value } of page.results) {

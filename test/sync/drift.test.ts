@@ -1,0 +1,222 @@
+/**
+ * Drift: what someone changes by hand in Atlassian, found by the full reconcile ("reconcile
+ * now", the daily schedule) and repaired or reported as `policies.drift.action` says. The hand
+ * edits go through the embedded organization's REST API; a rename (an operation the
+ * Organizations API adapter cannot make, see org-adapter.ts) through a port that can.
+ */
+import type { AtlassianGroup, AtlassianPort } from '../../src/atlassian/port';
+import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
+import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
+import { client } from '../embedded-org/helpers';
+import { applied, createGroup, createUser, createWorld, readOrg, World } from './support';
+
+const report: Policies = { ...DEFAULT_POLICIES, drift: { action: 'report' } };
+
+/** Alice and bob in Engineering, which the app created; ada's account exists, not provisioned. */
+async function provisioned(world: World) {
+  const alice = await createUser(world, 'alice@example.com');
+  const bob = await createUser(world, 'bob@example.com');
+  const group = await createGroup(world, 'Engineering', [alice, bob]);
+  await world.settle();
+  const api = client(world.org);
+  const groupId = (await api.groupOf('Engineering')) as string;
+  const account = async (email: string) => (await api.accountOf(email)) as string;
+  return { alice, bob, group, groupId, api, account };
+}
+
+async function fullReconcile(world: World, trigger: 'admin' | 'schedule' = 'schedule') {
+  const started = await world.app.sync.startFullReconcile({ trigger });
+  expect(started).toMatchObject({ state: 'running', trigger });
+  await world.settle();
+  return world.app.sync.reconcileProgress();
+}
+
+describe('the full reconcile repairs drift (drift: repair)', () => {
+  it('adds back a membership removed by hand and removes members added by hand, never an admin', async () => {
+    const world = createWorld();
+    const { group, groupId, api, account } = await provisioned(world);
+    const bobAccount = await account('bob@example.com');
+    const ada = await account(SEED_ACCOUNTS.existing);
+    const admin = await account(SEED_ACCOUNTS.admin);
+    expect((await api.call('DELETE', `${api.d}/groups/${groupId}/memberships/${bobAccount}`)).status).toBe(
+      204,
+    );
+    for (const accountId of [ada, admin]) {
+      expect((await api.call('POST', `${api.d}/groups/${groupId}/memberships`, { accountId })).status).toBe(
+        204,
+      );
+    }
+    // A change-driven reconcile trusts its links: the drift stays until the full reconcile.
+    await world.app.sync.reconcileAll();
+    await world.settle();
+    expect((await readOrg(world.org)).groups.get('Engineering')?.members).toContain(SEED_ACCOUNTS.existing);
+
+    const progress = await fullReconcile(world);
+    const org = await readOrg(world.org);
+    expect(org.groups.get('Engineering')?.members).toEqual([
+      SEED_ACCOUNTS.admin,
+      'alice@example.com',
+      'bob@example.com',
+    ]);
+    const log = (await world.app.sync.log.query({ resource: group, status: 'ok', limit: 100 })).entries;
+    expect(log.map((e) => [e.operation, e.why])).toEqual(
+      expect.arrayContaining([
+        ['addMember', `membership missing in Atlassian (${bobAccount})`],
+        ['removeMember', `drift: member added by hand in Atlassian to a group the app created (${ada})`],
+      ]),
+    );
+    expect(progress).toMatchObject({
+      state: 'done',
+      trigger: 'schedule',
+      users: { done: 2, total: 2 },
+      groups: { done: 1, total: 1 },
+      changes: 2,
+      reported: 0,
+      failed: 0,
+    });
+    expect(progress.finishedAt).toBeGreaterThanOrEqual(progress.startedAt as number);
+  });
+
+  it('creates again a group deleted by hand, with its members', async () => {
+    const world = createWorld();
+    const { groupId, api } = await provisioned(world);
+    expect((await api.call('DELETE', `${api.d}/groups/${groupId}`)).status).toBe(204);
+    await fullReconcile(world);
+    const org = await readOrg(world.org);
+    expect(org.groups.get('Engineering')?.members).toEqual(['alice@example.com', 'bob@example.com']);
+    expect(org.groups.get('Engineering')?.id).not.toBe(groupId);
+  });
+
+  it('renames back in place a group renamed by hand', async () => {
+    const names = new Map<string, string>();
+    const world = createWorld({ wrapPort: renamable(names) });
+    const { group, groupId } = await provisioned(world);
+    names.set(groupId, 'Engineering (old)');
+    await fullReconcile(world);
+    expect(names.get(groupId)).toBe('Engineering');
+    const renamed = (await world.app.sync.log.query({ resource: group, status: 'ok' })).entries;
+    expect(renamed[0]).toMatchObject({
+      operation: 'renameGroup',
+      why: 'drift: renamed by hand in Atlassian to "Engineering (old)"; renamed back',
+    });
+    expect(applied(world.org, 'DELETE', /\/groups\/[^/]+$/)).toBe(0);
+  });
+
+  it('resumes a member check the batch could not finish where it stopped', async () => {
+    const checked: string[] = [];
+    const counting = (port: AtlassianPort): AtlassianPort =>
+      Object.assign(Object.create(port) as AtlassianPort, {
+        isMember: (group: string, accountId: string) => {
+          checked.push(`${group}/${accountId}`);
+          return port.isMember(group, accountId);
+        },
+      });
+    const world = createWorld({ callsPerRun: 10, wrapPort: counting });
+    const users: string[] = [];
+    for (let i = 0; i < 25; i++) users.push(await createUser(world, `user${i}@example.com`));
+    await createGroup(world, 'Big', users);
+    await world.settle();
+    const api = client(world.org);
+    const groupId = (await api.groupOf('Big')) as string;
+    const last = (await api.accountOf('user24@example.com')) as string;
+    expect((await api.call('DELETE', `${api.d}/groups/${groupId}/memberships/${last}`)).status).toBe(204);
+    checked.length = 0;
+    const progress = await fullReconcile(world);
+    expect((await readOrg(world.org)).groups.get('Big')?.members).toHaveLength(25);
+    expect(progress).toMatchObject({ groups: { done: 1, total: 1 }, changes: 1 });
+    // 25 membership checks in batches of 10 calls: each member checked once, not again per batch.
+    const memberChecks = checked.filter((check) => check.startsWith(`${groupId}/`));
+    expect(new Set(memberChecks).size).toBe(25);
+    // A check whose batch ended before its answer was recorded is made again: a few at most.
+    expect(memberChecks.length).toBeLessThanOrEqual(25 + 3);
+  });
+});
+
+describe('the full reconcile reports drift (drift: report)', () => {
+  it('reports each hand edit with what differs and how to fix it, and changes nothing', async () => {
+    const world = createWorld({ policies: report });
+    const { group, groupId, api, account } = await provisioned(world);
+    const bobAccount = await account('bob@example.com');
+    const ada = await account(SEED_ACCOUNTS.existing);
+    expect((await api.call('DELETE', `${api.d}/groups/${groupId}/memberships/${bobAccount}`)).status).toBe(
+      204,
+    );
+    expect(
+      (await api.call('POST', `${api.d}/groups/${groupId}/memberships`, { accountId: ada })).status,
+    ).toBe(204);
+    const calls = world.org.calls.length;
+
+    const progress = await fullReconcile(world, 'admin');
+    const org = await readOrg(world.org);
+    expect(org.groups.get('Engineering')?.members).toEqual([SEED_ACCOUNTS.existing, 'alice@example.com']);
+    expect(
+      world.org.calls.slice(calls).filter((c) => c.method === 'DELETE' || c.path.endsWith('/memberships')),
+    ).toEqual([]);
+    const attention = (await world.app.sync.log.query({ resource: group, status: 'attention' })).entries;
+    expect(attention.map((e) => e.why).sort()).toEqual([
+      `drift: member added by hand in Atlassian to a group the app created (${ada})`,
+      `drift: membership removed by hand in Atlassian (${bobAccount})`,
+    ]);
+    for (const entry of attention)
+      expect(entry.result).toMatch(/^reported, not repaired \(drift policy: report\)\. Fix: /);
+    expect(progress).toMatchObject({ state: 'done', trigger: 'admin', changes: 0, reported: 2, failed: 0 });
+
+    // Switching to repair: the next full reconcile repairs both.
+    world.policies = DEFAULT_POLICIES;
+    await fullReconcile(world);
+    expect((await readOrg(world.org)).groups.get('Engineering')?.members).toEqual([
+      'alice@example.com',
+      'bob@example.com',
+    ]);
+  });
+
+  it('reports a group deleted or renamed by hand, and leaves it so', async () => {
+    const names = new Map<string, string>();
+    const world = createWorld({ policies: report, wrapPort: renamable(names) });
+    const first = await provisioned(world);
+    const design = await createGroup(world, 'Design', [first.alice]);
+    await world.settle();
+    const designId = (await first.api.groupOf('Design')) as string;
+
+    expect((await first.api.call('DELETE', `${first.api.d}/groups/${first.groupId}`)).status).toBe(204);
+    names.set(designId, 'Design by hand');
+    await fullReconcile(world);
+    const org = await readOrg(world.org);
+    expect(org.groups.has('Engineering')).toBe(false);
+    expect(names.get(designId)).toBe('Design by hand');
+    const deleted = (await world.app.sync.log.query({ resource: first.group, status: 'attention' })).entries;
+    expect(deleted.map((e) => e.why)).toEqual([
+      'drift: the linked group "Engineering" was deleted in Atlassian by hand',
+    ]);
+    const renamed = (await world.app.sync.log.query({ resource: design, status: 'attention' })).entries;
+    expect(renamed.map((e) => e.why)).toEqual([
+      'drift: renamed by hand in Atlassian from "Design" to "Design by hand"',
+    ]);
+    expect(renamed[0].result).toMatch(
+      /Fix: rename it back to "Design" in Atlassian, or set the drift policy to repair/,
+    );
+  });
+});
+
+/**
+ * The port with a rename: `names` holds names given by hand (the test) or by renameGroup,
+ * over the organization's own, since neither its API nor the adapter can rename.
+ */
+function renamable(names: Map<string, string>) {
+  return (port: AtlassianPort): AtlassianPort => {
+    const named = (group: AtlassianGroup | undefined) =>
+      group && names.has(group.id) ? { ...group, name: names.get(group.id) as string } : group;
+    return Object.assign(Object.create(port) as AtlassianPort, {
+      getGroup: async (groupId: string) => named(await port.getGroup(groupId)),
+      findGroupByName: async (name: string) => {
+        for (const [id, given] of names)
+          if (given.toLowerCase() === name.toLowerCase()) return named(await port.getGroup(id));
+        const group = await port.findGroupByName(name);
+        return group && names.has(group.id) ? undefined : group;
+      },
+      renameGroup: async (groupId: string, name: string) => {
+        names.set(groupId, name);
+      },
+    });
+  };
+}
