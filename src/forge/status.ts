@@ -110,9 +110,14 @@ export function health(inputs: StatusInputs, last = lastRequestAt(inputs.tokens)
   const expires = inputs.credentialExpiresAt ? Date.parse(inputs.credentialExpiresAt) : Number.NaN;
   if (!Number.isNaN(expires)) {
     const day = inputs.credentialExpiresAt?.slice(0, 10);
-    if (expires <= now) errors.push(`The Atlassian API key expired on ${day}: create a new one and save it.`);
+    if (expires <= now)
+      errors.push(
+        `The Atlassian credential (API key or token) expired on ${day}: create a new one and save it.`,
+      );
     else if (expires - now < EXPIRY_WARNING_MS)
-      warnings.push(`The Atlassian API key expires on ${day}: create a new one before then.`);
+      warnings.push(
+        `The Atlassian credential (API key or token) expires on ${day}: create a new one before then.`,
+      );
   }
   if (!inputs.connected) warnings.push('Atlassian is not connected: changes wait until it is.');
   if (errors.length > 0) return { state: 'error', message: errors.join(' ') };
