@@ -38,6 +38,8 @@ export class UserReconciler {
   private accessGroups: Promise<ProductAccessGroup[]> | undefined;
   /** Waiting users are released once per run too, so a raised cap takes effect. */
   private released = false;
+  /** Users that took a seat in this reconcile and whose link is not saved yet. */
+  private readonly seatsTaken = new Set<string>();
 
   constructor(
     private readonly deps: ReconcilerDeps,
@@ -97,7 +99,7 @@ export class UserReconciler {
         await this.save(id, link, { ...next, applied: 'suspended' });
         return;
       }
-      if (!(await this.seatFree(next))) return this.wait(id, link, next, run);
+      if (!(await this.takeSeat(id, link))) return this.wait(id, link, next, run);
       const why = link?.applied === 'deleted' ? 'user created again' : 'user provisioned';
       if (run.dryRun) {
         // The invite's account is unknown, but what would follow it is: plan that too.
@@ -170,7 +172,7 @@ export class UserReconciler {
       return true;
     }
     if (inactive) {
-      if (!(await this.seatFree(next))) {
+      if (!(await this.takeSeat(id, link))) {
         await this.wait(id, link, next, run);
         return false;
       }
@@ -643,7 +645,8 @@ export class UserReconciler {
   ): Promise<void> {
     const already = link?.blocked?.version === desired.version && link.blocked.kind === kind;
     const blocked = { reason, kind, version: desired.version, at: this.deps.now() };
-    await this.deps.links.write(this.deps.links.userOperation(id, { ...link, blocked }));
+    // Through save: a seat taken for the invite is given back.
+    await this.save(id, link, { ...this.stored(id, link), blocked });
     if (!already) {
       await run.entry({
         operation,
@@ -665,11 +668,37 @@ export class UserReconciler {
     return (await this.deps.links.state<SeatState>(SEATS)) ?? { used: 0, waiting: 0 };
   }
 
-  /** Whether the user may take an account active: it holds a seat, or the cap has room. */
-  private async seatFree(next: UserLink): Promise<boolean> {
+  /**
+   * Takes a seat before the call that makes the account active (invite, restore), with the
+   * counter in the same transaction: a call that succeeds and a run that then fails cannot
+   * let the next user past the cap, and a retry does not count it again. False when the cap
+   * is reached. Counted without a cap too, so a cap set later starts from the truth.
+   */
+  private async takeSeat(id: string, link: UserLink | undefined): Promise<boolean> {
+    if (link?.seat || this.seatsTaken.has(id)) return true;
     const limit = this.policies.seatCap.limit;
-    if (next.seat || limit === undefined) return true;
-    return (await this.seats()).used < limit;
+    const seats = await this.seats();
+    if (limit !== undefined && seats.used >= limit) return false;
+    const next: UserLink = { ...link, seat: true };
+    delete next.waiting;
+    await this.deps.links.write(
+      this.deps.links.userOperation(id, next),
+      ...(link?.waiting ? [this.deps.links.unwaitOperation(id)] : []),
+      this.deps.links.stateOperation<SeatState>(SEATS, {
+        used: seats.used + 1,
+        waiting: Math.max(0, seats.waiting - (link?.waiting ? 1 : 0)),
+      }),
+    );
+    this.seatsTaken.add(id);
+    return true;
+  }
+
+  /** The link as stored now: the one read at the start, plus a seat taken since. */
+  private stored(id: string, link: UserLink | undefined): UserLink | undefined {
+    if (!this.seatsTaken.has(id)) return link;
+    const stored: UserLink = { ...link, seat: true };
+    delete stored.waiting;
+    return stored;
   }
 
   /** The cap is reached: the user waits (not invited), and the log says so once. */
@@ -696,7 +725,7 @@ export class UserReconciler {
    * between the calls that follow finds the intent, and the rest of the reconcile runs again.
    */
   private async intent(id: string, link: UserLink | undefined, patch: Partial<UserLink>): Promise<void> {
-    await this.deps.links.write(this.deps.links.userOperation(id, { ...link, ...patch }));
+    await this.deps.links.write(this.deps.links.userOperation(id, { ...this.stored(id, link), ...patch }));
   }
 
   /**
@@ -705,7 +734,9 @@ export class UserReconciler {
    * the link and the counter cannot count a user twice or lose one. A freed seat releases
    * the users waiting longest.
    */
-  private async save(id: string, link: UserLink | undefined, next: UserLink, forget = false): Promise<void> {
+  private async save(id: string, read: UserLink | undefined, next: UserLink, forget = false): Promise<void> {
+    const link = this.stored(id, read);
+    this.seatsTaken.delete(id);
     const holds =
       !forget &&
       next.accountId !== undefined &&
