@@ -109,6 +109,14 @@ describe('who may call the admin resolvers', () => {
     // A refusal is not cached: a user made admin gets in at once.
     expect(asked()).toBe(3);
   });
+
+  it('refuses, saying to try again, when Jira cannot answer the check', async () => {
+    org.faults.failNext('500', { path: /mypermissions/ });
+    await expect(admin('getStatus')).rejects.toThrow(
+      'Could not check that you are an admin: Jira answered 500 to the permission check; try again.',
+    );
+    expect(await admin<AdminStatus>('getStatus')).toMatchObject({ tokenConfigured: false });
+  });
 });
 
 describe('SCIM bearer tokens', () => {
@@ -239,6 +247,22 @@ describe('policies', () => {
     };
     expect(await admin('savePolicies', { policies: wanted })).toEqual({ ok: true, policies: wanted });
     expect(await admin('getPolicies')).toEqual({ policies: wanted, source: 'admin' });
+  });
+
+  it('falls back to the default of a stored section that no longer validates, keeping the rest', async () => {
+    const kvs = test.load<typeof import('@forge/kvs')>('@forge/kvs').kvs;
+    await kvs.set('provisioning-policies', {
+      source: 'admin',
+      savedAt: 1,
+      policies: { ...DEFAULT_POLICIES, dryRun: true, deletion: { action: 'delete-account' } },
+    });
+    expect(await admin('getPolicies')).toEqual({
+      policies: { ...DEFAULT_POLICIES, dryRun: true },
+      source: 'admin',
+    });
+    expect(test.logs.join('\n')).toContain(
+      'Stored policies no longer validate; these sections use their defaults',
+    );
   });
 
   it('reaches the sync: a saved dry run plans instead of writing to Atlassian', async () => {
