@@ -274,8 +274,7 @@ describe('policies', () => {
     });
     expect(await admin('savePolicies', { policies: { dryRun: true } })).toMatchObject({ ok: true });
     expect((await scim('POST', '/Users', token, { userName: 'planned@example.com' }))[0]).toBe(201);
-    await new Promise((resolve) => setImmediate(resolve));
-    await test.runtime.events.drain();
+    await test.runtime.fireScheduledTrigger('directory-sweep');
     expect(await client(org).accountOf('planned@example.com')).toBeUndefined();
     const log = await admin<{ entries: { status: string; operation: string }[] }>('getSyncLog', {
       status: 'planned',
@@ -368,8 +367,7 @@ describe('getStatus', () => {
     });
     expect(busy.lastScimRequestAt).toBe(busy.tokens[0].lastUsedAt);
 
-    await new Promise((resolve) => setImmediate(resolve));
-    await test.runtime.events.drain();
+    await test.runtime.fireScheduledTrigger('directory-sweep');
     expect(await admin<AdminStatus>('getStatus')).toMatchObject({ pending: 0, failed: 0 });
 
     // A day and more of silence is an error.
@@ -438,8 +436,7 @@ describe('secrets', () => {
     await call('getPolicies');
     await call('savePolicies', { policies: DEFAULT_POLICIES });
     await call('savePolicies', { policies: { x: org.apiKey } });
-    await new Promise((resolve) => setImmediate(resolve));
-    await test.runtime.events.drain();
+    await test.runtime.fireScheduledTrigger('directory-sweep');
     await call('getSyncLog', {});
     await call('revokeToken', { id: first.view.id });
     await call('getStatus');
