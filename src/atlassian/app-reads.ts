@@ -205,7 +205,12 @@ export class AppReadsPort implements AtlassianPort {
 
   // ---- everything else: the credential -------------------------------------------------------
 
-  invite(email: string, options?: { name?: string }): Promise<AtlassianAccount> {
+  /** An account already there is found as the app; only a new one costs the credential. */
+  async invite(email: string, options?: { name?: string }): Promise<AtlassianAccount> {
+    if (this.served.has('findAccountByEmail')) {
+      const found = await this.findAccountByEmail(email);
+      if (found && found.status !== 'not_invited') return found;
+    }
     return this.inner.invite(email, options);
   }
   suspend(accountId: string): Promise<void> {
@@ -223,7 +228,12 @@ export class AppReadsPort implements AtlassianPort {
   productAccessGroups(): Promise<ProductAccessGroup[]> {
     return this.inner.productAccessGroups();
   }
-  createGroup(name: string, description?: string): Promise<AtlassianGroup> {
+  /** A group already there is found as the app; only a new one costs the credential. */
+  async createGroup(name: string, description?: string): Promise<AtlassianGroup> {
+    if (this.served.has('findGroupByName')) {
+      const found = await this.findGroupByName(name);
+      if (found) return found;
+    }
     return this.inner.createGroup(name, description);
   }
   renameGroup(groupId: string, name: string): Promise<void> {

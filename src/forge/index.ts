@@ -10,7 +10,7 @@ import type { WebTriggerEvent } from '../webtrigger/event';
 import type { AtlassianPort } from '../atlassian/port';
 import { LOG_STATUSES, LogQuery } from '../sync/log';
 import type { AdminApi, AdminLicence, SyncLogQuery } from './admin-api';
-import { atlassianConnectionResolvers, connectedOrgAdapter, getOrgConnection } from './atlassian-connection';
+import { atlassianConnectionResolvers, connectedAtlassian, getOrgConnection } from './atlassian-connection';
 import { AdminRefusal, adminOnly } from './authorize';
 import { ForgeEntityStore } from './kvs-store';
 import { currentLicence, forgeLicence } from './licence';
@@ -35,7 +35,7 @@ const scimBaseUrl = () => {
  * The Atlassian organization, or undefined while no API key is configured ("not connected").
  * Built per call: the adapter's deadline and egress budget are the invocation's.
  */
-const atlassian = (): Promise<AtlassianPort | undefined> => connectedOrgAdapter();
+const atlassian = (): Promise<AtlassianPort | undefined> => connectedAtlassian();
 
 /**
  * One consumer run at a time: two runs reconciling the same group at once could both create

@@ -1,13 +1,20 @@
 /**
- * The Atlassian connection on the offline Forge runtime: the API key kept with
- * kvs.setSecret and never answered back, the connection record, "Test connection", the
- * environment fallback, and the adapter it builds calling out through Forge fetch and the
- * manifest's egress rule (to a fake organization standing behind api.atlassian.com).
+ * The Atlassian connection on the offline Forge runtime: the API key (org mode) or API token
+ * (site mode) kept with kvs.setSecret and never answered back, the connection record, the
+ * expiry warning, "Test connection" and the reasons it names, the environment fallback, and
+ * the adapter it builds calling out through Forge fetch and the manifest's egress rule (to a
+ * fake organization standing behind api.atlassian.com, or the embedded organization's site).
  */
 import path from 'node:path';
 import { readManifest } from '../../src/local/forge-runtime/manifest';
-import { ExternalBackend } from '../../src/local/forge-runtime/network';
+import { ExternalBackend, noProducts, ProductBackend } from '../../src/local/forge-runtime/network';
 import type { ConnectionTestResult, OrgConnectionView } from '../../src/forge/atlassian-connection';
+import {
+  EmbeddedOrganization,
+  SEED_ACCOUNTS,
+  embeddedOrgBackend,
+  embeddedSiteProducts,
+} from '../../src/local/embedded-org';
 import { FakeOrg, KEY, ORG } from '../atlassian/fake-org';
 import { createTestRuntime, ROOT, TestRuntime } from '../support/forge-runtime';
 
@@ -15,6 +22,7 @@ const MODULE = 'atlassian-connection-test';
 let test: TestRuntime;
 let org: FakeOrg;
 let external: ExternalBackend;
+let products: ProductBackend;
 
 /** Forwards what Forge fetch sends to api.atlassian.com to the fake organization. */
 const toFake: ExternalBackend = async (url, init) => {
@@ -39,13 +47,18 @@ const toFake: ExternalBackend = async (url, init) => {
 beforeEach(() => {
   org = new FakeOrg();
   external = toFake;
+  products = noProducts;
   const manifest = readManifest(path.join(ROOT, 'manifest.yml'));
   manifest.functions.set('connection-test', {
     key: 'connection-test',
     handler: '../test/forge/fixtures/connection-entry.resolver',
   });
   manifest.uiModules.push({ key: MODULE, type: 'jira:adminPage', resolverFunction: 'connection-test' });
-  test = createTestRuntime({ manifest, external: (url, init) => external(url, init) });
+  test = createTestRuntime({
+    manifest,
+    external: (url, init) => external(url, init),
+    products: (request) => products(request),
+  });
 });
 afterEach(async () => {
   delete process.env.ATLASSIAN_ORG_ID;
@@ -69,12 +82,13 @@ describe('the connection record and the key secret', () => {
     expect(await call<OrgConnectionView>('getAtlassianConnection')).toEqual({
       configured: false,
       apiKeySet: false,
+      mode: 'org',
     });
     const saved = await call<OrgConnectionView>('saveAtlassianConnection', {
       orgId: ` ${ORG} `,
       apiKey: KEY,
     });
-    expect(saved).toEqual({ configured: true, apiKeySet: true, source: 'admin', orgId: ORG });
+    expect(saved).toEqual({ configured: true, apiKeySet: true, mode: 'org', source: 'admin', orgId: ORG });
     expect(JSON.stringify(saved)).not.toContain(KEY);
     expect(await kvs().getSecret('atlassian-org-api-key')).toBe(KEY);
     const read = await call<OrgConnectionView>('getAtlassianConnection');
@@ -89,6 +103,7 @@ describe('the connection record and the key secret', () => {
     expect(moved).toEqual({
       configured: true,
       apiKeySet: true,
+      mode: 'org',
       source: 'admin',
       orgId: 'org-2',
       directoryId: 'dir-2',
@@ -98,6 +113,7 @@ describe('the connection record and the key secret', () => {
     expect(await call<OrgConnectionView>('clearAtlassianConnection')).toEqual({
       configured: false,
       apiKeySet: false,
+      mode: 'org',
     });
     expect(await kvs().getSecret('atlassian-org-api-key')).toBeUndefined();
   });
@@ -130,6 +146,7 @@ describe('the connection record and the key secret', () => {
     expect(await call<OrgConnectionView>('getAtlassianConnection')).toEqual({
       configured: true,
       apiKeySet: true,
+      mode: 'org',
       source: 'environment',
       orgId: ORG,
       baseUrl: 'https://api.atlassian.com/admin',
@@ -151,6 +168,7 @@ describe('Test connection', () => {
   it('says what to do when nothing is configured', async () => {
     expect(await call<ConnectionTestResult>('testAtlassianConnection')).toEqual({
       ok: false,
+      mode: 'org',
       kind: 'not-configured',
       message: 'Enter the organization ID and an API key first.',
     });
@@ -160,15 +178,19 @@ describe('Test connection', () => {
     await call('saveAtlassianConnection', { orgId: ORG, apiKey: KEY });
     expect(await call<ConnectionTestResult>('testAtlassianConnection')).toEqual({
       ok: true,
+      mode: 'org',
       orgId: ORG,
       orgName: 'Acme',
       directoryId: 'dir-1',
       directoryName: 'Main directory',
+      products: expect.arrayContaining(['jira-software']),
+      // No Jira site is attached to this runtime: the key reads instead.
+      appReads: { available: false, detail: expect.stringMatching(/503/) },
     });
-    expect(org.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'GET /v1/orgs',
-      `GET /v2/orgs/${ORG}/directories`,
-    ]);
+    const sent = org.requests.map((r) => `${r.method} ${r.path}`);
+    expect(sent.slice(0, 2)).toEqual(['GET /v1/orgs', `GET /v2/orgs/${ORG}/directories`]);
+    // Then the products, page by page.
+    expect(new Set(sent.slice(2))).toEqual(new Set([`POST /v2/orgs/${ORG}/workspaces`]));
     // The adapter built later uses the kept directory without asking again.
     org.requests.length = 0;
     const probe = await call<{ connected: boolean; email: string; remainingBudget: number }>(
@@ -184,7 +206,12 @@ describe('Test connection', () => {
   it('reports a wrong key as forbidden without the key in the message', async () => {
     await call('saveAtlassianConnection', { orgId: ORG, apiKey: 'ATATT-not-the-key' });
     const result = await call<ConnectionTestResult>('testAtlassianConnection');
-    expect(result).toMatchObject({ ok: false, kind: 'forbidden' });
+    expect(result).toMatchObject({
+      ok: false,
+      kind: 'forbidden',
+      message: expect.stringMatching(/^The API key is wrong, revoked or expired/),
+      missing: 'a valid organization API key',
+    });
     expect(JSON.stringify(result)).not.toContain('ATATT-not-the-key');
   });
 
@@ -206,5 +233,168 @@ describe('Test connection', () => {
 
   it('the adapter is undefined while not connected', async () => {
     expect(await call('probe', 'x@example.com')).toEqual({ connected: false });
+  });
+});
+
+describe('the site-admin mode', () => {
+  let site: EmbeddedOrganization;
+  beforeEach(() => {
+    site = new EmbeddedOrganization({ faults: { seed: 3 } });
+    external = embeddedOrgBackend(site);
+    products = embeddedSiteProducts(site);
+  });
+  afterEach(() => {
+    delete process.env.ATLASSIAN_MODE;
+    delete process.env.ATLASSIAN_SITE_URL;
+    delete process.env.ATLASSIAN_SITE_EMAIL;
+    delete process.env.ATLASSIAN_SITE_API_TOKEN;
+  });
+  const SITE_URL = 'https://offline.atlassian.net';
+  const saveSite = (apiToken?: string, extra: Record<string, unknown> = {}) =>
+    call<OrgConnectionView>('saveAtlassianConnection', {
+      mode: 'site',
+      siteUrl: `${SITE_URL}/jira/your-work`,
+      email: SEED_ACCOUNTS.admin,
+      ...(apiToken ? { apiToken } : {}),
+      ...extra,
+    });
+
+  it('stores the API token as a secret, never answers it, and keeps it when saved again', async () => {
+    const token = site.siteApiToken;
+    const saved = await saveSite(token);
+    expect(saved).toEqual({
+      configured: true,
+      apiKeySet: true,
+      mode: 'site',
+      source: 'admin',
+      siteUrl: SITE_URL,
+      email: SEED_ACCOUNTS.admin,
+    });
+    expect(JSON.stringify(saved)).not.toContain(token);
+    expect(JSON.stringify(await call('getAtlassianConnection'))).not.toContain(token);
+    expect(await kvs().getSecret('atlassian-site-api-token')).toBe(token);
+    // The stored record holds no secret either.
+    expect(JSON.stringify(await kvs().get('atlassian-org-connection'))).not.toContain(token);
+    expect(await saveSite(undefined, { expiresOn: '2099-01-31' })).toMatchObject({
+      configured: true,
+      expiresOn: '2099-01-31',
+    });
+    expect(await kvs().getSecret('atlassian-site-api-token')).toBe(token);
+  });
+
+  it.each([
+    [{ mode: 'site', email: SEED_ACCOUNTS.admin, apiToken: 't' }, /site URL is required/],
+    [
+      { mode: 'site', siteUrl: 'http://evil.example.com', email: SEED_ACCOUNTS.admin, apiToken: 't' },
+      /https URL/,
+    ],
+    [{ mode: 'site', siteUrl: 'https://x.atlassian.net', apiToken: 't' }, /e-mail address is required/],
+    [
+      { mode: 'site', siteUrl: 'https://x.atlassian.net', email: SEED_ACCOUNTS.admin },
+      /API token is required/,
+    ],
+    [
+      { mode: 'site', siteUrl: 'https://x.atlassian.net', email: SEED_ACCOUNTS.admin, apiToken: 'a b' },
+      /cannot contain spaces/,
+    ],
+    [
+      {
+        mode: 'site',
+        siteUrl: 'https://x.atlassian.net',
+        email: SEED_ACCOUNTS.admin,
+        apiToken: 't',
+        expiresOn: '31/01/2099',
+      },
+      /YYYY-MM-DD/,
+    ],
+    [{ mode: 'cloud', orgId: ORG, apiKey: KEY }, /mode must be org or site/],
+  ])('refuses %j', async (input, message) => {
+    await expect(call('saveAtlassianConnection', input)).rejects.toThrow(message);
+  });
+
+  it('warns from 14 days before the credential expires, and once it has', async () => {
+    const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+    expect((await saveSite(site.siteApiToken, { expiresOn: inDays(30) })).expiryWarning).toBeUndefined();
+    const soon = await saveSite(undefined, { expiresOn: inDays(10) });
+    expect(soon).toMatchObject({ expiresInDays: 10, expiryWarning: expect.stringMatching(/in 10 days/) });
+    const past = await saveSite(undefined, { expiresOn: inDays(-2) });
+    expect(past).toMatchObject({ expiresInDays: -2, expiryWarning: expect.stringMatching(/expired on/) });
+    expect((await saveSite(undefined, { expiresOn: '' })).expiresOn).toBeUndefined();
+  });
+
+  it('Test connection: who the token is, the products, and reads as the app', async () => {
+    await saveSite(site.siteApiToken);
+    const result = await call<ConnectionTestResult>('testAtlassianConnection');
+    expect(result).toEqual({
+      ok: true,
+      mode: 'site',
+      siteUrl: SITE_URL,
+      cloudId: site.meta.cloudId,
+      accountId: site.findUserByEmail(SEED_ACCOUNTS.admin)?.accountId,
+      displayName: 'Org Admin',
+      products: ['jira-software', 'jira-servicedesk'],
+      appReads: { available: true },
+    });
+    expect(site.calls.map((c) => c.as)).toContain('app');
+  });
+
+  it('Test connection names what is missing: a wrong or expired token, a user who is not a site admin', async () => {
+    await saveSite('ATATT-wrong-token', { expiresOn: '2020-01-01' });
+    const wrong = await call<ConnectionTestResult>('testAtlassianConnection');
+    expect(wrong).toMatchObject({
+      ok: false,
+      mode: 'site',
+      kind: 'forbidden',
+      message: expect.stringMatching(
+        /e-mail or the API token is wrong, revoked or expired \(it expired on 2020-01-01\)/,
+      ),
+      missing: 'a valid API token of this e-mail',
+    });
+    expect(JSON.stringify(wrong)).not.toContain('ATATT-wrong-token');
+
+    const adaToken = site.createSiteApiToken(SEED_ACCOUNTS.existing);
+    await call('saveAtlassianConnection', {
+      mode: 'site',
+      siteUrl: SITE_URL,
+      email: SEED_ACCOUNTS.existing,
+      apiToken: adaToken,
+      expiresOn: '',
+    });
+    const notAdmin = await call<ConnectionTestResult>('testAtlassianConnection');
+    expect(notAdmin).toMatchObject({
+      ok: false,
+      kind: 'forbidden',
+      message: expect.stringMatching(/is not a site admin/),
+      missing: 'site admin (Administer Jira) for this account',
+    });
+  });
+
+  it('takes the site from environment variables, and provisions through the site adapter', async () => {
+    process.env.ATLASSIAN_MODE = 'site';
+    process.env.ATLASSIAN_SITE_URL = SITE_URL;
+    process.env.ATLASSIAN_SITE_EMAIL = SEED_ACCOUNTS.admin;
+    process.env.ATLASSIAN_SITE_API_TOKEN = site.siteApiToken;
+    expect(await call<OrgConnectionView>('getAtlassianConnection')).toEqual({
+      configured: true,
+      apiKeySet: true,
+      mode: 'site',
+      source: 'environment',
+      siteUrl: SITE_URL,
+      email: SEED_ACCOUNTS.admin,
+    });
+    type Probe = { connected: boolean; email: string; appReads: number; status: string };
+    // An account already on the site is found as the app: the token is not used at all.
+    const existing = await call<Probe>('siteProbe', SEED_ACCOUNTS.existing);
+    expect(existing).toMatchObject({ connected: true, email: SEED_ACCOUNTS.existing, status: 'active' });
+    expect(existing.appReads).toBeGreaterThan(0);
+    expect(new Set(site.calls.map((c) => c.as))).toEqual(new Set(['app']));
+    // A new one is looked up as the app, then created with the token.
+    site.calls.length = 0;
+    const probe = await call<Probe>('siteProbe', 'new.hire@example.com');
+    expect(probe).toMatchObject({ connected: true, email: 'new.hire@example.com', status: 'active' });
+    const byCaller = site.calls.map((c) => `${c.as} ${c.method} ${c.path.split('?')[0]}`);
+    expect(byCaller[0]).toBe('app GET /site/rest/api/3/user/search');
+    expect(byCaller).toContain('basic POST /site/rest/api/3/user');
+    expect(site.findUserByEmail('new.hire@example.com')?.membership).toBe('active');
   });
 });

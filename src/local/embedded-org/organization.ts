@@ -363,6 +363,17 @@ export class EmbeddedOrganization {
     return this.meta.workspaces;
   }
 
+  /**
+   * An API token for another account of the site (tests of a non-admin credential): kept in
+   * memory only, valid until this instance closes.
+   */
+  createSiteApiToken(email: string): string {
+    const token = `ATATT3x${randomBytes(24).toString('base64url')}`;
+    this.siteTokens.set(email.toLowerCase(), token);
+    return token;
+  }
+  private readonly siteTokens = new Map<string, string>();
+
   /** The seed admin's API token for the Jira site API (site-api.ts), made and kept on first use. */
   get siteApiToken(): string {
     const meta = this.meta;
@@ -1247,8 +1258,10 @@ export class EmbeddedOrganization {
     };
     return {
       meta: this.meta,
-      siteApiToken: this.siteApiToken,
-      adminEmail: SEED_ACCOUNTS.admin,
+      tokenOf: (email) =>
+        email.toLowerCase() === SEED_ACCOUNTS.admin
+          ? this.siteApiToken
+          : this.siteTokens.get(email.toLowerCase()),
       user: (accountId) => this.store.get('users', accountId),
       userByEmail: (email) => this.findUserByEmail(email),
       users: () => this.store.state.users.values(),
