@@ -509,6 +509,11 @@ export class UserReconciler {
           }
         }
       }
+      if (targets.size === 0) {
+        // Nothing to grant (the usual case): no call, and the final save records it.
+        next.welcome = { groups: [], done: true };
+        return;
+      }
       const already = accountId
         ? new Set((await run.read('groupsOf', () => this.deps.port.groupsOf(accountId))).map((g) => g.id))
         : new Set<string>();

@@ -46,6 +46,14 @@ maybe(`every request the adapter sends is in the contract${missing ? ` (${missin
     await adapter.grantGroupAccess(group.id, jira.id, 'atlassian/user');
     await adapter.grantGroupAccess(group.id, jira.id, 'atlassian/user'); // read back (role assignments)
     await adapter.revokeGroupAccess(group.id, jira.id, 'atlassian/user');
+    // The user policies' calls: protection, product-access groups, a user's groups, removal.
+    await adapter.grantGroupAccess(group.id, jira.id, 'atlassian/user');
+    await adapter.addMember(group.id, ada.accountId);
+    await adapter.isAdmin(ada.accountId);
+    await adapter.productAccessGroups();
+    await adapter.groupsOf(ada.accountId);
+    await adapter.removeFromDirectory(ada.accountId);
+    await adapter.removeFromDirectory(ada.accountId); // already out: 404 is success
     await adapter.deleteGroup(group.id);
     await adapter.deleteGroup(group.id);
   }
@@ -67,8 +75,8 @@ maybe(`every request the adapter sends is in the contract${missing ? ` (${missin
     expect(results.filter((r) => r.deprecated).map((r) => r.operation)).toEqual([]);
 
     const used = new Set(results.map((r) => r.operation));
-    // The operations the port needs; the others (deprecated lists, v1 per-user roles,
-    // user role assignments, DELETE user) are not used by this adapter.
+    // The operations the port needs; the others (deprecated lists, v1 per-user roles) are
+    // not used by this adapter.
     expect([...used].sort()).toEqual(
       [
         'GET /orgs (getOrgs)',
@@ -76,6 +84,8 @@ maybe(`every request the adapter sends is in the contract${missing ? ` (${missin
         'POST /v2/orgs/{orgId}/users/invite (inviteUsers)',
         'POST /v2/orgs/{orgId}/directories/{directoryId}/users/search (searchDirectoryUsers)',
         'GET /v2/orgs/{orgId}/directories/{directoryId}/users/{accountId} (getDirectoryUserDetails)',
+        'DELETE /v2/orgs/{orgId}/directories/{directoryId}/users/{accountId} (removeDirectoryUser)',
+        'GET /v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/role-assignments (getUserRoleAssignments)',
         'POST /v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/suspend (suspendDirectoryUser)',
         'POST /v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/restore (restoreDirectoryUser)',
         'POST /v2/orgs/{orgId}/directories/{directoryId}/groups (createGroup)',

@@ -91,6 +91,8 @@ export class FakeOrg {
   /** How suspending a suspended user answers (unknown). */
   sameStateStatus = 400;
   fault: (request: RecordedRequest) => Fault | undefined = () => undefined;
+  /** Roles held by a user, per resource (null: a platform role, org-admin or site-admin). */
+  readonly userRoles = new Map<string, { resourceId: string | null; roles: string[] }[]>();
   private ids = 0;
 
   addUser(email: string, status: User['status'] = 'active'): User {
@@ -144,8 +146,15 @@ export class FakeOrg {
     return { data, links: nextStart < items.length ? { next } : {} };
   }
 
-  private wireUser(u: User) {
+  private wireUser(u: User, expand: string[] = []) {
     return {
+      ...(expand.includes('groups')
+        ? {
+            groups: [...this.groups.values()]
+              .filter((g) => g.members.has(u.accountId))
+              .map((g) => ({ id: g.id, name: g.name })),
+          }
+        : {}),
       accountId: u.accountId,
       email: u.email,
       name: u.name,
@@ -214,10 +223,27 @@ export class FakeOrg {
       return response(
         200,
         this.page(
-          users.map((u) => this.wireUser(u)),
+          users.map((u) => this.wireUser(u, (body.expand as string[] | undefined) ?? [])),
           body.cursor as string | undefined,
         ),
       );
+    }
+    if ((p = m('/v2/orgs/{o}/directories/{d}/users/{a}/role-assignments')) && r.method === 'GET') {
+      const user = this.users.get(p[2]);
+      if (!user || user.status === 'not_invited') return error(404, 'ADMIN-404-8', 'User not found');
+      const data = (this.userRoles.get(user.accountId) ?? []).map((a) => ({
+        resourceId: a.resourceId,
+        roleAssignments: a.roles.map((role) => ({ role, roleAssignmentMethods: ['direct'] })),
+        directoryId: a.resourceId ? DIR : null,
+      }));
+      return response(200, this.page(data, r.query.cursor));
+    }
+    if ((p = m('/v2/orgs/{o}/directories/{d}/users/{a}')) && r.method === 'DELETE') {
+      const user = this.users.get(p[2]);
+      if (!user || user.status === 'not_invited') return error(404, 'ADMIN-404-8', 'User not found');
+      user.status = 'not_invited';
+      for (const group of this.groups.values()) group.members.delete(user.accountId);
+      return response(204);
     }
     if ((p = m('/v2/orgs/{o}/directories/{d}/users/{a}/{action}')) && r.method === 'POST') {
       const user = this.users.get(p[2]);
@@ -251,6 +277,11 @@ export class FakeOrg {
         return error(400, 'ADMIN-400-24', 'groupNames exclusive');
       let groups = [...this.groups.values()];
       if (names) groups = groups.filter((g) => names.some((n) => n.toLowerCase() === g.name.toLowerCase()));
+      const roleIds = body.roleIds as string[] | undefined;
+      if (roleIds)
+        groups = groups.filter((g) =>
+          [...g.roles.values()].some((roles) => roleIds.some((id) => roles.has(id))),
+        );
       return response(
         200,
         this.page(
