@@ -9,7 +9,7 @@
  * Only a positive answer is cached, per function instance and for one minute: a user just
  * made admin gets in at once, one just demoted keeps access for at most a minute.
  */
-import api, { route } from '@forge/api';
+import api, { NeedsAuthenticationError, route } from '@forge/api';
 import type { Handlers } from '@forge/resolver';
 
 /**
@@ -42,6 +42,9 @@ export async function requireAdmin(accountId: unknown): Promise<void> {
       headers: { Accept: 'application/json' },
     });
   } catch (error) {
+    // The user has not yet allowed the app to act for them: Forge answers this error with its
+    // consent prompt, so it must reach the page as it is.
+    if (error instanceof NeedsAuthenticationError) throw error;
     throw new AdminRefusal(`Could not check that you are an admin (${String(error)}); try again.`);
   }
   if (response.status === 401 || response.status === 403) {

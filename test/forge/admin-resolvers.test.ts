@@ -110,6 +110,23 @@ describe('who may call the admin resolvers', () => {
     expect(asked()).toBe(3);
   });
 
+  it('lets Forge ask for consent when the user has not allowed the app to act for them', async () => {
+    await test.close();
+    const products = embeddedSiteProducts(org);
+    let consented = false;
+    test = createTestRuntime({
+      external: embeddedOrgBackend(org),
+      // What Forge's proxy answers an asUser() call before the user's consent.
+      products: async (request) =>
+        consented
+          ? products(request)
+          : new Response('', { status: 401, headers: { 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } }),
+    });
+    await expect(admin('getStatus')).rejects.toMatchObject({ name: 'NEEDS_AUTHENTICATION_ERR' });
+    consented = true;
+    expect(await admin<AdminStatus>('getStatus')).toMatchObject({ tokenConfigured: false });
+  });
+
   it('refuses, saying to try again, when Jira cannot answer the check', async () => {
     org.faults.failNext('500', { path: /mypermissions/ });
     await expect(admin('getStatus')).rejects.toThrow(
