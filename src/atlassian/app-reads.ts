@@ -86,6 +86,21 @@ export const SITE_MODE_APP_READS: AppReadable[] = [
   'findAccountByEmail',
 ];
 
+/**
+ * An adapter whose create-or-find can skip the find when the caller has just made it (the
+ * site adapter): the app's look-up then spares the credential's. After an unknown outcome the
+ * adapter still reads back with the credential before sending again.
+ */
+export interface CreatesWithoutLookup {
+  inviteNew(email: string): Promise<AtlassianAccount>;
+  createNewGroup(name: string): Promise<AtlassianGroup>;
+}
+
+function hasCreateWithoutLookup(port: AtlassianPort): port is AtlassianPort & CreatesWithoutLookup {
+  const candidate = port as Partial<CreatesWithoutLookup>;
+  return typeof candidate.inviteNew === 'function' && typeof candidate.createNewGroup === 'function';
+}
+
 /** A cursor of the app's member pages, told apart from the credential adapter's own. */
 const APP_CURSOR = 'app:';
 
@@ -207,9 +222,12 @@ export class AppReadsPort implements AtlassianPort {
 
   /** An account already there is found as the app; only a new one costs the credential. */
   async invite(email: string, options?: { name?: string }): Promise<AtlassianAccount> {
-    if (this.served.has('findAccountByEmail')) {
+    if (this.served.has('findAccountByEmail') && !this.unavailable) {
       const found = await this.findAccountByEmail(email);
       if (found && found.status !== 'not_invited') return found;
+      // Looked up as the app just now: an adapter that can skip its own look-up does.
+      if (!found && !this.unavailable && hasCreateWithoutLookup(this.inner))
+        return this.inner.inviteNew(email);
     }
     return this.inner.invite(email, options);
   }
@@ -230,9 +248,10 @@ export class AppReadsPort implements AtlassianPort {
   }
   /** A group already there is found as the app; only a new one costs the credential. */
   async createGroup(name: string, description?: string): Promise<AtlassianGroup> {
-    if (this.served.has('findGroupByName')) {
+    if (this.served.has('findGroupByName') && !this.unavailable) {
       const found = await this.findGroupByName(name);
       if (found) return found;
+      if (!this.unavailable && hasCreateWithoutLookup(this.inner)) return this.inner.createNewGroup(name);
     }
     return this.inner.createGroup(name, description);
   }

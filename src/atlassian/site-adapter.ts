@@ -162,6 +162,11 @@ export class SiteAdminAdapter implements AtlassianPort {
   async invite(email: string, _options?: { name?: string }): Promise<AtlassianAccount> {
     const existing = await this.findAccountByEmail(email);
     if (existing) return existing;
+    return this.inviteNew(email);
+  }
+
+  /** `invite` after the caller has just looked the e-mail up (as the app) and found nothing. */
+  async inviteNew(email: string): Promise<AtlassianAccount> {
     for (let attempt = 1; ; attempt++) {
       try {
         const { body } = await this.http.request<JiraUser>({
@@ -294,6 +299,11 @@ export class SiteAdminAdapter implements AtlassianPort {
   async createGroup(name: string, _description?: string): Promise<AtlassianGroup> {
     const existing = await this.findGroupByName(name);
     if (existing) return existing;
+    return this.createNewGroup(name);
+  }
+
+  /** `createGroup` after the caller has just looked the name up (as the app) and found nothing. */
+  async createNewGroup(name: string): Promise<AtlassianGroup> {
     for (let attempt = 1; ; attempt++) {
       try {
         const { body } = await this.http.request<JiraGroupName>({

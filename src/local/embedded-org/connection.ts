@@ -17,6 +17,10 @@
  *   EMBEDDED_ORG_RATE_LIMIT   requests per second before 429 + Retry-After
  *   EMBEDDED_ORG_TIMEOUT_MS   how long a timed-out call is held before the connection drops (30000)
  *
+ * With the embedded organization the runner also publishes its site's site-admin credential
+ * (ATLASSIAN_SITE_URL, ATLASSIAN_SITE_EMAIL, ATLASSIAN_SITE_API_TOKEN); the app uses it instead
+ * of the org key when ATLASSIAN_MODE=site (the site-admin mode, src/atlassian/site-adapter.ts).
+ *
  * The app finds the connection the way it would on Forge, as environment variables
  * (`forge variables set`), which src/forge/atlassian-connection.ts reads when no connection
  * was saved on the admin page: the runner sets ATLASSIAN_ORG_API_BASE/KEY/ID and
@@ -24,7 +28,7 @@
  * `embeddedOrgConnection()` returns the same values.
  */
 import { FAULT_KINDS, FaultKind } from './faults';
-import { EmbeddedOrganization, EmbeddedOrgOptions } from './organization';
+import { EmbeddedOrganization, EmbeddedOrgOptions, SEED_ACCOUNTS } from './organization';
 
 export const DEFAULT_API_BASE = 'https://api.atlassian.com/admin';
 
@@ -156,5 +160,11 @@ export function startLocalOrganization(options: {
   publish.ATLASSIAN_ORG_API_KEY = result.connection.apiKey;
   publish.ATLASSIAN_ORG_ID = result.connection.orgId;
   if (result.connection.directoryId) publish.ATLASSIAN_ORG_DIRECTORY_ID = result.connection.directoryId;
+  if (result.embedded) {
+    // The embedded site's site-admin credential, used instead when ATLASSIAN_MODE=site.
+    publish.ATLASSIAN_SITE_URL = result.embedded.meta.siteUrl;
+    publish.ATLASSIAN_SITE_EMAIL = SEED_ACCOUNTS.admin;
+    publish.ATLASSIAN_SITE_API_TOKEN = result.embedded.siteApiToken;
+  }
   return result;
 }
