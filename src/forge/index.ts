@@ -149,6 +149,9 @@ export const adminResolver = makeResolver<AdminResolvers>(
         failed,
         licence: adminLicence(),
         connected: connection.configured,
+        ...(connection.configured && connection.expiresOn
+          ? { credentialExpiresAt: connection.expiresOn }
+          : {}),
         now,
       });
     },

@@ -395,6 +395,20 @@ describe('getStatus', () => {
     });
   });
 
+  it('warns from 14 days before the Atlassian key expires, as saved with the connection', async () => {
+    const { token } = await admin<{ token: string }>('generateToken');
+    await scim('GET', '/Users', token);
+    const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600_000).toISOString().slice(0, 10);
+    const connection = { orgId: org.orgId, directoryId: org.directoryId, apiKey: org.apiKey };
+    await admin('saveAtlassianConnection', { ...connection, expiresOn: inDays(10) });
+    expect((await admin<AdminStatus>('getStatus')).health).toEqual({
+      state: 'warning',
+      message: `The Atlassian credential (API key or token) expires on ${inDays(10)}: create a new one before then.`,
+    });
+    await admin('saveAtlassianConnection', { ...connection, expiresOn: inDays(90) });
+    expect((await admin<AdminStatus>('getStatus')).health.state).toBe('ok');
+  });
+
   it('counts the day’s failures and turns red when they pile up', async () => {
     const { token } = await admin<{ token: string }>('generateToken');
     // A directory the organization does not have: every call Atlassian gets fails (404).
