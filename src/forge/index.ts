@@ -164,12 +164,23 @@ export const adminResolver = makeResolver<AdminResolvers>(
     },
 
     getPolicies: () => readPolicies(),
-    savePolicies: ({ payload, context }) =>
-      applyPolicies(
-        payload?.policies,
-        'admin',
-        typeof context.accountId === 'string' ? context.accountId : undefined,
-      ),
+    savePolicies: async ({ payload, context }) => {
+      const by = typeof context.accountId === 'string' ? context.accountId : undefined;
+      const result = await applyPolicies(payload?.policies, 'admin', by);
+      // In the Activity log, so "why did the sync change" has an answer there.
+      if (result.ok) {
+        await app.sync.log.write({
+          source: 'sync',
+          operation: 'policies',
+          status: 'ok',
+          why: `saved on the admin page${by ? ` by ${by}` : ''}`,
+          result: result.policies.dryRun
+            ? 'apply from the next sync run; dry run: Atlassian writes are planned, not made'
+            : 'apply from the next sync run',
+        });
+      }
+      return result;
+    },
 
     ...atlassianConnectionResolvers,
 

@@ -264,6 +264,18 @@ describe('policies', () => {
     };
     expect(await admin('savePolicies', { policies: wanted })).toEqual({ ok: true, policies: wanted });
     expect(await admin('getPolicies')).toEqual({ policies: wanted, source: 'admin' });
+    // The change is in the Activity log, with who made it; the refused ones are not.
+    const log = await admin<{ entries: { operation: string; why?: string; result?: string }[] }>(
+      'getSyncLog',
+      {},
+    );
+    expect(log.entries.filter((e) => e.operation === 'policies')).toEqual([
+      expect.objectContaining({
+        status: 'ok',
+        why: `saved on the admin page by ${adminId}`,
+        result: 'apply from the next sync run',
+      }),
+    ]);
   });
 
   it('falls back to the default of a stored section that no longer validates, keeping the rest', async () => {
