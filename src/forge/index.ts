@@ -13,6 +13,7 @@ import type { AdminApi, AdminLicence, SyncLogQuery } from './admin-api';
 import { atlassianConnectionResolvers, connectedAtlassian, getOrgConnection } from './atlassian-connection';
 import { AdminRefusal, adminOnly } from './authorize';
 import { ForgeEntityStore } from './kvs-store';
+import { FullReconcileDeps, reconcileResolvers, scheduledReconcile } from './reconcile';
 import { currentLicence, forgeLicence } from './licence';
 import { applyPolicies, policiesInForce, readPolicies } from './policy-store';
 import { buildStatus, countFailed, countPending } from './status';
@@ -118,16 +119,18 @@ export const sweep = async () => {
   await runPendingJobs();
 };
 
-/**
- * The full reconcile resolvers (reconcileNow, getReconcileProgress) come with the drift work
- * (src/forge/reconcile.ts); until then the page's "reconcile all" stays as it was.
- */
-type AdminResolvers = Omit<AdminApi, 'reconcileNow' | 'getReconcileProgress'> & {
-  reconcileAll: () => { queued: true };
+/** "Reconcile now" and the daily drift check: both start a full reconcile the consumer runs. */
+const fullReconcileDeps: FullReconcileDeps = {
+  sync: app.sync,
+  connected: async () => (await atlassian()) !== undefined,
+  queueRun: async (reason) => {
+    await push(reason);
+  },
 };
+export const fullReconcile = scheduledReconcile(fullReconcileDeps);
 
 /** Resolvers of the admin page; every one first checks that the caller is an admin. */
-export const adminResolver = makeResolver<AdminResolvers>(
+export const adminResolver = makeResolver<AdminApi>(
   adminOnly({
     getStatus: async () => {
       const now = Date.now();
@@ -203,11 +206,7 @@ export const adminResolver = makeResolver<AdminResolvers>(
       if (await atlassian()) await push('sync-retry-resource');
       return { queued: true };
     },
-    reconcileAll: async () => {
-      await app.sync.reconcileAll({ force: true });
-      if (await atlassian()) await push('sync-all');
-      return { queued: true };
-    },
+    ...reconcileResolvers(fullReconcileDeps),
   }),
 );
 

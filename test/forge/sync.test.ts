@@ -2,7 +2,7 @@
  * The sync as it ships, on the offline Forge runtime: the connection saved through the admin
  * resolver (the API key a kvs secret), SCIM requests to the web trigger, the queue consumer
  * and the hourly sweep reconciling into the embedded organization behind api.atlassian.com
- * (through Forge fetch and the manifest's egress rule), and getSyncLog / reconcileAll.
+ * (through Forge fetch and the manifest's egress rule), and getSyncLog / reconcileNow.
  */
 import type { SyncLogEntryView } from '../../src/forge/admin-api';
 import { EmbeddedOrganization, embeddedOrgBackend } from '../../src/local/embedded-org';
@@ -100,7 +100,7 @@ describe('the sync on the offline Forge runtime', () => {
     expect(scimEntry).toMatchObject({ idp: 'okta', httpStatus: 201 });
   });
 
-  it('reconcileAll queues every resource, and the sweep prunes and reconciles', async () => {
+  it('reconcileNow queues every resource, and the sweep prunes and reconciles', async () => {
     await admin('saveAtlassianConnection', {
       orgId: org.orgId,
       directoryId: org.directoryId,
@@ -111,7 +111,7 @@ describe('the sync on the offline Forge runtime', () => {
     await test.runtime.events.drain();
     expect((await readOrg(org)).users.get('bob@example.com')?.status).toBe('active');
 
-    expect(await admin('reconcileAll')).toEqual({ queued: true });
+    expect(await admin('reconcileNow', {})).toMatchObject({ state: 'running', trigger: 'admin' });
     await test.runtime.events.drain();
     await test.runtime.fireScheduledTrigger('directory-sweep');
     expect(test.runtime.store.size('sync-job')).toBe(0);
@@ -157,9 +157,9 @@ describe('the sync on the offline Forge runtime', () => {
     expect(failed.entries[0]).toMatchObject({ source: 'atlassian', errorKind: 'transient' });
 
     // The drain delivers delayed events early, before the retry is due: the admin's
-    // "reconcile all" makes it due now.
+    // "reconcile now" makes it due now.
     org.faults.configure({ rate: 0 });
-    await admin('reconcileAll');
+    await admin('reconcileNow', {});
     await test.runtime.events.drain();
     expect((await readOrg(org)).users.get('carol@example.com')?.status).toBe('active');
   });
