@@ -305,12 +305,22 @@ export class GroupReconciler {
    */
   private async extraMember(id: string, groupId: string, accountId: string, run: Run): Promise<void> {
     const userId = await this.deps.links.accountUser(accountId);
-    if (userId && (await this.deps.links.user(userId))?.accountId === accountId) {
+    const user = userId ? await this.deps.links.user(userId) : undefined;
+    if (userId && user?.accountId === accountId) {
       if (await this.deps.links.member(id, userId)) return;
       // Wanted but not linked yet (the user's link is newer than this walk's add pass).
       if (await this.deps.directory.memberships.get(id, userId)) return;
+      // The app put it there itself: a new user's default group or product access.
+      if (user.welcome?.groups.includes(groupId)) return;
     }
-    if (this.deps.policies.protectedAccounts.accountIds.includes(accountId)) return;
+    const protectedAccounts = this.deps.policies.protectedAccounts;
+    if (protectedAccounts.accountIds.includes(accountId)) return;
+    if (protectedAccounts.emails.length > 0) {
+      // Protected by e-mail: one account read, only when such a list exists.
+      const account = await run.read('getAccount', () => this.deps.port.getAccount(accountId));
+      const email = account?.email.toLowerCase();
+      if (email && protectedAccounts.emails.some((e) => e.toLowerCase() === email)) return;
+    }
     if (await run.read('isAdmin', () => this.deps.port.isAdmin(accountId))) return;
     const why = `drift: member added by hand in Atlassian to a group the app created (${accountId})`;
     if (this.reportsDrift) {
@@ -342,6 +352,8 @@ export class GroupReconciler {
     const user = await this.deps.links.user(userId);
     // Not invited yet (or blocked): the user's own reconcile marks this group once linked.
     if (!user?.accountId || user.applied === 'deleted') return;
+    // Taken out on deactivation (remove product access): the user half gives it back.
+    if (user.removedAccess?.includes(groupId)) return;
     const accountId = user.accountId;
     const member = await this.deps.links.member(id, userId);
     if (member && !member.adding && !verify) return;

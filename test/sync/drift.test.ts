@@ -77,6 +77,33 @@ describe('the full reconcile repairs drift (drift: repair)', () => {
     expect(progress.finishedAt).toBeGreaterThanOrEqual(progress.startedAt as number);
   });
 
+  it('leaves a member added by hand alone when the account is protected by e-mail or accountId', async () => {
+    const world = createWorld();
+    const { groupId, api, account } = await provisioned(world);
+    const ada = await account(SEED_ACCOUNTS.existing);
+    const grace = await account(SEED_ACCOUNTS.suspended);
+    for (const accountId of [ada, grace]) {
+      expect((await api.call('POST', `${api.d}/groups/${groupId}/memberships`, { accountId })).status).toBe(
+        204,
+      );
+    }
+    world.policies = {
+      ...DEFAULT_POLICIES,
+      protectedAccounts: {
+        admins: true,
+        accountIds: [grace],
+        emails: [SEED_ACCOUNTS.existing.toUpperCase()],
+      },
+    };
+    await fullReconcile(world);
+    expect((await readOrg(world.org)).groups.get('Engineering')?.members).toEqual([
+      SEED_ACCOUNTS.existing,
+      'alice@example.com',
+      'bob@example.com',
+      SEED_ACCOUNTS.suspended,
+    ]);
+  });
+
   it('creates again a group deleted by hand, with its members', async () => {
     const world = createWorld();
     const { groupId, api } = await provisioned(world);
