@@ -330,10 +330,9 @@ export class UserReconciler {
     run: Run,
     why: string,
   ): Promise<void> {
-    const [mine, access] = await Promise.all([
-      run.read('groupsOf', () => this.deps.port.groupsOf(accountId)),
-      this.productAccessGroups(run),
-    ]);
+    // One after the other: each call spends the budget and may end the run; neither is wasted.
+    const mine = await run.read('groupsOf', () => this.deps.port.groupsOf(accountId));
+    const access = await this.productAccessGroups(run);
     const member = new Set(mine.map((g) => g.id));
     const targets = access.filter((a) => member.has(a.group.id) && a.group.modifiable !== false);
     if (targets.length === 0) {
