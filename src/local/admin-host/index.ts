@@ -26,6 +26,8 @@ export interface AdminPageOptions {
   accountId: string;
   /** The UI module shown by default (`?module=<key>` picks another); the first in the manifest. */
   moduleKey?: string;
+  /** The page's code, instead of the module's resource (tests: a page using every component). */
+  appEntry?: string;
 }
 
 /** Headers every answer carries: nothing cached (bridge answers carry a new token once), no framing. */
@@ -46,7 +48,10 @@ export function adminPageMount(
   const modules = runtime.manifest.uiModules;
   const defaultModule = options.moduleKey ?? modules[0]?.key;
   if (!defaultModule) throw new Error('manifest.yml declares no UI module to show at /admin.');
-  const bundles = createAdminBundles({ root: options.root, appEntry: runtime.resourceFile(defaultModule) });
+  const bundles = createAdminBundles({
+    root: options.root,
+    appEntry: options.appEntry ?? runtime.resourceFile(defaultModule),
+  });
   const staticDir = path.join(options.root, 'static/admin');
 
   const serve = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {

@@ -8,7 +8,7 @@ import light from '@atlaskit/tokens/dist/esm/artifacts/themes/atlassian-light';
 import shape from '@atlaskit/tokens/dist/esm/artifacts/themes/atlassian-shape';
 import spacing from '@atlaskit/tokens/dist/esm/artifacts/themes/atlassian-spacing';
 import typography from '@atlaskit/tokens/dist/esm/artifacts/themes/atlassian-typography-adg3';
-import { useEffect, useState } from 'react';
+import { useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
 import { installBridge } from './bridge';
 import type { ForgeDoc } from './forge-doc';
@@ -38,18 +38,20 @@ function loadTheme(): void {
 }
 
 let state: HostState = { problems: [], flags: [] };
-const listeners = new Set<(next: HostState) => void>();
+const listeners = new Set<() => void>();
 function update(change: (current: HostState) => HostState): void {
   state = change(state);
-  for (const listener of listeners) listener(state);
+  for (const listener of listeners) listener();
 }
 
+const subscribe = (listener: () => void) => {
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+};
+
 function Page() {
-  const [current, setCurrent] = useState(state);
-  useEffect(() => {
-    listeners.add(setCurrent);
-    return () => void listeners.delete(setCurrent);
-  }, []);
+  // The page's first tree may arrive before this renders: read the store, not a copy.
+  const current = useSyncExternalStore(subscribe, () => state);
   return (
     <>
       {current.problems.length ? (

@@ -49,8 +49,11 @@ export const buttons: Record<string, HostComponent> = {
       {children}
     </Button>
   ),
+  // ADS's group is inline-flex with growing items: in a Stack it would stretch across.
   ButtonGroup: ({ props, children }) => (
-    <ButtonGroup label={props.label as string | undefined}>{children}</ButtonGroup>
+    <div className="fh-button-group">
+      <ButtonGroup label={props.label as string | undefined}>{children}</ButtonGroup>
+    </div>
   ),
   Pressable: ({ props, children }) => {
     const onClick = callback(props.onClick);
