@@ -57,7 +57,16 @@ async function createUser(email: string): Promise<string> {
   return user.id;
 }
 
-const settle = () => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets the web trigger's fire-and-forget push land: it first looks the connection up (kvs
+ * and secret reads), so it takes a few turns of the event loop, not one. Stops at the first
+ * queued event, or after a while when none comes (not connected).
+ */
+const settle = async () => {
+  for (let turn = 0; turn < 40 && (await test.runtime.events.pending()) === 0; turn++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
 
 describe('the sync on the offline Forge runtime', () => {
   it('waits while not connected, then provisions through the consumer once the key is saved', async () => {
