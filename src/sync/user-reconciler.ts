@@ -219,12 +219,16 @@ export class UserReconciler {
       return;
     }
     for (const groupId of next.removedAccess ?? []) {
+      // A group deleted in Atlassian meanwhile has no access left to give back.
       await run.apply('addMember', `${why}: product access removed on deactivation (${groupId})`, () =>
-        this.deps.port.addMember(groupId, accountId),
+        this.deps.port.addMember(groupId, accountId).catch(ignoreNotFound),
       );
     }
     delete next.removedAccess;
-    if (next.deactivation === 'suspend') await this.recheckMemberships(id, accountId, run, why);
+    // Links from before the policies have no `deactivation`: the app could only suspend then.
+    if ((next.deactivation ?? 'suspend') === 'suspend') {
+      await this.recheckMemberships(id, accountId, run, why);
+    }
   }
 
   /** Every membership the app added for the user, checked in Atlassian and added back if gone. */
@@ -264,7 +268,7 @@ export class UserReconciler {
       return;
     }
     // Already deactivated by suspension, yet active in Atlassian: restored by hand.
-    if (next.deactivation === 'suspend' && account.status === 'active') {
+    if ((next.deactivation ?? 'suspend') === 'suspend' && account.status === 'active') {
       if (this.policies.drift.action === 'report') {
         await this.reportDrift(
           next,
