@@ -159,6 +159,39 @@ describe('the full reconcile repairs drift (drift: repair)', () => {
   });
 });
 
+describe('a large group', () => {
+  it("pages through the group's members in Atlassian to find one added by hand", async () => {
+    const pages: (string | undefined)[] = [];
+    const listing = (port: AtlassianPort): AtlassianPort =>
+      Object.assign(Object.create(port) as AtlassianPort, {
+        listMembers: (group: string, cursor?: string) => {
+          pages.push(cursor);
+          return port.listMembers(group, cursor);
+        },
+      });
+    const world = createWorld({ wrapPort: listing });
+    const users: string[] = [];
+    for (let i = 0; i < 104; i++) users.push(await createUser(world, `member${i}@example.com`));
+    await createGroup(world, 'Everyone', users);
+    await world.settle();
+    const api = client(world.org);
+    const groupId = (await api.groupOf('Everyone')) as string;
+    const ada = (await api.accountOf(SEED_ACCOUNTS.existing)) as string;
+    expect(
+      (await api.call('POST', `${api.d}/groups/${groupId}/memberships`, { accountId: ada })).status,
+    ).toBe(204);
+    const progress = await fullReconcile(world);
+    const members = (await readOrg(world.org)).groups.get('Everyone')?.members ?? [];
+    expect(members).toHaveLength(104);
+    expect(members).not.toContain(SEED_ACCOUNTS.existing);
+    expect(progress).toMatchObject({ state: 'done', changes: 1, users: { done: 104 }, groups: { done: 1 } });
+    // Two pages of 100: the second asked for with the first's cursor.
+    expect(pages).toHaveLength(2);
+    expect(pages[0]).toBeUndefined();
+    expect(pages[1]).toEqual(expect.any(String));
+  });
+});
+
 describe('the full reconcile reports drift (drift: report)', () => {
   it('reports each hand edit with what differs and how to fix it, and changes nothing', async () => {
     const world = createWorld({ policies: report });
