@@ -195,6 +195,69 @@ describe('deactivation', () => {
   });
 });
 
+describe('OneLogin and miniOrange', () => {
+  it('OneLogin: string "false" in a PUT removes product access, string "true" gives it back', async () => {
+    const world = createWorld({
+      policies: policiesWith({ deactivation: { action: 'remove-product-access', restoreMemberships: true } }),
+    });
+    await productGroup(world, 'jira-software-users', 'jira-software');
+    const user = (active: string) => ({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:scim:schemas:core:1.0'],
+      id: null,
+      userName: 'jdoe@example.com',
+      active,
+      emails: [{ value: 'jdoe@example.com', type: 'work', primary: true }],
+      name: { givenName: 'J', familyName: 'Doe', formatted: 'J Doe' },
+    });
+    const created = await world.scim('POST', '/Users', user('true'), { 'User-Agent': 'OneLogin SCIM' });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    await world.settle();
+    await byHand(world, { add: 'jdoe@example.com', to: 'jira-software-users' });
+
+    expect((await world.scim('PUT', `/Users/${id}`, { ...user('false'), id })).status).toBe(200);
+    await world.settle();
+    expect((await readOrg(world.org)).users.get('jdoe@example.com')).toMatchObject({
+      status: 'active',
+      groups: [],
+    });
+    expect((await world.scim('PUT', `/Users/${id}`, { ...user('true'), id })).status).toBe(200);
+    await world.settle();
+    expect((await readOrg(world.org)).users.get('jdoe@example.com')?.groups).toEqual(['jira-software-users']);
+  });
+
+  it('miniOrange: deprovisions by a PUT with active false, then DELETE; the deletion policy removes the grants', async () => {
+    const world = createWorld({
+      policies: policiesWith({
+        deletion: { action: 'remove-product-access' },
+        newUsers: { defaultGroups: [], productAccess: [{ product: 'confluence' }] },
+      }),
+    });
+    await productGroup(world, 'confluence-users', 'confluence');
+    const body = (active: boolean) => ({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'mo@example.com',
+      name: { givenName: 'Mo', familyName: 'Range' },
+      emails: [{ value: 'mo@example.com', primary: true }],
+      active,
+    });
+    const created = await world.scim('POST', '/Users', body(true), { 'User-Agent': 'miniOrange-SCIM/1.0' });
+    const id = created.body.id as string;
+    await world.settle();
+    expect((await readOrg(world.org)).users.get('mo@example.com')?.groups).toEqual(['confluence-users']);
+    expect((await world.scim('PUT', `/Users/${id}`, body(false))).status).toBe(200);
+    await world.settle();
+    expect((await readOrg(world.org)).users.get('mo@example.com')?.status).toBe('suspended');
+    await entraDelete(world, id);
+    await world.settle();
+    // Deleted: the grant the app gave goes; the account (suspended on deactivation) stays.
+    expect((await readOrg(world.org)).users.get('mo@example.com')).toMatchObject({
+      status: 'suspended',
+      groups: [],
+    });
+  });
+});
+
 describe('deletion', () => {
   it('remove-from-directory (Entra DELETE): the account leaves the directory, is never deleted, and can come back', async () => {
     const world = createWorld({ policies: policiesWith({ deletion: { action: 'remove-from-directory' } }) });
