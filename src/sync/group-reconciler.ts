@@ -194,7 +194,7 @@ export class GroupReconciler {
   ): Promise<GroupLink> {
     const why = byHand
       ? `drift: renamed by hand in Atlassian to "${group.name}"; renamed back`
-      : `renamed at the identity provider from "${group.name}"`;
+      : `renamed at the identity provider or by the group-name policies, from "${group.name}"`;
     try {
       await run.apply(`renameGroup`, why, () => this.deps.port.renameGroup(group.id, name), ['unsupported']);
       const next = { ...link, name };

@@ -4,11 +4,11 @@
  * edits go through the embedded organization's REST API; a rename (an operation the
  * Organizations API adapter cannot make, see org-adapter.ts) through a port that can.
  */
-import type { AtlassianGroup, AtlassianPort } from '../../src/atlassian/port';
+import type { AtlassianPort } from '../../src/atlassian/port';
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
 import { client } from '../embedded-org/helpers';
-import { applied, createGroup, createUser, createWorld, readOrg, World } from './support';
+import { applied, createGroup, createUser, createWorld, readOrg, renamable, World } from './support';
 
 const report: Policies = { ...DEFAULT_POLICIES, drift: { action: 'report' } };
 
@@ -257,26 +257,3 @@ describe('the full reconcile reports drift (drift: report)', () => {
     );
   });
 });
-
-/**
- * The port with a rename: `names` holds names given by hand (the test) or by renameGroup,
- * over the organization's own, since neither its API nor the adapter can rename.
- */
-function renamable(names: Map<string, string>) {
-  return (port: AtlassianPort): AtlassianPort => {
-    const named = (group: AtlassianGroup | undefined) =>
-      group && names.has(group.id) ? { ...group, name: names.get(group.id) as string } : group;
-    return Object.assign(Object.create(port) as AtlassianPort, {
-      getGroup: async (groupId: string) => named(await port.getGroup(groupId)),
-      findGroupByName: async (name: string) => {
-        for (const [id, given] of names)
-          if (given.toLowerCase() === name.toLowerCase()) return named(await port.getGroup(id));
-        const group = await port.findGroupByName(name);
-        return group && names.has(group.id) ? undefined : group;
-      },
-      renameGroup: async (groupId: string, name: string) => {
-        names.set(groupId, name);
-      },
-    });
-  };
-}

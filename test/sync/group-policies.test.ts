@@ -7,7 +7,7 @@
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
 import { client } from '../embedded-org/helpers';
-import { applied, createUser, createWorld, readOrg, World } from './support';
+import { applied, createUser, createWorld, readOrg, renamable, World } from './support';
 
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -240,6 +240,27 @@ describe('unknown groups and existing names', () => {
 });
 
 describe('a policy change', () => {
+  it('renames linked groups in place through renameGroup where the connection can rename', async () => {
+    const names = new Map<string, string>();
+    const world = createWorld({ wrapPort: renamable(names) });
+    const alice = await createUser(world, 'alice@example.com');
+    const group = await oktaGroup(world, 'Design', [alice]);
+    await world.settle();
+    const designId = (await readOrg(world.org)).groups.get('Design')?.id as string;
+
+    world.policies = withGroups({ nameMap: { Design: 'Product Design' } });
+    await fullReconcile(world);
+    expect(names.get(designId)).toBe('Product Design');
+    expect((await readOrg(world.org)).groups.get('Design')?.members).toEqual(['alice@example.com']);
+    const renamed = await entries(world, group, 'ok');
+    expect(renamed[0]).toMatchObject({
+      operation: 'renameGroup',
+      why: 'renamed at the identity provider or by the group-name policies, from "Design"',
+    });
+    expect(applied(world.org, 'DELETE', GROUP_DELETES)).toBe(0);
+    expect(applied(world.org, 'POST', GROUP_CREATES)).toBe(1);
+  });
+
   it('reaches linked groups on the next full reconcile: renamed in place, never deleted and recreated', async () => {
     const world = createWorld();
     const alice = await createUser(world, 'alice@example.com');

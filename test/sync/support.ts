@@ -6,7 +6,7 @@
  * tests read the result back through the organization's REST API.
  */
 import { createOrgAdminAdapter } from '../../src/atlassian/org-adapter';
-import type { AtlassianPort } from '../../src/atlassian/port';
+import type { AtlassianGroup, AtlassianPort } from '../../src/atlassian/port';
 import type { FetchLike } from '../../src/atlassian/http-client';
 import { App, createApp } from '../../src/app';
 import { ENTITIES } from '../../src/directory/entities';
@@ -256,4 +256,27 @@ export async function createGroup(world: World, name: string, members: string[])
   });
   expect(response.status).toBe(201);
   return response.body.id;
+}
+
+/**
+ * The port with a rename: `names` holds names given by hand (the test) or by renameGroup,
+ * over the organization's own, since neither its API nor the adapter can rename.
+ */
+export function renamable(names: Map<string, string>) {
+  return (port: AtlassianPort): AtlassianPort => {
+    const named = (group: AtlassianGroup | undefined) =>
+      group && names.has(group.id) ? { ...group, name: names.get(group.id) as string } : group;
+    return Object.assign(Object.create(port) as AtlassianPort, {
+      getGroup: async (groupId: string) => named(await port.getGroup(groupId)),
+      findGroupByName: async (name: string) => {
+        for (const [id, given] of names)
+          if (given.toLowerCase() === name.toLowerCase()) return named(await port.getGroup(id));
+        const group = await port.findGroupByName(name);
+        return group && names.has(group.id) ? undefined : group;
+      },
+      renameGroup: async (groupId: string, name: string) => {
+        names.set(groupId, name);
+      },
+    });
+  };
 }
