@@ -11,7 +11,7 @@
  * instance: most requests write nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { kvs } from '@forge/kvs';
+import { ForgeKvsAPIError, kvs } from '@forge/kvs';
 import { generateToken as newToken, hashToken, TokenHashSource } from '../scim/auth';
 import type { TokenView } from './admin-api';
 import { AdminRefusal } from './authorize';
@@ -20,6 +20,14 @@ const SECRET_KEY = 'scim-tokens';
 /** Before several tokens: a list of hashes. Read when SECRET_KEY is absent, replaced on the next write. */
 const LEGACY_SECRET_KEY = 'scim-token-hashes';
 const usedKey = (id: string) => `scim-token-used:${id}`;
+/**
+ * Held while the token list is read, changed and written back: secrets have no conditional
+ * write, so without it two changes at once (a double-clicked "Generate token") could each
+ * write a list without the other's token, and a token shown to the admin would not work.
+ * It expires by itself should its holder die.
+ */
+const LOCK_KEY = 'scim-tokens-lock';
+const LOCK_TTL_S = 30;
 
 /** Old and new during a rotation; a third would be one nobody remembers to revoke. */
 export const MAX_LIVE_TOKENS = 2;
@@ -99,6 +107,27 @@ export const forgeTokens: TokenHashSource = {
   },
 };
 
+/** Runs a change of the token list alone; a change already running refuses this one. */
+async function changingTokens<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    await kvs.set(
+      LOCK_KEY,
+      { at: Date.now() },
+      { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: LOCK_TTL_S, unit: 'SECONDS' } },
+    );
+  } catch (error) {
+    if (error instanceof ForgeKvsAPIError && error.code === 'KEY_ALREADY_EXISTS') {
+      throw new AdminRefusal('Another change to the tokens is in progress: try again in a moment.');
+    }
+    throw error;
+  }
+  try {
+    return await change();
+  } finally {
+    await kvs.delete(LOCK_KEY);
+  }
+}
+
 /** Live tokens as the admin page may see them (never a token, never a hash), oldest first. */
 export async function listTokens(): Promise<TokenView[]> {
   const tokens = await readTokens();
@@ -121,29 +150,33 @@ export async function hasToken(): Promise<boolean> {
  * Adds a token and returns it: the only time it exists outside the identity provider. The
  * tokens already live stay valid; with two live, the admin must revoke one first.
  */
-export async function generateToken(): Promise<{ token: string; view: TokenView }> {
-  const tokens = await readTokens();
-  if (tokens.length >= MAX_LIVE_TOKENS) {
-    throw new AdminRefusal(
-      `${MAX_LIVE_TOKENS} tokens are live already. Revoke the one the identity provider no longer uses, then generate a new one.`,
-    );
-  }
-  const token = newToken();
-  const stored = record(token);
-  await writeTokens([...tokens, stored]);
-  return { token, view: { id: stored.id, fingerprint: stored.fingerprint, createdAt: stored.createdAt } };
+export function generateToken(): Promise<{ token: string; view: TokenView }> {
+  return changingTokens(async () => {
+    const tokens = await readTokens();
+    if (tokens.length >= MAX_LIVE_TOKENS) {
+      throw new AdminRefusal(
+        `${MAX_LIVE_TOKENS} tokens are live already. Revoke the one the identity provider no longer uses, then generate a new one.`,
+      );
+    }
+    const token = newToken();
+    const stored = record(token);
+    await writeTokens([...tokens, stored]);
+    return { token, view: { id: stored.id, fingerprint: stored.fingerprint, createdAt: stored.createdAt } };
+  });
 }
 
 /** Revokes one token: requests with it are refused (401) within 30 s on every instance. */
-export async function revokeToken(id: string): Promise<void> {
-  const tokens = await readTokens();
-  if (!tokens.some((token) => token.id === id)) {
-    throw new AdminRefusal(
-      `No live token has the id "${String(id).slice(0, 40)}": it may be revoked already.`,
-    );
-  }
-  await writeTokens(tokens.filter((token) => token.id !== id));
-  await kvs.delete(usedKey(id));
+export function revokeToken(id: string): Promise<void> {
+  return changingTokens(async () => {
+    const tokens = await readTokens();
+    if (!tokens.some((token) => token.id === id)) {
+      throw new AdminRefusal(
+        `No live token has the id "${String(id).slice(0, 40)}": it may be revoked already.`,
+      );
+    }
+    await writeTokens(tokens.filter((token) => token.id !== id));
+    await kvs.delete(usedKey(id));
+  });
 }
 
 /** Replaces every token with a new one and returns it (`npm start -- --new-token`). */
@@ -157,15 +190,17 @@ export async function rotateToken(): Promise<string> {
  * Makes `token` the only valid token (the local runner's SCIM_BEARER_TOKEN seeds it so). The
  * same token installed again keeps its id, creation time and last use.
  */
-export async function installToken(token: string): Promise<void> {
-  const tokens = await readTokens();
-  const hash = hashToken(token);
-  if (tokens.length === 1 && tokens[0].hash === hash && !tokens[0].id.startsWith('legacy-')) {
-    cached = undefined;
-    return;
-  }
-  await writeTokens([record(token)]);
-  await Promise.all(tokens.map((old) => kvs.delete(usedKey(old.id))));
+export function installToken(token: string): Promise<void> {
+  return changingTokens(async () => {
+    const tokens = await readTokens();
+    const hash = hashToken(token);
+    if (tokens.length === 1 && tokens[0].hash === hash && !tokens[0].id.startsWith('legacy-')) {
+      cached = undefined;
+      return;
+    }
+    await writeTokens([record(token)]);
+    await Promise.all(tokens.map((old) => kvs.delete(usedKey(old.id))));
+  });
 }
 
 /** Epoch ms of the last request an identity provider made with a live token, if any. */

@@ -172,6 +172,30 @@ describe('SCIM bearer tokens', () => {
     expect(stored).not.toContain(second.token);
   });
 
+  it('loses no token to two changes at once: a double-click gets one token, or a clear refusal', async () => {
+    const clicks = await Promise.allSettled([
+      admin<{ token: string }>('generateToken'),
+      admin<{ token: string }>('generateToken'),
+    ]);
+    const made = clicks.flatMap((c) => (c.status === 'fulfilled' ? [c.value.token] : []));
+    const refused = clicks.flatMap((c) => (c.status === 'rejected' ? [String(c.reason)] : []));
+    expect(made.length).toBeGreaterThanOrEqual(1);
+    for (const reason of refused) expect(reason).toMatch(/Another change to the tokens is in progress/);
+    // Every token the admin was shown works, and no other is live.
+    expect((await admin<{ tokens: TokenView[] }>('listTokens')).tokens).toHaveLength(made.length);
+    for (const token of made) expect((await scim('GET', '/Users', token))[0]).toBe(200);
+
+    // A change in progress (its lock) refuses another; the lock goes with the change.
+    const kvs = test.load<typeof import('@forge/kvs')>('@forge/kvs').kvs;
+    await kvs.set('scim-tokens-lock', { at: Date.now() });
+    await expect(admin('revokeToken', { id: 'x' })).rejects.toThrow(
+      'Another change to the tokens is in progress: try again in a moment.',
+    );
+    await kvs.delete('scim-tokens-lock');
+    await expect(admin('revokeToken', { id: 'x' })).rejects.toThrow(/No live token has the id "x"/);
+    expect(await kvs.get('scim-tokens-lock')).toBeUndefined();
+  });
+
   it('records "last used" at most once per token per five minutes, with no storage write on most requests', async () => {
     const { token, view } = await admin<{ token: string; view: TokenView }>('generateToken');
     const start = Date.now();
