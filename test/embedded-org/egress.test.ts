@@ -161,7 +161,10 @@ it('with ATLASSIAN_ORG_* naming a local host, admits that host and fetches it ov
 
 it('publishes the embedded connection for the app (and embeddedOrgConnection)', async () => {
   const published: Record<string, string | undefined> = {};
-  const local = startLocalOrganization({ env: { EMBEDDED_ORG_API_KEY: 'k1' }, publish: published });
+  const local = startLocalOrganization({
+    env: { EMBEDDED_ORG_API_KEY: 'k1', EMBEDDED_ORG_SITE_TOKEN: 't1' },
+    publish: published,
+  });
   try {
     expect(local.embedded?.apiKey).toBe('k1');
     expect(published).toEqual({
@@ -169,6 +172,10 @@ it('publishes the embedded connection for the app (and embeddedOrgConnection)', 
       ATLASSIAN_ORG_API_KEY: 'k1',
       ATLASSIAN_ORG_ID: local.embedded?.orgId,
       ATLASSIAN_ORG_DIRECTORY_ID: local.embedded?.directoryId,
+      // The site-admin mode's credential, used when ATLASSIAN_MODE=site.
+      ATLASSIAN_SITE_URL: 'https://offline.atlassian.net',
+      ATLASSIAN_SITE_EMAIL: 'admin@offline.example',
+      ATLASSIAN_SITE_API_TOKEN: 't1',
     });
     expect(embeddedOrgConnection()).toEqual(local.connection);
   } finally {
