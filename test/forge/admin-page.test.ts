@@ -1,145 +1,276 @@
 /**
- * The admin page (src/frontend/index.tsx) as a product shows it: @forge/react's reconciler
- * sends the UI Kit tree through @forge/bridge to the host after every commit, and the page's
- * invoke() calls reach the admin resolver of src/forge/index.ts on the offline runtime.
- * Each state of the page is asserted on the tree the host received.
+ * The admin page (src/frontend) as a product shows it: @forge/react's reconciler sends the UI
+ * Kit tree through @forge/bridge to the offline runtime's UI host after every commit, and the
+ * page's invoke() calls reach the real admin resolver of src/forge/index.ts, which checks the
+ * caller against the embedded organization's Jira site and provisions into it. Each state of
+ * the page (first run, token just generated, connected, failing, unlicensed, refused) is
+ * asserted on the tree the host received, and driven through the props the tree carries.
  */
-import type * as Tokens from '../../src/forge/tokens';
-import type { ForgeDoc, UiHost } from '../../src/local/forge-runtime';
-import type * as UiHostModule from '../../src/local/forge-runtime/ui-host';
+import {
+  EmbeddedOrganization,
+  embeddedOrgBackend,
+  embeddedSiteProducts,
+  SEED_ACCOUNTS,
+} from '../../src/local/embedded-org';
+import type { ForgeDoc } from '../../src/local/forge-runtime';
+import { offlineLicense } from '../../src/local/forge-runtime/runtime';
+import { client } from '../embedded-org/helpers';
 import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { AdminPage, openAdminPage } from './admin-page-support';
 
 let test: TestRuntime;
-let ui: typeof UiHostModule;
-let page: UiHost | undefined;
+let org: EmbeddedOrganization;
+let adminId: string;
+let page: AdminPage | undefined;
 
-beforeEach(() => {
-  test = createTestRuntime();
-  ui = test.load<typeof UiHostModule>('../../src/local/forge-runtime/ui-host');
-});
+async function start(options: Parameters<typeof createTestRuntime>[0] = {}) {
+  org = new EmbeddedOrganization({ timeoutHoldMs: 5 });
+  test = createTestRuntime({
+    external: embeddedOrgBackend(org),
+    products: embeddedSiteProducts(org),
+    ...options,
+  });
+  adminId = (await client(org).accountOf(SEED_ACCOUNTS.admin)) as string;
+}
 afterEach(async () => {
-  page?.uninstall();
+  page?.host.uninstall();
   page = undefined;
   await test.close();
 });
 
-const open = async () => {
-  page = await ui.openPage(test.runtime, { moduleKey: 'scim-admin-jira', accountId: 'admin-1' });
+const open = async (accountId = adminId) => {
+  page = await openAdminPage(test, accountId);
   return page;
 };
-const find = (tree: ForgeDoc, type: string) => ui.nodes(tree).filter((n) => n.type === type);
-const button = (tree: ForgeDoc) => find(tree, 'Button')[0];
-const showsText = (text: string) => (tree: ForgeDoc) => ui.textOf(tree).includes(text);
 
-/** The tree without volatile values (function props, prefixed ids), for structural checks. */
-function shape(tree: ForgeDoc): unknown {
-  const props = Object.fromEntries(
-    Object.entries(tree.props).filter(([, value]) => typeof value !== 'function'),
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
+async function scim(method: string, userPath: string, token: string, body?: unknown): Promise<[number, any]> {
+  const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
+    method,
+    path: `/scim/v2${userPath}`,
+    userPath,
+    headers: {
+      Authorization: [`Bearer ${token}`],
+      'Content-Type': ['application/scim+json'],
+      'User-Agent': ['Okta SCIM Client 1.0.0'],
+      Host: ['127.0.0.1'],
+    },
+    queryParameters: {},
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
+}
+
+const codeBlocks = (p: AdminPage, tree?: ForgeDoc) =>
+  p.nodes(tree, 'CodeBlock').map((n) => String(n.props.text));
+const table = (p: AdminPage, caption: string, tree?: ForgeDoc) =>
+  p.nodes(tree, 'DynamicTable').find((t) => t.props.caption === caption);
+const rowsOf = (p: AdminPage, caption: string, tree?: ForgeDoc) => {
+  const found = table(p, caption, tree);
+  return found ? p.nodes(found, 'Row') : [];
+};
+const selectedTab = (p: AdminPage) => p.nodes(undefined, 'Tabs')[0]?.props.selected;
+
+/** Generates a token on the SCIM connection tab and returns what the page showed. */
+async function generateToken(p: AdminPage, label: string | RegExp = /token/i): Promise<string> {
+  await p.click(label);
+  const shown = await p.waitFor((tree) =>
+    p.messages(tree).some((m) => m.props.title === 'Copy this token now'),
   );
-  return {
-    type: tree.type,
-    ...(Object.keys(props).length ? { props } : {}),
-    children: tree.children.map(shape),
-  };
+  const message = p.messages(shown).find((m) => m.props.title === 'Copy this token now') as ForgeDoc;
+  return codeBlocks(p, message)[0];
 }
 
 describe('the admin page', () => {
-  it('shows a spinner while loading, then the base URL, no token and the directory counts', async () => {
-    const host = await open();
-    expect(host.trees[0]).toBeDefined();
-    const loading = host.trees[0];
-    expect(shape(loading)).toEqual({
-      type: 'Root',
-      children: [{ type: 'Spinner', props: { label: 'Loading' }, children: [] }],
-    });
+  it('first run: opens on the SCIM connection with the base URL, no token and the miniOrange guide', async () => {
+    await start();
+    const p = await open();
+    expect(p.host.trees[0].children.map((n) => n.type)).toEqual(['Spinner']);
 
-    const loaded = await host.waitFor(showsText('SCIM base URL'));
-    expect(find(loaded, 'CodeBlock').map((n) => n.props.text)).toEqual(['http://127.0.0.1:8787/scim/v2']);
-    expect(ui.textOf(loaded)).toContain('No token yet: generate one to start provisioning.');
-    expect(ui.textOf(loaded)).toContain('0 users and 0 groups provisioned.');
-    expect(find(loaded, 'Heading').map((n) => ui.textOf(n))).toEqual([
-      'SCIM provisioning',
-      'SCIM base URL',
-      'Bearer token',
-      'Directory',
+    const loaded = await p.waitForText('SCIM base URL');
+    expect(selectedTab(p)).toBe(1);
+    expect(p.nodes(loaded, 'Tab').map((tab) => p.text(tab))).toEqual([
+      'Overview',
+      'SCIM connection',
+      'Atlassian connection',
+      'Policies',
+      'Activity',
     ]);
-    expect(button(loaded).props).toMatchObject({ appearance: 'primary', isDisabled: false });
-    expect(ui.textOf(button(loaded))).toBe('Generate token');
-    expect(host.errors).toEqual([]);
-  });
+    expect(codeBlocks(p, loaded).slice(0, 3)).toEqual([
+      'http://127.0.0.1:8787/scim/v2',
+      '127.0.0.1:8787',
+      '/scim/v2',
+    ]);
+    expect(p.text(loaded)).toContain('No token yet: generate one to start provisioning.');
+    expect(p.button(/token/i).props).toMatchObject({ appearance: 'primary', isDisabled: false });
+    expect(p.text(p.button(/token/i))).toBe('Generate token');
+    // The first guide is miniOrange's, with this installation's base URL in its field.
+    expect(p.text(loaded)).toContain('Apps and click Add Application');
+    const guide = p.nodes(loaded, 'DynamicTable').find((t) => t.props.caption === 'Fields in miniOrange');
+    expect(p.text(guide)).toContain('SCIM Base URL http://127.0.0.1:8787/scim/v2');
+    expect(p.messages(loaded)).toEqual([]);
 
-  it('disables the button while generating, then shows the new token once, with a warning', async () => {
-    const host = await open();
-    const loaded = await host.waitFor(showsText('No token yet'));
-    (button(loaded).props.onClick as () => void)();
+    // Another identity provider's guide, with its own field names.
+    p.choose('idp-guide', 'oracle');
+    const oracle = await p.waitForText('GenericScim - Bearer Token');
+    expect(p.text(oracle)).toContain('Host Name 127.0.0.1:8787 Base URI /scim/v2');
 
-    const busy = await host.waitFor((tree) => button(tree)?.props.isDisabled === true);
-    expect(ui.textOf(busy)).toContain('No token yet');
-
-    const shown = await host.waitFor(
-      (tree) => find(tree, 'SectionMessage').length > 0 && button(tree)?.props.isDisabled === false,
+    // The overview: nothing yet, and how to start.
+    p.openTab('Overview');
+    await p.waitForMessage('Get started');
+    const overview = p.tree();
+    expect(p.nodes(overview, 'Lozenge').map((n) => p.text(n))).toEqual(
+      expect.arrayContaining(['Not started', 'No licence needed']),
     );
-    const message = find(shown, 'SectionMessage')[0];
-    expect(message.props).toMatchObject({ appearance: 'warning', title: 'Copy this token now' });
-    const token = String(find(message, 'CodeBlock')[0].props.text);
-    expect(token).toMatch(/^scim_/);
-    expect(ui.textOf(button(shown))).toBe('Generate a new token');
+    expect(p.text(overview)).toContain('Last request from the identity provider: none yet.');
+    expect(p.nodes(overview, 'Heading').map((n) => p.text(n))).toEqual(expect.arrayContaining(['0']));
+    expect(p.host.errors).toEqual([]);
+  });
 
+  it('token just generated: shown once with a warning, then only fingerprints; rotate and revoke', async () => {
+    await start();
+    const p = await open();
+    await p.waitForText('No token yet');
+    const first = await generateToken(p, 'Generate token');
+    expect(first).toMatch(/^scim_/);
+    const shown = p.tree();
+    expect(p.messages(shown)[0].props).toMatchObject({ appearance: 'warning', title: 'Copy this token now' });
+    expect(p.text(shown)).toContain('It will not be shown again');
     // The token the page showed is the one the SCIM endpoint now accepts.
-    const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
-      method: 'GET',
-      userPath: '/Users',
-      headers: { Authorization: [`Bearer ${token}`] },
-    });
-    expect(result.statusCode).toBe(200);
-  });
+    expect((await scim('GET', '/Users', first))[0]).toBe(200);
 
-  it('says a token is configured when one exists, and counts what was provisioned', async () => {
-    const tokens = await test.runtime.loadModule<typeof Tokens>('forge/tokens');
-    await tokens.installToken('t');
-    await test.runtime.invokeWebTrigger('scim-endpoint', {
-      method: 'POST',
-      userPath: '/Users',
-      headers: { Authorization: ['Bearer t'], 'Content-Type': ['application/scim+json'] },
-      body: JSON.stringify({ userName: 'ada@example.com' }),
-    });
-    const host = await open();
-    const loaded = await host.waitFor(showsText('A token is configured'));
-    expect(ui.textOf(loaded)).toContain('A token is configured. Generating a new one revokes it.');
-    expect(ui.textOf(loaded)).toContain('1 users and 0 groups provisioned.');
-    expect(find(loaded, 'SectionMessage')).toEqual([]);
-    expect(ui.textOf(button(loaded))).toBe('Generate a new token');
-  });
+    // The live tokens are listed by fingerprint, never in full.
+    const table = await p.waitFor((tree) =>
+      p.nodes(tree, 'DynamicTable').some((t) => t.props.caption === 'Live tokens'),
+    );
+    const live = p.nodes(table, 'DynamicTable').find((t) => t.props.caption === 'Live tokens') as ForgeDoc;
+    expect(p.nodes(live, 'Row')).toHaveLength(1);
+    expect(p.text(live)).not.toContain(first);
+    expect(p.text(live)).toMatch(/not used yet|ago/);
 
-  it('shows an error message when the resolver fails', async () => {
-    test.runtime.kvs.injectFault(500, 'INTERNAL_SERVER_ERROR', 100);
-    const host = await open();
-    const failed = await host.waitFor((tree) => find(tree, 'SectionMessage').length > 0);
-    expect(find(failed, 'SectionMessage')[0].props).toMatchObject({
-      appearance: 'error',
-      title: 'Could not load the provisioning settings',
-    });
-    expect(ui.textOf(failed)).toMatch(/Error/);
-  });
-
-  it('answers the bridge commands a page may send, and refuses the others', async () => {
-    const host = ui.createUiHost(test.runtime, { moduleKey: 'scim-admin-jira', accountId: 'admin-1' });
-    host.install();
-    try {
-      const bridge = (
-        globalThis as unknown as { __bridge: { callBridge: (c: string, d?: unknown) => Promise<unknown> } }
-      ).__bridge;
-      expect(await bridge.callBridge('getContext')).toMatchObject({
-        accountId: 'admin-1',
-        moduleKey: 'scim-admin-jira',
-        extension: { type: 'jira:adminPage' },
+    // Rotate: a second token while the first stays valid; a third is not offered.
+    const second = await (async () => {
+      await p.click('Generate a second token (rotate)');
+      const message = await p.waitFor((tree) => {
+        const m = p.messages(tree).find((x) => x.props.title === 'Copy this token now');
+        return m !== undefined && codeBlocks(p, m)[0] !== first;
       });
-      await bridge.callBridge('onError', { error: 'x' });
-      expect(host.errors).toEqual(['x']);
-      await expect(bridge.callBridge('navigate')).rejects.toThrow(/does not emulate/);
-      await expect(host.waitFor(() => false, 10)).rejects.toThrow(/No UI tree matched/);
-    } finally {
-      host.uninstall();
-    }
+      return codeBlocks(
+        p,
+        p.messages(message).find((x) => x.props.title === 'Copy this token now'),
+      )[0];
+    })();
+    expect(second).not.toBe(first);
+    await p.waitForText('At most 2 tokens are live at once');
+    expect(p.button(/token/i).props.isDisabled).toBe(true);
+    expect((await scim('GET', '/Users', first))[0]).toBe(200);
+    expect((await scim('GET', '/Users', second))[0]).toBe(200);
+
+    // Revoke the old one, confirming in a modal.
+    expect(rowsOf(p, 'Live tokens')).toHaveLength(2);
+    await p.click('Revoke', (tree) => rowsOf(p, 'Live tokens', tree)[0]);
+    const modal = await p.waitFor((tree) => p.nodes(tree, 'Modal').length > 0);
+    expect(p.text(p.nodes(modal, 'Modal')[0])).toContain('stops working at once');
+    await p.click('Revoke token');
+    await p.waitFor(
+      (tree) => p.nodes(tree, 'Modal').length === 0 && rowsOf(p, 'Live tokens', tree).length === 1,
+    );
+    expect((await scim('GET', '/Users', first))[0]).toBe(401);
+    expect((await scim('GET', '/Users', second))[0]).toBe(200);
+    expect(p.button(/token/i).props.isDisabled).toBe(false);
+    expect(p.host.errors).toEqual([]);
+  });
+
+  it('connected: saves the organization key through the page, tests it, and shows the changes under Activity', async () => {
+    await start();
+    const p = await open();
+    await p.waitForText('No token yet');
+    const token = await generateToken(p);
+
+    p.openTab('Atlassian connection');
+    await p.waitForText('Organization ID');
+    expect(p.nodes(p.tree(), 'Lozenge').map((n) => p.text(n))).toContain('Not connected');
+    p.type('atlassian-org-id', org.orgId);
+    p.type('atlassian-api-key', org.apiKey);
+    p.type('atlassian-directory-id', org.directoryId);
+    await p.waitFor((tree) => p.nodes(tree, 'Textfield').some((n) => n.props.value === org.apiKey));
+    await p.click('Save');
+    await p.waitForMessage('Saved');
+    const saved = p.tree();
+    expect(p.nodes(saved, 'Lozenge').map((n) => p.text(n))).toContain('Connected');
+    // The key is never sent back: the field is empty again and says one is set.
+    expect(JSON.stringify(saved)).not.toContain(org.apiKey);
+    expect(p.text(saved)).toContain('One is set');
+
+    await p.click('Test connection');
+    const works = await p.waitForMessage('The connection works');
+    expect(p.text(works)).toContain(`Organization`);
+    expect(p.text(works)).toMatch(/Products: .*jira/);
+
+    // The identity provider creates a user; the consumer provisions it.
+    const [status, user] = await scim('POST', '/Users', token, {
+      userName: 'ada.new@example.com',
+      emails: [{ value: 'ada.new@example.com' }],
+    });
+    expect(status).toBe(201);
+    // The hourly sweep runs whatever the consumer has not run yet.
+    await test.runtime.fireScheduledTrigger('directory-sweep');
+
+    p.openTab('Activity');
+    const activity = await p.waitForText('atlassian: invite');
+    const log = table(p, 'Sync log', activity) as ForgeDoc;
+    expect(p.text(log)).toContain('scim: POST /Users');
+    expect(p.text(log)).toContain(user.id);
+
+    // An entry opens to what it recorded.
+    await p.click('Details', (tree) =>
+      rowsOf(p, 'Sync log', tree).find((row) => p.text(row).includes('atlassian: invite')),
+    );
+    const details = await p.waitFor((tree) => p.nodes(tree, 'Modal').length > 0);
+    const modal = p.nodes(details, 'Modal')[0];
+    expect(p.text(modal)).toContain('Operation: invite');
+    expect(p.text(modal)).toContain('Status: ok');
+    expect(p.hasButton('Retry', modal)).toBe(false);
+    await p.click('Close');
+    await p.waitFor((tree) => p.nodes(tree, 'Modal').length === 0);
+
+    // Filtering by status narrows the table to failures: there are none.
+    p.choose('log-status', 'failed');
+    await p.click('Apply filters');
+    await p.waitForText('Nothing logged for these filters.');
+
+    // The overview counts what was provisioned and when the identity provider last called.
+    p.openTab('Overview');
+    const overview = await p.waitForText(/1 users? .*Last request from the identity provider: just now/);
+    expect(p.text(overview)).toContain('0 failed in the last 24 hours');
+    expect(p.host.errors).toEqual([]);
+  });
+
+  it('unlicensed: warns above every tab that provisioning is paused, and says why', async () => {
+    await start({ installation: { license: offlineLicense('inactive') } });
+    const p = await open();
+    const warning = await p.waitForMessage('Licence not active: provisioning is paused');
+    expect(warning.props.appearance).toBe('warning');
+    expect(p.text(warning)).toMatch(/not active \(expired on 2026-11-30\)/);
+    expect(p.text(warning)).toContain('can still read what is provisioned');
+    p.openTab('Policies');
+    await p.waitForText('When the identity provider deactivates a user');
+    expect(p.messages().map((m) => m.props.title)).toContain('Licence not active: provisioning is paused');
+    p.openTab('Overview');
+    const overview = await p.waitForText('Licence inactive');
+    expect(p.nodes(overview, 'Lozenge').find((n) => p.text(n) === 'Licence inactive')?.props.appearance).toBe(
+      'removed',
+    );
+  });
+
+  it('refused: a caller who is not an admin gets the reason, not a crash', async () => {
+    await start();
+    const userId = (await client(org).accountOf(SEED_ACCOUNTS.existing)) as string;
+    const p = await open(userId);
+    const refusal = await p.waitForMessage('Could not load the provisioning settings');
+    expect(refusal.props.appearance).toBe('error');
+    expect(p.text(refusal)).toMatch(/Only site and product admins/);
+    expect(p.nodes(p.tree(), 'Tabs')).toEqual([]);
+    expect(p.host.errors).toEqual([]);
   });
 });
