@@ -33,6 +33,13 @@ const PRODUCT_ROLES = [
 // Fails to compile when port.ts gains a role this list lacks.
 const _everyRole: Exclude<ProductRole, (typeof PRODUCT_ROLES)[number]> extends never ? true : never = true;
 
+/**
+ * A group that holds a quantifier and is itself repeated (`(a+)+`, `(\w*\s?)*`, `(x+){2,}`):
+ * the classic shape of catastrophic backtracking, which on a 255-character name could hold
+ * the sync's consumer for its whole 900 s. Conservative: only innermost groups are looked at.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/;
+
 /** Flags JavaScript's RegExp knows; `new RegExp` names the offending one itself. */
 const REGEX_FLAGS = /^[dgimsuvy]*$/;
 
@@ -184,7 +191,18 @@ const rewrite: Check = (value, path, problems) => {
     new RegExp(value.pattern as string, (value.flags as string | undefined) ?? '');
   } catch (error) {
     const at = /flag/i.test(String(error)) ? `${path}.flags` : `${path}.pattern`;
-    problem(problems, at, `does not compile: ${error instanceof Error ? error.message : String(error)}`);
+    return problem(
+      problems,
+      at,
+      `does not compile: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (NESTED_QUANTIFIER.test(value.pattern as string)) {
+    problem(
+      problems,
+      `${path}.pattern`,
+      'repeats a group that itself repeats (like (a+)+), which can take exponential time on some names: write it without the nesting',
+    );
   }
 };
 

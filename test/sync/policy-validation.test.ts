@@ -125,6 +125,16 @@ describe('a policy document', () => {
     expect(paths({ groups: { rewrite: { replacement: 'x' } } })).toEqual(['groups.rewrite.pattern']);
   });
 
+  it('refuses a rewrite whose nested repetition could backtrack for minutes on one name', () => {
+    const rewrite = (pattern: string) => ({ groups: { rewrite: { pattern, replacement: '' } } });
+    for (const pattern of ['(a+)+$', '^(\\w*\\s?)*$', '(x+){2,}', '(a{1,3})*'])
+      expect(reasonAt(rewrite(pattern), 'groups.rewrite.pattern')).toMatch(
+        /^repeats a group that itself repeats/,
+      );
+    for (const pattern of ['^(sg-)?(.*)$', '^sg-(.*)$', '(ab)+', '^(\\w+)-(\\d+)$', '\\(a+\\)+'])
+      expect(paths(rewrite(pattern))).toEqual([]);
+  });
+
   it('wants the seat cap a positive whole number, or absent', () => {
     for (const limit of [0, -3, 2.5, '10', null, Number.NaN, 1e20])
       expect(paths({ seatCap: { limit } })).toEqual(['seatCap.limit']);
