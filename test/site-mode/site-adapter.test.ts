@@ -8,7 +8,8 @@ import { AtlassianError } from '../../src/atlassian/port';
 import { EmbeddedOrganization, SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { client, newOrg } from '../embedded-org/helpers';
 import { JiraContract, jiraSpecMissing } from './jira-contract';
-import { SentRequest, siteAdapterFor } from './support';
+import { appReadsClient, AppReadsPort, SITE_MODE_APP_READS } from '../../src/atlassian/app-reads';
+import { appProductFetch, FAST, SentRequest, siteAdapterFor } from './support';
 
 let org: EmbeddedOrganization;
 beforeEach(() => (org = newOrg({ timeoutHoldMs: 5 })));
@@ -76,6 +77,37 @@ describe('the site-admin adapter', () => {
       // Basic auth with the admin's e-mail and token, on every request.
       const basic = `Basic ${Buffer.from(`${SEED_ACCOUNTS.admin}:${org.siteApiToken}`).toString('base64')}`;
       expect(sent.every((r) => r.headers.Authorization === basic)).toBe(true);
+    },
+  );
+
+  (missing ? it.skip : it)(
+    `reads as the app send only requests of the Jira v3 spec, without a credential${missing ? ` (${missing})` : ''}`,
+    async () => {
+      const sent: SentRequest[] = [];
+      const port = new AppReadsPort(
+        siteAdapterFor(org),
+        appReadsClient(appProductFetch(org, sent), FAST),
+        SITE_MODE_APP_READS,
+      );
+      const ada = accountOf(SEED_ACCOUNTS.existing);
+      expect(await port.findAccountByEmail(SEED_ACCOUNTS.existing)).toMatchObject({
+        accountId: ada,
+        email: SEED_ACCOUNTS.existing,
+      });
+      expect(await port.getAccount(ada)).toMatchObject({ email: SEED_ACCOUNTS.existing, status: 'active' });
+      const admins = await port.findGroupByName('SITE-ADMINS');
+      expect(admins).toMatchObject({ name: 'site-admins', modifiable: false });
+      await port.getGroup(admins?.id ?? '');
+      expect(await port.isMember(admins?.id ?? '', accountOf(SEED_ACCOUNTS.admin))).toBe(true);
+      expect((await port.listMembers(admins?.id ?? '')).accountIds).toEqual([accountOf(SEED_ACCOUNTS.admin)]);
+      await port.groupsOf(ada);
+      expect(port.stats).toEqual({ app: 7, fallback: 0 });
+      const contract = new JiraContract();
+      expect(sent.flatMap((request) => contract.check(request).problems)).toEqual([]);
+      expect(sent.some((r) => Object.keys(r.headers).some((h) => h.toLowerCase() === 'authorization'))).toBe(
+        false,
+      );
+      expect(org.calls.every((c) => c.as === 'app')).toBe(true);
     },
   );
 

@@ -60,10 +60,15 @@ export function siteAdapterFor(
 }
 
 /** `api.asApp().requestJira` answered by the embedded site, as the offline runtime does. */
-export function appProductFetch(org: EmbeddedOrganization, sent?: string[]): ProductFetch {
+export function appProductFetch(org: EmbeddedOrganization, sent?: SentRequest[]): ProductFetch {
   const backend = embeddedSiteProducts(org);
   return (path, init) => {
-    sent?.push(`${init.method} ${path}`);
+    sent?.push({
+      method: init.method,
+      url: new URL(path, SITE),
+      headers: init.headers,
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    });
     return backend({
       product: 'jira',
       provider: 'app',
