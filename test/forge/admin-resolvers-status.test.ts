@@ -3,8 +3,18 @@
  * severity wins and names every reason of that severity. (getStatus end to end, with the
  * counts, the tokens and the last request, is in admin-resolvers.test.ts.)
  */
-import type { AdminLicence, TokenView } from '../../src/forge/admin-api';
-import { ago, buildStatus, health, StatusInputs } from '../../src/forge/status';
+import type { AdminLicence, AdminStatus, TokenView } from '../../src/forge/admin-api';
+import {
+  ago,
+  buildStatus,
+  countPending,
+  health,
+  STATUS_COUNT_CAP,
+  StatusInputs,
+} from '../../src/forge/status';
+import type { EntityStore, IndexQuery } from '../../src/storage/port';
+import { adminSite } from '../support/admin-site';
+import { createTestRuntime } from '../support/forge-runtime';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
 const HOUR = 3600_000;
@@ -142,5 +152,43 @@ describe('the status', () => {
       '47 hours',
       '3 days',
     ]);
+  });
+});
+
+describe('counting what waits', () => {
+  it('reads at most five index pages, whatever is marked, and says so when it stops', async () => {
+    const site = adminSite();
+    const test = createTestRuntime({ products: site.products });
+    try {
+      const marks = (from: number, count: number, kind = 'user') =>
+        Array.from({ length: count }, (_, i) => ({
+          type: 'set' as const,
+          entity: 'sync-job',
+          key: `${kind}:u${from + i}`,
+          value: { kind, at: NOW + from + i, n: 'x', doc: { id: `u${from + i}` } },
+        }));
+      const store = test.runtime.store;
+      // A full reconcile's walk jobs are not users or groups.
+      await store.transact([...marks(0, 20), ...marks(0, 2, 'all')]);
+      const queries: IndexQuery[] = [];
+      const counting: EntityStore = Object.create(store, {
+        query: { value: (query: IndexQuery) => (queries.push(query), store.query(query)) },
+      });
+      expect(await countPending(counting)).toEqual({ count: 20, capped: false });
+      expect(queries).toHaveLength(1);
+
+      for (let i = 20; i < STATUS_COUNT_CAP + 40; i += 25) await store.transact(marks(i, 25));
+      queries.length = 0;
+      expect(await countPending(counting)).toEqual({ count: STATUS_COUNT_CAP - 2, capped: true });
+      expect(queries).toHaveLength(5);
+      const status = (await test.runtime.invokeResolver({
+        moduleKey: 'scim-admin-jira',
+        functionKey: 'getStatus',
+        accountId: site.adminId,
+      })) as AdminStatus;
+      expect(status).toMatchObject({ pending: STATUS_COUNT_CAP - 2, pendingAtLeast: true });
+    } finally {
+      await test.close();
+    }
   });
 });
