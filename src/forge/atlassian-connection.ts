@@ -488,6 +488,9 @@ function failure(
     if (/external fetch backend permissions/i.test(error.message)) {
       return { ...base, missing: "the host in manifest.yml's permissions.external.fetch.backend" };
     }
+    if (mode === 'org' && /groups/.test(error.message)) {
+      return { ...base, missing: 'organization admin rights over users and groups for this key' };
+    }
     return {
       ...base,
       missing:
@@ -510,6 +513,26 @@ function failure(
     };
   }
   return base;
+}
+
+/**
+ * Some keys administer the organization without managing its users and groups (a key scoped
+ * to other APIs): one group search tells, naming what is missing.
+ */
+async function checkGroupAccess(adapter: OrgAdminAdapter): Promise<void> {
+  try {
+    await adapter.findGroupByName('org-admins');
+  } catch (error) {
+    if (error instanceof AtlassianError && error.kind === 'forbidden') {
+      throw new AtlassianError(
+        'forbidden',
+        `The key cannot read the organization's groups (${error.message}): it needs organization admin rights over users and groups.`,
+        error.status,
+        error.code,
+      );
+    }
+    throw error;
+  }
 }
 
 /** Whether the app's own reads work: one read as the app, no credential involved. */
@@ -563,6 +586,7 @@ export async function testOrgConnection(options: ConnectOptions = {}): Promise<C
     }
     const adapter = orgAdapter(active, options);
     const check = await adapter.verify();
+    await checkGroupAccess(adapter);
     const products = [...new Set((await adapter.listProducts()).map((p) => p.product))];
     if (products.length === 0) {
       throw new AtlassianError(

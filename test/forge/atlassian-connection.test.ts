@@ -190,7 +190,9 @@ describe('Test connection', () => {
     const sent = org.requests.map((r) => `${r.method} ${r.path}`);
     expect(sent.slice(0, 2)).toEqual(['GET /v1/orgs', `GET /v2/orgs/${ORG}/directories`]);
     // Then the products, page by page.
-    expect(new Set(sent.slice(2))).toEqual(new Set([`POST /v2/orgs/${ORG}/workspaces`]));
+    expect(new Set(sent.slice(2))).toEqual(
+      new Set([`POST /v2/orgs/${ORG}/directories/dir-1/groups/search`, `POST /v2/orgs/${ORG}/workspaces`]),
+    );
     // The adapter built later uses the kept directory without asking again.
     org.requests.length = 0;
     const probe = await call<{ connected: boolean; email: string; remainingBudget: number }>(
@@ -220,6 +222,33 @@ describe('Test connection', () => {
     const result = await call<ConnectionTestResult>('testAtlassianConnection');
     expect(result).toMatchObject({ ok: false, kind: 'forbidden' });
     expect(result.ok === false && result.message).toMatch(/external fetch backend permissions/);
+  });
+
+  it('names what is missing: group rights, a directory, products', async () => {
+    await call('saveAtlassianConnection', { orgId: ORG, apiKey: KEY });
+    org.fault = (request) =>
+      request.path.endsWith('/groups/search') ? { when: 'before', status: 403 } : undefined;
+    expect(await call<ConnectionTestResult>('testAtlassianConnection')).toMatchObject({
+      ok: false,
+      kind: 'forbidden',
+      message: expect.stringMatching(/cannot read the organization's groups/),
+      missing: 'organization admin rights over users and groups for this key',
+    });
+    org.fault = () => undefined;
+    org.workspaces = [];
+    expect(await call<ConnectionTestResult>('testAtlassianConnection')).toMatchObject({
+      ok: false,
+      kind: 'not-found',
+      missing: 'a product in the organization',
+    });
+    org.directories = [];
+    await call('saveAtlassianConnection', { orgId: ORG, apiKey: KEY, directoryId: '' });
+    await kvs().set('atlassian-org-connection', { orgId: ORG });
+    expect(await call<ConnectionTestResult>('testAtlassianConnection')).toMatchObject({
+      ok: false,
+      kind: 'not-found',
+      missing: 'the organization or its directory (check the IDs)',
+    });
   });
 
   it('lets other failures through', async () => {
