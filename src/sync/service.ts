@@ -127,15 +127,15 @@ export class SyncService {
       if (pass.nextAt !== undefined) total.nextAt = Math.min(total.nextAt ?? pass.nextAt, pass.nextAt);
       if (pass.pending || passes >= MAX_PASSES) {
         const result = { ...total, pending: pass.pending || pass.ran !== 0 };
-        await this.recordProgress(count, false);
+        await this.recordProgress(count, { idle: false, empty: false });
         return result;
       }
       if (pass.ran === 0) break;
     }
-    await this.recordProgress(count, true);
     // Jobs waiting for a retry, including ones an earlier run rescheduled: when to come back.
     const earliest = await this.queue.earliest();
     if (earliest !== undefined) total.nextAt = Math.min(total.nextAt ?? earliest, earliest);
+    await this.recordProgress(count, { idle: true, empty: earliest === undefined });
     return total;
   }
 
@@ -187,14 +187,24 @@ export class SyncService {
   /**
    * Adds what this run counted to the full reconcile's progress (one read and one write per
    * run, only while one runs). It is done once its directory walks are done and a run ends
-   * with nothing due (jobs waiting for a retry are in its failures).
+   * with nothing due, and either every user and group is counted or no job is left at all (a
+   * resource re-marked by a change meanwhile ran, but as that change, not counted here).
    */
-  private async recordProgress(count: ProgressCount, idle: boolean): Promise<void> {
-    if (count.empty && !idle) return;
+  private async recordProgress(
+    count: ProgressCount,
+    queue: { idle: boolean; empty: boolean },
+  ): Promise<void> {
+    if (count.empty && !queue.idle) return;
     const progress = await this.links.state<FullReconcileProgress>(PROGRESS_STATE);
     if (progress?.state !== 'running') return;
     let next = count.addTo(progress);
-    if (idle && !(await this.walking('all')) && !(await this.walking('preview-all'))) {
+    const counted = next.users.done >= next.users.total && next.groups.done >= next.groups.total;
+    if (
+      queue.idle &&
+      (queue.empty || counted) &&
+      !(await this.walking('all')) &&
+      !(await this.walking('preview-all'))
+    ) {
       next = { ...next, state: 'done', finishedAt: this.now() };
     }
     if (count.empty && next.state === 'running') return;
@@ -270,7 +280,10 @@ export class SyncService {
       }
       // Storage trouble: let the invocation fail; the job stays and the platform retries it.
       if (error instanceof TransientStorageError || error instanceof ConditionFailedError) throw error;
-      return this.failed(job, attempt, error);
+      const outcome = await this.failed(job, attempt, error);
+      // Given up: as done as it will get in this full reconcile (its failure is counted).
+      if (outcome.type === 'done' && job.doc.full && kind !== 'all') count.resource(kind);
+      return outcome;
     }
   }
 

@@ -77,6 +77,27 @@ describe('the full reconcile repairs drift (drift: repair)', () => {
     expect(progress.finishedAt).toBeGreaterThanOrEqual(progress.startedAt as number);
   });
 
+  it.each([21, 22])('repairs the same drift with 20%% of Atlassian calls failing (seed %i)', async (seed) => {
+    const world = createWorld({ org: { faults: { rate: 0, seed } } });
+    const { groupId, api, account } = await provisioned(world);
+    const bob = await account('bob@example.com');
+    const ada = await account(SEED_ACCOUNTS.existing);
+    expect((await api.call('DELETE', `${api.d}/groups/${groupId}/memberships/${bob}`)).status).toBe(204);
+    expect(
+      (await api.call('POST', `${api.d}/groups/${groupId}/memberships`, { accountId: ada })).status,
+    ).toBe(204);
+    const calls = world.org.calls.length;
+    // The hand edits above are made; the app's calls fail from here on.
+    world.org.faults.configure({ rate: 0.2 });
+    const progress = await fullReconcile(world);
+    expect(world.org.calls.slice(calls).some((c) => c.fault !== undefined)).toBe(true);
+    expect((await readOrg(world.org)).groups.get('Engineering')?.members).toEqual([
+      'alice@example.com',
+      'bob@example.com',
+    ]);
+    expect(progress).toMatchObject({ state: 'done', users: { done: 2 }, groups: { done: 1 } });
+  });
+
   it('leaves a member added by hand alone when the account is protected by e-mail or accountId', async () => {
     const world = createWorld();
     const { groupId, api, account } = await provisioned(world);
