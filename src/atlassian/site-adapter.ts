@@ -227,15 +227,23 @@ export class SiteAdminAdapter implements AtlassianPort {
     );
   }
 
-  /** POST /rest/api/3/permissions/check `{accountId, globalPermissions}` (needs Administer Jira). */
+  /**
+   * POST /rest/api/3/permissions/check `{accountId, globalPermissions}` (needs Administer Jira).
+   * An account the site does not know (404, or 400 for an unknown accountId) administers nothing here.
+   */
   async isAdmin(accountId: string): Promise<boolean> {
-    const { body } = await this.http.request<{ globalPermissions?: string[] }>({
-      method: 'POST',
-      path: '/rest/api/3/permissions/check',
-      body: { accountId, globalPermissions: ADMIN_PERMISSIONS },
-      idempotent: true,
-    });
-    return (body?.globalPermissions ?? []).some((p) => ADMIN_PERMISSIONS.includes(p));
+    try {
+      const { body } = await this.http.request<{ globalPermissions?: string[] }>({
+        method: 'POST',
+        path: '/rest/api/3/permissions/check',
+        body: { accountId, globalPermissions: ADMIN_PERMISSIONS },
+        idempotent: true,
+      });
+      return (body?.globalPermissions ?? []).some((p) => ADMIN_PERMISSIONS.includes(p));
+    } catch (error) {
+      if (isKind(error, 'not-found', 'invalid')) return false;
+      throw error;
+    }
   }
 
   removeFromDirectory(accountId: string): Promise<void> {

@@ -159,6 +159,8 @@ describe('the site-admin adapter', () => {
     );
     expect(await port.isAdmin(accountOf(SEED_ACCOUNTS.admin))).toBe(true);
     expect(await port.isAdmin(accountOf(SEED_ACCOUNTS.existing))).toBe(false);
+    // Not on the site (404): administers nothing here.
+    expect(await port.isAdmin(accountOf(SEED_ACCOUNTS.outside))).toBe(false);
     const siteAdmins = await port.findGroupByName('site-admins');
     expect(siteAdmins).toMatchObject({ modifiable: false, deletable: false });
     expect(await port.groupsOf(accountOf(SEED_ACCOUNTS.admin))).toEqual(

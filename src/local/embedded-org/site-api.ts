@@ -369,7 +369,9 @@ const SITE_ROUTES: SiteRoute[] = [
         throw refuse(403, 'Only a Jira admin may check the permissions of another user.');
       }
       const user = accountId ? ctx.state.user(accountId) : undefined;
-      const checked = user && user.membership !== 'none' ? accountId : undefined;
+      // Our choice (Jira's answer for an unknown account is not documented): 404.
+      if (accountId && (!user || user.membership === 'none')) throw refuse(404, 'The user was not found.');
+      const checked = user ? accountId : undefined;
       return ok({
         globalPermissions: globalPermissions(ctx.state, checked, wanted as string[]),
         projectPermissions: [],
