@@ -17,7 +17,9 @@
  * The app provisions into the embedded Atlassian organization (src/local/embedded-org),
  * served at /atlassian/admin and reached by the app's fetch to api.atlassian.com, unless
  * ATLASSIAN_ORG_API_BASE/KEY/ID name another one (see embedded-org/connection.ts for those
- * and the EMBEDDED_ORG_* knobs).
+ * and the EMBEDDED_ORG_* knobs). The organization's Jira site is served at /atlassian/site
+ * and answers the app's product fetch (asApp/asUser requestJira); ATLASSIAN_MODE=site
+ * provisions through it with the site-admin mode (admin e-mail + API token) instead.
  */
 import path from 'node:path';
 import type * as ForgeEntryPoints from '../forge/index';
