@@ -89,7 +89,16 @@ export async function openAdminPage(test: TestRuntime, accountId: string): Promi
       const from = host.trees.length;
       const current = host.tree();
       if (current && predicate(current)) return Promise.resolve(current);
-      return host.waitFor((tree) => host.trees.indexOf(tree) >= from && predicate(tree), timeoutMs);
+      return host
+        .waitFor((tree) => host.trees.indexOf(tree) >= from && predicate(tree), timeoutMs)
+        .catch(() => {
+          // The page's text says more than its JSON.
+          const last = host.tree();
+          const titles = last ? page.messages(last).map((m) => `[${String(m.props.title)}]`) : [];
+          throw new Error(
+            `No page matched within ${timeoutMs} ms; it shows: ${titles.join(' ')} ${last ? text(last) : ''}`,
+          );
+        });
     },
     waitForText(wanted, timeoutMs) {
       return page.waitFor((tree) => matches(wanted, ui.textOf(tree)), timeoutMs);

@@ -14,6 +14,7 @@ import {
 } from '../../src/local/embedded-org';
 import type { ForgeDoc } from '../../src/local/forge-runtime';
 import { offlineLicense } from '../../src/local/forge-runtime/runtime';
+import type { Policies } from '../../src/sync/policies';
 import { client } from '../embedded-org/helpers';
 import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
 import { AdminPage, openAdminPage } from './admin-page-support';
@@ -272,5 +273,173 @@ describe('the admin page', () => {
     expect(p.text(refusal)).toMatch(/Only site and product admins/);
     expect(p.nodes(p.tree(), 'Tabs')).toEqual([]);
     expect(p.host.errors).toEqual([]);
+  });
+
+  /** Connects Atlassian with the organization key, as an admin would on the page. */
+  async function connect(p: AdminPage, apiKey = org.apiKey) {
+    p.openTab('Atlassian connection');
+    await p.waitForText('Organization ID');
+    p.type('atlassian-org-id', org.orgId);
+    p.type('atlassian-api-key', apiKey);
+    p.type('atlassian-directory-id', org.directoryId);
+    await p.waitFor((tree) => p.nodes(tree, 'Textfield').some((n) => n.props.value === apiKey));
+    await p.click('Save');
+    await p.waitForMessage('Saved');
+  }
+
+  it('failing: a wrong key fails the connection test with what is missing', async () => {
+    await start();
+    const p = await open();
+    await p.waitForText('No token yet');
+    await connect(p, 'not-the-key');
+    await p.click('Test connection');
+    const failed = await p.waitForMessage('The connection does not work');
+    expect(failed.props.appearance).toBe('error');
+    expect(p.text(failed)).toMatch(/wrong, revoked or expired/);
+    expect(p.text(failed)).toContain('Missing: a valid organization API key.');
+    expect(p.text(failed)).toMatch(/admin\.atlassian\.com/);
+  });
+
+  it('failing: failures in the log turn the health red, open to the likely fix, and can be retried', async () => {
+    await start();
+    const p = await open();
+    await p.waitForText('No token yet');
+    const token = await generateToken(p);
+    await connect(p);
+    // Atlassian rate-limits every call for two minutes: each invite fails and waits.
+    org.faults.configure({ rate: 1, kinds: ['429'], retryAfterSeconds: 120 });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const [status, user] = await scim('POST', '/Users', token, { userName: `user${i}@example.com` });
+      expect(status).toBe(201);
+      ids.push(user.id);
+    }
+    await test.runtime.fireScheduledTrigger('directory-sweep');
+
+    p.openTab('Overview');
+    const red = await p.waitForText(/Needs attention/);
+    const health = p.nodes(red, 'Lozenge')[0];
+    expect(health.props.appearance).toBe('removed');
+    expect(p.text(red)).toMatch(/failures in the sync log/);
+    const failedCount = Number(/(\d+) failed in the last 24 hours/.exec(p.text(red))?.[1]);
+    expect(failedCount).toBeGreaterThanOrEqual(10);
+
+    p.openTab('Activity');
+    p.choose('log-status', 'failed');
+    await p.click('Apply filters');
+    const failures = await p.waitFor((tree) => rowsOf(p, 'Sync log', tree).length >= 5);
+    expect(rowsOf(p, 'Sync log', failures).every((row) => p.text(row).includes('failed'))).toBe(true);
+
+    const first = (tree: ForgeDoc) =>
+      rowsOf(p, 'Sync log', tree).find((row) => p.text(row).includes('atlassian:'));
+    const resource = ids.find((id) => p.text(first(p.tree()) as ForgeDoc).includes(id)) as string;
+    await p.click('Details', first);
+    const modal = p.nodes(await p.waitFor((tree) => p.nodes(tree, 'Modal').length > 0), 'Modal')[0];
+    expect(p.text(modal)).toContain('Error kind: transient');
+    const hint = p.messages(modal)[0];
+    expect(hint.props.title).toBe('Atlassian was busy or did not answer in time');
+
+    // Atlassian recovers; the admin retries that user at once.
+    org.faults.configure({ rate: 0 });
+    await p.click('Retry', (tree) => p.nodes(tree, 'Modal')[0]);
+    await p.waitForMessage('Queued');
+    await test.runtime.events.drain();
+    const invited = await client(org).accountOf(`user${ids.indexOf(resource)}@example.com`);
+    expect(invited).toBeDefined();
+    expect(p.host.errors).toEqual([]);
+  });
+
+  it('policies: every field is shown, a regex that does not compile is refused with the reason, and a save sticks', async () => {
+    await start();
+    const p = await open();
+    await p.waitForText('No token yet');
+    p.openTab('Policies');
+    const form = await p.waitForText('These are the defaults');
+    expect(p.nodes(form, 'RadioGroup').map((n) => n.props.name)).toEqual([
+      'deactivation',
+      'deletion',
+      'onExistingName',
+      'drift',
+    ]);
+    expect(p.nodes(form, 'Checkbox').map((n) => n.props.name)).toEqual([
+      'linkExistingByEmail',
+      'restoreMemberships',
+      'createUnknown',
+      'dryRun',
+    ]);
+
+    // A regex that does not compile is refused in the page, with the engine's reason, at its field.
+    p.type('rewrite-pattern', '^sg-(.*');
+    p.type('rewrite-replacement', '$1');
+    await p.waitFor((tree) => p.nodes(tree, 'Textfield').some((n) => n.props.value === '$1'));
+    await p.click('Save policies');
+    const refused = await p.waitForMessage('Some values need fixing');
+    expect(p.text(refused)).toContain('1 problem');
+    const errors = p.nodes(p.tree(), 'ErrorMessage').map((n) => p.text(n));
+    expect(errors).toEqual([
+      expect.stringMatching(/^The regular expression does not compile: .*Unterminated group/),
+    ]);
+
+    // Fixed, with other choices: saved, and read back on the next visit.
+    p.type('rewrite-pattern', '^sg-(.*)$');
+    p.pick('deactivation', 'remove-product-access');
+    p.tick('dryRun', true);
+    p.type('seat-cap', '25');
+    p.type('name-map', 'Engineering => jira-engineering');
+    await p.waitFor((tree) => p.nodes(tree, 'Textfield').some((n) => n.props.value === '25'));
+    await p.click('Save policies');
+    await p.waitForMessage('Policies saved');
+    const stored = (await test.runtime.invokeResolver({
+      moduleKey: 'scim-admin-jira',
+      functionKey: 'getPolicies',
+      accountId: adminId,
+    })) as { policies: Policies; source: string };
+    expect(stored.source).toBe('admin');
+    expect(stored.policies).toMatchObject({
+      deactivation: { action: 'remove-product-access' },
+      dryRun: true,
+      seatCap: { limit: 25 },
+      groups: {
+        nameMap: { Engineering: 'jira-engineering' },
+        rewrite: { pattern: '^sg-(.*)$', replacement: '$1' },
+      },
+    });
+
+    // The server's own problems are shown by field too.
+    p.type('default-groups', 'x'.repeat(300));
+    await p.click('Save policies');
+    await p.waitForMessage('Some values need fixing');
+    expect(p.nodes(p.tree(), 'ErrorMessage').map((n) => p.text(n))).toEqual([expect.stringMatching(/255/)]);
+  });
+
+  it('reconcile now: shows progress until done, and a dry run previews the planned changes', async () => {
+    await start();
+    const p = await open();
+    await p.waitForText('No token yet');
+    const token = await generateToken(p);
+    await connect(p);
+    await scim('POST', '/Groups', token, { displayName: 'Designers' });
+    await test.runtime.fireScheduledTrigger('directory-sweep');
+    // Someone deletes the group by hand in Atlassian: the full reconcile finds it.
+    const api = client(org);
+    const groupId = (await api.groupOf('Designers')) as string;
+    expect((await api.call('DELETE', `${api.d}/groups/${groupId}`)).status).toBe(204);
+
+    p.openTab('Activity');
+    await p.click('Preview (dry run)');
+    const running = await p.waitFor((tree) => p.nodes(tree, 'ProgressBar').length > 0);
+    expect(p.text(running)).toMatch(/Dry run running|Last dry run/);
+    await test.runtime.events.drain();
+    const planned = await p.waitFor((tree) => table(p, 'Planned changes', tree) !== undefined, 15_000);
+    expect(p.nodes(planned, 'ProgressBar')[0].props.value).toBe(1);
+    expect(p.text(table(p, 'Planned changes', planned))).toMatch(/planned/);
+    expect(await client(org).groupOf('Designers')).toBeUndefined();
+
+    await p.click('Reconcile now');
+    // Started (and its consumer run queued) once the page shows it running.
+    await p.waitForText(/Reconcile running since/);
+    await test.runtime.events.drain();
+    await p.waitForText(/Last reconcile \(started by an admin\) finished/, 15_000);
+    expect(await client(org).groupOf('Designers')).toBeDefined();
   });
 });
