@@ -165,7 +165,9 @@ function authenticate(state: SiteState, request: OrgRequest): Caller {
   if (request.caller?.kind === 'app') return { kind: 'app' };
   if (request.caller?.kind === 'user') {
     const user = state.user(request.caller.accountId);
-    if (!user || user.membership === 'none') throw refuse(401, 'The user is not a member of this site.');
+    // A suspended account cannot sign in, so it makes no call as itself.
+    if (!user || user.membership !== 'active')
+      throw refuse(401, 'The user is not an active user of this site.');
     return { kind: 'account', user, admin: state.isAdmin(user.accountId) };
   }
   const header = headerOf(request, 'authorization');
@@ -342,7 +344,7 @@ const SITE_ROUTES: SiteRoute[] = [
         .filter(Boolean);
       if (wanted.length === 0) throw refuse(400, 'The permissions parameter is required.');
       const unknown = wanted.find((p) => !GLOBAL_PERMISSIONS[p]);
-      if (unknown) throw refuse(404, `No project could be found with permission key '${unknown}'.`);
+      if (unknown) throw refuse(400, `The permission key '${unknown}' is not valid.`);
       const accountId = ctx.caller.kind === 'account' ? ctx.caller.user.accountId : undefined;
       const held = new Set(globalPermissions(ctx.state, accountId, wanted));
       const permissions = Object.fromEntries(
