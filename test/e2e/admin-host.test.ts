@@ -248,7 +248,7 @@ if (!browserAvailable) {
     await waitForState('submitted', { nickname: 'grace' });
   });
 
-  it('switches tabs, opens and closes a modal, pages a table, copies a code block', async () => {
+  it('switches tabs, opens and closes a modal, pages a table, shows a flag, copies a code block', async () => {
     await page.getByRole('tab', { name: 'Second tab' }).click();
     await page.getByText('second panel', { exact: true }).waitFor();
     await expect(page.getByText('first panel', { exact: true }).count()).resolves.toBe(0);
@@ -262,6 +262,12 @@ if (!browserAvailable) {
     await expect(page.getByText('row charlie').count()).resolves.toBe(0);
     await page.getByRole('button', { name: /page 2/i }).click();
     await page.getByText('row charlie', { exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Show flag' }).click();
+    const flag = page.getByRole('status').filter({ hasText: 'Flag title' });
+    await flag.getByText('Flag body').waitFor();
+    await flag.getByRole('button', { name: 'Dismiss' }).click();
+    await flag.waitFor({ state: 'detached' });
 
     await page.getByRole('button', { name: 'Copy to clipboard' }).click();
     await page.getByRole('button', { name: 'Copy to clipboard' }).filter({ hasText: 'Copied' }).waitFor();

@@ -12,6 +12,7 @@ export interface BridgeHandlers {
   report(message: string): void;
   /** `showFlag` of @forge/bridge. */
   flag(flag: { id: string; title: string; description?: string; type?: string }): void;
+  closeFlag(id: string): void;
 }
 
 /** The commands answered on the server, by the offline runtime (src/local/admin-host). */
@@ -39,11 +40,15 @@ export function installBridge(handlers: BridgeHandlers): void {
         return { id };
       }
       case 'closeFlag':
+        handlers.closeFlag(String(request.id));
         return undefined;
       case 'open':
       case 'navigate': {
+        // router.navigate/open with a URL; a product location (`target`) has no local page.
         const url = typeof request.url === 'string' ? request.url : undefined;
-        if (url) window.open(url, '_blank', 'noopener');
+        if (!url) throw new Error('The local admin host opens URLs only, not product locations.');
+        if (request.type === 'same-tab') window.location.assign(url);
+        else window.open(url, '_blank', 'noopener');
         return undefined;
       }
       default:

@@ -87,6 +87,7 @@ installBridge({
   render: (tree) => update((s) => ({ ...s, tree })),
   report: (problem) => update((s) => ({ ...s, problems: [...s.problems, problem] })),
   flag: (flag) => update((s) => ({ ...s, flags: [...s.flags, flag] })),
+  closeFlag: (id) => update((s) => ({ ...s, flags: s.flags.filter((f) => f.id !== id) })),
 });
 window.addEventListener('error', (event) =>
   update((s) => ({ ...s, problems: [...s.problems, `Script error: ${event.message}`] })),
