@@ -160,9 +160,21 @@ export const adminResolver = makeResolver<AdminApi>(
     },
 
     listTokens: async () => ({ tokens: await listTokens() }),
-    generateToken: () => generateToken(),
-    revokeToken: async ({ payload }) => {
-      await revokeToken(String(payload?.id ?? ''));
+    // Token changes go to the sync log (by fingerprint, never the token): an identity provider
+    // that starts getting 401 has its explanation under Activity.
+    generateToken: async ({ context }) => {
+      const made = await generateToken();
+      await logAdminChange(
+        'token',
+        context.accountId,
+        'generated',
+        `token ${made.view.fingerprint} accepted`,
+      );
+      return made;
+    },
+    revokeToken: async ({ payload, context }) => {
+      const { fingerprint } = await revokeToken(String(payload?.id ?? ''));
+      await logAdminChange('token', context.accountId, 'revoked', `token ${fingerprint} refused from now on`);
       return { tokens: await listTokens() };
     },
 
@@ -172,15 +184,14 @@ export const adminResolver = makeResolver<AdminApi>(
       const result = await applyPolicies(payload?.policies, 'admin', by);
       // In the Activity log, so "why did the sync change" has an answer there.
       if (result.ok) {
-        await app.sync.log.write({
-          source: 'sync',
-          operation: 'policies',
-          status: 'ok',
-          why: `saved on the admin page${by ? ` by ${by}` : ''}`,
-          result: result.policies.dryRun
+        await logAdminChange(
+          'policies',
+          by,
+          'saved',
+          result.policies.dryRun
             ? 'apply from the next sync run; dry run: Atlassian writes are planned, not made'
             : 'apply from the next sync run',
-        });
+        );
       }
       return result;
     },
@@ -209,6 +220,18 @@ export const adminResolver = makeResolver<AdminApi>(
     ...reconcileResolvers(fullReconcileDeps),
   }),
 );
+
+/** An admin's change, in the sync log: what, who (accountId) and what follows from it. */
+function logAdminChange(operation: string, accountId: unknown, what: string, result: string): Promise<void> {
+  const by = typeof accountId === 'string' && accountId ? ` by ${accountId}` : '';
+  return app.sync.log.write({
+    source: 'sync',
+    operation,
+    status: 'ok',
+    why: `${what} on the admin page${by}`,
+    result,
+  });
+}
 
 /** The licence as the admin page shows it. */
 function adminLicence(): AdminLicence {

@@ -165,17 +165,22 @@ export function generateToken(): Promise<{ token: string; view: TokenView }> {
   });
 }
 
-/** Revokes one token: requests with it are refused (401) within 30 s on every instance. */
-export function revokeToken(id: string): Promise<void> {
+/**
+ * Revokes one token: requests with it are refused (401) within 30 s on every instance.
+ * Answers the fingerprint it had, for the log.
+ */
+export function revokeToken(id: string): Promise<{ fingerprint: string }> {
   return changingTokens(async () => {
     const tokens = await readTokens();
-    if (!tokens.some((token) => token.id === id)) {
+    const revoked = tokens.find((token) => token.id === id);
+    if (!revoked) {
       throw new AdminRefusal(
         `No live token has the id "${String(id).slice(0, 40)}": it may be revoked already.`,
       );
     }
     await writeTokens(tokens.filter((token) => token.id !== id));
     await kvs.delete(usedKey(id));
+    return { fingerprint: revoked.fingerprint };
   });
 }
 

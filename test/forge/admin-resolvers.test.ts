@@ -165,6 +165,16 @@ describe('SCIM bearer tokens', () => {
     expect((await scim('GET', '/Users', first.token))[0]).toBe(401);
     expect((await scim('GET', '/Users', second.token))[0]).toBe(200);
     await expect(admin('revokeToken', { id: first.view.id })).rejects.toThrow(/No live token has the id/);
+    // Each change is in the sync log, by fingerprint, with who made it, newest first.
+    const log = await admin<{ entries: { operation: string; why?: string; result?: string }[] }>(
+      'getSyncLog',
+      {},
+    );
+    expect(log.entries.filter((e) => e.operation === 'token').map((e) => [e.why, e.result])).toEqual([
+      [`revoked on the admin page by ${adminId}`, `token ${first.view.fingerprint} refused from now on`],
+      [`generated on the admin page by ${adminId}`, `token ${second.view.fingerprint} accepted`],
+      [`generated on the admin page by ${adminId}`, `token ${first.view.fingerprint} accepted`],
+    ]);
     // The secret holds hashes only.
     const kvs = test.load<typeof import('@forge/kvs')>('@forge/kvs').kvs;
     const stored = JSON.stringify(await kvs.getSecret('scim-tokens'));
