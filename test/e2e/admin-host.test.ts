@@ -248,6 +248,30 @@ if (!browserAvailable) {
     await waitForState('submitted', { nickname: 'grace' });
   });
 
+  it('shows why the page did not build, instead of a blank page', async () => {
+    const host = test.load<typeof AdminHost>('../../src/local/admin-host');
+    const { createLocalServer } = test.load<typeof Server>('../../src/local/server');
+    const broken = host.adminPageMount(test.runtime, {
+      root: path.resolve(__dirname, '../..'),
+      accountId: 'admin-1',
+      appEntry: path.join(__dirname, 'fixtures/no-such-page.tsx'),
+    });
+    const brokenServer = createLocalServer(() => Promise.reject(new Error('no SCIM here')), [broken]);
+    await new Promise<void>((resolve) => brokenServer.listen(0, '127.0.0.1', resolve));
+    const other = await browser.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${(brokenServer.address() as AddressInfo).port}/admin`);
+      const problem = other.getByRole('alert').filter({ hasText: 'The admin page did not build' });
+      await problem.waitFor({ timeout: WAIT_MS });
+      await expect(problem.innerText()).resolves.toContain('no-such-page.tsx');
+    } finally {
+      await other.close();
+      brokenServer.closeAllConnections();
+      await new Promise((resolve) => brokenServer.close(resolve));
+      await broken.close();
+    }
+  });
+
   it('switches tabs, opens and closes a modal, pages a table, shows a flag, copies a code block', async () => {
     await page.getByRole('tab', { name: 'Second tab' }).click();
     await page.getByText('second panel', { exact: true }).waitFor();

@@ -17,7 +17,7 @@ export interface Asset {
 export interface AdminBundles {
   /** Starts a rebuild of both (cheap when nothing changed); the assets wait for it. */
   rebuild(): void;
-  /** host.js, host.css or app.js; undefined for any other name. */
+  /** host.js, host.css or app.js (rejected with the build's errors); undefined for any other name. */
   asset(name: string): Promise<Asset | undefined>;
   dispose(): Promise<void>;
 }
@@ -42,26 +42,40 @@ export function createAdminBundles(options: { root: string; appEntry: string }):
     outdir: path.join(options.root, '.admin-bundle'),
     define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
   };
-  const contexts = Promise.all([
-    esbuild.context({
-      ...common,
-      entryPoints: { host: path.join(options.root, 'static/admin/host/main.tsx') },
-      tsconfig: path.join(options.root, 'static/admin/tsconfig.json'),
-    }),
-    esbuild.context({ ...common, entryPoints: { app: options.appEntry } }),
-  ]);
-  let built: Promise<Map<string, Asset>> | undefined;
+  // Each bundle builds on its own, so a page that does not compile still gets the host,
+  // which shows the page's build error.
+  const bundles: { names: string[]; context: Promise<esbuild.BuildContext> }[] = [
+    {
+      names: ['host.js', 'host.css'],
+      context: esbuild.context({
+        ...common,
+        entryPoints: { host: path.join(options.root, 'static/admin/host/main.tsx') },
+        tsconfig: path.join(options.root, 'static/admin/tsconfig.json'),
+      }),
+    },
+    { names: ['app.js'], context: esbuild.context({ ...common, entryPoints: { app: options.appEntry } }) },
+  ];
+  // A context that cannot be made is reported by the build that needs it.
+  for (const bundle of bundles) bundle.context.catch(() => undefined);
+  let built: Promise<Map<string, Asset | Error>> | undefined;
 
-  const build = async (): Promise<Map<string, Asset>> => {
-    const results = await Promise.all((await contexts).map((context) => context.rebuild()));
-    const assets = new Map<string, Asset>();
-    for (const file of results.flatMap((result) => result.outputFiles ?? [])) {
-      const name = path.basename(file.path);
-      assets.set(name, {
-        contentType: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream',
-        body: file.contents,
-      });
-    }
+  const build = async (): Promise<Map<string, Asset | Error>> => {
+    const assets = new Map<string, Asset | Error>();
+    await Promise.all(
+      bundles.map(async (bundle) => {
+        try {
+          const result = await (await bundle.context).rebuild();
+          for (const file of result.outputFiles ?? []) {
+            const name = path.basename(file.path);
+            const contentType = CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream';
+            assets.set(name, { contentType, body: file.contents });
+          }
+        } catch (error) {
+          for (const name of bundle.names)
+            assets.set(name, error instanceof Error ? error : new Error(String(error)));
+        }
+      }),
+    );
     return assets;
   };
 
@@ -73,10 +87,14 @@ export function createAdminBundles(options: { root: string; appEntry: string }):
     },
     async asset(name) {
       if (!built) this.rebuild();
-      return (await built)?.get(name);
+      const found = (await built)?.get(name);
+      if (found instanceof Error) throw found;
+      return found;
     },
     async dispose() {
-      await Promise.all((await contexts).map((context) => context.dispose()));
+      await Promise.all(
+        bundles.map(async (bundle) => (await bundle.context.catch(() => undefined))?.dispose()),
+      );
     },
   };
 }

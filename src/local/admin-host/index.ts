@@ -83,10 +83,15 @@ export function adminPageMount(
         await readFile(path.join(staticDir, 'admin.css')),
       );
     }
-    const asset = route.startsWith('assets/')
-      ? await bundles.asset(route.slice('assets/'.length))
-      : undefined;
-    if (asset) return send(response, 200, asset.contentType, asset.body);
+    if (route.startsWith('assets/')) {
+      const name = route.slice('assets/'.length);
+      try {
+        const asset = await bundles.asset(name);
+        if (asset) return send(response, 200, asset.contentType, asset.body);
+      } catch (error) {
+        return buildFailure(response, name, error);
+      }
+    }
     return send(
       response,
       404,
@@ -124,6 +129,22 @@ async function bridge(
     // As on Forge, a resolver that throws rejects the page's invoke() with the message.
     return sendJson(response, 200, { error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/**
+ * The page's code does not compile (an edit in progress): the script throws esbuild's message,
+ * which the host shows at the top of the page, instead of a blank page and a 500.
+ */
+function buildFailure(response: http.ServerResponse, name: string, error: unknown): void {
+  const message = `The admin page did not build: ${error instanceof Error ? error.message : String(error)}`;
+  if (name.endsWith('.js'))
+    return send(
+      response,
+      200,
+      'text/javascript; charset=utf-8',
+      `throw new Error(${JSON.stringify(message)});\n`,
+    );
+  return send(response, 200, 'text/css; charset=utf-8', `/* ${message.replace(/\*\//g, '* /')} */\n`);
 }
 
 function send(
