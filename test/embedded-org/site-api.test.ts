@@ -189,6 +189,14 @@ describe('the Jira site API', () => {
         expect(spec.paths[op.path]?.[op.method.toLowerCase()]).toBeDefined();
       }
       expect(served.length).toBeGreaterThanOrEqual(14);
+      // The scopes a product fetch needs are the spec's, operation by operation.
+      type WithScopes = { 'x-atlassian-oauth2-scopes'?: { scopes: string[] }[] };
+      for (const op of served) {
+        const declared = (spec.paths[op.path][op.method.toLowerCase()] as WithScopes)[
+          'x-atlassian-oauth2-scopes'
+        ];
+        expect([op.method, op.path, op.scopes]).toEqual([op.method, op.path, declared?.map((s) => s.scopes)]);
+      }
     },
   );
 });
@@ -250,7 +258,8 @@ describe('product fetch from Forge functions', () => {
   };
 
   it('asApp reads users and groups without e-mails, gets e-mails from user/email, and cannot write', async () => {
-    open();
+    // Even with a write scope the app user is no site admin.
+    open(['read:jira-user', 'read:email-address:jira', 'manage:jira-configuration']);
     const ada = accountOf(SEED_ACCOUNTS.existing);
     const user = await asApp({ path: `/rest/api/3/user?accountId=${ada}` });
     expect(user).toMatchObject({ status: 200, body: { accountId: ada, displayName: 'Ada Lovelace' } });
@@ -284,6 +293,17 @@ describe('product fetch from Forge functions', () => {
       emailAddress: SEED_ACCOUNTS.existing,
     });
     expect(org.calls.map((c) => c.as)).toEqual(['user', 'user', 'user']);
+  });
+
+  it("refuses an operation the app's scopes do not cover, as Forge's proxy does", async () => {
+    open(['read:jira-user']);
+    const ada = accountOf(SEED_ACCOUNTS.existing);
+    expect((await asApp({ path: `/rest/api/3/user?accountId=${ada}` })).status).toBe(200);
+    const email = await asApp({ path: `/rest/api/3/user/email?accountId=${ada}` });
+    expect(email).toEqual({
+      status: 401,
+      body: { code: 401, message: 'Unauthorized; scope does not match' },
+    });
   });
 
   it('without a Jira scope the runtime refuses, as Jira does', async () => {

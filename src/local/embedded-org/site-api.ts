@@ -18,6 +18,8 @@
  * - a product fetch as the app (`caller: {kind:'app'}`): reads only (the app user is no site
  *   admin); e-mail addresses only through `GET /rest/api/3/user/email` (the app's
  *   `read:email-address:jira`), as Jira hides them from apps behind profile visibility.
+ * A product fetch carries the app's scopes: an operation whose scope sets (the spec's) none
+ * of them covers is refused 401 "scope does not match", as Forge's proxy does.
  *
  * Choices where Jira's behaviour is not documented exactly (README "Embedded org"):
  * `user/search` matches the start of the e-mail or of a word of the display name, active users
@@ -119,6 +121,8 @@ interface Ctx {
 interface SiteRoute {
   method: string;
   path: string;
+  /** What a product fetch needs: one of these scope sets (the spec's x-atlassian-oauth2-scopes). */
+  scopes: string[][];
   write?: boolean;
   run: (ctx: Ctx) => OrgResponse;
 }
@@ -137,6 +141,15 @@ export function handleSiteRequest(state: SiteState, request: OrgRequest): OrgRes
       return {
         ...jiraError(405, [`${method} is not supported here.`]),
         headers: { ...JSON_HEADERS, allow: candidates.map((c) => c.method).join(', ') },
+      };
+    }
+    const granted = request.caller?.scopes;
+    if (granted && !route.scopes.some((set) => set.every((scope) => granted.includes(scope)))) {
+      // What Forge's proxy answers when the app lacks the operation's scopes.
+      return {
+        status: 401,
+        headers: { ...JSON_HEADERS },
+        body: JSON.stringify({ code: 401, message: 'Unauthorized; scope does not match' }),
       };
     }
     if (route.write && !(caller.kind === 'account' && caller.admin)) {
@@ -322,11 +335,16 @@ const SITE_ROUTES: SiteRoute[] = [
     // Not in the v3 spec: what every site answers about itself (the cloud ID).
     method: 'GET',
     path: '/_edge/tenant_info',
+    scopes: [[]],
     run: (ctx) => ok({ cloudId: ctx.state.meta.cloudId }),
   },
   {
     method: 'GET',
     path: '/rest/api/3/myself',
+    scopes: [
+      ['read:jira-user'],
+      ['read:application-role:jira', 'read:group:jira', 'read:user:jira', 'read:avatar:jira'],
+    ],
     run: (ctx) => {
       if (ctx.caller.kind === 'app') {
         return ok({ accountId: 'app-user', accountType: 'app', displayName: 'Forge app', active: true });
@@ -337,6 +355,7 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'GET',
     path: '/rest/api/3/mypermissions',
+    scopes: [['read:jira-work'], ['read:permission:jira']],
     run: (ctx) => {
       const wanted = (ctx.query.get('permissions') ?? '')
         .split(',')
@@ -359,6 +378,7 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'POST',
     path: '/rest/api/3/permissions/check',
+    scopes: [[], ['read:permission:jira']],
     run: (ctx) => {
       const body = ctx.body();
       const wanted = body.globalPermissions ?? [];
@@ -383,11 +403,16 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'GET',
     path: '/rest/api/3/user',
+    scopes: [
+      ['read:jira-user'],
+      ['read:application-role:jira', 'read:group:jira', 'read:user:jira', 'read:avatar:jira'],
+    ],
     run: (ctx) => ok(userJson(ctx, knownUser(ctx, ctx.query.get('accountId')))),
   },
   {
     method: 'GET',
     path: '/rest/api/3/user/email',
+    scopes: [['read:email-address:jira']],
     run: (ctx) => {
       if (ctx.caller.kind !== 'app')
         throw refuse(403, 'Only apps with read:email-address:jira may call this.');
@@ -398,6 +423,16 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'GET',
     path: '/rest/api/3/user/search',
+    scopes: [
+      ['read:jira-user'],
+      [
+        'read:user:jira',
+        'read:user.property:jira',
+        'read:application-role:jira',
+        'read:avatar:jira',
+        'read:group:jira',
+      ],
+    ],
     run: (ctx) => {
       const query = (ctx.query.get('query') ?? '').trim().toLowerCase();
       const accountId = ctx.query.get('accountId');
@@ -425,6 +460,7 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'POST',
     path: '/rest/api/3/user',
+    scopes: [['manage:jira-configuration'], ['write:user:jira']],
     write: true,
     run: (ctx) => {
       const body = ctx.body();
@@ -465,6 +501,7 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'GET',
     path: '/rest/api/3/user/groups',
+    scopes: [['read:jira-user'], ['read:group:jira']],
     run: (ctx) => {
       const user = knownUser(ctx, ctx.query.get('accountId'));
       const groups = ctx.state
@@ -477,6 +514,7 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'GET',
     path: '/rest/api/3/group/bulk',
+    scopes: [['read:jira-user'], ['read:group:jira']],
     run: (ctx) => {
       const ids = new Set(ctx.query.getAll('groupId'));
       const names = new Set(ctx.query.getAll('groupName').map((n) => n.toLowerCase()));
@@ -492,6 +530,10 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'POST',
     path: '/rest/api/3/group',
+    scopes: [
+      ['manage:jira-configuration'],
+      ['read:group:jira', 'read:user:jira', 'write:group:jira', 'read:avatar:jira'],
+    ],
     write: true,
     run: (ctx) => {
       const name = ctx.body().name;
@@ -511,6 +553,7 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'DELETE',
     path: '/rest/api/3/group',
+    scopes: [['manage:jira-configuration'], ['delete:group:jira']],
     write: true,
     run: (ctx) => {
       if (ctx.query.get('swapGroup') || ctx.query.get('swapGroupId')) {
@@ -525,6 +568,7 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'GET',
     path: '/rest/api/3/group/member',
+    scopes: [['manage:jira-configuration'], ['read:group:jira', 'read:user:jira', 'read:avatar:jira']],
     run: (ctx) => {
       const group = namedGroup(ctx);
       const inactive = ctx.query.get('includeInactiveUsers') === 'true';
@@ -541,6 +585,10 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'POST',
     path: '/rest/api/3/group/user',
+    scopes: [
+      ['manage:jira-configuration'],
+      ['write:group:jira', 'read:avatar:jira', 'read:group:jira', 'read:user:jira'],
+    ],
     write: true,
     run: (ctx) => {
       const group = namedGroup(ctx);
@@ -560,6 +608,7 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'DELETE',
     path: '/rest/api/3/group/user',
+    scopes: [['manage:jira-configuration'], ['write:group:jira']],
     write: true,
     run: (ctx) => {
       const group = namedGroup(ctx);
@@ -576,6 +625,7 @@ const SITE_ROUTES: SiteRoute[] = [
   {
     method: 'GET',
     path: '/rest/api/3/applicationrole',
+    scopes: [['manage:jira-configuration'], ['read:application-role:jira']],
     run: (ctx) => {
       const roles = ctx.state.meta.workspaces
         .filter((w) => JIRA_APPLICATIONS[w.typeKey])
@@ -607,6 +657,5 @@ const SITE_ROUTES: SiteRoute[] = [
 ];
 
 /** The served operations (method and path under the site), for the spec test. */
-export const SITE_OPERATIONS: ReadonlyArray<{ method: string; path: string }> = SITE_ROUTES.map(
-  ({ method, path }) => ({ method, path }),
-);
+export const SITE_OPERATIONS: ReadonlyArray<{ method: string; path: string; scopes: string[][] }> =
+  SITE_ROUTES.map(({ method, path, scopes }) => ({ method, path, scopes }));

@@ -142,6 +142,7 @@ export function embeddedSiteProducts(org: EmbeddedOrganization): ProductBackend 
     } else {
       caller = { kind: 'app' };
     }
+    if (request.scopes) caller = { ...caller, scopes: request.scopes };
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => (headers[name] = value));
     const result = await org.handle({

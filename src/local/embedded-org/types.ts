@@ -16,7 +16,10 @@ export interface OrgRequest {
    * fetch (`asApp()`/`asUser()`), set by the offline runtime's product backend, never from
    * HTTP; absent: Basic auth (e-mail + API token) decides.
    */
-  caller?: { kind: 'app' } | { kind: 'user'; accountId: string };
+  caller?: ({ kind: 'app' } | { kind: 'user'; accountId: string }) & {
+    /** The app's granted scopes: each operation needs one of its scope sets, as Jira checks. */
+    scopes?: string[];
+  };
 }
 
 export interface OrgResponse {

@@ -22,6 +22,8 @@ export interface ProductRequest {
   method: string;
   headers: Headers;
   body?: string;
+  /** The app's granted scopes (the manifest's), for a backend that checks them per operation. */
+  scopes?: string[];
 }
 
 export type ProductBackend = (request: ProductRequest) => Promise<Response>;

@@ -350,6 +350,7 @@ export class ForgeRuntime {
             ? { accountId: invocation.accountId }
             : {}),
         path: target,
+        scopes: this.manifest.scopes,
         method: init?.method ?? 'GET',
         headers: new Headers(init?.headers),
         ...(body !== undefined ? { body } : {}),
