@@ -9,7 +9,11 @@ import { NO_FILTERS, PAGE_SIZE, STATUSES, logQuery } from '../../src/frontend/lo
 import { fromForm, problemsAt, regexError, toForm, unplacedProblems } from '../../src/frontend/policy-form';
 import { connectionTestAdvice } from '../../src/frontend/connection-advice';
 import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
-import { LOG_STATUSES } from '../../src/sync/log';
+import { LOG_STATUSES, LogEntry } from '../../src/sync/log';
+import { connectionInput } from '../../src/frontend/connection-form';
+import { canRetry, entryDetails } from '../../src/frontend/log-entry';
+import { describeProgress, progressFraction } from '../../src/frontend/reconcile-progress';
+import type { ReconcileProgress } from '../../src/forge/admin-api';
 
 describe('fix hints', () => {
   const atlassian = { source: 'atlassian' as const, operation: 'invite' };
@@ -271,5 +275,86 @@ describe('display helpers', () => {
     expect(connectionTestAdvice('forbidden')).toMatch(/organization admin/);
     expect(connectionTestAdvice('forbidden', 'site')).toMatch(/site admin/);
     expect(connectionTestAdvice('not-configured', 'site')).toMatch(/site URL/);
+  });
+});
+
+describe('section helpers', () => {
+  const entry: LogEntry = {
+    id: 'k1',
+    at: Date.UTC(2026, 11, 2, 9, 30),
+    source: 'atlassian',
+    operation: 'invite',
+    status: 'failed',
+    resource: 'u1',
+    resourceType: 'user',
+    errorKind: 'transient',
+    error: '429 Too Many Requests',
+    attempts: 2,
+  };
+
+  it('offers Retry for a user or group whose change failed, is blocked or waits, and nothing else', () => {
+    expect(canRetry(entry)).toBe(true);
+    expect(canRetry({ ...entry, status: 'blocked' })).toBe(true);
+    expect(canRetry({ ...entry, status: 'attention' })).toBe(true);
+    expect(canRetry({ ...entry, status: 'ok' })).toBe(false);
+    expect(canRetry({ ...entry, source: 'scim', operation: 'POST /Users' })).toBe(false);
+    expect(canRetry({ ...entry, resource: '-', resourceType: undefined })).toBe(false);
+  });
+
+  it('details an entry with only the fields it recorded', () => {
+    expect(entryDetails(entry)).toEqual([
+      ['When', '2026-12-02 09:30 UTC'],
+      ['Status', 'failed'],
+      ['Source', 'atlassian'],
+      ['Operation', 'invite'],
+      ['Resource', 'user u1'],
+      ['Attempts', '2'],
+      ['Error kind', 'transient'],
+      ['Error', '429 Too Many Requests'],
+    ]);
+  });
+
+  it('measures reconcile progress over users and groups together', () => {
+    const progress: ReconcileProgress = {
+      state: 'running',
+      users: { done: 3, total: 6 },
+      groups: { done: 1, total: 2 },
+      changes: 0,
+      reported: 0,
+      failed: 0,
+    };
+    expect(progressFraction(progress)).toBe(0.5);
+    expect(
+      progressFraction({ ...progress, users: { done: 0, total: 0 }, groups: { done: 0, total: 0 } }),
+    ).toBe(0);
+    expect(progressFraction({ ...progress, state: 'done' })).toBe(1);
+    expect(describeProgress({ ...progress, dryRun: true, startedAt: Date.UTC(2026, 11, 2, 9, 0) })).toBe(
+      'Dry run running since 2026-12-02 09:00 UTC: 3 of 6 users and 1 of 2 groups checked; 0 changes planned, 0 reported, 0 failed.',
+    );
+    expect(describeProgress({ ...progress, state: 'done', trigger: 'schedule' })).toMatch(
+      /^Last reconcile \(scheduled\) finished: .* 0 changes made/,
+    );
+  });
+
+  it("saves only the chosen mode's fields, and keeps the stored credential when none is typed", () => {
+    const fields = {
+      mode: 'org' as const,
+      orgId: ' org-1 ',
+      directoryId: '',
+      baseUrl: '',
+      apiKey: '',
+      siteUrl: 'https://x.atlassian.net',
+      email: 'a@x.com',
+      apiToken: 'tok',
+      expiresOn: '2027-01-31',
+    };
+    expect(connectionInput(fields)).toEqual({ mode: 'org', orgId: 'org-1', expiresOn: '2027-01-31' });
+    expect(connectionInput({ ...fields, mode: 'site', expiresOn: '' })).toEqual({
+      mode: 'site',
+      siteUrl: 'https://x.atlassian.net',
+      email: 'a@x.com',
+      apiToken: 'tok',
+      expiresOn: '',
+    });
   });
 });

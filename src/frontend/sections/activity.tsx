@@ -98,7 +98,7 @@ export function ActivitySection({ now }: { now: number }) {
               options={STATUS_OPTIONS}
               value={STATUS_OPTIONS.find((o) => o.value === draft.status)}
               onChange={(option: Option | null) =>
-                setDraft({ ...draft, status: (option?.value ?? '') as LogStatus | '' })
+                setDraft((current) => ({ ...current, status: (option?.value ?? '') as LogStatus | '' }))
               }
             />
           </Stack>
@@ -109,7 +109,7 @@ export function ActivitySection({ now }: { now: number }) {
               name="resource"
               value={draft.resource}
               onChange={(event: { target: { value?: unknown } }) =>
-                setDraft({ ...draft, resource: String(event.target.value ?? '') })
+                setDraft((current) => ({ ...current, resource: String(event.target.value ?? '') }))
               }
             />
           </Stack>
@@ -120,7 +120,7 @@ export function ActivitySection({ now }: { now: number }) {
               options={RANGE_OPTIONS}
               value={RANGE_OPTIONS.find((o) => o.value === draft.range)}
               onChange={(option: Option | null) =>
-                setDraft({ ...draft, range: (option?.value ?? 'all') as RangeValue })
+                setDraft((current) => ({ ...current, range: (option?.value ?? 'all') as RangeValue }))
               }
             />
           </Stack>

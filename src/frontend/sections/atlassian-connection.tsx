@@ -26,60 +26,12 @@ import {
   Text,
   Textfield,
 } from '@forge/react';
-import type {
-  ConnectionMode,
-  ConnectionTestResult,
-  OrgConnectionInput,
-  OrgConnectionView,
-} from '../../forge/atlassian-connection';
+import type { ConnectionTestResult, OrgConnectionView } from '../../forge/atlassian-connection';
+import { ConnectionFields, connectionInput, fieldsOf } from '../connection-form';
 import { connectionTestAdvice } from '../connection-advice';
 import { describeFailure } from '../format';
 import { invoke } from '../invoke';
 import { Failure } from './failure';
-
-interface Fields {
-  mode: ConnectionMode;
-  orgId: string;
-  directoryId: string;
-  baseUrl: string;
-  apiKey: string;
-  siteUrl: string;
-  email: string;
-  apiToken: string;
-  expiresOn: string;
-}
-
-const fieldsOf = (view: OrgConnectionView): Fields => ({
-  mode: view.mode,
-  orgId: view.orgId ?? '',
-  directoryId: view.directoryId ?? '',
-  baseUrl: view.baseUrl ?? '',
-  apiKey: '',
-  siteUrl: view.siteUrl ?? '',
-  email: view.email ?? '',
-  apiToken: '',
-  expiresOn: view.expiresOn ?? '',
-});
-
-/** What Save sends: the mode's fields only; an empty credential keeps the stored one. */
-export function connectionInput(fields: Fields): OrgConnectionInput {
-  const common = { mode: fields.mode, expiresOn: fields.expiresOn.trim() };
-  if (fields.mode === 'site') {
-    return {
-      ...common,
-      siteUrl: fields.siteUrl.trim(),
-      email: fields.email.trim(),
-      ...(fields.apiToken ? { apiToken: fields.apiToken } : {}),
-    };
-  }
-  return {
-    ...common,
-    orgId: fields.orgId.trim(),
-    ...(fields.directoryId.trim() ? { directoryId: fields.directoryId.trim() } : {}),
-    ...(fields.baseUrl.trim() ? { baseUrl: fields.baseUrl.trim() } : {}),
-    ...(fields.apiKey ? { apiKey: fields.apiKey } : {}),
-  };
-}
 
 const MODE_OPTIONS = [
   {
@@ -112,7 +64,7 @@ function describeView(view: OrgConnectionView): string {
 
 export function AtlassianConnectionSection({ onChanged }: { onChanged: () => Promise<void> }) {
   const [view, setView] = useState<OrgConnectionView | undefined>();
-  const [fields, setFields] = useState<Fields | undefined>();
+  const [fields, setFields] = useState<ConnectionFields | undefined>();
   const [test, setTest] = useState<ConnectionTestResult | undefined>();
   const [busy, setBusy] = useState<'save' | 'test' | 'clear' | undefined>();
   const [confirmClear, setConfirmClear] = useState(false);
@@ -165,8 +117,8 @@ export function AtlassianConnectionSection({ onChanged }: { onChanged: () => Pro
       setTest(undefined);
     });
 
-  const set = (name: keyof Fields) => (event: FieldEvent) =>
-    setFields({ ...fields, [name]: String(event.target.value ?? '') });
+  const set = (name: keyof ConnectionFields) => (event: FieldEvent) =>
+    setFields((current) => current && { ...current, [name]: String(event.target.value ?? '') });
   // The stored credential belongs to the stored mode: switching mode needs a new one.
   const credentialSet = view.apiKeySet && view.mode === fields.mode;
   const secretHelp = credentialSet
@@ -204,7 +156,9 @@ export function AtlassianConnectionSection({ onChanged }: { onChanged: () => Pro
         options={MODE_OPTIONS}
         value={fields.mode}
         onChange={(event: FieldEvent) =>
-          setFields({ ...fields, mode: event.target.value === 'site' ? 'site' : 'org' })
+          setFields(
+            (current) => current && { ...current, mode: event.target.value === 'site' ? 'site' : 'org' },
+          )
         }
       />
       {fields.mode === 'org' ? (

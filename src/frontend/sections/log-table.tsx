@@ -20,43 +20,10 @@ import {
 } from '@forge/react';
 import type { SyncLogEntryView } from '../../forge/admin-api';
 import { fixHint } from '../fix-hints';
-import { describeFailure, formatAgo, formatTime } from '../format';
+import { describeFailure, formatAgo } from '../format';
+import { canRetry, entryDetails } from '../log-entry';
 import { invoke } from '../invoke';
 import { STATUS_APPEARANCE } from '../log-filters';
-
-/** Whether "Retry" applies: a user or group whose change failed or is blocked or waiting. */
-export function canRetry(
-  entry: SyncLogEntryView,
-): entry is SyncLogEntryView & { resourceType: 'user' | 'group' } {
-  return (
-    entry.resourceType !== undefined &&
-    entry.resource !== '-' &&
-    entry.source !== 'scim' &&
-    (entry.status === 'failed' || entry.status === 'blocked' || entry.status === 'attention')
-  );
-}
-
-/** The entry's fields an admin reads, as label/value lines (secrets are never logged). */
-export function entryDetails(entry: SyncLogEntryView): [string, string][] {
-  const lines: [string, string | number | undefined][] = [
-    ['When', formatTime(entry.at)],
-    ['Status', entry.status],
-    ['Source', entry.source],
-    ['Operation', entry.operation],
-    ['Resource', entry.resource === '-' ? undefined : `${entry.resourceType ?? ''} ${entry.resource}`.trim()],
-    ['Why', entry.why],
-    ['Result', entry.result],
-    ['Identity provider', entry.idp],
-    ['HTTP status', entry.httpStatus],
-    ['Attempts', entry.attempts],
-    ['Duration', entry.ms === undefined ? undefined : `${entry.ms} ms`],
-    ['Error kind', entry.errorKind],
-    ['Error', entry.error],
-  ];
-  return lines
-    .filter((line): line is [string, string | number] => line[1] !== undefined && line[1] !== '')
-    .map(([label, value]) => [label, String(value)]);
-}
 
 export function LogTable({
   entries,

@@ -116,7 +116,8 @@ export function PoliciesSection() {
   }
 
   const update = (patch: Partial<PolicyForm>) => {
-    setForm({ ...form, ...patch });
+    // Functional: two changes before the next render must not overwrite each other.
+    setForm((current) => current && { ...current, ...patch });
     setSaved(false);
   };
   const text = (name: keyof PolicyForm) => (event: FieldEvent) =>
