@@ -442,4 +442,48 @@ describe('the admin page', () => {
     await p.waitForText(/Last reconcile \(started by an admin\) finished/, 15_000);
     expect(await client(org).groupOf('Designers')).toBeDefined();
   });
+
+  it('connected in site-admin mode: e-mail and API token, with a warning before the token expires', async () => {
+    await start();
+    const p = await open();
+    await p.waitForText('No token yet');
+    p.openTab('Atlassian connection');
+    await p.waitForText('Organization ID');
+    p.pick('mode', 'site');
+    await p.waitForText('Site URL');
+    // Org-mode fields give way to the site's.
+    expect(p.nodes(p.tree(), 'Textfield').map((n) => n.props.name)).toEqual([
+      'siteUrl',
+      'email',
+      'apiToken',
+      'expiresOn',
+    ]);
+    const soon = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    p.type('atlassian-site-url', 'https://offline.atlassian.net');
+    p.type('atlassian-email', SEED_ACCOUNTS.admin);
+    p.type('atlassian-api-token', org.siteApiToken);
+    p.type('atlassian-expires-on', soon);
+    await p.waitFor((tree) => p.nodes(tree, 'Textfield').some((n) => n.props.value === soon));
+    await p.click('Save');
+    await p.waitForMessage('Saved');
+    const saved = p.tree();
+    expect(JSON.stringify(saved)).not.toContain(org.siteApiToken);
+    expect(p.text(saved)).toContain(`Site https://offline.atlassian.net as ${SEED_ACCOUNTS.admin}.`);
+    const expiring = p
+      .messages(saved)
+      .find((m) => m.props.title === 'The credential expires soon') as ForgeDoc;
+    expect(expiring.props.appearance).toBe('warning');
+    expect(p.text(expiring)).toContain(`expires on ${soon} (in 5 days)`);
+
+    await p.click('Test connection');
+    const works = await p.waitForMessage('The connection works');
+    expect(p.text(works)).toMatch(/^Site https:\/\/offline\.atlassian\.net, as /);
+    expect(p.text(works)).toMatch(/Products: .*jira-software/);
+
+    // Disconnect, confirmed in a modal: nothing is set any more.
+    await p.click('Disconnect');
+    await p.waitFor((tree) => p.nodes(tree, 'Modal').length > 0);
+    await p.click('Disconnect', (tree) => p.nodes(tree, 'Modal')[0]);
+    await p.waitFor((tree) => p.nodes(tree, 'Modal').length === 0 && p.text(tree).includes('Not connected'));
+  });
 });
