@@ -346,6 +346,38 @@ describe('the admin page', () => {
     await test.runtime.events.drain();
     const invited = await client(org).accountOf(`user${ids.indexOf(resource)}@example.com`);
     expect(invited).toBeDefined();
+    await p.click('Close');
+
+    // One user's entries only: its SCIM request, its failures, and the retry that worked.
+    p.choose('log-status', '');
+    p.type('log-resource', resource);
+    await p.click('Apply filters');
+    const own = await p.waitFor((tree) => {
+      const rows = rowsOf(p, 'Sync log', tree);
+      return (
+        rows.length > 0 &&
+        rows.every((row) => p.text(row).includes(resource)) &&
+        p.text(tree).includes(' ok ')
+      );
+    });
+    expect(p.text(table(p, 'Sync log', own))).toContain('scim: POST /Users');
+
+    // Every entry, a page at a time: Older continues after the last row, Newer comes back.
+    p.type('log-resource', '');
+    await p.click('Apply filters');
+    const firstPage = await p.waitFor((tree) => rowsOf(p, 'Sync log', tree).length === 20);
+    const firstKeys = rowsOf(p, 'Sync log', firstPage).map((row) => row.props.rowKey);
+    await p.click('Older');
+    const secondPage = await p.waitFor((tree) => {
+      const rows = rowsOf(p, 'Sync log', tree);
+      return rows.length > 0 && !firstKeys.includes(rows[0].props.rowKey);
+    });
+    expect(rowsOf(p, 'Sync log', secondPage).every((row) => !firstKeys.includes(row.props.rowKey))).toBe(
+      true,
+    );
+    await p.click('Newer');
+    await p.waitFor((tree) => rowsOf(p, 'Sync log', tree)[0]?.props.rowKey === firstKeys[0]);
+    expect(p.button('Newer').props.isDisabled).toBe(true);
     expect(p.host.errors).toEqual([]);
   });
 
