@@ -25,6 +25,22 @@ export function formatWhen(at: number | undefined, now: number, never = 'never')
   return at === undefined ? never : `${formatAgo(at, now)} (${formatTime(at)})`;
 }
 
+/** A bounded count: "500+" when counting stopped at the bound. */
+export function formatCount(value: number, atLeast = false): string {
+  return atLeast ? `${value}+` : String(value);
+}
+
+/**
+ * The last request from the identity provider. It is recorded at most every 5 minutes, so
+ * anything more recent is said as such rather than as a precise "just now".
+ */
+export const LAST_REQUEST_GRAIN_MS = 5 * 60_000;
+export function formatLastRequest(at: number | undefined, now: number): string {
+  if (at === undefined) return 'none yet';
+  if (now - at < LAST_REQUEST_GRAIN_MS) return `in the last 5 minutes (${formatTime(at)})`;
+  return formatWhen(at, now);
+}
+
 /**
  * What went wrong, from anything a resolver call rejected with. The bridge wraps a resolver's
  * error in its own text; the resolver's reason is what the admin needs, so keep that.

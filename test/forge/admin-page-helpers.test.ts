@@ -3,7 +3,14 @@
  * identity-provider guides, the log filters and the display of times and failures.
  */
 import { fixHint } from '../../src/frontend/fix-hints';
-import { describeFailure, formatAgo, formatTime, formatWhen } from '../../src/frontend/format';
+import {
+  describeFailure,
+  formatAgo,
+  formatCount,
+  formatLastRequest,
+  formatTime,
+  formatWhen,
+} from '../../src/frontend/format';
 import { IDP_GUIDES, TOKEN_PLACEHOLDER, findGuide, guideFields } from '../../src/frontend/idp-guides';
 import { NO_FILTERS, PAGE_SIZE, STATUSES, logQuery } from '../../src/frontend/log-filters';
 import { fromForm, problemsAt, regexError, toForm, unplacedProblems } from '../../src/frontend/policy-form';
@@ -250,6 +257,12 @@ describe('display helpers', () => {
     expect(formatAgo(at, at + 3 * 24 * 3600_000)).toBe('3 days ago');
     expect(formatWhen(undefined, at, 'none yet')).toBe('none yet');
     expect(formatWhen(at, at + 120_000)).toBe('2 minutes ago (2026-12-02 15:04 UTC)');
+    // The last request is recorded every 5 minutes at most: no false precision below that.
+    expect(formatLastRequest(undefined, at)).toBe('none yet');
+    expect(formatLastRequest(at, at + 120_000)).toBe('in the last 5 minutes (2026-12-02 15:04 UTC)');
+    expect(formatLastRequest(at, at + 3600_000)).toBe('1 hour ago (2026-12-02 15:04 UTC)');
+    expect(formatCount(12)).toBe('12');
+    expect(formatCount(500, true)).toBe('500+');
   });
 
   it("keeps the resolver's reason from a failed call", () => {

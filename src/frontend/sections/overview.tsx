@@ -5,7 +5,7 @@
 import React from 'react';
 import { Box, Button, Heading, Inline, Lozenge, SectionMessage, Stack, Text } from '@forge/react';
 import type { AdminHealth, AdminLicence, AdminStatus } from '../../forge/admin-api';
-import { formatWhen } from '../format';
+import { formatCount, formatLastRequest } from '../format';
 
 type LozengeAppearance = 'success' | 'moved' | 'removed' | 'default' | 'inprogress';
 
@@ -41,11 +41,11 @@ export function LicenceWarning({ licence }: { licence: AdminLicence }) {
   );
 }
 
-function Count({ label, value }: { label: string; value: number }) {
+function Count({ label, value }: { label: string; value: string }) {
   return (
     <Box padding="space.100">
       <Stack space="space.050">
-        <Heading size="medium">{String(value)}</Heading>
+        <Heading size="medium">{value}</Heading>
         <Text>{label}</Text>
       </Stack>
     </Box>
@@ -71,13 +71,13 @@ export function OverviewSection({
         <Text>{health.message}</Text>
       </Inline>
       <Inline space="space.300" shouldWrap>
-        <Count label="users" value={status.users} />
-        <Count label="groups" value={status.groups} />
-        <Count label="pending" value={status.pending} />
-        <Count label="failed in the last 24 hours" value={status.failed} />
+        <Count label="users" value={formatCount(status.users)} />
+        <Count label="groups" value={formatCount(status.groups)} />
+        <Count label="pending" value={formatCount(status.pending, status.pendingAtLeast)} />
+        <Count label="failed in the last 24 hours" value={formatCount(status.failed, status.failedAtLeast)} />
       </Inline>
       <Text>{`SCIM base URL: ${status.scimBaseUrl}`}</Text>
-      <Text>{`Last request from the identity provider: ${formatWhen(status.lastScimRequestAt, now, 'none yet')}.`}</Text>
+      <Text>{`Last request from the identity provider: ${formatLastRequest(status.lastScimRequestAt, now)}.`}</Text>
       <Inline space="space.100" alignBlock="center">
         <Lozenge appearance={licence.writesAllowed ? 'success' : 'removed'}>
           {LICENCE_LABEL[licence.state]}
