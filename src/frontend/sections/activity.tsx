@@ -41,44 +41,50 @@ interface Page {
   next?: string;
 }
 
+/**
+ * Which page of the log is asked for: the filters applied, the cursor of this page and of the
+ * pages before it (for Newer). One state, so each action asks for the log once.
+ */
+interface LogView {
+  filters: LogFilters;
+  cursor?: string;
+  /** The cursors of the pages before this one (the first page has none). */
+  trail: (string | undefined)[];
+  /** Bumped to read the same page again. */
+  reload: number;
+}
+
 export function ActivitySection({ now }: { now: number }) {
   const [draft, setDraft] = useState<LogFilters>(NO_FILTERS);
-  const [filters, setFilters] = useState<LogFilters>(NO_FILTERS);
-  /** The cursors of the pages before this one (the first page has none). */
-  const [trail, setTrail] = useState<(string | undefined)[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>();
+  const [view, setView] = useState<LogView>({ filters: NO_FILTERS, trail: [], reload: 0 });
   const [page, setPage] = useState<Page | undefined>();
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  const [reloads, setReloads] = useState(0);
 
   useEffect(() => {
     setLoading(true);
-    invoke('getSyncLog', logQuery(filters, Date.now(), cursor))
+    invoke('getSyncLog', logQuery(view.filters, Date.now(), view.cursor))
       .then((result) => {
         setPage({ entries: result.entries, ...(result.cursor ? { next: result.cursor } : {}) });
         setError(undefined);
       })
       .catch((failure: unknown) => setError(describeFailure(failure)))
       .finally(() => setLoading(false));
-  }, [filters, cursor, reloads]);
+  }, [view]);
 
-  const apply = () => {
-    setTrail([]);
-    setCursor(undefined);
-    setFilters(draft);
-    setReloads((n) => n + 1);
-  };
+  const apply = () => setView((current) => ({ filters: draft, trail: [], reload: current.reload + 1 }));
   const older = () => {
-    if (!page?.next) return;
-    setTrail([...trail, cursor]);
-    setCursor(page.next);
+    const next = page?.next;
+    if (!next) return;
+    setView((current) => ({ ...current, cursor: next, trail: [...current.trail, current.cursor] }));
   };
-  const newer = () => {
-    setCursor(trail[trail.length - 1]);
-    setTrail(trail.slice(0, -1));
-  };
-  const reload = () => setReloads((n) => n + 1);
+  const newer = () =>
+    setView((current) => {
+      const { cursor: _newest, ...rest } = current;
+      const previous = current.trail[current.trail.length - 1];
+      return { ...rest, trail: current.trail.slice(0, -1), ...(previous ? { cursor: previous } : {}) };
+    });
+  const reload = () => setView((current) => ({ ...current, reload: current.reload + 1 }));
 
   return (
     <Stack space="space.300">
@@ -135,7 +141,7 @@ export function ActivitySection({ now }: { now: number }) {
         {loading && !page ? <Spinner label="Loading the sync log" /> : null}
         {page ? <LogTable entries={page.entries} now={now} caption="Sync log" onRetried={reload} /> : null}
         <ButtonGroup>
-          <Button isDisabled={trail.length === 0 || loading} onClick={newer}>
+          <Button isDisabled={view.trail.length === 0 || loading} onClick={newer}>
             Newer
           </Button>
           <Button isDisabled={!page?.next || loading} onClick={older}>

@@ -14,7 +14,6 @@ import {
   DynamicTable,
   Heading,
   Inline,
-  Label,
   Modal,
   ModalBody,
   ModalFooter,
@@ -84,9 +83,9 @@ export function ScimConnectionSection({
       <Text>Paste this into your identity provider (the guides below name its field).</Text>
       <CodeBlock text={status.scimBaseUrl} language="text" />
       <Text>For clients that ask for the host and the path apart (Oracle):</Text>
-      <Label labelFor="scim-host">Host</Label>
+      <Text weight="bold">Host</Text>
       <CodeBlock text={status.scimHost} language="text" />
-      <Label labelFor="scim-path">Path</Label>
+      <Text weight="bold">Path</Text>
       <CodeBlock text={status.scimPath} language="text" />
 
       <Heading size="small">Bearer tokens</Heading>
