@@ -19,6 +19,10 @@ import { client } from '../embedded-org/helpers';
 import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
 import { AdminPage, openAdminPage } from './admin-page-support';
 
+// Each test drives a whole admin session (several resolver calls, consumer runs): room for a
+// loaded machine, while every wait inside still has its own bound.
+jest.setTimeout(60_000);
+
 let test: TestRuntime;
 let org: EmbeddedOrganization;
 let adminId: string;
