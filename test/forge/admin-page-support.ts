@@ -85,7 +85,7 @@ export async function openAdminPage(test: TestRuntime, accountId: string): Promi
     tree: latest,
     nodes,
     text,
-    waitFor(predicate, timeoutMs = 10_000) {
+    waitFor(predicate, timeoutMs = 20_000) {
       const from = host.trees.length;
       const current = host.tree();
       if (current && predicate(current)) return Promise.resolve(current);

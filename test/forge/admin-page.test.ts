@@ -468,7 +468,7 @@ describe('the admin page', () => {
     const running = await p.waitFor((tree) => p.nodes(tree, 'ProgressBar').length > 0);
     expect(p.text(running)).toMatch(/Dry run running|Last dry run/);
     await test.runtime.events.drain();
-    const planned = await p.waitFor((tree) => table(p, 'Planned changes', tree) !== undefined, 15_000);
+    const planned = await p.waitFor((tree) => table(p, 'Planned changes', tree) !== undefined, 20_000);
     expect(p.nodes(planned, 'ProgressBar')[0].props.value).toBe(1);
     expect(p.text(table(p, 'Planned changes', planned))).toMatch(/planned/);
     expect(await client(org).groupOf('Designers')).toBeUndefined();
@@ -477,7 +477,7 @@ describe('the admin page', () => {
     // Started (and its consumer run queued) once the page shows it running.
     await p.waitForText(/Reconcile running since/);
     await test.runtime.events.drain();
-    await p.waitForText(/Last reconcile \(started by an admin\) finished/, 15_000);
+    await p.waitForText(/Last reconcile \(started by an admin\) finished/, 20_000);
     expect(await client(org).groupOf('Designers')).toBeDefined();
   });
 
