@@ -183,6 +183,14 @@ describe('the admin page', () => {
     expect((await scim('GET', '/Users', first))[0]).toBe(401);
     expect((await scim('GET', '/Users', second))[0]).toBe(200);
     expect(p.button(/token/i).props.isDisabled).toBe(false);
+
+    // Shown once: back on the tab later, only fingerprints remain.
+    p.openTab('Overview');
+    await p.waitForText('Last request from the identity provider');
+    p.openTab('SCIM connection');
+    const again = await p.waitFor((tree) => rowsOf(p, 'Live tokens', tree).length === 1);
+    expect(p.messages(again).map((m) => m.props.title)).not.toContain('Copy this token now');
+    expect(JSON.stringify(again)).not.toContain(second);
     expect(p.host.errors).toEqual([]);
   });
 
