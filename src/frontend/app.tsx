@@ -13,6 +13,7 @@ import type { AdminStatus } from '../forge/admin-api';
 import { describeFailure } from './format';
 import { invoke } from './invoke';
 import { ActivitySection } from './sections/activity';
+import { SectionBoundary } from './sections/boundary';
 import { AtlassianConnectionSection } from './sections/atlassian-connection';
 import { Failure } from './sections/failure';
 import { LicenceWarning, OverviewSection } from './sections/overview';
@@ -57,7 +58,9 @@ export function App() {
 
   const selected = tab ?? OVERVIEW;
   const panel = (index: number, content: () => React.ReactNode) => (
-    <TabPanel key={TABS[index]}>{selected === index ? content() : null}</TabPanel>
+    <TabPanel key={TABS[index]}>
+      {selected === index ? <SectionBoundary section={TABS[index]}>{content()}</SectionBoundary> : null}
+    </TabPanel>
   );
   return (
     <Stack space="space.200">

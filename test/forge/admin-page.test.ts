@@ -451,6 +451,12 @@ describe('the admin page', () => {
       },
     });
 
+    // With the dry run on, the Activity tab says why nothing reaches Atlassian.
+    p.openTab('Activity');
+    expect((await p.waitForMessage('Dry run is on')).props.appearance).toBe('information');
+    p.openTab('Policies');
+    await p.waitForText('What the app does in Atlassian');
+
     // The server's own problems are shown by field too.
     p.type('default-groups', 'x'.repeat(300));
     await p.click('Save policies');
@@ -531,5 +537,42 @@ describe('the admin page', () => {
     await p.waitFor((tree) => p.nodes(tree, 'Modal').length > 0);
     await p.click('Disconnect', (tree) => p.nodes(tree, 'Modal')[0]);
     await p.waitFor((tree) => p.nodes(tree, 'Modal').length === 0 && p.text(tree).includes('Not connected'));
+  });
+
+  it('a section that fails to render shows why in its tab, and the page stays', async () => {
+    await start();
+    const ui = test.load<typeof import('../../src/local/forge-runtime/ui-host')>(
+      '../../src/local/forge-runtime/ui-host',
+    );
+    const host = ui.createUiHost(test.runtime, { moduleKey: 'scim-admin-jira', accountId: adminId });
+    host.install();
+    try {
+      const React = test.load<typeof import('react')>('react');
+      const forge = test.load<typeof import('@forge/react')>('@forge/react');
+      const { SectionBoundary } = test.load<typeof import('../../src/frontend/sections/boundary')>(
+        '../../src/frontend/sections/boundary',
+      );
+      const Broken = (): React.ReactElement => {
+        throw new Error('entries is not iterable');
+      };
+      const page = React.createElement(forge.Stack, {
+        children: [
+          React.createElement(forge.Text, { key: 'title', children: 'Before' }),
+          React.createElement(SectionBoundary, {
+            key: 'tab',
+            section: 'Activity',
+            children: React.createElement(Broken),
+          }),
+        ],
+      });
+      forge.default.render(page);
+      const shown = await host.waitFor((tree) => ui.nodes(tree).some((n) => n.type === 'SectionMessage'));
+      const message = ui.nodes(shown).find((n) => n.type === 'SectionMessage') as ForgeDoc;
+      expect(message.props).toMatchObject({ appearance: 'error', title: 'The Activity tab failed' });
+      expect(ui.textOf(message)).toContain('entries is not iterable');
+      expect(ui.textOf(shown)).toContain('Before');
+    } finally {
+      host.uninstall();
+    }
   });
 });

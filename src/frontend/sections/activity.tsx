@@ -9,6 +9,7 @@ import {
   Heading,
   Inline,
   Label,
+  SectionMessage,
   Select,
   Spinner,
   Stack,
@@ -60,6 +61,14 @@ export function ActivitySection({ now }: { now: number }) {
   const [page, setPage] = useState<Page | undefined>();
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const [dryRunPolicy, setDryRunPolicy] = useState(false);
+
+  // With the dry-run policy on, nothing reaches Atlassian: say so where the admin looks for it.
+  useEffect(() => {
+    invoke('getPolicies')
+      .then((result) => setDryRunPolicy(result.policies.dryRun))
+      .catch(() => undefined); // the log below reports a failing resolver
+  }, []);
 
   useEffect(() => {
     setLoading(true);
@@ -88,6 +97,14 @@ export function ActivitySection({ now }: { now: number }) {
 
   return (
     <Stack space="space.300">
+      {dryRunPolicy ? (
+        <SectionMessage appearance="information" title="Dry run is on">
+          <Text>
+            Every change is planned and logged with status "planned"; none is made in Atlassian. Turn it off
+            on the Policies tab.
+          </Text>
+        </SectionMessage>
+      ) : null}
       <ReconcilePanel now={now} onFinished={reload} />
 
       <Stack space="space.150">
