@@ -9,6 +9,7 @@
  */
 import type { LogEntry, LogQuery } from '../sync/log';
 import type { Policies, PolicyProblem } from '../sync/policies';
+import type { FullReconcileProgress } from '../sync/progress';
 import type { AtlassianConnectionApi } from './atlassian-connection';
 
 // ---- overview --------------------------------------------------------------------------
@@ -83,21 +84,8 @@ export type SyncLogEntryView = LogEntry;
 
 // ---- full reconcile (drift) ------------------------------------------------------------
 
-export interface ReconcileProgress {
-  state: 'idle' | 'running' | 'done';
-  trigger?: 'schedule' | 'admin';
-  /** A dry run: every Atlassian write is planned and logged, none is made. */
-  dryRun?: boolean;
-  startedAt?: number;
-  finishedAt?: number;
-  users: { done: number; total: number };
-  groups: { done: number; total: number };
-  /** Writes made (or planned, in a dry run) to repair what differed. */
-  changes: number;
-  /** Differences reported rather than repaired (drift policy `report`). */
-  reported: number;
-  failed: number;
-}
+/** The full reconcile's progress record, as src/sync/progress.ts keeps it. */
+export type ReconcileProgress = FullReconcileProgress;
 
 // ---- the resolver ----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
  * a record written per resource would be the hottest key in the app), by adding the run's
  * counts to the record read afresh at the end of the run.
  *
- * The same shape as ReconcileProgress in src/forge/admin-api.ts, which the admin page reads.
+ * The admin page reads it as ReconcileProgress (src/forge/admin-api.ts, type-only).
  */
 import type { LogEntryInput, LogStatus } from './log';
 import { SyncLog } from './log';
