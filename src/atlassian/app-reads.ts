@@ -17,11 +17,12 @@
  * one of this instance (an instance lives one invocation): the sync never fails for it.
  */
 import { AtlassianHttpClient, FetchLike, FetchResponse, HttpClientOptions } from './http-client';
-import { isKind, JiraReads } from './jira-reads';
+import { JiraReads } from './jira-reads';
 import {
   AtlassianAccount,
   AtlassianGroup,
   AtlassianPort,
+  isKind,
   ProductAccessGroup,
   ProductResource,
   ProductRole,

@@ -8,7 +8,7 @@
  * reads answer for the Organizations API adapter's IDs too.
  */
 import { AtlassianHttpClient, HttpRequest } from './http-client';
-import { AccountStatus, AtlassianAccount, AtlassianError, AtlassianGroup } from './port';
+import { AccountStatus, AtlassianAccount, AtlassianGroup, isKind, sameText } from './port';
 
 // ---- wire shapes (only the fields read; everything optional because nothing is promised) ----
 
@@ -42,12 +42,6 @@ export const MEMBER_PAGE = 50;
  */
 const PROTECTED_GROUP =
   /^(site-admins|org-admins|administrators|system-administrators|atlassian-addons(-.*)?)$/i;
-
-export const sameText = (a: string | undefined, b: string) =>
-  a !== undefined && a.toLowerCase() === b.toLowerCase();
-
-export const isKind = (error: unknown, ...kinds: AtlassianError['kind'][]): error is AtlassianError =>
-  error instanceof AtlassianError && kinds.includes(error.kind);
 
 /**
  * Jira knows only active or not: an inactive account was deactivated or suspended above the

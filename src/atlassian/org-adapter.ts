@@ -16,9 +16,11 @@ import {
   AtlassianError,
   AtlassianGroup,
   AtlassianPort,
+  isKind,
   ProductAccessGroup,
   ProductResource,
   ProductRole,
+  sameText,
 } from './port';
 
 export const DEFAULT_ADMIN_BASE_URL = 'https://api.atlassian.com/admin';
@@ -125,10 +127,6 @@ const ADMIN_ROLES = new Set([
 ]);
 /** Every product role but user-access-admin, which grants no use of the product (spec RoleId). */
 const grantsProductUse = (role: string) => role !== 'atlassian/user-access-admin';
-
-const sameText = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
-const isKind = (error: unknown, ...kinds: AtlassianError['kind'][]): error is AtlassianError =>
-  error instanceof AtlassianError && kinds.includes(error.kind);
 
 /**
  * `links.next` is an opaque cursor on the v2 user/group/directory calls; the workspaces call

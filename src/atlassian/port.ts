@@ -93,6 +93,14 @@ export class AtlassianError extends Error {
   }
 }
 
+/** Whether `error` is an AtlassianError of one of these kinds. */
+export const isKind = (error: unknown, ...kinds: AtlassianError['kind'][]): error is AtlassianError =>
+  error instanceof AtlassianError && kinds.includes(error.kind);
+
+/** Names and e-mail addresses compare case-insensitively in Atlassian. */
+export const sameText = (a: string | undefined, b: string) =>
+  a !== undefined && a.toLowerCase() === b.toLowerCase();
+
 export interface AtlassianPort {
   /** The account with exactly this e-mail address (case-insensitive), if any. */
   findAccountByEmail(email: string): Promise<AtlassianAccount | undefined>;

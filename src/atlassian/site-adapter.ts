@@ -18,15 +18,17 @@
  * up first and read the state back after an unknown outcome, never resending blindly.
  */
 import { AtlassianHttpClient, FetchLike, HttpClientOptions } from './http-client';
-import { isKind, JiraGroupName, JiraReads, JiraUser, sameText, toAccount, toGroup } from './jira-reads';
+import { JiraGroupName, JiraReads, JiraUser, toAccount, toGroup } from './jira-reads';
 import {
   AtlassianAccount,
   AtlassianError,
   AtlassianGroup,
   AtlassianPort,
+  isKind,
   ProductAccessGroup,
   ProductResource,
   ProductRole,
+  sameText,
 } from './port';
 
 export interface SiteConnectionConfig {
