@@ -313,6 +313,16 @@ export class OrgAdminAdapter implements AtlassianPort {
     return encodePath`/v2/orgs/${this.orgId}/directories/${directoryId}` + suffix;
   }
 
+  /** DELETE on the directory, sent through retries; a 404 (already gone) is success. */
+  private async deleteFromDirectory(suffix: string): Promise<void> {
+    try {
+      await this.http.request({ method: 'DELETE', path: await this.dirPath(suffix), idempotent: true });
+    } catch (error) {
+      if (isKind(error, 'not-found')) return;
+      throw error;
+    }
+  }
+
   // ---- users -------------------------------------------------------------------------------
 
   /** §3: exact e-mail search `{"emails":[e]}`, never with `searchTerm` (400 together). */
@@ -458,16 +468,7 @@ export class OrgAdminAdapter implements AtlassianPort {
    * longer in the directory): removed is what was asked, so that is success.
    */
   async removeFromDirectory(accountId: string): Promise<void> {
-    try {
-      await this.http.request({
-        method: 'DELETE',
-        path: await this.dirPath(encodePath`/users/${accountId}`),
-        idempotent: true,
-      });
-    } catch (error) {
-      if (isKind(error, 'not-found')) return;
-      throw error;
-    }
+    await this.deleteFromDirectory(encodePath`/users/${accountId}`);
   }
 
   /** §3: users search `{accountIds:[id], expand:['groups']}`. */
@@ -630,16 +631,7 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   /** A group already gone is success: deleting is what was asked. */
   async deleteGroup(groupId: string): Promise<void> {
-    try {
-      await this.http.request({
-        method: 'DELETE',
-        path: await this.dirPath(encodePath`/groups/${groupId}`),
-        idempotent: true,
-      });
-    } catch (error) {
-      if (isKind(error, 'not-found')) return;
-      throw error;
-    }
+    await this.deleteFromDirectory(encodePath`/groups/${groupId}`);
   }
 
   // ---- memberships -------------------------------------------------------------------------
