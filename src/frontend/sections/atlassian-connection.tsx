@@ -13,11 +13,6 @@ import {
   Inline,
   Label,
   Lozenge,
-  Modal,
-  ModalBody,
-  ModalFooter,
-  ModalHeader,
-  ModalTitle,
   ModalTransition,
   RadioGroup,
   SectionMessage,
@@ -31,6 +26,7 @@ import { ConnectionFields, connectionInput, fieldsOf } from '../connection-form'
 import { connectionTestAdvice } from '../connection-advice';
 import { describeFailure } from '../format';
 import { invoke } from '../invoke';
+import { ConfirmModal } from './confirm';
 import { Failure } from './failure';
 
 const MODE_OPTIONS = [
@@ -256,27 +252,13 @@ export function AtlassianConnectionSection({ onChanged }: { onChanged: () => Pro
 
       <ModalTransition>
         {confirmClear ? (
-          <Modal onClose={() => setConfirmClear(false)}>
-            <ModalHeader>
-              <ModalTitle>Disconnect from Atlassian?</ModalTitle>
-            </ModalHeader>
-            <ModalBody>
-              <Text>
-                The stored credential is deleted. Changes from the identity provider are kept and wait until
-                Atlassian is connected again.
-              </Text>
-            </ModalBody>
-            <ModalFooter>
-              <ButtonGroup>
-                <Button appearance="subtle" onClick={() => setConfirmClear(false)}>
-                  Cancel
-                </Button>
-                <Button appearance="danger" onClick={() => void clear()}>
-                  Disconnect
-                </Button>
-              </ButtonGroup>
-            </ModalFooter>
-          </Modal>
+          <ConfirmModal
+            title="Disconnect from Atlassian?"
+            message="The stored credential is deleted. Changes from the identity provider are kept and wait until Atlassian is connected again."
+            action="Disconnect"
+            onCancel={() => setConfirmClear(false)}
+            onConfirm={() => void clear()}
+          />
         ) : null}
       </ModalTransition>
     </Stack>

@@ -9,16 +9,10 @@
 import React, { useState } from 'react';
 import {
   Button,
-  ButtonGroup,
   CodeBlock,
   DynamicTable,
   Heading,
   Inline,
-  Modal,
-  ModalBody,
-  ModalFooter,
-  ModalHeader,
-  ModalTitle,
   ModalTransition,
   SectionMessage,
   Stack,
@@ -27,6 +21,7 @@ import {
 import type { AdminStatus, TokenView } from '../../forge/admin-api';
 import { describeFailure, formatTime, formatWhen } from '../format';
 import { invoke } from '../invoke';
+import { ConfirmModal } from './confirm';
 import { Failure } from './failure';
 import { IdpGuides } from './idp-guides';
 
@@ -146,26 +141,13 @@ export function ScimConnectionSection({
 
       <ModalTransition>
         {confirming ? (
-          <Modal onClose={() => setConfirming(undefined)}>
-            <ModalHeader>
-              <ModalTitle>Revoke this token?</ModalTitle>
-            </ModalHeader>
-            <ModalBody>
-              <Text>
-                {`Token ${confirming.fingerprint} stops working at once: an identity provider still using it gets 401 and its changes stop arriving.`}
-              </Text>
-            </ModalBody>
-            <ModalFooter>
-              <ButtonGroup>
-                <Button appearance="subtle" onClick={() => setConfirming(undefined)}>
-                  Cancel
-                </Button>
-                <Button appearance="danger" onClick={() => void revoke(confirming)}>
-                  Revoke token
-                </Button>
-              </ButtonGroup>
-            </ModalFooter>
-          </Modal>
+          <ConfirmModal
+            title="Revoke this token?"
+            message={`Token ${confirming.fingerprint} stops working at once: an identity provider still using it gets 401 and its changes stop arriving.`}
+            action="Revoke token"
+            onCancel={() => setConfirming(undefined)}
+            onConfirm={() => void revoke(confirming)}
+          />
         ) : null}
       </ModalTransition>
 
