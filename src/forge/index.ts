@@ -192,6 +192,9 @@ export const adminResolver = makeResolver<AdminApi>(
             ? 'apply from the next sync run; dry run: Atlassian writes are planned, not made'
             : 'apply from the next sync run',
         );
+        // A raised (or removed) seat cap lets waiting users in now, not at the next free seat.
+        const released = await app.sync.releaseWaitingSeats(result.policies.seatCap.limit);
+        if (released > 0 && (await atlassian())) await push('seats-released');
       }
       return result;
     },

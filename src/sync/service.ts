@@ -9,6 +9,7 @@ import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperatio
 import { Links } from './links';
 import { describeError, SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from './policies';
+import { releaseWaiting } from './seats';
 import { CountingLog, FullReconcileProgress, IDLE_PROGRESS, PROGRESS_STATE, ProgressCount } from './progress';
 import { BudgetExhausted, Budget, OperationFailed, Reconciler } from './reconciler';
 import { RequestLog } from './requests';
@@ -237,6 +238,15 @@ export class SyncService {
       this.queue.markOperation('all', 'users', this.now(), { force: options.force }),
       this.queue.markOperation('all', 'groups', this.now(), { force: options.force }),
     ]);
+  }
+
+  /**
+   * The seat cap rose or went (an admin saved the policies): the users waiting longest take
+   * the seats now free at once, rather than at the next freed seat or full reconcile.
+   * Answers how many were marked.
+   */
+  releaseWaitingSeats(limit: number | undefined): Promise<number> {
+    return releaseWaiting(this.links, this.queue, limit);
   }
 
   /** Deletes log entries past the retention window (the hourly sweep). */

@@ -21,17 +21,8 @@ import { UserLink } from './links';
 import type { DeactivationAction, DeletionAction } from './policies';
 import type { ReconcilerDeps } from './reconciler';
 import { ignoreNotFound, ReconcileContext, Run } from './run';
+import { readSeats, releaseWaiting, SEATS, SeatState } from './seats';
 import type { WriteOperation } from '../storage/port';
-
-/** The seat cap's counters (sync state `seats`), written with the links they count. */
-interface SeatState {
-  /** Users holding a seat: their account is active in Atlassian through the app. */
-  used: number;
-  /** Users waiting for a seat (each has a seat-wait record). */
-  waiting: number;
-}
-
-const SEATS = 'seats';
 
 export class UserReconciler {
   /** Product-access groups, read at most once per run (a run is one batch of minutes). */
@@ -672,8 +663,8 @@ export class UserReconciler {
 
   // ---- the seat cap --------------------------------------------------------------------
 
-  private async seats(): Promise<SeatState> {
-    return (await this.deps.links.state<SeatState>(SEATS)) ?? { used: 0, waiting: 0 };
+  private seats(): Promise<SeatState> {
+    return readSeats(this.deps.links);
   }
 
   /**
@@ -784,13 +775,7 @@ export class UserReconciler {
 
   /** Marks the users waiting longest, as many as there are free seats (all without a cap). */
   private async releaseWaiting(): Promise<void> {
-    const seats = await this.seats();
-    if (seats.waiting === 0) return;
-    const limit = this.policies.seatCap.limit;
-    const free = limit === undefined ? seats.waiting : limit - seats.used;
-    if (free <= 0) return;
-    const ids = await this.deps.links.waiting(free);
-    if (ids.length > 0) await this.deps.queue.mark('user', ids);
+    await releaseWaiting(this.deps.links, this.deps.queue, this.policies.seatCap.limit);
   }
 
   /** A user just got its account: the groups it is in can now add it. */

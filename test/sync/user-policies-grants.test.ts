@@ -115,9 +115,9 @@ describe('the seat cap', () => {
     expect(await logOf(world, a, 'blocked')).toHaveLength(1);
     expect(await seats(world)).toEqual({ used: 2, waiting: 1 });
 
-    // The admin raises the cap (saving policies reconciles): a is restored.
+    // The admin raises the cap: saving the policies releases the user waiting longest at once.
     world.policies = policiesWith({ seatCap: { limit: 3 } });
-    await world.app.sync.reconcileAll();
+    expect(await world.app.sync.releaseWaitingSeats(3)).toBe(1);
     await world.settle();
     expect((await readOrg(world.org)).users.get(aEmail)?.status).toBe('active');
     expect(await seats(world)).toEqual({ used: 3, waiting: 0 });
