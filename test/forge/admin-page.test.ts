@@ -175,7 +175,7 @@ describe('the admin page', () => {
     expect(rowsOf(p, 'Live tokens')).toHaveLength(2);
     await p.click('Revoke', (tree) => rowsOf(p, 'Live tokens', tree)[0]);
     const modal = await p.waitFor((tree) => p.nodes(tree, 'Modal').length > 0);
-    expect(p.text(p.nodes(modal, 'Modal')[0])).toContain('stops working at once');
+    expect(p.text(p.nodes(modal, 'Modal')[0])).toContain('stops working within 30 seconds');
     await p.click('Revoke token');
     await p.waitFor(
       (tree) => p.nodes(tree, 'Modal').length === 0 && rowsOf(p, 'Live tokens', tree).length === 1,

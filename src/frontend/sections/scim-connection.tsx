@@ -143,7 +143,7 @@ export function ScimConnectionSection({
         {confirming ? (
           <ConfirmModal
             title="Revoke this token?"
-            message={`Token ${confirming.fingerprint} stops working at once: an identity provider still using it gets 401 and its changes stop arriving.`}
+            message={`Token ${confirming.fingerprint} stops working within 30 seconds (the time a running function trusts the token list it read): an identity provider still using it then gets 401 and its changes stop arriving.`}
             action="Revoke token"
             onCancel={() => setConfirming(undefined)}
             onConfirm={() => void revoke(confirming)}
