@@ -120,6 +120,7 @@ export function PoliciesSection() {
     setForm((current) => current && { ...current, ...patch });
     setSaved(false);
   };
+  // A text field's value, or a radio group's (the options give only the values the form allows).
   const text = (name: keyof PolicyForm) => (event: FieldEvent) =>
     update({ [name]: String(event.target.value ?? '') });
   const check = (name: keyof PolicyForm) => (event: FieldEvent) =>
@@ -193,9 +194,7 @@ export function PoliciesSection() {
         name="deactivation"
         options={DEACTIVATION_OPTIONS}
         value={form.deactivationAction}
-        onChange={(event: FieldEvent) =>
-          update({ deactivationAction: String(event.target.value) as PolicyForm['deactivationAction'] })
-        }
+        onChange={text('deactivationAction')}
       />
       <Problems problems={problems} path="deactivation.action" />
       <Checkbox
@@ -212,9 +211,7 @@ export function PoliciesSection() {
         name="deletion"
         options={DELETION_OPTIONS}
         value={form.deletionAction}
-        onChange={(event: FieldEvent) =>
-          update({ deletionAction: String(event.target.value) as PolicyForm['deletionAction'] })
-        }
+        onChange={text('deletionAction')}
       />
       <HelperMessage>An Atlassian account is never deleted.</HelperMessage>
       <Problems problems={problems} path="deletion" />
