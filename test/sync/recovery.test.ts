@@ -6,50 +6,18 @@
  */
 import type { AtlassianPort } from '../../src/atlassian/port';
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
-import type { EntityStore } from '../../src/storage/port';
 import { Budget, Reconciler } from '../../src/sync/reconciler';
-import { applied, createGroup, createUser, createWorld, portFor, readOrg, World } from './support';
-
-class Killed extends Error {
-  constructor() {
-    super('The worker was killed.');
-  }
-}
-
-/** Kills the worker at its `at`-th Atlassian call: before it is sent, or once it took effect. */
-function killer(at: number, when: 'before' | 'after') {
-  let calls = 0;
-  let dead = false;
-  const wrapPort = (port: AtlassianPort): AtlassianPort =>
-    new Proxy(port, {
-      get(target, property, receiver) {
-        const value: unknown = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          if (dead) throw new Killed();
-          if (++calls === at && when === 'before') {
-            dead = true;
-            throw new Killed();
-          }
-          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          if (calls === at) {
-            dead = true;
-            throw new Killed();
-          }
-          return result;
-        };
-      },
-    });
-  // A dead process writes nothing more.
-  const wrapStore = (store: EntityStore): EntityStore => ({
-    get: (entity, key) => (dead ? Promise.reject(new Killed()) : store.get(entity, key)),
-    createIfAbsent: (entity, key, value) =>
-      dead ? Promise.reject(new Killed()) : store.createIfAbsent(entity, key, value),
-    query: (query) => (dead ? Promise.reject(new Killed()) : store.query(query)),
-    transact: (operations) => (dead ? Promise.reject(new Killed()) : store.transact(operations)),
-  });
-  return { wrapPort, wrapStore, killed: () => dead, calls: () => calls };
-}
+import {
+  applied,
+  createGroup,
+  createUser,
+  createWorld,
+  killer,
+  Killed,
+  portFor,
+  readOrg,
+  World,
+} from './support';
 
 const INVITES = /\/users\/invite$/;
 const GROUP_CREATES = /\/directories\/[^/]+\/groups$/;

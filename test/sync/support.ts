@@ -280,3 +280,46 @@ export function renamable(names: Map<string, string>) {
     });
   };
 }
+
+export class Killed extends Error {
+  constructor() {
+    super('The worker was killed.');
+  }
+}
+
+/**
+ * Kills the worker at its `at`-th Atlassian call, before it is sent or once it took effect;
+ * a dead process writes nothing more. Pass wrapPort and wrapStore to createWorld / restart.
+ */
+export function killer(at: number, when: 'before' | 'after') {
+  let calls = 0;
+  let dead = false;
+  const wrapPort = (port: AtlassianPort): AtlassianPort =>
+    new Proxy(port, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (dead) throw new Killed();
+          if (++calls === at && when === 'before') {
+            dead = true;
+            throw new Killed();
+          }
+          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (calls === at) {
+            dead = true;
+            throw new Killed();
+          }
+          return result;
+        };
+      },
+    });
+  const wrapStore = (store: EntityStore): EntityStore => ({
+    get: (entity, key) => (dead ? Promise.reject(new Killed()) : store.get(entity, key)),
+    createIfAbsent: (entity, key, value) =>
+      dead ? Promise.reject(new Killed()) : store.createIfAbsent(entity, key, value),
+    query: (query) => (dead ? Promise.reject(new Killed()) : store.query(query)),
+    transact: (operations) => (dead ? Promise.reject(new Killed()) : store.transact(operations)),
+  });
+  return { wrapPort, wrapStore, killed: () => dead, calls: () => calls };
+}

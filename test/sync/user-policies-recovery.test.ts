@@ -3,17 +3,8 @@
  * (storage dies with it): a new worker finishes with one invite per account, the seat cap's
  * counter right, the new-user grants made once, and product access given back.
  */
-import { createUser, createWorld, readOrg, World } from './support';
-import {
-  counter,
-  INVITES,
-  killer,
-  Killed,
-  plainGroup,
-  policiesWith,
-  productGroup,
-  requests,
-} from './user-policies-support';
+import { createUser, createWorld, killer, Killed, readOrg, World } from './support';
+import { counter, INVITES, plainGroup, policiesWith, productGroup, requests } from './user-policies-support';
 
 const POLICIES = policiesWith({
   deactivation: { action: 'remove-product-access', restoreMemberships: true },
