@@ -16,7 +16,7 @@ import type { ForgeDoc } from '../../src/local/forge-runtime';
 import { offlineLicense } from '../../src/local/forge-runtime/runtime';
 import type { Policies } from '../../src/sync/policies';
 import { client } from '../embedded-org/helpers';
-import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
 import { AdminPage, openAdminPage } from './admin-page-support';
 
 // Each test drives a whole admin session (several resolver calls, consumer runs): room for a
@@ -48,23 +48,8 @@ const open = async (accountId = adminId) => {
   return page;
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
-async function scim(method: string, userPath: string, token: string, body?: unknown): Promise<[number, any]> {
-  const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
-    method,
-    path: `/scim/v2${userPath}`,
-    userPath,
-    headers: {
-      Authorization: [`Bearer ${token}`],
-      'Content-Type': ['application/scim+json'],
-      'User-Agent': ['Okta SCIM Client 1.0.0'],
-      Host: ['127.0.0.1'],
-    },
-    queryParameters: {},
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
-}
+const scim = (method: string, userPath: string, token: string, body?: unknown) =>
+  scimRequest(test, { method, userPath, token, body, headers: { 'User-Agent': ['Okta SCIM Client 1.0.0'] } });
 
 const codeBlocks = (p: AdminPage, tree?: ForgeDoc) =>
   p.nodes(tree, 'CodeBlock').map((n) => String(n.props.text));

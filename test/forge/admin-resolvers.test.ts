@@ -14,7 +14,7 @@ import {
 import { hashToken } from '../../src/scim/auth';
 import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
 import { client } from '../embedded-org/helpers';
-import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
 
 let test: TestRuntime;
 let org: EmbeddedOrganization;
@@ -38,22 +38,8 @@ const as = <T>(accountId: string, functionKey: string, payload?: unknown) =>
   test.runtime.invokeResolver({ moduleKey: MODULE, functionKey, accountId, payload }) as Promise<T>;
 const admin = <T>(functionKey: string, payload?: unknown) => as<T>(adminId, functionKey, payload);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
-async function scim(method: string, userPath: string, token: string, body?: unknown): Promise<[number, any]> {
-  const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
-    method,
-    path: `/scim/v2${userPath}`,
-    userPath,
-    headers: {
-      Authorization: [`Bearer ${token}`],
-      'Content-Type': ['application/scim+json'],
-      Host: ['127.0.0.1'],
-    },
-    queryParameters: {},
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
-}
+const scim = (method: string, userPath: string, token: string, body?: unknown) =>
+  scimRequest(test, { method, userPath, token, body });
 
 /** Every kvs call the app makes from now on, by Forge's storage API path. */
 function countKvs(): string[] {

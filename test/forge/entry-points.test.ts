@@ -7,7 +7,7 @@ import type * as Tokens from '../../src/forge/tokens';
 import type { AdminStatus } from '../../src/forge/admin-api';
 import { hashToken } from '../../src/scim/auth';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
 
 let test: TestRuntime;
 let tokens: typeof Tokens;
@@ -21,22 +21,8 @@ beforeEach(async () => {
 });
 afterEach(() => test.close());
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
-async function scim(method: string, userPath: string, token: string, body?: unknown): Promise<[number, any]> {
-  const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
-    method,
-    path: `/scim/v2${userPath}`,
-    userPath,
-    headers: {
-      Authorization: [`Bearer ${token}`],
-      'Content-Type': ['application/scim+json'],
-      Host: ['127.0.0.1'],
-    },
-    queryParameters: {},
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
-}
+const scim = (method: string, userPath: string, token: string, body?: unknown) =>
+  scimRequest(test, { method, userPath, token, body });
 
 const admin = <T>(functionKey: string, payload?: unknown) =>
   test.runtime.invokeResolver({

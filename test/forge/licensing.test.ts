@@ -12,7 +12,7 @@ import type * as UiHostModule from '../../src/local/forge-runtime/ui-host';
 import fs from 'node:fs';
 import { licenceStatus } from '../../src/forge/licence';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
 
 const TOKEN = 'licence-test-token';
 const ADMIN = 'scim-admin-jira';
@@ -40,22 +40,8 @@ async function start(state: OfflineLicenceState): Promise<TestRuntime> {
   return test;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
-async function scim(method: string, userPath: string, body?: unknown): Promise<[number, any]> {
-  const result = await (test as TestRuntime).runtime.invokeWebTrigger('scim-endpoint', {
-    method,
-    path: `/scim/v2${userPath}`,
-    userPath,
-    headers: {
-      Authorization: [`Bearer ${TOKEN}`],
-      'Content-Type': ['application/scim+json'],
-      Host: ['127.0.0.1'],
-    },
-    queryParameters: {},
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
-}
+const scim = (method: string, userPath: string, body?: unknown) =>
+  scimRequest(test as TestRuntime, { method, userPath, token: TOKEN, body });
 
 const getStatus = () =>
   (test as TestRuntime).runtime.invokeResolver({

@@ -8,7 +8,7 @@ import type { ReconcileProgress } from '../../src/forge/admin-api';
 import { EmbeddedOrganization, embeddedOrgBackend, SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { client } from '../embedded-org/helpers';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
 import { readOrg } from '../sync/support';
 
 let test: TestRuntime;
@@ -37,20 +37,9 @@ const progress = () => admin<ReconcileProgress>('getReconcileProgress');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
 async function scim(method: string, userPath: string, body?: unknown): Promise<any> {
-  const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
-    method,
-    path: `/scim/v2${userPath}`,
-    userPath,
-    headers: {
-      Authorization: [`Bearer ${TOKEN}`],
-      'Content-Type': ['application/scim+json'],
-      Host: ['127.0.0.1'],
-    },
-    queryParameters: {},
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  expect(result.statusCode).toBeLessThan(300);
-  return result.body ? JSON.parse(result.body) : undefined;
+  const [status, answer] = await scimRequest(test, { method, userPath, token: TOKEN, body });
+  expect(status).toBeLessThan(300);
+  return answer;
 }
 
 /** Connected, with alice and bob in Engineering (which the app created). */

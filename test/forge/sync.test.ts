@@ -7,7 +7,7 @@
 import type { SyncLogEntryView } from '../../src/forge/admin-api';
 import { EmbeddedOrganization, embeddedOrgBackend } from '../../src/local/embedded-org';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
 import { readOrg } from '../sync/support';
 
 let test: TestRuntime;
@@ -33,23 +33,14 @@ const admin = <T>(functionKey: string, payload?: unknown) =>
     payload,
   }) as Promise<T>;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
-async function scim(method: string, userPath: string, body?: unknown): Promise<[number, any]> {
-  const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
+const scim = (method: string, userPath: string, body?: unknown) =>
+  scimRequest(test, {
     method,
-    path: `/scim/v2${userPath}`,
     userPath,
-    headers: {
-      Authorization: [`Bearer ${TOKEN}`],
-      'Content-Type': ['application/scim+json'],
-      'User-Agent': ['Okta SCIM Client 1.0.0'],
-      Host: ['127.0.0.1'],
-    },
-    queryParameters: {},
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    token: TOKEN,
+    body,
+    headers: { 'User-Agent': ['Okta SCIM Client 1.0.0'] },
   });
-  return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
-}
 
 async function createUser(email: string): Promise<string> {
   const [status, user] = await scim('POST', '/Users', { userName: email, emails: [{ value: email }] });

@@ -60,3 +60,35 @@ function load<T>(modulePath: string): T {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- must run after the Forge globals exist
   return require(resolved) as T;
 }
+
+/**
+ * A SCIM request to the app's web trigger, as an identity provider sends it (bearer token,
+ * SCIM JSON), with any `headers` added (a User-Agent, say): the status and the parsed body.
+ */
+export async function scimRequest(
+  test: TestRuntime,
+  request: {
+    method: string;
+    userPath: string;
+    token: string;
+    body?: unknown;
+    headers?: Record<string, string[]>;
+  },
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
+): Promise<[number, any]> {
+  const { method, userPath, token, body } = request;
+  const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
+    method,
+    path: `/scim/v2${userPath}`,
+    userPath,
+    headers: {
+      Authorization: [`Bearer ${token}`],
+      'Content-Type': ['application/scim+json'],
+      ...request.headers,
+      Host: ['127.0.0.1'],
+    },
+    queryParameters: {},
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
+}
