@@ -14,13 +14,12 @@ import {
 import { hashToken } from '../../src/scim/auth';
 import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
 import { client } from '../embedded-org/helpers';
-import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, invokeAdmin, scimRequest, TestRuntime } from '../support/forge-runtime';
 
 let test: TestRuntime;
 let org: EmbeddedOrganization;
 let adminId: string;
 let userId: string;
-const MODULE = 'scim-admin-jira';
 
 beforeEach(async () => {
   org = new EmbeddedOrganization({ timeoutHoldMs: 5 });
@@ -35,7 +34,7 @@ afterEach(async () => {
 });
 
 const as = <T>(accountId: string, functionKey: string, payload?: unknown) =>
-  test.runtime.invokeResolver({ moduleKey: MODULE, functionKey, accountId, payload }) as Promise<T>;
+  invokeAdmin<T>(test, accountId, functionKey, payload);
 const admin = <T>(functionKey: string, payload?: unknown) => as<T>(adminId, functionKey, payload);
 
 const scim = (method: string, userPath: string, token: string, body?: unknown) =>

@@ -7,12 +7,11 @@ import type * as Tokens from '../../src/forge/tokens';
 import type { AdminStatus } from '../../src/forge/admin-api';
 import { hashToken } from '../../src/scim/auth';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, invokeAdmin, scimRequest, TestRuntime } from '../support/forge-runtime';
 
 let test: TestRuntime;
 let tokens: typeof Tokens;
 let site: AdminSite;
-const ADMIN = 'scim-admin-jira';
 
 beforeEach(async () => {
   site = adminSite();
@@ -25,12 +24,7 @@ const scim = (method: string, userPath: string, token: string, body?: unknown) =
   scimRequest(test, { method, userPath, token, body });
 
 const admin = <T>(functionKey: string, payload?: unknown) =>
-  test.runtime.invokeResolver({
-    moduleKey: ADMIN,
-    functionKey,
-    accountId: site.adminId,
-    payload,
-  }) as Promise<T>;
+  invokeAdmin<T>(test, site.adminId, functionKey, payload);
 
 describe('the admin resolvers and the token secret', () => {
   it('reports status and rotates the token through kvs.setSecret, revoking the old one', async () => {

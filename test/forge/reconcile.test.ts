@@ -8,7 +8,7 @@ import type { ReconcileProgress } from '../../src/forge/admin-api';
 import { EmbeddedOrganization, embeddedOrgBackend, SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { client } from '../embedded-org/helpers';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, invokeAdmin, scimRequest, TestRuntime } from '../support/forge-runtime';
 import { readOrg } from '../sync/support';
 
 let test: TestRuntime;
@@ -26,12 +26,7 @@ beforeEach(async () => {
 afterEach(() => test.close());
 
 const as = <T>(accountId: string, functionKey: string, payload?: unknown) =>
-  test.runtime.invokeResolver({
-    moduleKey: 'scim-admin-jira',
-    functionKey,
-    accountId,
-    payload,
-  }) as Promise<T>;
+  invokeAdmin<T>(test, accountId, functionKey, payload);
 const admin = <T>(functionKey: string, payload?: unknown) => as<T>(site.adminId, functionKey, payload);
 const progress = () => admin<ReconcileProgress>('getReconcileProgress');
 

@@ -7,13 +7,12 @@
 import type { SyncLogEntryView } from '../../src/forge/admin-api';
 import { EmbeddedOrganization, embeddedOrgBackend } from '../../src/local/embedded-org';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, invokeAdmin, scimRequest, TestRuntime } from '../support/forge-runtime';
 import { readOrg } from '../sync/support';
 
 let test: TestRuntime;
 let org: EmbeddedOrganization;
 let site: AdminSite;
-const ADMIN = 'scim-admin-jira';
 const TOKEN = 'sync-token';
 
 beforeEach(async () => {
@@ -26,12 +25,7 @@ beforeEach(async () => {
 afterEach(() => test.close());
 
 const admin = <T>(functionKey: string, payload?: unknown) =>
-  test.runtime.invokeResolver({
-    moduleKey: ADMIN,
-    functionKey,
-    accountId: site.adminId,
-    payload,
-  }) as Promise<T>;
+  invokeAdmin<T>(test, site.adminId, functionKey, payload);
 
 const scim = (method: string, userPath: string, body?: unknown) =>
   scimRequest(test, {

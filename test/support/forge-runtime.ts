@@ -92,3 +92,16 @@ export async function scimRequest(
   });
   return [result.statusCode, result.body ? JSON.parse(result.body) : undefined];
 }
+
+/** The admin page's module (manifest.yml): its resolvers are invoked through it. */
+export const ADMIN_MODULE = 'scim-admin-jira';
+
+/** An admin-page resolver invoked as this account, as the page's `invoke` calls it. */
+export function invokeAdmin<T>(test: TestRuntime, accountId: string, functionKey: string, payload?: unknown) {
+  return test.runtime.invokeResolver({
+    moduleKey: ADMIN_MODULE,
+    functionKey,
+    accountId,
+    payload,
+  }) as Promise<T>;
+}
