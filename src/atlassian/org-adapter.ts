@@ -223,41 +223,22 @@ export class OrgAdminAdapter implements AtlassianPort {
   /** GET /v1/orgs: the organizations this key administers (v1 2022 spec, still current). */
   async listOrganizations(): Promise<OrgSummary[]> {
     const orgs: OrgSummary[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const { body } = await this.http.request<Page<{ id?: string; attributes?: { name?: string } }>>({
-        method: 'GET',
-        path: '/v1/orgs',
-        query: { cursor },
-        idempotent: true,
-      });
-      for (const org of body?.data ?? []) {
+    for await (const data of this.getPages<{ id?: string; attributes?: { name?: string } }>('/v1/orgs')) {
+      for (const org of data) {
         if (org.id) orgs.push({ id: org.id, ...(org.attributes?.name ? { name: org.attributes.name } : {}) });
       }
-      const next = cursorOf(body?.links?.next);
-      if (!next || next === cursor) break;
-      cursor = next;
     }
     return orgs;
   }
 
   async listDirectories(): Promise<OrgDirectory[]> {
     const directories: OrgDirectory[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const { body } = await this.http.request<Page<{ directoryId?: string; name?: string }>>({
-        method: 'GET',
-        path: encodePath`/v2/orgs/${this.orgId}/directories`,
-        query: { cursor },
-        idempotent: true,
-      });
-      for (const d of body?.data ?? []) {
+    const path = encodePath`/v2/orgs/${this.orgId}/directories`;
+    for await (const data of this.getPages<{ directoryId?: string; name?: string }>(path)) {
+      for (const d of data) {
         if (d.directoryId)
           directories.push({ directoryId: d.directoryId, ...(d.name ? { name: d.name } : {}) });
       }
-      const next = cursorOf(body?.links?.next);
-      if (!next || next === cursor) break;
-      cursor = next;
     }
     this.knownDirectories = directories;
     return directories;
@@ -439,21 +420,10 @@ export class OrgAdminAdapter implements AtlassianPort {
    * the directory (404) administers nothing here.
    */
   async isAdmin(accountId: string): Promise<boolean> {
-    let path: string;
     try {
-      path = await this.dirPath(encodePath`/users/${accountId}/role-assignments`);
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const { body } = await this.http.request<Page<WireRoleAssignment>>({
-          method: 'GET',
-          path,
-          query: { cursor },
-          idempotent: true,
-        });
-        if ((body?.data ?? []).some((a) => rolesOf(a).some((role) => ADMIN_ROLES.has(role)))) return true;
-        const next = cursorOf(body?.links?.next);
-        if (!next || next === cursor) return false;
-        cursor = next;
+      const path = await this.dirPath(encodePath`/users/${accountId}/role-assignments`);
+      for await (const data of this.getPages<WireRoleAssignment>(path)) {
+        if (data.some((a) => rolesOf(a).some((role) => ADMIN_ROLES.has(role)))) return true;
       }
       return false;
     } catch (error) {
@@ -517,21 +487,11 @@ export class OrgAdminAdapter implements AtlassianPort {
   private async productsOf(groupId: string): Promise<string[]> {
     const path = await this.dirPath(encodePath`/groups/${groupId}/role-assignments`);
     const products = new Set<string>();
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const { body } = await this.http.request<Page<WireRoleAssignment>>({
-        method: 'GET',
-        path,
-        query: { cursor },
-        idempotent: true,
-      });
-      for (const assignment of body?.data ?? []) {
+    for await (const data of this.getPages<WireRoleAssignment>(path)) {
+      for (const assignment of data) {
         const product = assignment.resourceOwner ?? productOfAri(assignment.resourceId);
         if (product && rolesOf(assignment).some(grantsProductUse)) products.add(product);
       }
-      const next = cursorOf(body?.links?.next);
-      if (!next || next === cursor) break;
-      cursor = next;
     }
     return [...products];
   }
@@ -766,24 +726,34 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   private async groupHasRole(groupId: string, resourceId: string, role: ProductRole): Promise<boolean> {
     const path = await this.dirPath(encodePath`/groups/${groupId}/role-assignments`);
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const { body } = await this.http.request<Page<WireRoleAssignment>>({
-        method: 'GET',
-        path,
-        query: cursor ? { cursor } : { resourceIds: resourceId },
-        idempotent: true,
-      });
-      if ((body?.data ?? []).some((a) => a.resourceId === resourceId && (a.roles ?? []).includes(role)))
-        return true;
-      const next = cursorOf(body?.links?.next);
-      if (!next || next === cursor) return false;
-      cursor = next;
+    for await (const data of this.getPages<WireRoleAssignment>(path, { resourceIds: resourceId })) {
+      if (data.some((a) => a.resourceId === resourceId && (a.roles ?? []).includes(role))) return true;
     }
     return false;
   }
 
   // ---- shared ------------------------------------------------------------------------------
+
+  /**
+   * The pages of a GET listing, each page's data in turn, following `links.next` (at most
+   * MAX_PAGES pages). The first page is asked for with `first`, if given; later ones with
+   * `{cursor}` alone.
+   */
+  private async *getPages<T>(path: string, first?: Record<string, string>): AsyncGenerator<T[]> {
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { body } = await this.http.request<Page<T>>({
+        method: 'GET',
+        path,
+        query: cursor || !first ? { cursor } : first,
+        idempotent: true,
+      });
+      yield body?.data ?? [];
+      const next = cursorOf(body?.links?.next);
+      if (!next || next === cursor) return;
+      cursor = next;
+    }
+  }
 
   /** Pages of a user search until `done` matches a user (or the pages end). */
   private async searchUsers(
