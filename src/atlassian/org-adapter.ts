@@ -9,7 +9,7 @@
  * call repeated after an unknown outcome finds what the first one made), and after a timeout
  * or 5xx they read the state back before sending once more.
  */
-import { AtlassianHttpClient, encodePath, HttpClientOptions, HttpRequest } from './http-client';
+import { AtlassianHttpClient, encodePath, HttpClientOptions } from './http-client';
 import {
   AccountStatus,
   AtlassianAccount,
@@ -459,21 +459,11 @@ export class OrgAdminAdapter implements AtlassianPort {
   async productAccessGroups(): Promise<ProductAccessGroup[]> {
     const path = await this.dirPath('/groups/search');
     const candidates: AtlassianGroup[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const { body } = await this.http.request<Page<WireGroup>>({
-        method: 'POST',
-        path,
-        body: cursor ? { cursor } : { roleIds: PRODUCT_ROLES },
-        idempotent: true,
-      });
-      for (const wire of body?.data ?? []) {
+    for await (const data of this.searchPages<WireGroup>(path, { roleIds: PRODUCT_ROLES })) {
+      for (const wire of data) {
         const group = toGroup(wire);
         if (group) candidates.push(group);
       }
-      const next = cursorOf(body?.links?.next);
-      if (!next || next === cursor) break;
-      cursor = next;
     }
     const result: ProductAccessGroup[] = [];
     for (const group of candidates) {
@@ -501,20 +491,9 @@ export class OrgAdminAdapter implements AtlassianPort {
   /** §3: `{"groupNames":[n]}` (exact, case-insensitive; never with searchTerm or groupIds). */
   async findGroupByName(name: string): Promise<AtlassianGroup | undefined> {
     const path = await this.dirPath('/groups/search');
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      // When a cursor is sent the other filters are ignored (spec: pagination), so send it alone.
-      const { body } = await this.http.request<Page<WireGroup>>({
-        method: 'POST',
-        path,
-        body: cursor ? { cursor } : { groupNames: [name] },
-        idempotent: true,
-      });
-      const match = (body?.data ?? []).find((g) => sameText(g.name, name));
+    for await (const data of this.searchPages<WireGroup>(path, { groupNames: [name] })) {
+      const match = data.find((g) => sameText(g.name, name));
       if (match) return toGroup(match);
-      const next = cursorOf(body?.links?.next);
-      if (!next || next === cursor) return undefined;
-      cursor = next;
     }
     return undefined;
   }
@@ -667,15 +646,9 @@ export class OrgAdminAdapter implements AtlassianPort {
    */
   async listProducts(): Promise<ProductResource[]> {
     const products: ProductResource[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const { body } = await this.http.request<Page<WireWorkspace>>({
-        method: 'POST',
-        path: encodePath`/v2/orgs/${this.orgId}/workspaces`,
-        body: cursor ? { cursor } : {},
-        idempotent: true,
-      });
-      for (const w of body?.data ?? []) {
+    const path = encodePath`/v2/orgs/${this.orgId}/workspaces`;
+    for await (const data of this.searchPages<WireWorkspace>(path, {})) {
+      for (const w of data) {
         if (!w.id) continue;
         products.push({
           id: w.id,
@@ -684,9 +657,6 @@ export class OrgAdminAdapter implements AtlassianPort {
           ...(w.attributes?.hostUrl ? { hostUrl: w.attributes.hostUrl } : {}),
         });
       }
-      const next = cursorOf(body?.links?.next);
-      if (!next || next === cursor) break;
-      cursor = next;
     }
     return products;
   }
@@ -755,6 +725,27 @@ export class OrgAdminAdapter implements AtlassianPort {
     }
   }
 
+  /**
+   * The pages of a POST search, each page's data in turn, following `links.next` (at most
+   * MAX_PAGES pages). The first page is asked for with `filter`; later ones with `{cursor}`
+   * alone: when a cursor is sent the other filters are ignored (spec: pagination).
+   */
+  private async *searchPages<T>(path: string, filter: Record<string, unknown>): AsyncGenerator<T[]> {
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { body } = await this.http.request<Page<T>>({
+        method: 'POST',
+        path,
+        body: cursor ? { cursor } : filter,
+        idempotent: true,
+      });
+      yield body?.data ?? [];
+      const next = cursorOf(body?.links?.next);
+      if (!next || next === cursor) return;
+      cursor = next;
+    }
+  }
+
   /** Pages of a user search until `done` matches a user (or the pages end). */
   private async searchUsers(
     filter: Record<string, unknown>,
@@ -762,20 +753,9 @@ export class OrgAdminAdapter implements AtlassianPort {
   ): Promise<WireUser[]> {
     const path = await this.dirPath('/users/search');
     const users: WireUser[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const request: HttpRequest = {
-        method: 'POST',
-        path,
-        body: cursor ? { cursor } : filter,
-        idempotent: true,
-      };
-      const { body } = await this.http.request<Page<WireUser>>(request);
-      const data = body?.data ?? [];
+    for await (const data of this.searchPages<WireUser>(path, filter)) {
       users.push(...data);
-      const next = cursorOf(body?.links?.next);
-      if (data.some(done) || !next || next === cursor) break;
-      cursor = next;
+      if (data.some(done)) break;
     }
     return users;
   }
