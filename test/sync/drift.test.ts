@@ -8,21 +8,18 @@ import type { AtlassianPort } from '../../src/atlassian/port';
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
 import { client } from '../embedded-org/helpers';
-import { applied, createGroup, createUser, createWorld, readOrg, renamable, World } from './support';
+import {
+  applied,
+  createGroup,
+  createUser,
+  createWorld,
+  provisioned,
+  readOrg,
+  renamable,
+  World,
+} from './support';
 
 const report: Policies = { ...DEFAULT_POLICIES, drift: { action: 'report' } };
-
-/** Alice and bob in Engineering, which the app created; ada's account exists, not provisioned. */
-async function provisioned(world: World) {
-  const alice = await createUser(world, 'alice@example.com');
-  const bob = await createUser(world, 'bob@example.com');
-  const group = await createGroup(world, 'Engineering', [alice, bob]);
-  await world.settle();
-  const api = client(world.org);
-  const groupId = (await api.groupOf('Engineering')) as string;
-  const account = async (email: string) => (await api.accountOf(email)) as string;
-  return { alice, bob, group, groupId, api, account };
-}
 
 async function fullReconcile(world: World, trigger: 'admin' | 'schedule' = 'schedule') {
   const started = await world.app.sync.startFullReconcile({ trigger });

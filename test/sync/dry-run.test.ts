@@ -8,8 +8,7 @@ import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { SYNC_JOB } from '../../src/sync/entities';
 import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
 import type { EntityStore, WriteOperation } from '../../src/storage/port';
-import { client } from '../embedded-org/helpers';
-import { createGroup, createUser, createWorld, readOrg, World } from './support';
+import { createGroup, createUser, createWorld, provisioned, readOrg, World } from './support';
 
 const dryRun: Policies = { ...DEFAULT_POLICIES, dryRun: true };
 
@@ -82,13 +81,8 @@ describe('a dry-run reconcile now with the policy off', () => {
       },
     });
     const world = createWorld({ wrapStore: recording });
-    const alice = await createUser(world, 'alice@example.com');
-    const bob = await createUser(world, 'bob@example.com');
-    const group = await createGroup(world, 'Engineering', [alice, bob]);
-    await world.settle();
-    const api = client(world.org);
-    const groupId = (await api.groupOf('Engineering')) as string;
-    const bobAccount = (await api.accountOf('bob@example.com')) as string;
+    const { bob, group, groupId, api, account } = await provisioned(world);
+    const bobAccount = await account('bob@example.com');
     expect((await api.call('DELETE', `${api.d}/groups/${groupId}/memberships/${bobAccount}`)).status).toBe(
       204,
     );

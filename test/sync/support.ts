@@ -323,3 +323,15 @@ export function killer(at: number, when: 'before' | 'after') {
   });
   return { wrapPort, wrapStore, killed: () => dead, calls: () => calls };
 }
+
+/** Alice and bob in Engineering, which the app created; ada's account exists, not provisioned. */
+export async function provisioned(world: World) {
+  const alice = await createUser(world, 'alice@example.com');
+  const bob = await createUser(world, 'bob@example.com');
+  const group = await createGroup(world, 'Engineering', [alice, bob]);
+  await world.settle();
+  const api = client(world.org);
+  const groupId = (await api.groupOf('Engineering')) as string;
+  const account = async (email: string) => (await api.accountOf(email)) as string;
+  return { alice, bob, group, groupId, api, account };
+}
