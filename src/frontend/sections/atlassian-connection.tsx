@@ -120,6 +120,21 @@ export function AtlassianConnectionSection({ onChanged }: { onChanged: () => Pro
   const secretHelp = credentialSet
     ? 'One is set. It is kept as a Forge secret and never shown again; enter a new one only to replace it.'
     : 'Kept as a Forge secret: it is never shown again after saving.';
+  // The credential's field (the API key, or the site admin's API token): never filled in.
+  const secretField = (id: string, name: 'apiKey' | 'apiToken', label: string) => (
+    <>
+      <Label labelFor={id}>{label}</Label>
+      <Textfield
+        id={id}
+        name={name}
+        type="password"
+        value={fields[name]}
+        placeholder={credentialSet ? 'set (hidden): leave empty to keep it' : ''}
+        onChange={set(name)}
+      />
+      <HelperMessage>{secretHelp}</HelperMessage>
+    </>
+  );
 
   return (
     <Stack space="space.200">
@@ -165,16 +180,7 @@ export function AtlassianConnectionSection({ onChanged }: { onChanged: () => Pro
           </Text>
           <Label labelFor="atlassian-org-id">Organization ID</Label>
           <Textfield id="atlassian-org-id" name="orgId" value={fields.orgId} onChange={set('orgId')} />
-          <Label labelFor="atlassian-api-key">API key</Label>
-          <Textfield
-            id="atlassian-api-key"
-            name="apiKey"
-            type="password"
-            value={fields.apiKey}
-            placeholder={credentialSet ? 'set (hidden): leave empty to keep it' : ''}
-            onChange={set('apiKey')}
-          />
-          <HelperMessage>{secretHelp}</HelperMessage>
+          {secretField('atlassian-api-key', 'apiKey', 'API key')}
           <Label labelFor="atlassian-directory-id">Directory ID (optional)</Label>
           <Textfield
             id="atlassian-directory-id"
@@ -208,16 +214,7 @@ export function AtlassianConnectionSection({ onChanged }: { onChanged: () => Pro
           />
           <Label labelFor="atlassian-email">Site admin e-mail</Label>
           <Textfield id="atlassian-email" name="email" value={fields.email} onChange={set('email')} />
-          <Label labelFor="atlassian-api-token">API token</Label>
-          <Textfield
-            id="atlassian-api-token"
-            name="apiToken"
-            type="password"
-            value={fields.apiToken}
-            placeholder={credentialSet ? 'set (hidden): leave empty to keep it' : ''}
-            onChange={set('apiToken')}
-          />
-          <HelperMessage>{secretHelp}</HelperMessage>
+          {secretField('atlassian-api-token', 'apiToken', 'API token')}
         </Stack>
       )}
       <Label labelFor="atlassian-expires-on">Expires on (YYYY-MM-DD, optional)</Label>
