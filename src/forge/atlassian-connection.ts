@@ -178,16 +178,27 @@ const trimmed = (value: unknown) => (typeof value === 'string' ? value.trim() : 
 const modeOf = (connection: OrgConnection | undefined): ConnectionMode =>
   connection?.mode === 'site' ? 'site' : 'org';
 
-function expiry(expiresOn: string | undefined, now = Date.now()): Partial<OrgConnectionView> {
-  if (!expiresOn) return {};
+/**
+ * Whole days from today (UTC) until the credential's expiry date (YYYY-MM-DD): 0 on its last
+ * day, negative once it has passed; undefined without a readable date. The connection view
+ * and the admin page's health line both judge expiry by it, so they never disagree.
+ */
+export function credentialDaysLeft(expiresOn: string | undefined, now = Date.now()): number | undefined {
+  if (!expiresOn) return undefined;
   const end = Date.parse(`${expiresOn}T00:00:00Z`);
-  if (Number.isNaN(end)) return { expiresOn };
+  if (Number.isNaN(end)) return undefined;
   const today = Date.UTC(
     new Date(now).getUTCFullYear(),
     new Date(now).getUTCMonth(),
     new Date(now).getUTCDate(),
   );
-  const days = Math.round((end - today) / DAY_MS);
+  return Math.round((end - today) / DAY_MS);
+}
+
+function expiry(expiresOn: string | undefined, now = Date.now()): Partial<OrgConnectionView> {
+  if (!expiresOn) return {};
+  const days = credentialDaysLeft(expiresOn, now);
+  if (days === undefined) return { expiresOn };
   const warning =
     days < 0
       ? `The credential expired on ${expiresOn}: provisioning fails until a new one is saved.`

@@ -10,6 +10,7 @@ import type { EntityStore } from '../storage/port';
 import { SYNC_JOB } from '../sync/entities';
 import type { SyncJob } from '../sync/queue';
 import type { AdminHealth, AdminLicence, AdminStatus, TokenView } from './admin-api';
+import { credentialDaysLeft, EXPIRY_WARNING_DAYS } from './atlassian-connection';
 import { lastRequestAt } from './tokens';
 
 const DAY_MS = 24 * 3600_000;
@@ -17,7 +18,7 @@ const DAY_MS = 24 * 3600_000;
 export const STATUS_COUNT_CAP = 500;
 /** This many failures in a day is an error, not a warning. */
 export const FAILURES_ERROR = 10;
-/** Warn this long before the licence or the Atlassian key ends. */
+/** Warn this long before the licence ends (the Atlassian credential: EXPIRY_WARNING_DAYS). */
 export const EXPIRY_WARNING_MS = 14 * DAY_MS;
 const PAGE = 100;
 
@@ -107,14 +108,14 @@ export function health(inputs: StatusInputs, last = lastRequestAt(inputs.tokens)
       `The app's licence ends on ${inputs.licence.endDate.slice(0, 10)}: renew it to keep provisioning.`,
     );
   }
-  const expires = inputs.credentialExpiresAt ? Date.parse(inputs.credentialExpiresAt) : Number.NaN;
-  if (!Number.isNaN(expires)) {
+  const daysLeft = credentialDaysLeft(inputs.credentialExpiresAt, now);
+  if (daysLeft !== undefined) {
     const day = inputs.credentialExpiresAt?.slice(0, 10);
-    if (expires <= now)
+    if (daysLeft < 0)
       errors.push(
         `The Atlassian credential (API key or token) expired on ${day}: create a new one and save it.`,
       );
-    else if (expires - now < EXPIRY_WARNING_MS)
+    else if (daysLeft <= EXPIRY_WARNING_DAYS)
       warnings.push(
         `The Atlassian credential (API key or token) expires on ${day}: create a new one before then.`,
       );
