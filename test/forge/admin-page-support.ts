@@ -53,11 +53,6 @@ const matches = (label: string | RegExp, text: string) =>
 
 export async function openAdminPage(test: TestRuntime, accountId: string): Promise<AdminPage> {
   const ui = test.load<typeof UiHostModule>('../../src/local/forge-runtime/ui-host');
-  // The host removes `self` when it is uninstalled, but a page may still commit after the test
-  // (a resolver call in flight): with `self` kept, @forge/react finds no bridge and drops the
-  // tree instead of throwing inside React's commit. Jest discards the test file's globals.
-  const g = globalThis as { self?: unknown };
-  g.self ??= globalThis;
   const host = await ui.openPage(test.runtime, { moduleKey: ADMIN_MODULE, accountId });
   const latest = () => {
     const tree = host.tree();

@@ -25,6 +25,7 @@ export interface UiHost {
   waitFor(predicate: (tree: ForgeDoc) => boolean, timeoutMs?: number): Promise<ForgeDoc>;
   /** Installs `globalThis.__bridge` (and `self`, which the reconciler reads) for this page. */
   install(): void;
+  /** Puts the previous bridge back; `self` stays (see install). */
   uninstall(): void;
 }
 
@@ -89,12 +90,14 @@ export function createUiHost(runtime: ForgeRuntime, page: { moduleKey: string; a
     },
     install() {
       const g = globalThis as BridgeGlobals;
-      const previous = { bridge: g.__bridge, hadSelf: 'self' in g, self: g.self };
+      const previous = { bridge: g.__bridge };
       g.__bridge = { callBridge };
-      if (!previous.hadSelf) g.self = globalThis;
+      // `self` stays after uninstall: a page may still commit then (a resolver answer in
+      // flight), and @forge/react, finding `self` but no bridge, drops that tree; without
+      // `self` it throws inside React's commit and takes the worker down.
+      g.self ??= globalThis;
       restore = () => {
         g.__bridge = previous.bridge;
-        if (!previous.hadSelf) delete g.self;
       };
     },
     uninstall() {
