@@ -202,3 +202,102 @@ describe('licenceStatus', () => {
     );
   });
 });
+
+/**
+ * The shapes Forge documents or is reported to send. Sources (docs mirror of 2026-08-22,
+ * minhhai2209/forge-docs-snapshot):
+ * - developer.atlassian.com/platform/forge/apis-reference/license-api/ (the License API's
+ *   example: `"isEvaluation": false, "trialEndDate": null`);
+ * - developer.atlassian.com/platform/forge/apis-reference/ui-api-bridge/view/ (`LicenseDetails`:
+ *   `subscriptionEndDate: string | null; trialEndDate: string | null`);
+ * - the string "NULL" for an absent value, and "true"/"false" for booleans, as reported for the
+ *   invocation context's `license` (not in that mirror: an UNVERIFIED shape, read liberally).
+ */
+describe('licenceStatus with the shapes Forge sends', () => {
+  const ACTIVE = "This app's licence for this site is active.";
+
+  it('reads the License API example (null trial end date) as an active subscription', () => {
+    const status = licenceStatus({
+      active: true,
+      type: 'commercial',
+      isEvaluation: false,
+      trialEndDate: null,
+      subscriptionEndDate: '2027-01-01T00:00:00.000Z',
+    });
+    expect(status).toEqual({
+      state: 'active',
+      writesAllowed: true,
+      detail: ACTIVE,
+      isEvaluation: false,
+      endDate: '2027-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('reads "NULL" flags and dates as absent: no "(evaluation)", no "until NULL"', () => {
+    const status = licenceStatus({
+      active: true,
+      type: 'COMMERCIAL',
+      isEvaluation: 'NULL',
+      trialEndDate: 'NULL',
+      subscriptionEndDate: 'NULL',
+    });
+    expect(status).toEqual({ state: 'active', writesAllowed: true, detail: ACTIVE });
+    expect(JSON.stringify(status)).not.toContain('NULL');
+  });
+
+  it('reads "true"/"false" strings as booleans, in any case', () => {
+    expect(licenceStatus({ active: 'false', isEvaluation: 'TRUE', trialEndDate: '2026-10-01' })).toEqual({
+      state: 'inactive',
+      writesAllowed: false,
+      detail:
+        "This app's licence for this site is not active (trial expired on 2026-10-01): " +
+        'SCIM writes are refused until it is renewed; reads still work.',
+      isEvaluation: true,
+      endDate: '2026-10-01T00:00:00.000Z',
+    });
+    expect(licenceStatus({ active: 'true', isEvaluation: ' false ' })).toMatchObject({
+      state: 'active',
+      isEvaluation: false,
+      detail: ACTIVE,
+    });
+    expect(licenceStatus({ active: 'NULL', isActive: 'false' })).toMatchObject({ state: 'inactive' });
+    expect(licenceStatus({ active: 'NULL', isActive: 'NULL' })).toMatchObject({ state: 'active' });
+  });
+
+  it('falls back to the subscription end when an evaluation has no trial end date', () => {
+    expect(
+      licenceStatus({
+        active: true,
+        isEvaluation: true,
+        trialEndDate: 'NULL',
+        subscriptionEndDate: '2027-06-08',
+      }),
+    ).toMatchObject({
+      detail: "This app's licence for this site is active (evaluation).",
+      endDate: '2027-06-08T00:00:00.000Z',
+    });
+  });
+
+  it.each([
+    'NULL',
+    'null',
+    '',
+    '  ',
+    'not a date',
+    '2026-13-45',
+    'Tue, 01 Dec 2026 00:00:00 GMT',
+    '1764547200000',
+  ])('treats the date %j as absent', (date) => {
+    const status = licenceStatus({ active: false, subscriptionEndDate: date });
+    expect(status.endDate).toBeUndefined();
+    expect(status.detail).toBe(
+      "This app's licence for this site is not active: SCIM writes are refused until it is renewed; reads still work.",
+    );
+  });
+
+  it('normalises an ISO date-time with an offset to UTC', () => {
+    expect(licenceStatus({ active: true, subscriptionEndDate: '2026-12-08T10:00:00+10:00' }).endDate).toBe(
+      '2026-12-08T00:00:00.000Z',
+    );
+  });
+});
