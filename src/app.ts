@@ -28,8 +28,14 @@ export interface AppOptions extends Omit<DirectoryOptions, 'tracker'> {
    * answering undefined means "not connected": changes are kept marked until it is.
    */
   atlassian?: () => Promise<AtlassianPort | undefined>;
-  /** A user or group changed: ask for a sync run soon (fire and forget). */
+  /** A user or group changed: a sync run is wanted soon (queued by `afterRequest`). */
   onSyncPending?: () => void;
+  /**
+   * Awaited before a web trigger answers: queues what the request's changes asked for (a sync
+   * run, the directory's jobs). Forge does not promise that work a function did not await
+   * goes on after it returns, so nothing is queued fire-and-forget.
+   */
+  afterRequest?: () => Promise<void>;
   /** Atlassian calls per sync run (see SyncOptions.callsPerRun). */
   syncCallsPerRun?: number;
   syncRetryDelayMs?: (attempt: number) => number;
@@ -81,7 +87,9 @@ export function createApp(options: AppOptions): App {
       const known = await options.baseUrl?.().catch(() => undefined);
       if (known) request.baseUrl = known.replace(/\/+$/, '');
       // The request's sync log entry rides in the transaction of the change it makes.
-      return toWebTriggerResponse(await sync.requests.around(request, () => scim.handle(request)));
+      const response = await sync.requests.around(request, () => scim.handle(request));
+      await options.afterRequest?.();
+      return toWebTriggerResponse(response);
     },
   };
 }

@@ -7,10 +7,13 @@
  * Jira's, about the invoking account, not something the browser claims.
  *
  * Only a positive answer is cached, per function instance and for one minute: a user just
- * made admin gets in at once, one just demoted keeps access for at most a minute.
+ * made admin gets in at once, one just demoted keeps access for at most a minute. The cache is
+ * the installation's own: account IDs are the same on every site, and an admin of one
+ * customer's site may be nobody on another's.
  */
 import api, { NeedsAuthenticationError, route } from '@forge/api';
 import type { Handlers } from '@forge/resolver';
+import { perInstallation } from './installation';
 
 /**
  * A refusal the admin page shows as it is: not an admin, a third token, an unknown token...
@@ -21,7 +24,7 @@ export class AdminRefusal extends Error {
 }
 
 const ADMIN_CACHE_MS = 60_000;
-const admins = new Map<string, number>();
+const adminsOfInstallation = perInstallation(() => new Map<string, number>());
 
 interface MyPermissions {
   permissions?: Record<string, { havePermission?: boolean } | undefined>;
@@ -34,6 +37,7 @@ export async function requireAdmin(accountId: unknown): Promise<void> {
       'Only site and product admins can use this page, and no signed-in user made this call.',
     );
   }
+  const admins = adminsOfInstallation();
   const checkedAt = admins.get(accountId);
   if (checkedAt !== undefined && Date.now() - checkedAt < ADMIN_CACHE_MS) return;
   let response: Awaited<ReturnType<ReturnType<typeof api.asUser>['requestJira']>>;

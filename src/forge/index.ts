@@ -5,7 +5,7 @@
 import { webTrigger } from '@forge/api';
 import { Queue } from '@forge/events';
 import { makeResolver } from '@forge/resolver';
-import { createApp } from '../app';
+import { App, createApp } from '../app';
 import type { WebTriggerEvent } from '../webtrigger/event';
 import type { AtlassianPort } from '../atlassian/port';
 import { LOG_STATUSES, LogQuery } from '../sync/log';
@@ -17,26 +17,11 @@ import { FullReconcileDeps, reconcileResolvers, scheduledReconcile } from './rec
 import { currentLicence, forgeLicence } from './licence';
 import { applyPolicies, policiesInForce, readPolicies } from './policy-store';
 import { buildStatus, countFailed, countPending } from './status';
+import { perInstallation } from './installation';
 import { forgeTokens, generateToken, listTokens, revokeToken } from './tokens';
 
 export const SCIM_TRIGGER_KEY = 'scim-endpoint';
 const jobsQueue = new Queue({ key: 'directory-jobs' });
-
-// The trigger URL is stable for an installation: look it up once per function instance.
-let triggerUrl: Promise<string> | undefined;
-const scimBaseUrl = () => {
-  triggerUrl ??= webTrigger.getUrl(SCIM_TRIGGER_KEY).catch((error: unknown) => {
-    triggerUrl = undefined;
-    throw error;
-  });
-  return triggerUrl;
-};
-
-/**
- * The Atlassian organization, or undefined while no API key is configured ("not connected").
- * Built per call: the adapter's deadline and egress budget are the invocation's.
- */
-const atlassian = (): Promise<AtlassianPort | undefined> => connectedAtlassian();
 
 /**
  * One consumer run at a time: two runs reconciling the same group at once could both create
@@ -58,40 +43,98 @@ const push = (reason: string, delayInSeconds = 0) =>
     });
 
 /**
- * A user or group changed. Its mark is already committed; this only asks for a run soon.
+ * The Atlassian organization, or undefined while no API key is configured ("not connected").
+ * Built per call: the adapter's deadline and egress budget are the invocation's.
+ */
+const atlassian = (): Promise<AtlassianPort | undefined> => connectedAtlassian();
+
+/**
+ * A user or group changed: its mark is already committed, and a sync run is asked for soon.
  * Writes come in bursts (an import creates hundreds of users): one delayed event serves every
- * change of the next few seconds, so an instance pushes at most once per window. Nothing is
- * pushed while not connected: the marks wait, and connecting reconciles everything.
+ * change of the next few seconds, so an instance pushes at most once per window per
+ * installation. Nothing is pushed while not connected: the marks wait, and connecting
+ * reconciles everything.
  */
 const SYNC_DELAY_S = 10;
 const SYNC_WINDOW_MS = 5_000;
-let lastSyncPush = 0;
-const onSyncPending = () => {
-  if (Date.now() - lastSyncPush < SYNC_WINDOW_MS) return;
-  void atlassian()
-    .then((port) => {
-      if (!port) return;
-      lastSyncPush = Date.now();
-      return push('sync-pending', SYNC_DELAY_S);
-    })
-    .catch((error: unknown) => console.warn('Could not look up the Atlassian connection', String(error)));
-};
 
-const store = new ForgeEntityStore();
-const app = createApp({
-  store,
-  tokens: forgeTokens,
-  baseUrl: scimBaseUrl,
-  atlassian,
-  onSyncPending,
-  onJobsPending: () => void push('jobs-pending'),
-  licence: forgeLicence,
-  // Read once per sync run: a saved change applies from the next run.
-  policies: policiesInForce,
+/**
+ * What one function instance keeps for one installation (src/forge/installation.ts): its web
+ * trigger URL, when it last asked for a sync run, and its app with the directory's caches.
+ */
+interface Installed {
+  store: ForgeEntityStore;
+  app: App;
+  scimBaseUrl: () => Promise<string>;
+  fullReconcileDeps: FullReconcileDeps;
+}
+
+const installed = perInstallation((): Installed => {
+  // The trigger URL is stable for an installation: looked up once per function instance.
+  let triggerUrl: Promise<string> | undefined;
+  const scimBaseUrl = () => {
+    triggerUrl ??= webTrigger.getUrl(SCIM_TRIGGER_KEY).catch((error: unknown) => {
+      triggerUrl = undefined;
+      throw error;
+    });
+    return triggerUrl;
+  };
+
+  // Set by the directory while a request writes, queued before the request is answered.
+  const wanted = { sync: false, jobs: false };
+  let lastSyncPush = 0;
+  const queueWanted = async () => {
+    const jobs = wanted.jobs;
+    const sync = wanted.sync && Date.now() - lastSyncPush >= SYNC_WINDOW_MS;
+    wanted.jobs = false;
+    wanted.sync = false;
+    const pushes: Promise<unknown>[] = [];
+    if (jobs) pushes.push(push('jobs-pending'));
+    if (sync) {
+      lastSyncPush = Date.now();
+      pushes.push(
+        atlassian()
+          .then((port) => (port ? push('sync-pending', SYNC_DELAY_S) : undefined))
+          .catch((error: unknown) => {
+            lastSyncPush = 0;
+            console.warn('Could not look up the Atlassian connection', String(error));
+          }),
+      );
+    }
+    await Promise.all(pushes);
+  };
+
+  const store = new ForgeEntityStore();
+  const app = createApp({
+    store,
+    tokens: forgeTokens,
+    baseUrl: scimBaseUrl,
+    atlassian,
+    onSyncPending: () => {
+      wanted.sync = true;
+    },
+    onJobsPending: () => {
+      wanted.jobs = true;
+    },
+    // Awaited before the web trigger answers: Forge does not promise that work a function
+    // did not await goes on after it returns.
+    afterRequest: queueWanted,
+    licence: forgeLicence,
+    // Read once per sync run: a saved change applies from the next run.
+    policies: policiesInForce,
+  });
+  const fullReconcileDeps: FullReconcileDeps = {
+    sync: app.sync,
+    connected: async () => (await atlassian()) !== undefined,
+    queueRun: async (reason) => {
+      await push(reason);
+    },
+  };
+  return { store, app, scimBaseUrl, fullReconcileDeps };
 });
 
 /** The web trigger: the SCIM base URL. */
-export const scim = (event: WebTriggerEvent) => app.handleWebTrigger(event);
+export const scim = (event: WebTriggerEvent) => installed().app.handleWebTrigger(event);
 
 /**
  * Background jobs, within the 900 s these functions may run: the directory's own (membership
@@ -101,6 +144,7 @@ export const scim = (event: WebTriggerEvent) => app.handleWebTrigger(event);
  * counts egress per invocation-minute), or when the earliest retry is due.
  */
 const runPendingJobs = async () => {
+  const { app } = installed();
   const deadline = Date.now() + 840_000;
   await app.directory.jobs.runPending(deadline);
   const result = await app.sync.run(deadline);
@@ -113,26 +157,30 @@ const runPendingJobs = async () => {
   }
 };
 export const jobs = runPendingJobs;
-export const sweep = async () => {
-  // Pruning first, bounded, so the jobs' 840 s still end inside the function's 900 s.
-  await app.sync.pruneLog(Date.now() + 30_000);
-  await runPendingJobs();
+
+/**
+ * What a scheduled trigger answers (`events-reference/scheduled-trigger`: the function returns
+ * `{ statusCode }`, 200 for success; anything else is recorded as a failed run).
+ */
+const scheduled = (run: () => Promise<void>) => async () => {
+  await run();
+  return { statusCode: 200 };
 };
 
-/** "Reconcile now" and the daily drift check: both start a full reconcile the consumer runs. */
-const fullReconcileDeps: FullReconcileDeps = {
-  sync: app.sync,
-  connected: async () => (await atlassian()) !== undefined,
-  queueRun: async (reason) => {
-    await push(reason);
-  },
-};
-export const fullReconcile = scheduledReconcile(fullReconcileDeps);
+export const sweep = scheduled(async () => {
+  // Pruning first, bounded, so the jobs' 840 s still end inside the function's 900 s.
+  await installed().app.sync.pruneLog(Date.now() + 30_000);
+  await runPendingJobs();
+});
+
+/** The daily drift check: starts a full reconcile the consumer runs (as "Reconcile now" does). */
+export const fullReconcile = scheduled(() => scheduledReconcile(installed().fullReconcileDeps)());
 
 /** Resolvers of the admin page; every one first checks that the caller is an admin. */
 export const adminResolver = makeResolver<AdminApi>(
   adminOnly({
     getStatus: async () => {
+      const { app, store, scimBaseUrl } = installed();
       const now = Date.now();
       const [baseUrl, tokens, users, groups, pending, failed, connection] = await Promise.all([
         scimBaseUrl(),
@@ -165,6 +213,7 @@ export const adminResolver = makeResolver<AdminApi>(
     generateToken: async ({ context }) => {
       const made = await generateToken();
       await logAdminChange(
+        installed().app,
         'token',
         context.accountId,
         'generated',
@@ -174,17 +223,25 @@ export const adminResolver = makeResolver<AdminApi>(
     },
     revokeToken: async ({ payload, context }) => {
       const { fingerprint } = await revokeToken(String(payload?.id ?? ''));
-      await logAdminChange('token', context.accountId, 'revoked', `token ${fingerprint} refused from now on`);
+      await logAdminChange(
+        installed().app,
+        'token',
+        context.accountId,
+        'revoked',
+        `token ${fingerprint} refused from now on`,
+      );
       return { tokens: await listTokens() };
     },
 
     getPolicies: () => readPolicies(),
     savePolicies: async ({ payload, context }) => {
+      const { app } = installed();
       const by = typeof context.accountId === 'string' ? context.accountId : undefined;
       const result = await applyPolicies(payload?.policies, 'admin', by);
       // In the Activity log, so "why did the sync change" has an answer there.
       if (result.ok) {
         await logAdminChange(
+          app,
           'policies',
           by,
           'saved',
@@ -202,10 +259,11 @@ export const adminResolver = makeResolver<AdminApi>(
     ...atlassianConnectionResolvers,
 
     getSyncLog: async ({ payload }) => {
-      const page = await app.sync.log.query(logQuery(payload));
+      const page = await installed().app.sync.log.query(logQuery(payload));
       return { entries: page.entries, ...(page.cursor ? { cursor: page.cursor } : {}) };
     },
     retryResource: async ({ payload }) => {
+      const { app, store } = installed();
       const type = payload?.resourceType;
       const id = typeof payload?.resource === 'string' ? payload.resource : '';
       if (type !== 'user' && type !== 'group') {
@@ -220,12 +278,18 @@ export const adminResolver = makeResolver<AdminApi>(
       if (await atlassian()) await push('sync-retry-resource');
       return { queued: true };
     },
-    ...reconcileResolvers(fullReconcileDeps),
+    ...reconcileResolvers(() => installed().fullReconcileDeps),
   }),
 );
 
 /** An admin's change, in the sync log: what, who (accountId) and what follows from it. */
-function logAdminChange(operation: string, accountId: unknown, what: string, result: string): Promise<void> {
+function logAdminChange(
+  app: App,
+  operation: string,
+  accountId: unknown,
+  what: string,
+  result: string,
+): Promise<void> {
   const by = typeof accountId === 'string' && accountId ? ` by ${accountId}` : '';
   return app.sync.log.write({
     source: 'sync',

@@ -22,9 +22,11 @@ export interface FullReconcileDeps {
 
 type ReconcileApi = Pick<AdminApi, 'reconcileNow' | 'getReconcileProgress'>;
 
-export function reconcileResolvers(deps: FullReconcileDeps): Handlers<ReconcileApi> {
+/** The resolvers; `dependencies` gives the calling installation's. */
+export function reconcileResolvers(dependencies: () => FullReconcileDeps): Handlers<ReconcileApi> {
   return {
     reconcileNow: async ({ payload }) => {
+      const deps = dependencies();
       const dryRun: unknown = payload?.dryRun;
       if (dryRun !== undefined && typeof dryRun !== 'boolean') {
         throw new AdminRefusal(
@@ -41,7 +43,7 @@ export function reconcileResolvers(deps: FullReconcileDeps): Handlers<ReconcileA
       await deps.queueRun('reconcile-now');
       return progress;
     },
-    getReconcileProgress: () => deps.sync.reconcileProgress(),
+    getReconcileProgress: () => dependencies().sync.reconcileProgress(),
   };
 }
 

@@ -9,12 +9,19 @@
  * could be lost. It is a plain kvs value per token (`scim-token-used:<id>`, epoch ms; not a
  * secret), written by the web trigger at most once per token per five minutes per function
  * instance: most requests write nothing.
+ *
+ * What an instance remembers (the token list for 30 s, when it last recorded a use) is kept
+ * per installation (./installation.ts): one warm process serves several customers.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ForgeKvsAPIError, kvs } from '@forge/kvs';
+import { kvs } from '@forge/kvs';
+import { CLAIM } from '../directory/entities';
 import { generateToken as newToken, hashToken, TokenHashSource } from '../scim/auth';
+import { ConditionFailedError } from '../storage/port';
 import type { TokenView } from './admin-api';
 import { AdminRefusal } from './authorize';
+import { perInstallation } from './installation';
+import { ForgeEntityStore } from './kvs-store';
 
 const SECRET_KEY = 'scim-tokens';
 /** Before several tokens: a list of hashes. Read when SECRET_KEY is absent, replaced on the next write. */
@@ -24,10 +31,14 @@ const usedKey = (id: string) => `scim-token-used:${id}`;
  * Held while the token list is read, changed and written back: secrets have no conditional
  * write, so without it two changes at once (a double-clicked "Generate token") could each
  * write a list without the other's token, and a token shown to the admin would not work.
- * It expires by itself should its holder die.
+ *
+ * A lease in the claims entity (`{owner, at}`), not a key with a TTL: expired kvs data may be
+ * read for up to 48 hours (`storage-reference/kvs-api`), so expiry cannot free a lock. A lease
+ * older than any resolver can run (25 s) belongs to a holder that died; it is taken over by a
+ * write conditional on its owner, so two takers cannot both win.
  */
-const LOCK_KEY = 'scim-tokens-lock';
-const LOCK_TTL_S = 30;
+const LEASE_KEY = 'lease:scim-tokens';
+const STALE_LEASE_MS = 60_000;
 
 /** Old and new during a rotation; a third would be one nobody remembers to revoke. */
 export const MAX_LIVE_TOKENS = 2;
@@ -43,9 +54,12 @@ interface StoredToken {
   fingerprint: string;
 }
 
-let cached: { tokens: StoredToken[]; at: number } | undefined;
-/** When this instance last recorded each token's use. */
-const recorded = new Map<string, number>();
+interface InstanceMemory {
+  cached?: { tokens: StoredToken[]; at: number };
+  /** When this instance last recorded each token's use. */
+  recorded: Map<string, number>;
+}
+const memory = perInstallation((): InstanceMemory => ({ recorded: new Map() }));
 
 async function readTokens(): Promise<StoredToken[]> {
   const tokens = await kvs.getSecret<StoredToken[]>(SECRET_KEY);
@@ -62,7 +76,7 @@ async function readTokens(): Promise<StoredToken[]> {
 async function writeTokens(tokens: StoredToken[]): Promise<void> {
   await kvs.setSecret(SECRET_KEY, tokens);
   await kvs.deleteSecret(LEGACY_SECRET_KEY);
-  cached = undefined;
+  memory().cached = undefined;
 }
 
 /**
@@ -86,9 +100,10 @@ function record(token: string, createdAt = Date.now()): StoredToken {
 }
 
 async function liveTokens(): Promise<StoredToken[]> {
-  if (cached && Date.now() - cached.at < CACHE_MS) return cached.tokens;
+  const mine = memory();
+  if (mine.cached && Date.now() - mine.cached.at < CACHE_MS) return mine.cached.tokens;
   const tokens = await readTokens();
-  cached = { tokens, at: Date.now() };
+  mine.cached = { tokens, at: Date.now() };
   return tokens;
 }
 
@@ -98,6 +113,7 @@ export const forgeTokens: TokenHashSource = {
     return (await liveTokens()).map((token) => token.hash);
   },
   async used(hash) {
+    const { cached, recorded } = memory();
     const token = cached?.tokens.find((t) => t.hash === hash);
     if (!token) return;
     const now = Date.now();
@@ -107,24 +123,47 @@ export const forgeTokens: TokenHashSource = {
   },
 };
 
+interface Lease {
+  owner: string;
+  value: string;
+  at: number;
+}
+
 /** Runs a change of the token list alone; a change already running refuses this one. */
 async function changingTokens<T>(change: () => Promise<T>): Promise<T> {
-  try {
-    await kvs.set(
-      LOCK_KEY,
-      { at: Date.now() },
-      { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: LOCK_TTL_S, unit: 'SECONDS' } },
-    );
-  } catch (error) {
-    if (error instanceof ForgeKvsAPIError && error.code === 'KEY_ALREADY_EXISTS') {
+  const store = new ForgeEntityStore();
+  const owner = `tokens-${randomBytes(8).toString('hex')}`;
+  const lease: Lease = { owner, value: 'scim-tokens', at: Date.now() };
+  if (!(await store.createIfAbsent(CLAIM, LEASE_KEY, lease))) {
+    const held = await store.get<Lease>(CLAIM, LEASE_KEY);
+    const stale = held !== undefined && Date.now() - held.at >= STALE_LEASE_MS;
+    try {
+      if (!stale) throw new ConditionFailedError();
+      await store.transact([
+        {
+          type: 'set',
+          entity: CLAIM,
+          key: LEASE_KEY,
+          value: lease,
+          condition: { attribute: 'owner', equals: held.owner },
+        },
+      ]);
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
       throw new AdminRefusal('Another change to the tokens is in progress: try again in a moment.');
     }
-    throw error;
   }
   try {
     return await change();
   } finally {
-    await kvs.delete(LOCK_KEY);
+    // Only our own lease: had we outlived it, the one who took it over keeps theirs.
+    await store
+      .transact([
+        { type: 'delete', entity: CLAIM, key: LEASE_KEY, condition: { attribute: 'owner', equals: owner } },
+      ])
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      });
   }
 }
 
@@ -200,7 +239,7 @@ export function installToken(token: string): Promise<void> {
     const tokens = await readTokens();
     const hash = hashToken(token);
     if (tokens.length === 1 && tokens[0].hash === hash && !tokens[0].id.startsWith('legacy-')) {
-      cached = undefined;
+      memory().cached = undefined;
       return;
     }
     await writeTokens([record(token)]);

@@ -88,13 +88,22 @@ export const LOG_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const MAX_TEXT = 500;
 
 export class SyncLog {
+  /** Entries this log wrote, for their order within a millisecond (see logKey). */
+  private sequence = 0;
+
   constructor(
     private readonly store: EntityStore,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** A new entry's key. */
+  key(at = this.now()): string {
+    this.sequence = (this.sequence + 1) % 1_000_000;
+    return logKey(at, this.sequence);
+  }
+
   /** The write of one entry, for a transaction of its own or of the change it describes. */
-  entryOperation(entry: LogEntryInput, at = this.now(), key = logKey(at)): WriteOperation {
+  entryOperation(entry: LogEntryInput, at = this.now(), key = this.key(at)): WriteOperation {
     const { status, resource, ...doc } = entry;
     for (const field of ['error', 'result', 'why', 'operation'] as const) {
       const value = doc[field];
@@ -161,14 +170,13 @@ export class SyncLog {
   }
 }
 
-let sequence = 0;
-
 /**
- * Keys sort by time, then (within one function instance) by order of writing, so entries of
- * the same millisecond list in the order they happened; the random tail keeps instances apart.
+ * Keys sort by time, then (within one installation's log in one function instance) by order of
+ * writing, so entries of the same millisecond list in the order they happened; the random tail
+ * keeps instances apart. The counter is the log's, not the module's: one shared by every
+ * customer a process serves would show each the pace of the others' writes.
  */
-export function logKey(at: number): string {
-  sequence = (sequence + 1) % 1_000_000;
+export function logKey(at: number, sequence: number): string {
   return `${String(at).padStart(15, '0')}:${String(sequence).padStart(6, '0')}:${randomUUID().slice(0, 6)}`;
 }
 

@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ScimRequest, ScimResponse } from '../scim/http';
 import type { WriteOperation } from '../storage/port';
-import { guessIdp, logKey, SyncLog } from './log';
+import { guessIdp, SyncLog } from './log';
 
 interface RequestRecord {
   key: string;
@@ -40,7 +40,7 @@ export class RequestLog {
   async around(request: ScimRequest, handle: () => Promise<ScimResponse>): Promise<ScimResponse> {
     const at = this.now();
     const record: RequestRecord = {
-      key: logKey(at),
+      key: this.log.key(at),
       at,
       method: request.method,
       path: request.path,

@@ -16,8 +16,7 @@
  *   schedules), and so are the 5 MB request and response limits. A timed-out invocation
  *   cannot be killed inside one process: its later platform calls fail instead.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { LocalEntityStore } from '../entity-store';
 import {
@@ -27,6 +26,7 @@ import {
   DeliveryOutcome,
   StoredEvent,
 } from './events';
+import { ConsoleLevel, currentScope, hostInstallation, runInScope, unhostInstallation } from './host';
 import { KVS_INTERNAL_ENTITIES, KvsService } from './kvs';
 import { AppManifest, INTERVAL_MS, ModuleKind, readManifest, resolveHandler, timeoutMs } from './manifest';
 import {
@@ -44,6 +44,8 @@ import {
 export const MAX_PAYLOAD_BYTES = 5 * 1024 * 1024;
 
 export interface Installation {
+  /** The app's installation on this site (the app context's installation ARI names it). */
+  installationId: string;
   cloudId: string;
   siteUrl: string;
   /** The product the installation context names (Jira is the app's required product). */
@@ -118,6 +120,11 @@ export interface Invocation {
   kind: ModuleKind;
   deadline: number;
   expired: boolean;
+  /**
+   * The function has returned. Forge does not promise that work it did not await goes on
+   * (runtime and function docs say nothing of it), so its later platform calls are refused.
+   */
+  returned: boolean;
   accountId?: string;
   /** Push chain depth for async events (0 unless this is a consumer). */
   chain: number;
@@ -138,10 +145,6 @@ export class InvocationTimeoutError extends Error {
 }
 
 type AnyFunction = (...args: unknown[]) => unknown;
-type ForgeGlobals = typeof globalThis & {
-  __forge_fetch__?: unknown;
-  __forge_runtime__?: unknown;
-};
 
 const noopMetrics = {
   counter: () => ({ incr() {}, incrBy() {}, decr() {}, decrBy() {} }),
@@ -149,7 +152,15 @@ const noopMetrics = {
   gauge: () => ({ set() {} }),
 };
 
-const CONSOLE_LEVELS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+/** The first installation's ids; later ones derive theirs from their cloudId. */
+const DEFAULT_CLOUD_ID = '00000000-0000-4000-8000-0000000c1001';
+const DEFAULT_INSTALLATION_ID = '00000000-0000-4000-8000-00000000a001';
+
+/** A stable UUID-shaped id for `seed` (so a restart keeps an installation's identity). */
+function derivedUuid(seed: string): string {
+  const hex = createHash('sha256').update(seed).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 export class ForgeRuntime {
   readonly manifest: AppManifest;
@@ -160,14 +171,13 @@ export class ForgeRuntime {
   /** URL path of each web trigger under the base URL (default /x1/<module key>). */
   readonly webTriggerPaths: Record<string, string>;
   private readonly sourceRoot: string;
-  private readonly context = new AsyncLocalStorage<Invocation>();
   private readonly handlers = new Map<string, Promise<AnyFunction>>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly schedules: NodeJS.Timeout[] = [];
   private readonly deletedUrls = new Set<string>();
   private readonly now: () => number;
   private baseUrl?: string;
-  private restore?: () => void;
+  private installed = false;
   private closed = false;
 
   constructor(private readonly options: ForgeRuntimeOptions) {
@@ -176,8 +186,11 @@ export class ForgeRuntime {
     this.now = options.now ?? Date.now;
     this.baseUrl = options.baseUrl?.replace(/\/+$/, '');
     this.webTriggerPaths = { ...options.webTriggerPaths };
+    const cloudId = options.installation?.cloudId ?? DEFAULT_CLOUD_ID;
     this.installation = {
-      cloudId: '00000000-0000-4000-8000-0000000c1001',
+      installationId:
+        cloudId === DEFAULT_CLOUD_ID ? DEFAULT_INSTALLATION_ID : derivedUuid(`installation:${cloudId}`),
+      cloudId,
       siteUrl: 'https://offline.atlassian.net',
       product: 'jira',
       ...options.installation,
@@ -200,7 +213,7 @@ export class ForgeRuntime {
           };
         },
         deliver: (event) => this.deliverEvent(event),
-        currentChain: () => this.context.getStore()?.chain ?? 0,
+        currentChain: () => this.current()?.chain ?? 0,
         warn: (message) => this.warn(message),
       },
       this.now,
@@ -222,62 +235,56 @@ export class ForgeRuntime {
     return `${this.baseUrl}${this.webTriggerPaths[moduleKey] ?? `/x1/${moduleKey}`}`;
   }
 
-  /** The invocation the caller runs in, if any. */
+  /** The invocation of this installation the caller runs in, if any. */
   current(): Invocation | undefined {
-    return this.context.getStore();
+    const scope = currentScope();
+    return scope?.installation === this ? (scope.invocation as Invocation | undefined) : undefined;
+  }
+
+  /**
+   * Runs `fn` in this installation's name outside any invocation (the local runner's set-up, a
+   * test's direct call into the app): with several installations served, the app's Forge calls
+   * must know whose they are.
+   */
+  run<T>(fn: () => T): T {
+    return runInScope({ installation: this }, fn);
   }
 
   // ---- globals ----------------------------------------------------------------------------
 
-  /** Installs the Forge globals (and the egress guard on fetch, and function log routing). */
+  /**
+   * Serves this installation from the process (host.ts): the Forge globals, the egress guard
+   * on fetch and function log routing are installed with the first installation and answer
+   * each call for the installation whose invocation made it.
+   */
   install(): this {
-    if (this.restore) return this;
-    const g = globalThis as ForgeGlobals;
-    const previousFetch = g.__forge_fetch__;
-    const previousRuntimeDescriptor = Object.getOwnPropertyDescriptor(g, '__forge_runtime__');
-    const originalFetch = globalThis.fetch;
-    const originalConsole = Object.fromEntries(CONSOLE_LEVELS.map((level) => [level, console[level]]));
-
-    g.__forge_fetch__ = (descriptor: Record<string, unknown>, target: string, init?: RequestInit) =>
-      this.forgeFetch(descriptor, target, init);
-    Object.defineProperty(g, '__forge_runtime__', {
-      configurable: true,
-      get: () => this.forgeRuntimeValue(this.context.getStore()),
-    });
-    globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
-      if (!this.context.getStore()) return originalFetch(input, init);
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      const egress = [...this.manifest.egress, ...(this.options.extraEgress ?? [])];
-      if (!egressAllows(egress, url)) return Promise.reject(egressRefusal(url));
-      return (this.options.external ?? noExternalHosts)(url, init);
-    };
-    for (const level of CONSOLE_LEVELS) {
-      console[level] = (...args: unknown[]) => {
-        const invocation = this.context.getStore();
-        const route = this.options.log;
-        // Outside the invocation's context, so the sink may use the console itself.
-        if (invocation && route) this.context.exit(() => route(level, args, invocation));
-        else originalConsole[level].apply(console, args);
-      };
-    }
-    this.restore = () => {
-      if (previousFetch === undefined) delete g.__forge_fetch__;
-      else g.__forge_fetch__ = previousFetch;
-      if (previousRuntimeDescriptor) Object.defineProperty(g, '__forge_runtime__', previousRuntimeDescriptor);
-      else delete g.__forge_runtime__;
-      globalThis.fetch = originalFetch;
-      for (const level of CONSOLE_LEVELS) console[level] = originalConsole[level];
-    };
+    if (!this.installed) hostInstallation(this);
+    this.installed = true;
     return this;
   }
 
   uninstall(): void {
-    this.restore?.();
-    this.restore = undefined;
+    unhostInstallation(this);
+    this.installed = false;
+  }
+
+  /** `fetch` from one of this installation's invocations: the manifest's egress applies. */
+  guardedFetch(url: URL, init: RequestInit | undefined): Promise<Response> {
+    const egress = [...this.manifest.egress, ...(this.options.extraEgress ?? [])];
+    if (!egressAllows(egress, url)) return Promise.reject(egressRefusal(url));
+    return (this.options.external ?? noExternalHosts)(url, init);
+  }
+
+  /** A console call inside one of this installation's invocations, to the `log` sink if any. */
+  routeLog(level: ConsoleLevel, args: unknown[], invocation: unknown): boolean {
+    if (!this.options.log) return false;
+    this.options.log(level, args, invocation as Invocation);
+    return true;
   }
 
   /** What `global.__forge_runtime__` holds during an invocation (or a background one outside). */
-  private forgeRuntimeValue(invocation: Invocation | undefined): Record<string, unknown> {
+  forgeRuntimeValue(scoped: unknown): Record<string, unknown> {
+    const invocation = scoped as Invocation | undefined;
     const appUuid = this.manifest.appId.split('/').pop() ?? this.manifest.appId;
     const traceId = randomUUID().replace(/-/g, '');
     return {
@@ -292,7 +299,7 @@ export class ForgeRuntime {
         environmentId: '00000000-0000-4000-8000-00000000e001',
         environmentType: 'DEVELOPMENT',
         invocationId: invocation?.id ?? 'background',
-        installationId: '00000000-0000-4000-8000-00000000a001',
+        installationId: this.installation.installationId,
         moduleKey: invocation?.moduleKey ?? '',
         license: this.installation.license,
         installation: { ari: this.installContext, contexts: [this.installContext] },
@@ -309,11 +316,16 @@ export class ForgeRuntime {
   }
 
   /** `global.__forge_fetch__`: storage, platform GraphQL, queues, products. */
-  private async forgeFetch(descriptor: Record<string, unknown>, target: string, init?: RequestInit) {
-    const invocation = this.context.getStore();
+  async forgeFetch(descriptor: Record<string, unknown>, target: string, init?: RequestInit) {
+    const invocation = this.current();
     if (invocation?.expired) {
       throw new Error(
         `Invocation ${invocation.id} of ${invocation.functionKey} has timed out; the platform refuses its calls.`,
+      );
+    }
+    if (invocation?.returned) {
+      throw new Error(
+        `Invocation ${invocation.id} of ${invocation.functionKey} has returned; work it did not await is dropped (Forge does not promise it runs).`,
       );
     }
     if (this.closed) throw new Error('The offline Forge runtime is stopped.');
@@ -326,7 +338,7 @@ export class ForgeRuntime {
       }
     };
     if (descriptor.type === 'kvs') {
-      const answer = await this.kvs.handle(target, parsed());
+      const answer = await this.kvs.handle(target, parsed(), { invocationId: invocation?.id });
       return jsonResponse(answer.status, answer.body);
     }
     if (descriptor.type === 'fpp' && descriptor.remote === 'stargate') {
@@ -463,10 +475,15 @@ export class ForgeRuntime {
       kind,
       deadline: this.now() + ms,
       expired: false,
+      returned: false,
       chain: extra.chain ?? 0,
       ...(extra.accountId ? { accountId: extra.accountId } : {}),
     };
-    const run = this.context.run(invocation, () => Promise.resolve().then(() => fn(...args)));
+    const run = runInScope({ installation: this, invocation }, () =>
+      Promise.resolve().then(() => fn(...args)),
+    ).finally(() => {
+      invocation.returned = true;
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
