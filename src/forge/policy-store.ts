@@ -31,7 +31,9 @@ export type PolicySaveResult = { ok: true; policies: Policies } | { ok: false; p
 export async function readPolicies(): Promise<{ policies: Policies; source: PolicySource }> {
   const stored = await kvs.get<StoredPolicies>(POLICIES_KEY);
   if (!stored) return { policies: structuredClone(DEFAULT_POLICIES), source: 'default' };
-  const problems = policyProblems(stored.policies);
+  // Atlassian's rules only: the size bounds held when it was saved (or it predates them), and
+  // refusing a section now would silently replace policies in force with defaults.
+  const problems = policyProblems(stored.policies, { stored: true });
   let document: Partial<Policies> = stored.policies;
   if (problems.length > 0) {
     const broken = new Set(problems.map((p) => p.path.split(/[.[]/)[0]));

@@ -15,9 +15,70 @@ export type PolicyValidation = { ok: true; policies: Policies } | { ok: false; p
 
 /** Atlassian group names are at most 255 characters (Organizations API, Jira group API). */
 const MAX_GROUP_NAME = 255;
-/** Enough for any real allow-list; keeps the stored value far below Forge's 240 KiB. */
-const MAX_LIST = 1_000;
-const MAX_PATTERN = 1_000;
+
+/**
+ * How large a policy document may be, so that it always fits where Forge carries and keeps it:
+ * - stored as ONE kvs value (src/forge/policy-store.ts), and a value is at most 240 KiB
+ *   (developer.atlassian.com/platform/forge/limits-kvs-ce/: "Value size 240 KiB");
+ * - sent by the admin page through `invoke('savePolicies', {policies})`, whose request payload
+ *   is at most 500 KB (limits-invocation: "Front-end invocation request payload size 500KB";
+ *   the response may be 5 MB).
+ *
+ * `documentBytes` (the document as UTF-8 JSON) is the rule; it leaves 40 KiB of the 240 KiB for
+ * the stored wrapper (source, savedAt, savedBy), the default sections merged in, and e-mails
+ * lower-cased on save. The per-field bounds are sized so that a document with every list full
+ * of the longest plain-ASCII entries is about 181 KiB, under `documentBytes`, while leaving
+ * generous room for real use:
+ *
+ *   groups.nameMap          250 × (256 + 255 characters + JSON) ≈ 126 KiB
+ *   protectedAccounts.emails 100 × 254 ≈ 25 KiB   protectedAccounts.accountIds 100 × 128 ≈ 13 KiB
+ *   newUsers.defaultGroups   50 × 255 ≈ 13 KiB    newUsers.productAccess 20 grants ≈ 2 KiB
+ *   groups.rewrite           1,000 + 255 characters; groups.prefix 254
+ *
+ * Characters that take more bytes (non-ASCII names, quotes and backslashes JSON escapes) can
+ * still make a document within every field bound too large: `documentBytes` catches that.
+ */
+export const POLICY_LIMITS = {
+  /** The whole document, as UTF-8 JSON. */
+  documentBytes: 200 * 1024,
+  /** protectedAccounts.accountIds entries (each at most 128 characters: ACCOUNT_ID). */
+  protectedAccountIds: 100,
+  /** protectedAccounts.emails entries. */
+  protectedEmails: 100,
+  /** RFC 5321: an address in a forward path is at most 254 characters. */
+  emailLength: 254,
+  /** newUsers.defaultGroups entries. */
+  defaultGroups: 50,
+  /** newUsers.productAccess grants: one per product and role is plenty (Atlassian has a handful). */
+  productAccess: 20,
+  /** groups.nameMap entries: the exceptions; rewrite and prefix cover systematic renames. */
+  nameMapEntries: 250,
+  /** An identity-provider group name, a nameMap key (Entra ID allows 256 characters, Okta 255). */
+  idpGroupName: 256,
+  /** groups.rewrite.pattern characters. */
+  pattern: 1_000,
+  /** groups.rewrite.replacement characters: what it produces is a group name (255 at most). */
+  replacement: MAX_GROUP_NAME,
+} as const;
+
+type Limits = { -readonly [K in keyof typeof POLICY_LIMITS]: number };
+
+/**
+ * No bounds but Atlassian's own (group names, account IDs, product keys): for a document
+ * already stored, which fitted when it was saved; refusing it now would silently drop a
+ * section that is in force (readPolicies falls back to defaults section by section).
+ */
+const STORED: Limits = Object.fromEntries(
+  Object.keys(POLICY_LIMITS).map((key) => [key, Number.POSITIVE_INFINITY]),
+) as Limits;
+
+/** The size of a document as Forge counts it: its JSON in UTF-8. */
+export function policyDocumentBytes(document: unknown): number {
+  const json = JSON.stringify(document) as string | undefined;
+  return json === undefined ? 0 : new TextEncoder().encode(json).length;
+}
+
+const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KiB`;
 
 const PRODUCT_ROLES = [
   'atlassian/user',
@@ -85,10 +146,11 @@ function literal(expected: true, why: string): Check {
   };
 }
 
-function list(item: Check): Check {
+function list(item: Check, max: number): Check {
   return (value, path, problems) => {
     if (!Array.isArray(value)) return problem(problems, path, `must be a list, not ${describe(value)}`);
-    if (value.length > MAX_LIST) return problem(problems, path, `at most ${MAX_LIST} entries`);
+    if (value.length > max)
+      return problem(problems, path, `at most ${max} entries; this has ${value.length}`);
     value.forEach((entry, index) => item(entry, `${path}[${index}]`, problems));
   };
 }
@@ -101,10 +163,14 @@ const groupName: Check = (value, path, problems) => {
     problem(problems, path, `a group name has at most ${MAX_GROUP_NAME} characters (Atlassian's limit)`);
 };
 
-const email: Check = (value, path, problems) => {
-  if (typeof value !== 'string' || !EMAIL.test(value.trim()))
-    problem(problems, path, `must be an e-mail address such as alice@example.com, not ${describe(value)}`);
-};
+function email(maxLength: number): Check {
+  return (value, path, problems) => {
+    if (typeof value === 'string' && value.trim().length > maxLength)
+      return problem(problems, path, `an e-mail address has at most ${maxLength} characters`);
+    if (typeof value !== 'string' || !EMAIL.test(value.trim()))
+      problem(problems, path, `must be an e-mail address such as alice@example.com, not ${describe(value)}`);
+  };
+}
 
 const accountId: Check = (value, path, problems) => {
   if (typeof value !== 'string' || !ACCOUNT_ID.test(value))
@@ -149,62 +215,76 @@ const productGrant: Check = object(
   ['product'],
 );
 
-const nameMap: Check = (value, path, problems) => {
-  if (!isRecord(value))
-    return problem(problems, path, `must map identity-provider group names to Atlassian group names`);
-  const entries = Object.entries(value);
-  if (entries.length > MAX_LIST) return problem(problems, path, `at most ${MAX_LIST} entries`);
-  for (const [from, to] of entries) {
-    // The key is shown in the path as JSON so names with dots stay unambiguous.
-    const at = `${path}[${JSON.stringify(from)}]`;
-    if (from.trim() === '') problem(problems, at, 'the identity-provider group name cannot be empty');
-    groupName(to, at, problems);
-  }
-};
+function nameMap(limits: Limits): Check {
+  return (value, path, problems) => {
+    if (!isRecord(value))
+      return problem(problems, path, `must map identity-provider group names to Atlassian group names`);
+    const entries = Object.entries(value);
+    if (entries.length > limits.nameMapEntries)
+      return problem(problems, path, `at most ${limits.nameMapEntries} entries; this has ${entries.length}`);
+    for (const [from, to] of entries) {
+      // The key is shown in the path as JSON so names with dots stay unambiguous.
+      const at = `${path}[${JSON.stringify(from)}]`;
+      if (from.trim() === '') problem(problems, at, 'the identity-provider group name cannot be empty');
+      else if (from.length > limits.idpGroupName)
+        problem(
+          problems,
+          at,
+          `an identity-provider group name has at most ${limits.idpGroupName} characters`,
+        );
+      groupName(to, at, problems);
+    }
+  };
+}
 
 /** The pattern must compile with its flags: the engine's own message says why not. */
-const rewrite: Check = (value, path, problems) => {
-  const before = problems.length;
-  object(
-    {
-      pattern: (pattern, at, found) => {
-        if (typeof pattern !== 'string' || pattern === '')
-          return problem(found, at, 'must be a non-empty regular expression');
-        if (pattern.length > MAX_PATTERN) problem(found, at, `at most ${MAX_PATTERN} characters`);
+const rewrite =
+  (limits: Limits): Check =>
+  (value, path, problems) => {
+    const before = problems.length;
+    object(
+      {
+        pattern: (pattern, at, found) => {
+          if (typeof pattern !== 'string' || pattern === '')
+            return problem(found, at, 'must be a non-empty regular expression');
+          if (pattern.length > limits.pattern) problem(found, at, `at most ${limits.pattern} characters`);
+        },
+        replacement: (replacement, at, found) => {
+          if (typeof replacement !== 'string')
+            return problem(found, at, `must be text, not ${describe(replacement)}`);
+          if (replacement.length > limits.replacement)
+            problem(found, at, `at most ${limits.replacement} characters (it makes a group name)`);
+        },
+        flags: (flags, at, found) => {
+          if (typeof flags !== 'string' || !REGEX_FLAGS.test(flags))
+            problem(
+              found,
+              at,
+              `must be regular expression flags (d, g, i, m, s, u, v, y), not ${describe(flags)}`,
+            );
+        },
       },
-      replacement: (replacement, at, found) => {
-        if (typeof replacement !== 'string') problem(found, at, `must be text, not ${describe(replacement)}`);
-      },
-      flags: (flags, at, found) => {
-        if (typeof flags !== 'string' || !REGEX_FLAGS.test(flags))
-          problem(
-            found,
-            at,
-            `must be regular expression flags (d, g, i, m, s, u, v, y), not ${describe(flags)}`,
-          );
-      },
-    },
-    ['pattern', 'replacement'],
-  )(value, path, problems);
-  if (problems.length > before || !isRecord(value)) return;
-  try {
-    new RegExp(value.pattern as string, (value.flags as string | undefined) ?? '');
-  } catch (error) {
-    const at = /flag/i.test(String(error)) ? `${path}.flags` : `${path}.pattern`;
-    return problem(
-      problems,
-      at,
-      `does not compile: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  if (NESTED_QUANTIFIER.test(value.pattern as string)) {
-    problem(
-      problems,
-      `${path}.pattern`,
-      'repeats a group that itself repeats (like (a+)+), which can take exponential time on some names: write it without the nesting',
-    );
-  }
-};
+      ['pattern', 'replacement'],
+    )(value, path, problems);
+    if (problems.length > before || !isRecord(value)) return;
+    try {
+      new RegExp(value.pattern as string, (value.flags as string | undefined) ?? '');
+    } catch (error) {
+      const at = /flag/i.test(String(error)) ? `${path}.flags` : `${path}.pattern`;
+      return problem(
+        problems,
+        at,
+        `does not compile: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (NESTED_QUANTIFIER.test(value.pattern as string)) {
+      problem(
+        problems,
+        `${path}.pattern`,
+        'repeats a group that itself repeats (like (a+)+), which can take exponential time on some names: write it without the nesting',
+      );
+    }
+  };
 
 const seatLimit: Check = (value, path, problems) => {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
@@ -216,10 +296,11 @@ const seatLimit: Check = (value, path, problems) => {
 };
 
 /**
- * One check per field of Policies. The mapped type makes this fail to compile when a field
- * is added to Policies without a check here, so no field escapes validation.
+ * One check per field of Policies, within `limits`. The mapped type makes this fail to
+ * compile when a field is added to Policies without a check here, so no field escapes
+ * validation.
  */
-const POLICY_FIELDS: { [K in keyof Policies]-?: Check } = {
+const policyFields = (limits: Limits): { [K in keyof Policies]-?: Check } => ({
   linking: object({ linkExistingByEmail: boolean }),
   deactivation: object({
     action: oneOf(['suspend', 'remove-product-access', 'none']),
@@ -228,13 +309,16 @@ const POLICY_FIELDS: { [K in keyof Policies]-?: Check } = {
   deletion: object({ action: oneOf(['suspend', 'remove-product-access', 'none', 'remove-from-directory']) }),
   protectedAccounts: object({
     admins: literal(true, 'organization and site admins are always protected: must be true'),
-    accountIds: list(accountId),
-    emails: list(email),
+    accountIds: list(accountId, limits.protectedAccountIds),
+    emails: list(email(limits.emailLength), limits.protectedEmails),
   }),
-  newUsers: object({ defaultGroups: list(groupName), productAccess: list(productGrant) }),
+  newUsers: object({
+    defaultGroups: list(groupName, limits.defaultGroups),
+    productAccess: list(productGrant, limits.productAccess),
+  }),
   groups: object({
-    nameMap,
-    rewrite,
+    nameMap: nameMap(limits),
+    rewrite: rewrite(limits),
     prefix: (value, path, problems) => {
       if (typeof value !== 'string')
         return problem(problems, path, `must be text ('' for none), not ${describe(value)}`);
@@ -247,12 +331,39 @@ const POLICY_FIELDS: { [K in keyof Policies]-?: Check } = {
   seatCap: object({ limit: seatLimit }),
   dryRun: boolean,
   drift: object({ action: oneOf(['repair', 'report']) }),
-};
+});
 
-/** The problems of a (possibly partial) policy document; none means it may be stored. */
-export function policyProblems(document: unknown): PolicyProblem[] {
+const BOUNDED = object(policyFields(POLICY_LIMITS));
+const UNBOUNDED = object(policyFields(STORED));
+
+/** The whole document must fit in one kvs value and one `invoke` (POLICY_LIMITS). */
+function documentSize(document: unknown, problems: PolicyProblem[]): void {
+  if (!isRecord(document)) return;
+  let bytes: number;
+  try {
+    bytes = policyDocumentBytes(document);
+  } catch {
+    return; // Not JSON (a cycle, a BigInt): cannot come from invoke or a file.
+  }
+  if (bytes > POLICY_LIMITS.documentBytes)
+    problem(
+      problems,
+      '',
+      `The policies are ${kib(bytes)} as JSON; at most ${kib(POLICY_LIMITS.documentBytes)} can be saved ` +
+        '(Forge keeps them as one stored value, of at most 240 KiB): remove or shorten entries, ' +
+        'such as group name mappings or protected accounts.',
+    );
+}
+
+/**
+ * The problems of a (possibly partial) policy document; none means it may be stored.
+ * `stored: true` checks a document read back from storage: Atlassian's own rules only, not
+ * the size bounds (POLICY_LIMITS), which it met when saved or predates.
+ */
+export function policyProblems(document: unknown, options: { stored?: boolean } = {}): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
-  object(POLICY_FIELDS)(document, '', problems);
+  (options.stored ? UNBOUNDED : BOUNDED)(document, '', problems);
+  if (!options.stored) documentSize(document, problems);
   return problems.map((p) => (p.path === '' ? { ...p, path: '(document)' } : p));
 }
 
