@@ -55,6 +55,33 @@ export class Memberships {
     });
   }
 
+  /**
+   * One page of a group's memberships whose slot sorts after `afterSlot` (all of them when it
+   * is undefined): how a walk resumes in a later invocation. Forge's `entities-api-query` page
+   * says not to persist query cursors ("they may not always be stable"), so a walk keeps the
+   * slot of the last membership it finished instead, and starts again from there with a range
+   * query. A slot (`<group seq>:<user id>`) is unique per membership, so nothing is skipped or
+   * repeated. `cursor` only continues a query this same invocation began.
+   */
+  async ofGroupAfter(
+    group: GroupRef,
+    afterSlot: string | undefined,
+    cursor?: string,
+  ): Promise<QueryPage<Membership>> {
+    const prefix = `${padSeq(group.seq)}:`;
+    if (afterSlot === undefined || !afterSlot.startsWith(prefix)) return this.ofGroup(group, cursor);
+    const page = await this.store.query<Membership>({
+      entity: MEMBER,
+      index: 'by-slot',
+      // `between` is inclusive: the membership at `afterSlot` (done already) is dropped below.
+      // '~' sorts after every character of a user id, so this covers the rest of the group.
+      where: { op: 'between', from: afterSlot, to: `${prefix}~` },
+      limit: FORGE_LIMITS.maxQueryLimit,
+      cursor,
+    });
+    return { ...page, results: page.results.filter((r) => r.value.slot > afterSlot) };
+  }
+
   /** One page of the memberships of every group with a sequence number in [from, to]. */
   ofGroupRange(fromSeq: number, toSeq: number, cursor?: string): Promise<QueryPage<Membership>> {
     return this.store.query<Membership>({

@@ -224,10 +224,15 @@ export class GroupReconciler {
    * directory no longer has, a storage page at a time; in a full reconcile of a group the app
    * created, then removes the members Atlassian has and the directory does not (added by
    * hand), a page of Atlassian's members at a time. A group of 35,000 cannot be walked in one
-   * run: past the deadline the walk returns where it stopped ("a:" adding, "r:" removing,
-   * "x:" the extra members, then the cursor; "A:" within a page) and the job continues
-   * from there. Where it got is also kept in `context.reached`, so a run whose budget ends
-   * mid-walk continues from there rather than from the start.
+   * run: past the deadline the walk returns where it stopped (see ResumePoint) and the job
+   * continues from there in a later invocation. Where it got is also kept in
+   * `context.reached`, after each member, so a run whose budget ends mid-walk continues from
+   * there rather than from the start.
+   *
+   * The resume point is a key, never a storage query cursor: Forge's `entities-api-query`
+   * page says not to persist cursors ("they may not always be stable"), and a cursor may be
+   * refused by an invocation other than the one that got it. Cursors only page a query
+   * within this invocation's loop.
    */
   private async reconcileMembers(
     id: string,
@@ -237,38 +242,90 @@ export class GroupReconciler {
     run: Run,
     context: ReconcileContext,
   ): Promise<string | undefined> {
-    const resume = context.cursor;
-    const phase = resume?.slice(0, 2) ?? 'a:';
+    const resume = parseResumePoint(context.cursor);
     const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
     const verify = context.force === true;
-    let cursor = resume ? resume.slice(2) || undefined : undefined;
-    // "A:<n>:<cursor>": in the page at <cursor>, the first <n> members are done (a full
-    // reconcile checks each in Atlassian, and a page can hold more checks than a batch).
-    let skip = 0;
-    if (phase === 'A:') {
-      const [done, ...rest] = (cursor ?? '').split(':');
-      skip = Number(done) || 0;
-      cursor = rest.join(':') || undefined;
-    }
-    if (phase === 'a:' || phase === 'A:') {
+    if (resume.phase === 'add') {
+      // By slot (`<group seq>:<user id>`): unique per membership, so "after the last slot
+      // done" neither skips nor repeats a member.
+      let after = resume.after;
+      let cursor: string | undefined;
       do {
-        const page = await this.deps.directory.memberships.ofGroup(desired, cursor);
-        for (const [index, { value }] of page.results.entries()) {
-          if (index < skip) continue;
-          await this.addMember(id, value.user, groupId, run, verify);
-          if (verify) context.reached = `A:${index + 1}:${cursor ?? ''}`;
-        }
-        skip = 0;
-        cursor = page.nextCursor;
-        if (cursor) context.reached = `a:${cursor}`;
-        if (cursor && past()) return `a:${cursor}`;
-      } while (cursor);
-    }
-    if (phase !== 'x:') {
-      do {
-        const page = await this.deps.links.members('group', id, cursor);
+        const page = await this.deps.directory.memberships.ofGroupAfter(desired, after, cursor);
         for (const { value } of page.results) {
-          if (await this.deps.directory.memberships.get(id, value.user)) continue;
+          await this.addMember(id, value.user, groupId, run, verify);
+          after = value.slot;
+          context.reached = `${ADD}${after}`;
+        }
+        cursor = page.nextCursor;
+        // Only once this run got further than the last: else it would stop where it began.
+        if (cursor && after !== resume.after && past()) return `${ADD}${after ?? ''}`;
+      } while (cursor);
+      context.reached = REMOVE;
+    }
+    if (resume.phase !== 'extra') {
+      const stopped = await this.removeGone(
+        id,
+        resume.phase === 'remove' ? resume.after : undefined,
+        run,
+        context,
+        past,
+      );
+      if (stopped) return stopped;
+    }
+    // Memberships the app did not create in a group it did not create are not its business.
+    if (!verify || !created) return undefined;
+    context.reached = EXTRA;
+    // Atlassian's own paging cursor (the org API's `links.next`), not a Forge storage cursor:
+    // Forge's advice on storage cursors does not apply, so it is kept as it is.
+    let cursor = resume.phase === 'extra' ? resume.after : undefined;
+    do {
+      const from = cursor;
+      const page = await run.read('listMembers', () => this.deps.port.listMembers(groupId, from));
+      for (const accountId of page.accountIds) await this.extraMember(id, groupId, accountId, run);
+      cursor = page.cursor;
+      context.reached = `${EXTRA}${cursor ?? ''}`;
+      if (cursor && past()) return `${EXTRA}${cursor}`;
+    } while (cursor);
+    return undefined;
+  }
+
+  /**
+   * The removal pass: each membership link of the group whose membership is gone from the
+   * directory is removed. Answers where it stopped when past the deadline, else undefined.
+   *
+   * The links are read through the `by-group` index, whose range value (the group id) is the
+   * same for every link of the group: a range query cannot resume "after" one of them. So the
+   * walk resumes after the last link *key* done, re-reading the group's links from the start
+   * and skipping (without any other read) the keys up to it. That relies on the store giving
+   * equal range values in key order, which the local store does; should a page ever come in
+   * another order, skipping by key could miss a link, so the pass then checks every link
+   * again from the start (each check is idempotent: a removed link is gone, a kept one stays).
+   */
+  private async removeGone(
+    id: string,
+    resumeAfter: string | undefined,
+    run: Run,
+    context: ReconcileContext,
+    past: () => boolean,
+  ): Promise<string | undefined> {
+    // `skip`: the keys done by an earlier invocation; `after`: the last key done so far.
+    let skip = resumeAfter;
+    let after = resumeAfter;
+    let cursor: string | undefined;
+    let last: string | undefined;
+    for (;;) {
+      const page = await this.deps.links.members('group', id, cursor);
+      if (skip !== undefined && !ascending(last, page.results)) {
+        skip = undefined;
+        cursor = undefined;
+        last = undefined;
+        continue;
+      }
+      for (const { key, value } of page.results) {
+        last = key;
+        if (skip !== undefined && key <= skip) continue;
+        if (!(await this.deps.directory.memberships.get(id, value.user))) {
           const user = await this.deps.links.user(value.user);
           await this.removeMembership(
             id,
@@ -279,23 +336,14 @@ export class GroupReconciler {
             'member removed at the identity provider',
           );
         }
-        cursor = page.nextCursor;
-        context.reached = `r:${cursor ?? ''}`;
-        if (cursor && past()) return `r:${cursor}`;
-      } while (cursor);
+        after = key;
+        context.reached = `${REMOVE}${key}`;
+      }
+      cursor = page.nextCursor;
+      if (!cursor) return undefined;
+      // Not while still skipping what an earlier run did: each run must get further.
+      if (after !== resumeAfter && past()) return `${REMOVE}${after ?? ''}`;
     }
-    // Memberships the app did not create in a group it did not create are not its business.
-    if (!verify || !created) return undefined;
-    context.reached = 'x:';
-    do {
-      const from = cursor;
-      const page = await run.read('listMembers', () => this.deps.port.listMembers(groupId, from));
-      for (const accountId of page.accountIds) await this.extraMember(id, groupId, accountId, run);
-      cursor = page.cursor;
-      context.reached = `x:${cursor ?? ''}`;
-      if (cursor && past()) return `x:${cursor}`;
-    } while (cursor);
-    return undefined;
   }
 
   /**
@@ -464,4 +512,44 @@ export class GroupReconciler {
       cursor = page.nextCursor;
     } while (cursor);
   }
+}
+
+/**
+ * Where a group's member walk continues in a later invocation (the sync job keeps it): a
+ * phase and the key of the last item it finished there, never a storage query cursor (see
+ * reconcileMembers).
+ *
+ * - `a>` + slot: adding, after the membership with that `by-slot` value (`a>`: from the start);
+ * - `r>` + link key: removing, after the membership link with that key (`r>`: from the start);
+ * - `x:` + Atlassian's paging cursor: the members Atlassian has that the directory does not.
+ *
+ * Anything else, such as a resume string an older version wrote with a storage cursor in it
+ * (`a:<cursor>`, `A:<n>:<cursor>`, `r:<cursor>`), starts the walk over: every step of it is
+ * idempotent, so walking again costs time, never correctness.
+ */
+const ADD = 'a>';
+const REMOVE = 'r>';
+const EXTRA = 'x:';
+
+type ResumePoint = { phase: 'add' | 'remove' | 'extra'; after?: string };
+
+function parseResumePoint(resume: string | undefined): ResumePoint {
+  for (const [prefix, phase] of [
+    [ADD, 'add'],
+    [REMOVE, 'remove'],
+    [EXTRA, 'extra'],
+  ] as const) {
+    if (resume?.startsWith(prefix)) return { phase, after: resume.slice(prefix.length) || undefined };
+  }
+  return { phase: 'add' };
+}
+
+/** Whether the page's keys continue `last` in ascending order (see removeGone). */
+function ascending(last: string | undefined, results: { key: string }[]): boolean {
+  let previous = last;
+  for (const { key } of results) {
+    if (previous !== undefined && key <= previous) return false;
+    previous = key;
+  }
+  return true;
 }

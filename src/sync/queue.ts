@@ -31,7 +31,17 @@ export interface SyncJob {
     id: string;
     attempts?: number;
     error?: string;
-    /** 'all' only: where the walk continues. */
+    /**
+     * Where a walk continues in a later invocation: for 'all', the `seq` of the last resource
+     * it marked; for a group, where its member walk stopped (src/sync/group-reconciler.ts).
+     * Always a key, never a storage query cursor: Forge's `entities-api-query` page says not
+     * to persist cursors ("they may not always be stable").
+     */
+    after?: string;
+    /**
+     * Written by older versions: a storage query cursor to resume from. Never read (the walk
+     * starts over, which is idempotent) and dropped when the job is next rewritten.
+     */
     cursor?: string;
     /** An admin asked: retry even what is blocked at its current version. */
     force?: boolean;
@@ -52,7 +62,7 @@ export type JobOutcome =
   | { type: 'done' }
   | { type: 'stop' }
   | { type: 'retry'; at: number; attempts: number; error: string }
-  | { type: 'continue'; cursor: string };
+  | { type: 'continue'; after: string };
 
 export interface RunResult {
   finished: number;
@@ -165,8 +175,8 @@ export class SyncQueue {
           await this.settle({ type: 'delete', entity: SYNC_JOB, key, condition: nonce(value) });
           finished++;
         } else if (outcome.type === 'continue') {
-          // A walk over the directory goes on from its cursor, behind the marks it just wrote.
-          await this.settle(this.rewrite(key, value, this.now(), { cursor: outcome.cursor }));
+          // A walk goes on after the key it reached, behind the marks it just wrote.
+          await this.settle(this.rewrite(key, value, this.now(), { after: outcome.after }));
         } else {
           const { at, attempts, error } = outcome;
           await this.settle(this.rewrite(key, value, at, { attempts, error }));
@@ -180,6 +190,7 @@ export class SyncQueue {
 
   private rewrite(key: string, job: SyncJob, at: number, doc: Partial<SyncJob['doc']>): WriteOperation {
     const next: SyncJob = { ...job, at, n: randomUUID(), doc: { ...job.doc, ...doc } };
+    delete next.doc.cursor;
     return { type: 'set', entity: SYNC_JOB, key, value: next, condition: nonce(job) };
   }
 

@@ -266,22 +266,23 @@ export class SyncService {
       ...run,
       attempt,
       force: job.doc.force,
-      cursor: job.doc.cursor,
+      // A key to resume the member walk after (the job's `after`), never a storage cursor.
+      cursor: job.doc.after,
     };
     try {
       if (kind === 'all') return await this.walk(job);
       let outcome: JobOutcome = { type: 'done' };
       if (kind === 'user') await reconciler.user(job.doc.id, context);
       else {
-        const cursor = await reconciler.group(job.doc.id, context);
-        if (cursor) outcome = { type: 'continue', cursor };
+        const after = await reconciler.group(job.doc.id, context);
+        if (after) outcome = { type: 'continue', after };
       }
       if (outcome.type === 'done' && job.doc.full) count.resource(kind);
       return outcome;
     } catch (error) {
       if (error instanceof BudgetExhausted) {
         // A member walk that finished pages keeps them: the next run continues after them.
-        return context.reached ? { type: 'continue', cursor: context.reached } : { type: 'stop' };
+        return context.reached ? { type: 'continue', after: context.reached } : { type: 'stop' };
       }
       // A dry run's plan for this resource ends at a write whose result it would need.
       if (error instanceof PlannedWrite) {
@@ -334,18 +335,31 @@ export class SyncService {
     return { type: 'retry', at: this.now() + delay, attempts: attempt, error: describeError(cause ?? error) };
   }
 
-  /** One page of the directory walk of "reconcile all" (or of a preview's). */
+  /**
+   * One page of the directory walk of "reconcile all" (or of a preview's), in `by-seq` order.
+   * The next invocation continues after the `seq` of the last resource marked, with a range
+   * query: Forge's `entities-api-query` page says not to persist query cursors ("they may not
+   * always be stable"). Sequence numbers are unique per resource (src/directory/order.ts), so
+   * nothing is skipped or marked twice. A job an older version wrote (with a `cursor`, no
+   * `after`) walks again from the start: marking a resource again is harmless.
+   */
   private async walk(job: QueuedJob): Promise<JobOutcome> {
     const directory = this.options.directory;
     const collection = job.doc.id === 'groups' ? directory.groups : directory.users;
-    const page = await collection.scan(job.doc.cursor);
+    const after =
+      job.doc.after !== undefined && /^\d+$/.test(job.doc.after) ? Number(job.doc.after) : undefined;
+    const page = await collection.findByIndex(
+      'by-seq',
+      after === undefined ? { op: 'greaterThanEqualTo', value: 0 } : { op: 'greaterThan', value: after },
+    );
     const resource = job.doc.id === 'groups' ? 'group' : 'user';
     const kind: SyncKind = isPreview(job.kind) ? `preview-${resource}` : resource;
     const { force, full } = job.doc;
     const doc = { ...(force ? { force } : {}), ...(full ? { full } : {}) };
     const marks = page.items.map((item) => this.queue.markOperation(kind, item.id, undefined, doc));
     for (let i = 0; i < marks.length; i += 25) await this.options.store.transact(marks.slice(i, i + 25));
-    return page.nextCursor ? { type: 'continue', cursor: page.nextCursor } : { type: 'done' };
+    const last = page.items.at(-1);
+    return page.nextCursor && last ? { type: 'continue', after: String(last.seq) } : { type: 'done' };
   }
 
   /**

@@ -205,7 +205,7 @@ describe('batches and order', () => {
       cursor = await reconciler.group(group, { budget: new Budget(10_000), attempt: 1, deadline: 0, cursor });
       stops.push(cursor?.slice(0, 2));
     } while (cursor);
-    expect(stops).toEqual(['a:', 'r:', undefined]);
+    expect(stops).toEqual(['a>', 'r>', undefined]);
     expect((await readOrg(world.org)).groups.get('Everyone')?.members).toHaveLength(150);
 
     // Through the worker: a page left over is continued in the same run, or the next.
