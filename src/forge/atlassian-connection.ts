@@ -253,8 +253,15 @@ interface ActiveConnection {
   source: 'admin' | 'environment';
 }
 
-/** The environment's connection (Forge variables, or what the local runner sets). */
+/**
+ * The environment's connection (Forge variables, or what the local runner sets), in a
+ * development environment only. Forge variables belong to an environment, and every
+ * installation of it reads the same ones: in production they would provision every customer
+ * into one organization. Customers connect their own on the admin page (stored per
+ * installation).
+ */
 function fromEnvironment(): ActiveConnection | undefined {
+  if (!developmentEnvironment()) return undefined;
   const env = process.env;
   const orgId = trimmed(env.ATLASSIAN_ORG_ID);
   const key = trimmed(env.ATLASSIAN_ORG_API_KEY);
@@ -273,6 +280,14 @@ function fromEnvironment(): ActiveConnection | undefined {
     secret: key,
     source: 'environment',
   };
+}
+
+function developmentEnvironment(): boolean {
+  try {
+    return getAppContext().environmentType === 'DEVELOPMENT';
+  } catch {
+    return false; // outside an invocation: no environment to trust
+  }
 }
 
 /** The stored connection when complete, else the environment's. */

@@ -22,12 +22,39 @@ export interface TestRuntime {
 }
 
 export function createTestRuntime(options: Partial<ForgeRuntimeOptions> = {}): TestRuntime {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-runtime-'));
-  const logs: string[] = [];
-  const warnings: string[] = [];
   // A fresh module registry: the runtime, the entry points it loads and whatever the test
   // loads with `load` share it, and nothing is shared with the previous test's runtime.
   jest.resetModules();
+  return installationRuntime(options);
+}
+
+/**
+ * Several installations served by one process, as a warm Forge function instance serves
+ * several customers: one module registry (the app is loaded once and shared), and for each
+ * installation its own runtime (storage, secrets, queue, trigger URL, licence, backends).
+ * Installation k (from 0) has its own cloudId and its SCIM trigger at /i<k>/scim/v2.
+ */
+export function createTestInstallations(
+  count: number,
+  options: (index: number) => Partial<ForgeRuntimeOptions> = () => ({}),
+): TestRuntime[] {
+  jest.resetModules();
+  return Array.from({ length: count }, (_, index) =>
+    installationRuntime({
+      webTriggerPaths: { 'scim-endpoint': `/i${index}/scim/v2` },
+      installation: {
+        cloudId: `00000000-0000-4000-8000-00000000c${String(index).padStart(3, '0')}`,
+        siteUrl: `https://site-${index}.offline.atlassian.net`,
+      },
+      ...options(index),
+    }),
+  );
+}
+
+function installationRuntime(options: Partial<ForgeRuntimeOptions>): TestRuntime {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-runtime-'));
+  const logs: string[] = [];
+  const warnings: string[] = [];
   const { ForgeRuntime: Runtime } = load<typeof import('../../src/local/forge-runtime')>(
     '../../src/local/forge-runtime',
   );
@@ -77,9 +104,10 @@ export async function scimRequest(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are arbitrary JSON
 ): Promise<[number, any]> {
   const { method, userPath, token, body } = request;
+  const base = test.runtime.webTriggerPaths['scim-endpoint'] ?? '/scim/v2';
   const result = await test.runtime.invokeWebTrigger('scim-endpoint', {
     method,
-    path: `/scim/v2${userPath}`,
+    path: `${base}${userPath}`,
     userPath,
     headers: {
       Authorization: [`Bearer ${token}`],

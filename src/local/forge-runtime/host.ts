@@ -99,8 +99,18 @@ export function hostInstallation(installation: HostedInstallation): void {
   Object.defineProperty(g, '__forge_runtime__', {
     configurable: true,
     get: () => {
-      const scope = answering('The Forge runtime context');
-      return scope.installation.forgeRuntimeValue(scope.invocation);
+      const scope = currentScope();
+      if (scope || h.installed.size <= 1) {
+        const { installation, invocation } = scope ?? answering('The Forge runtime context');
+        return installation.forgeRuntimeValue(invocation);
+      }
+      // A module loading outside any invocation (@forge/kvs reads the proxy on load): what
+      // belongs to the process answers, what belongs to an installation refuses.
+      const value = [...h.installed][0].forgeRuntimeValue(undefined);
+      Object.defineProperty(value, 'appContext', {
+        get: () => answering('The Forge app context'),
+      });
+      return value;
     },
   });
   globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {

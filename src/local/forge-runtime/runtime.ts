@@ -52,6 +52,8 @@ export interface Installation {
   product: 'jira' | 'confluence';
   /** What Forge passes as `license` (undefined for free and development installations). */
   license?: Record<string, unknown>;
+  /** The app environment the installation belongs to (`forge deploy -e`); DEVELOPMENT locally. */
+  environmentType: 'DEVELOPMENT' | 'STAGING' | 'PRODUCTION';
 }
 
 /** `FORGE_LICENSE` of `npm start` and tests: what an installation's licence looks like. */
@@ -193,6 +195,7 @@ export class ForgeRuntime {
       cloudId,
       siteUrl: 'https://offline.atlassian.net',
       product: 'jira',
+      environmentType: 'DEVELOPMENT',
       ...options.installation,
     };
     this.store = new LocalEntityStore(
@@ -297,7 +300,7 @@ export class ForgeRuntime {
         appId: appUuid,
         appVersion: '1.0.0',
         environmentId: '00000000-0000-4000-8000-00000000e001',
-        environmentType: 'DEVELOPMENT',
+        environmentType: this.installation.environmentType,
         invocationId: invocation?.id ?? 'background',
         installationId: this.installation.installationId,
         moduleKey: invocation?.moduleKey ?? '',
@@ -617,7 +620,7 @@ export class ForgeRuntime {
       localId: `${request.moduleKey}-offline`,
       extension: { type: module.type },
       environmentId: '00000000-0000-4000-8000-00000000e001',
-      environmentType: 'DEVELOPMENT',
+      environmentType: this.installation.environmentType,
     };
     const result = await this.invoke(
       'resolver',
