@@ -20,8 +20,30 @@
  * and the EMBEDDED_ORG_* knobs). The organization's Jira site is served at /atlassian/site
  * and answers the app's product fetch (asApp/asUser requestJira); ATLASSIAN_MODE=site
  * provisions through it with the site-admin mode (admin e-mail + API token) instead.
+ *
+ *   --installations N  serve N installations (customers) from this one process, as Forge does
+ *                      with one warm process (default 1: everything above, unchanged).
+ *
+ * With N ≥ 2, installation 1 is the one above (DATA_DIR, PORT, POLICIES_FILE,
+ * SCIM_BEARER_TOKEN, ATLASSIAN_* and EMBEDDED_ORG_API_KEY/SITE_TOKEN apply to it only), and
+ * each installation k ≥ 2 has its own:
+ *   - cloudId and site (https://site-k.offline.atlassian.net);
+ *   - state in $DATA_DIR/installations/k (its storage, secrets, queue, embedded organization;
+ *     policies from $DATA_DIR/installations/k/policies.json when it exists);
+ *   - embedded organization, served at /installations/k/atlassian (admin API and Jira site);
+ *   - SCIM base URL /installations/k/scim/v2 (its web trigger URL) and bearer token (generated,
+ *     kept as a hash in its storage like installation 1's);
+ *   - admin page /installations/k/admin, as its organization's admin.
+ * The organization connections are not published as Forge variables then (those are
+ * environment-wide: every installation would read the same credential); each installation's
+ * is saved in its own storage, as its admin page saves it (a different one already saved
+ * there on the admin page is kept). FORGE_LICENSE, SCIM_QUIET, ATLASSIAN_MODE and the other
+ * EMBEDDED_ORG_* knobs apply to every installation; --new-token replaces every one's token.
+ * Scheduled triggers and the event queue run per installation; function logs are prefixed
+ * with [k]. A banner per installation, under "Installation k (<site>)"; SIGINT stops all.
  */
 import path from 'node:path';
+import type * as ForgeConnection from '../forge/atlassian-connection';
 import type * as ForgeEntryPoints from '../forge/index';
 import type * as ForgePolicyStore from '../forge/policy-store';
 import type * as ForgeTokens from '../forge/tokens';
@@ -33,123 +55,224 @@ import {
   SEED_ACCOUNTS,
   serveEmbeddedOrg,
   startLocalOrganization,
+  type LocalOrganization,
 } from './embedded-org';
 import { ForgeRuntime, offlineLicense, parseOfflineLicenceState } from './forge-runtime';
-import { adminPageMount, localAdminAccountId } from './admin-host';
-import { applyPolicyFile, policyFilePath } from './policy-file';
-import { createLocalServer, Mount, SCIM_BASE_PATH } from './server';
+import { ADMIN_PAGE_PATH, adminPageMount, localAdminAccountId } from './admin-host';
+import { applyPolicyFile, policyFilePath, type PolicyFileOutcome } from './policy-file';
+import { createLocalServer, Mount, SCIM_BASE_PATH, ScimRoute } from './server';
 
 const ROOT = path.resolve(__dirname, '../..');
 const port = Number(process.env.PORT ?? 8787);
 const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
 const quiet = process.env.SCIM_QUIET === '1';
 const licence = parseOfflineLicenceState(process.env.FORGE_LICENSE);
+const installationCount = parseInstallations(process.argv.slice(2));
+
+/** `--installations N` (or `--installations=N`): how many installations to serve (default 1). */
+function parseInstallations(args: string[]): number {
+  const index = args.findIndex((a) => a === '--installations' || a.startsWith('--installations='));
+  if (index < 0) return 1;
+  const raw = args[index].includes('=') ? args[index].split('=')[1] : args[index + 1];
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1 || count > 100) {
+    console.error(`--installations takes a whole number from 1 to 100, not ${raw ?? 'nothing'}.`);
+    process.exit(2);
+  }
+  return count;
+}
+
+/** Installation k's cloudId: installation 1 keeps the runtime's default one. */
+function cloudIdOf(k: number): string {
+  return `00000000-0000-4000-8000-${(0xc1000 + k).toString(16).padStart(12, '0')}`;
+}
 
 /** What the functions print (Forge's function logs), shown the way `forge tunnel` does. */
-function log(level: string, args: unknown[]): void {
-  const [message, fields] = args as [unknown, Record<string, unknown> | undefined];
-  if (level === 'warn' || level === 'error') {
-    console[level](`${level}:`, ...args);
-  } else if (!quiet) {
-    if (message === 'scim' && fields)
-      console.log(`${fields.method} ${fields.path || '/'} ${fields.status} ${fields.ms}ms`);
-    else console.log(...args);
-  }
+function logger(label: string): (level: string, args: unknown[]) => void {
+  return (level, args) => {
+    const [message, fields] = args as [unknown, Record<string, unknown> | undefined];
+    const prefix = label ? [label] : [];
+    if (level === 'warn' || level === 'error') {
+      console[level](...prefix, `${level}:`, ...args);
+    } else if (!quiet) {
+      if (message === 'scim' && fields)
+        console.log(
+          `${label ? `${label} ` : ''}${fields.method} ${fields.path || '/'} ${fields.status} ${fields.ms}ms`,
+        );
+      else console.log(...prefix, ...args);
+    }
+  };
+}
+
+/** Knobs that name one organization's credentials: installation 1's only. */
+const INSTALLATION_1_ONLY = [
+  'ATLASSIAN_ORG_API_BASE',
+  'ATLASSIAN_ORG_API_KEY',
+  'ATLASSIAN_ORG_ID',
+  'ATLASSIAN_ORG_DIRECTORY_ID',
+  'EMBEDDED_ORG_API_KEY',
+  'EMBEDDED_ORG_SITE_TOKEN',
+];
+
+/** One installation this process serves. */
+interface Served {
+  k: number;
+  runtime: ForgeRuntime;
+  dataDir: string;
+  org: LocalOrganization;
+  scimPath: string;
+  adminPath: string;
+  orgMount: string;
+  token?: string;
+  origin: 'environment' | 'generated' | 'stored';
+  policies: PolicyFileOutcome;
+  /** N ≥ 2: what happened to the connection in the installation's storage. */
+  connection?: string;
 }
 
 async function main(): Promise<void> {
   // The network fetch, before the runtime wraps it with its egress guard.
   const realFetch = globalThis.fetch;
-  // Before the app loads: it reads the connection from ATLASSIAN_ORG_* as Forge variables.
-  const org = startLocalOrganization({ env: process.env, dataDir });
-  const runtime = new ForgeRuntime({
-    root: ROOT,
-    dataDir,
-    log,
-    warn: (message) => console.warn(`forge runtime: ${message}`),
-    external: org.embedded ? embeddedOrgBackend(org.embedded) : httpBackend(realFetch),
-    // api.asApp()/asUser().requestJira reach the embedded organization's Jira site.
-    ...(org.embedded ? { products: embeddedSiteProducts(org.embedded) } : {}),
-    extraEgress: org.extraEgress,
-    installation: { license: offlineLicense(licence) },
-  }).install();
+  const several = installationCount > 1;
+  const served: Served[] = [];
+  for (let k = 1; k <= installationCount; k++) {
+    const dir = k === 1 ? dataDir : path.join(dataDir, 'installations', String(k));
+    const site = k === 1 ? {} : { cloudId: cloudIdOf(k), siteUrl: `https://site-${k}.offline.atlassian.net` };
+    const env =
+      k === 1
+        ? process.env
+        : Object.fromEntries(
+            Object.entries(process.env).filter(([name]) => !INSTALLATION_1_ONLY.includes(name)),
+          );
+    // One installation: before the app loads, as it reads the connection from ATLASSIAN_ORG_*
+    // as Forge variables. Several: nothing is published (see the header).
+    const org = startLocalOrganization({
+      env,
+      dataDir: dir,
+      ...site,
+      ...(several ? { publish: false } : {}),
+    });
+    const runtime = new ForgeRuntime({
+      root: ROOT,
+      dataDir: dir,
+      log: logger(several ? `[${k}]` : ''),
+      warn: (message) => console.warn(`forge runtime${several ? ` [${k}]` : ''}: ${message}`),
+      external: org.embedded ? embeddedOrgBackend(org.embedded) : httpBackend(realFetch),
+      // api.asApp()/asUser().requestJira reach the embedded organization's Jira site.
+      ...(org.embedded ? { products: embeddedSiteProducts(org.embedded) } : {}),
+      extraEgress: org.extraEgress,
+      installation: { license: offlineLicense(licence), ...site },
+    }).install();
+    const prefix = k === 1 ? '' : `/installations/${k}`;
+    served.push({
+      k,
+      runtime,
+      dataDir: dir,
+      org,
+      scimPath: `${prefix}${SCIM_BASE_PATH}`,
+      adminPath: `${prefix}${ADMIN_PAGE_PATH}`,
+      orgMount: `${prefix}${EMBEDDED_ORG_MOUNT}`,
+      origin: 'stored',
+      policies: { kind: 'none' },
+    });
+  }
+  const first = served[0].runtime;
   // Only now, with the Forge globals in place, load what ships (it builds its app on import).
-  const forge = await runtime.loadModule<typeof ForgeEntryPoints>('forge/index');
-  const tokens = await runtime.loadModule<typeof ForgeTokens>('forge/tokens');
-  runtime.webTriggerPaths[forge.SCIM_TRIGGER_KEY] = SCIM_BASE_PATH;
+  // Node's module cache: every installation runs the same loaded modules, as on Forge.
+  const forge = await first.loadModule<typeof ForgeEntryPoints>('forge/index');
+  const tokens = await first.loadModule<typeof ForgeTokens>('forge/tokens');
+  const policyStore = await first.loadModule<typeof ForgePolicyStore>('forge/policy-store');
+  const connections = await first.loadModule<typeof ForgeConnection>('forge/atlassian-connection');
 
-  // The bearer token lives where it does on Forge: its hash in a kvs secret.
-  const fixed = process.env.SCIM_BEARER_TOKEN;
-  let token: string | undefined;
-  let origin: 'environment' | 'generated' | 'stored';
-  if (fixed) {
-    await tokens.installToken(fixed);
-    [token, origin] = [fixed, 'environment'];
-  } else if (process.argv.includes('--new-token') || !(await tokens.hasToken())) {
-    [token, origin] = [await tokens.rotateToken(), 'generated'];
-  } else {
-    origin = 'stored';
+  const closeAll = async () => {
+    await Promise.allSettled(served.map((s) => s.runtime.stop()));
+    for (const s of served) s.org.embedded?.close();
+  };
+
+  for (const s of served) {
+    const { runtime } = s;
+    runtime.webTriggerPaths[forge.SCIM_TRIGGER_KEY] = s.scimPath;
+    // Set-up outside any invocation: run in the installation's name, so its storage is used.
+    await runtime.run(async () => {
+      if (several) s.connection = await storeConnection(connections, s.org);
+
+      // The bearer token lives where it does on Forge: its hash in a kvs secret.
+      const fixed = s.k === 1 ? process.env.SCIM_BEARER_TOKEN : undefined;
+      if (fixed) {
+        await tokens.installToken(fixed);
+        [s.token, s.origin] = [fixed, 'environment'];
+      } else if (process.argv.includes('--new-token') || !(await tokens.hasToken())) {
+        [s.token, s.origin] = [await tokens.rotateToken(), 'generated'];
+      }
+
+      // The policy file, through the validation and storage the savePolicies resolver uses.
+      const file = policyFilePath(s.k === 1 ? process.env : {}, s.dataDir);
+      s.policies = await applyPolicyFile(file, policyStore.applyPolicies);
+    });
+    if (s.policies.kind === 'invalid') {
+      const which = several ? ` (installation ${s.k})` : '';
+      console.error(`Policies file ${s.policies.file}${which} is not valid; nothing was applied:`);
+      for (const line of s.policies.lines) console.error(`  ${line}`);
+      await closeAll();
+      process.exit(2);
+    }
   }
 
-  // The policy file, through the validation and storage the savePolicies resolver uses.
-  const policyStore = await runtime.loadModule<typeof ForgePolicyStore>('forge/policy-store');
-  const policies = await applyPolicyFile(policyFilePath(process.env, dataDir), policyStore.applyPolicies);
-  if (policies.kind === 'invalid') {
-    console.error(`Policies file ${policies.file} is not valid; nothing was applied:`);
-    for (const line of policies.lines) console.error(`  ${line}`);
-    await runtime.stop();
-    org.embedded?.close();
-    process.exit(2);
+  const mounts: Mount[] = [];
+  for (const s of served) {
+    const embedded = s.org.embedded;
+    if (embedded)
+      mounts.push({
+        prefix: s.orgMount,
+        serve: (request, response) => serveEmbeddedOrg(embedded, request, response, s.orgMount),
+      });
   }
-
-  const embedded = org.embedded;
-  const mounts: Mount[] = embedded
-    ? [
-        {
-          prefix: EMBEDDED_ORG_MOUNT,
-          serve: (request, response) => serveEmbeddedOrg(embedded, request, response),
-        },
-      ]
-    : [];
-  // The admin page in a browser, as the org's admin (src/local/admin-host).
-  const adminPage = adminPageMount(runtime, { root: ROOT, accountId: localAdminAccountId(embedded) });
-  mounts.push(adminPage);
-  const server = createLocalServer(
-    (event) => runtime.invokeWebTrigger(forge.SCIM_TRIGGER_KEY, event),
-    mounts,
-  );
-  const maintenance = setInterval(() => runtime.store.maintain(), 60_000);
+  // The admin page in a browser, as the org's admin (src/local/admin-host); one per
+  // installation, sharing the first one's bundles (the same app).
+  const adminPages: ReturnType<typeof adminPageMount>[] = [];
+  for (const s of served) {
+    adminPages.push(
+      adminPageMount(s.runtime, {
+        root: ROOT,
+        accountId: localAdminAccountId(s.org.embedded),
+        path: s.adminPath,
+        ...(adminPages[0] ? { bundles: adminPages[0].bundles } : {}),
+      }),
+    );
+  }
+  mounts.push(...adminPages);
+  const routes: ScimRoute[] = served.map((s) => ({
+    basePath: s.scimPath,
+    handle: (event) => s.runtime.invokeWebTrigger(forge.SCIM_TRIGGER_KEY, event),
+  }));
+  const server = createLocalServer(routes, mounts);
+  const maintenance = setInterval(() => {
+    for (const s of served) s.runtime.store.maintain();
+  }, 60_000);
   maintenance.unref();
 
   server.listen(port, '127.0.0.1', () => {
     const address = server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
-    runtime.setBaseUrl(`http://127.0.0.1:${actualPort}`);
-    runtime.start();
-    // Jobs left by an earlier run (a group deleted just before a crash) are finished now, as
-    // the sweep does about five minutes after a deploy on Forge.
-    void runtime.fireScheduledTrigger('directory-sweep');
-    if (embedded) {
-      console.log(
-        `Atlassian org: ${embedded.orgId} (embedded: http://127.0.0.1:${actualPort}${EMBEDDED_ORG_MOUNT}/admin)`,
-      );
-      console.log(`Org API key:   ${embedded.apiKey}`);
-      console.log(
-        `Jira site:     ${embedded.meta.siteUrl} (embedded: http://127.0.0.1:${actualPort}${EMBEDDED_ORG_MOUNT}/site), ${SEED_ACCOUNTS.admin} / API token ${embedded.siteApiToken}`,
-      );
-    } else {
-      console.log(`Atlassian org: ${org.connection.orgId} at ${org.connection.baseUrl} (ATLASSIAN_ORG_*)`);
+    const base = `http://127.0.0.1:${actualPort}`;
+    for (const s of served) {
+      s.runtime.setBaseUrl(base);
+      s.runtime.start();
+      // Jobs left by an earlier run (a group deleted just before a crash) are finished now, as
+      // the sweep does about five minutes after a deploy on Forge.
+      void s.runtime.fireScheduledTrigger('directory-sweep');
     }
-    console.log(`SCIM base URL: ${runtime.webTriggerUrl(forge.SCIM_TRIGGER_KEY)}`);
-    console.log(`Admin page:    http://127.0.0.1:${actualPort}/admin`);
-    if (token) {
-      console.log(`Bearer token:  ${token}`);
-      if (origin === 'generated') console.log('(shown once: only its hash is kept in DATA_DIR)');
-    } else {
-      console.log('Bearer token:  unchanged (stored only as a hash; `npm start -- --new-token` replaces it)');
+    for (const s of served) {
+      const lines = banner(s, base, forge.SCIM_TRIGGER_KEY);
+      if (!several) {
+        for (const line of lines) console.log(line);
+        continue;
+      }
+      const { siteUrl, cloudId } = s.runtime.installation;
+      console.log(`Installation ${s.k} (${new URL(siteUrl).host}, cloud ${cloudId})`);
+      for (const line of lines) console.log(`  ${line}`);
     }
-    if (policies.kind === 'applied') console.log(`Policies:      ${policies.file}`);
-    console.log(`Data:          ${dataDir}`);
+    if (several) console.log(`Serving ${served.length} installations; Ctrl-C stops them all.`);
   });
 
   let stopping = false;
@@ -159,17 +282,80 @@ async function main(): Promise<void> {
     console.log(`${signal}: stopping`);
     clearInterval(maintenance);
     server.close(() => {
-      // Waits for running invocations, then folds the journal into a snapshot.
-      void runtime
-        .stop()
-        .finally(() => adminPage.close())
-        .finally(() => embedded?.close())
+      // Waits for running invocations, then folds each journal into a snapshot.
+      void Promise.allSettled(served.map((s) => s.runtime.stop()))
+        .finally(() => Promise.allSettled(adminPages.map((page) => page.close())))
+        .finally(() => {
+          for (const s of served) s.org.embedded?.close();
+        })
         .finally(() => process.exit(0));
     });
     server.closeAllConnections();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The banner lines of one installation (the whole banner when it is the only one). */
+function banner(s: Served, base: string, triggerKey: string): string[] {
+  const lines: string[] = [];
+  const embedded = s.org.embedded;
+  if (embedded) {
+    lines.push(`Atlassian org: ${embedded.orgId} (embedded: ${base}${s.orgMount}/admin)`);
+    lines.push(`Org API key:   ${embedded.apiKey}`);
+    lines.push(
+      `Jira site:     ${embedded.meta.siteUrl} (embedded: ${base}${s.orgMount}/site), ${SEED_ACCOUNTS.admin} / API token ${embedded.siteApiToken}`,
+    );
+  } else {
+    lines.push(`Atlassian org: ${s.org.connection.orgId} at ${s.org.connection.baseUrl} (ATLASSIAN_ORG_*)`);
+  }
+  if (s.connection) lines.push(`Connection:    ${s.connection}`);
+  lines.push(`SCIM base URL: ${s.runtime.webTriggerUrl(triggerKey)}`);
+  lines.push(`Admin page:    ${base}${s.adminPath}`);
+  if (s.token) {
+    lines.push(`Bearer token:  ${s.token}`);
+    if (s.origin === 'generated') lines.push('(shown once: only its hash is kept in DATA_DIR)');
+    if (s.origin === 'environment' && installationCount > 1)
+      lines.push('(SCIM_BEARER_TOKEN: installation 1 only; the others have their own)');
+  } else {
+    lines.push('Bearer token:  unchanged (stored only as a hash; `npm start -- --new-token` replaces it)');
+  }
+  if (s.policies.kind === 'applied') lines.push(`Policies:      ${s.policies.file}`);
+  lines.push(`Data:          ${s.dataDir}`);
+  return lines;
+}
+
+/**
+ * Several installations: the installation's organization saved in its own storage, as its
+ * admin page saves it (Forge variables would be every installation's). A connection to
+ * another organization saved there on the admin page is kept. Run in the installation's name.
+ */
+async function storeConnection(connections: typeof ForgeConnection, org: LocalOrganization): Promise<string> {
+  const site = process.env.ATLASSIAN_MODE?.trim() === 'site' && org.embedded;
+  const saved = await connections.getOrgConnection();
+  const target = site ? new URL(org.embedded!.meta.siteUrl).origin : org.connection.orgId;
+  const savedTarget = saved.mode === 'site' ? saved.siteUrl : saved.orgId;
+  if (saved.source === 'admin' && savedTarget !== target) {
+    return `kept the one saved on the admin page (${saved.mode} ${savedTarget ?? '?'})`;
+  }
+  if (site) {
+    await connections.saveOrgConnection({
+      mode: 'site',
+      siteUrl: target,
+      email: SEED_ACCOUNTS.admin,
+      apiToken: org.embedded!.siteApiToken,
+    });
+    return `site admin ${SEED_ACCOUNTS.admin} on ${target}, saved in this installation's storage`;
+  }
+  const { orgId, apiKey, baseUrl, directoryId } = org.connection;
+  await connections.saveOrgConnection({
+    mode: 'org',
+    orgId,
+    apiKey,
+    baseUrl,
+    ...(directoryId ? { directoryId } : {}),
+  });
+  return `org ${orgId}, saved in this installation's storage`;
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,10 @@
  * event Forge would deliver (arrays for header and query values, query values split at
  * commas as Forge may do, the rest of the path in `userPath`) and hands it to the same
  * handler the Forge app exports.
+ *
+ * Several installations can be served from one process (`npm start -- --installations N`):
+ * each has its own web trigger URL path (installation 1 /scim/v2, installation k
+ * /installations/k/scim/v2) and its requests reach its own runtime's handler.
  */
 import http from 'node:http';
 import type { WebTriggerEvent, WebTriggerResponse } from '../webtrigger/event';
@@ -19,7 +23,18 @@ export interface Mount {
   serve: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void>;
 }
 
-export function createLocalServer(handle: EventHandler, mounts: Mount[] = []): http.Server {
+/** One installation's SCIM web trigger: requests under `basePath` become its events. */
+export interface ScimRoute {
+  basePath: string;
+  handle: EventHandler;
+}
+
+/**
+ * `handle` answers the one installation at /scim/v2; `routes` serves several, each at its own
+ * base path. Mounts are matched first.
+ */
+export function createLocalServer(handle: EventHandler | ScimRoute[], mounts: Mount[] = []): http.Server {
+  const routes: ScimRoute[] = typeof handle === 'function' ? [{ basePath: SCIM_BASE_PATH, handle }] : handle;
   return http.createServer((request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     const mount = mounts.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`));
@@ -31,7 +46,7 @@ export function createLocalServer(handle: EventHandler, mounts: Mount[] = []): h
       });
       return;
     }
-    serve(handle, request, response).catch((error: unknown) => {
+    serve(routes, request, response).catch((error: unknown) => {
       console.error('local server error', error);
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/scim+json' });
       response.end(
@@ -46,15 +61,20 @@ export function createLocalServer(handle: EventHandler, mounts: Mount[] = []): h
 }
 
 async function serve(
-  handle: EventHandler,
+  routes: ScimRoute[],
   request: http.IncomingMessage,
   response: http.ServerResponse,
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const pathname = url.pathname;
-  if (pathname !== SCIM_BASE_PATH && !pathname.startsWith(`${SCIM_BASE_PATH}/`)) {
+  const route = routes.find((r) => pathname === r.basePath || pathname.startsWith(`${r.basePath}/`));
+  if (!route) {
     response.writeHead(404, { 'content-type': 'text/plain' });
-    response.end(`Not found. The SCIM base URL is ${SCIM_BASE_PATH}.\n`);
+    response.end(
+      routes.length === 1
+        ? `Not found. The SCIM base URL is ${routes[0].basePath}.\n`
+        : `Not found. The SCIM base URLs are ${routes.map((r) => r.basePath).join(', ')}.\n`,
+    );
     return;
   }
   const body = await readBody(request);
@@ -79,10 +99,10 @@ async function serve(
     headers,
     body,
     path: pathname,
-    userPath: pathname.slice(SCIM_BASE_PATH.length),
+    userPath: pathname.slice(route.basePath.length),
     queryParameters,
   };
-  const result = await handle(event);
+  const result = await route.handle(event);
   const outgoing: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers)) outgoing[name] = value.join(', ');
   response.writeHead(result.statusCode, outgoing);

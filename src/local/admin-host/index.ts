@@ -4,6 +4,12 @@
  * `POST /admin/bridge` answers the page's bridge calls as a product does: `invoke` runs the
  * UI module's resolver through the offline Forge runtime, as the local admin, with the
  * module's context. The page's UI tree never leaves the browser.
+ *
+ * With several installations served (`npm start -- --installations N`), each has its own
+ * page under its own path (`/installations/k/admin`): the shell's asset links are rewritten
+ * to that path, and a small script (assets/base-path.js, loaded before the host) sends the
+ * host's bridge calls to `<path>/bridge` instead of `/admin/bridge`. The pages can share one
+ * set of bundles, since every installation runs the same app.
  */
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
@@ -13,7 +19,10 @@ import type { ForgeRuntime } from '../forge-runtime';
 import { answerHostCommand, HOST_COMMANDS } from '../forge-runtime/ui-host';
 import type { Mount } from '../server';
 import { bridgeRefusal, refusal } from './access';
-import { createAdminBundles } from './bundle';
+import { AdminBundles, createAdminBundles } from './bundle';
+
+export { createAdminBundles } from './bundle';
+export type { AdminBundles } from './bundle';
 
 export const ADMIN_PAGE_PATH = '/admin';
 /** A bridge call's body: Forge's invoke payload limit, plus room for the envelope. */
@@ -28,6 +37,10 @@ export interface AdminPageOptions {
   moduleKey?: string;
   /** The page's code, instead of the module's resource (tests: a page using every component). */
   appEntry?: string;
+  /** Where the page is served (default /admin): another installation's page, e.g. /installations/2/admin. */
+  path?: string;
+  /** Bundles shared with other pages of the same app (they are then not disposed by close()). */
+  bundles?: AdminBundles;
 }
 
 /** Headers every answer carries: nothing cached (bridge answers carry a new token once), no framing. */
@@ -44,21 +57,25 @@ const SECURITY_HEADERS = {
 export function adminPageMount(
   runtime: ForgeRuntime,
   options: AdminPageOptions,
-): Mount & { close(): Promise<void> } {
+): Mount & { close(): Promise<void>; bundles: AdminBundles } {
   const modules = runtime.manifest.uiModules;
   const defaultModule = options.moduleKey ?? modules[0]?.key;
   if (!defaultModule) throw new Error('manifest.yml declares no UI module to show at /admin.');
-  const bundles = createAdminBundles({
-    root: options.root,
-    appEntry: options.appEntry ?? runtime.resourceFile(defaultModule),
-  });
+  const prefix = (options.path ?? ADMIN_PAGE_PATH).replace(/\/+$/, '');
+  const bundles =
+    options.bundles ??
+    createAdminBundles({
+      root: options.root,
+      appEntry: options.appEntry ?? runtime.resourceFile(defaultModule),
+    });
   const staticDir = path.join(options.root, 'static/admin');
+  const rebased = prefix !== ADMIN_PAGE_PATH;
 
   const serve = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     const refused = refusal(request);
     if (refused) return send(response, 403, 'text/plain; charset=utf-8', `${refused}\n`);
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const route = url.pathname.slice(ADMIN_PAGE_PATH.length).replace(/^\/+/, '');
+    const route = url.pathname.slice(prefix.length).replace(/^\/+/, '');
     const moduleKey = url.searchParams.get('module') ?? defaultModule;
 
     if (route === 'bridge') {
@@ -73,8 +90,10 @@ export function adminPageMount(
     if (route === '') {
       bundles.rebuild();
       const html = await readFile(path.join(staticDir, 'index.html'));
-      return send(response, 200, 'text/html; charset=utf-8', html);
+      return send(response, 200, 'text/html; charset=utf-8', rebased ? rebaseShell(html, prefix) : html);
     }
+    if (rebased && route === BASE_PATH_SCRIPT)
+      return send(response, 200, 'text/javascript; charset=utf-8', basePathScript(prefix));
     if (route === 'assets/admin.css') {
       return send(
         response,
@@ -92,15 +111,40 @@ export function adminPageMount(
         return buildFailure(response, name, error);
       }
     }
-    return send(
-      response,
-      404,
-      'text/plain; charset=utf-8',
-      `Not found. The admin page is ${ADMIN_PAGE_PATH}.\n`,
-    );
+    return send(response, 404, 'text/plain; charset=utf-8', `Not found. The admin page is ${prefix}.\n`);
   };
 
-  return { prefix: ADMIN_PAGE_PATH, serve, close: () => bundles.dispose() };
+  return {
+    prefix,
+    serve,
+    bundles,
+    close: () => (options.bundles ? Promise.resolve() : bundles.dispose()),
+  };
+}
+
+const BASE_PATH_SCRIPT = 'assets/base-path.js';
+
+/** The page shell (static/admin/index.html) with its /admin links under `prefix`, and the base-path script first. */
+function rebaseShell(html: Buffer, prefix: string): string {
+  const text = html.toString('utf8').replaceAll(`"${ADMIN_PAGE_PATH}/`, `"${prefix}/`);
+  const first = text.indexOf('<script');
+  const shim = `<script src="${prefix}/${BASE_PATH_SCRIPT}"></script>\n    `;
+  return first < 0 ? text : `${text.slice(0, first)}${shim}${text.slice(first)}`;
+}
+
+/**
+ * Loaded before the host (static/admin/host), which calls `/admin/bridge`: the page's own
+ * bridge is `<prefix>/bridge`. A script file, not inline: the page's CSP admits 'self' only.
+ */
+function basePathScript(prefix: string): string {
+  return `(() => {
+  const prefix = ${JSON.stringify(prefix)};
+  const root = ${JSON.stringify(`${ADMIN_PAGE_PATH}/`)};
+  const fetch = window.fetch.bind(window);
+  window.fetch = (input, init) =>
+    fetch(typeof input === 'string' && input.startsWith(root) ? prefix + input.slice(root.length - 1) : input, init);
+})();
+`;
 }
 
 async function bridge(

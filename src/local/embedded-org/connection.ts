@@ -26,6 +26,11 @@
  * was saved on the admin page: the runner sets ATLASSIAN_ORG_API_BASE/KEY/ID and
  * ATLASSIAN_ORG_DIRECTORY_ID in process.env before loading the app, and
  * `embeddedOrgConnection()` returns the same values.
+ *
+ * Forge variables are environment-wide: every installation reads the same ones, so they cannot
+ * carry one customer's credentials. A runner serving several installations
+ * (`npm start -- --installations N`) passes `publish: false` and stores each installation's
+ * connection in that installation's storage instead, as its admin page would.
  */
 import { FAULT_KINDS, FaultKind } from './faults';
 import { EmbeddedOrganization, EmbeddedOrgOptions, SEED_ACCOUNTS } from './organization';
@@ -128,8 +133,11 @@ export function startLocalOrganization(options: {
   dataDir?: string;
   cloudId?: string;
   siteUrl?: string;
-  /** Where to publish the connection (default process.env). */
-  publish?: Env;
+  /**
+   * Where to publish the connection (default process.env); false: nowhere, and not recorded
+   * for `embeddedOrgConnection()` either (one of several installations' organizations).
+   */
+  publish?: Env | false;
 }): LocalOrganization {
   const external = externalOrgFromEnv(options.env);
   let result: LocalOrganization;
@@ -154,6 +162,7 @@ export function startLocalOrganization(options: {
       extraEgress: [],
     };
   }
+  if (options.publish === false) return result;
   current = result.connection;
   const publish = options.publish ?? process.env;
   publish.ATLASSIAN_ORG_API_BASE = result.connection.baseUrl;
