@@ -8,7 +8,7 @@
  * and each member is added, checked and removed exactly once.
  */
 import type { AtlassianPort } from '../../src/atlassian/port';
-import { EntityStore, StorageLimitError } from '../../src/storage/port';
+import { EntityStore, IndexQuery, QueryPage, StorageLimitError } from '../../src/storage/port';
 import { createGroup, createUser, createWorld, readOrg, World } from './support';
 
 /** A store whose query cursors are only good within the consumer run that got them. */
@@ -19,12 +19,12 @@ function perInvocationCursors() {
     get: (entity, key) => store.get(entity, key),
     createIfAbsent: (entity, key, value) => store.createIfAbsent(entity, key, value),
     transact: (operations) => store.transact(operations),
-    async query(query) {
+    async query<T>(query: IndexQuery): Promise<QueryPage<T>> {
       if (query.cursor !== undefined && !issued.has(query.cursor)) {
         refused.push(`${query.entity}/${query.index}`);
         throw new StorageLimitError('The cursor was not issued in this invocation.', 'INVALID_CURSOR');
       }
-      const page = await store.query(query);
+      const page = await store.query<T>(query);
       if (page.nextCursor) issued.add(page.nextCursor);
       return page;
     },
