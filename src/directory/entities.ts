@@ -1,6 +1,10 @@
 /**
  * The custom entities the directory stores. manifest.yml declares exactly these (a test
  * compares them), and the local store validates every write against them, as Forge does.
+ *
+ * Forge's value rules (storage-reference/entities-manifest, "Values"): `integer` is 32-bit
+ * signed, so times (epoch milliseconds, `at`) are `float`; a `string` must hold a
+ * non-whitespace character, so a blank value is left out rather than written.
  */
 import type { EntityDefinition } from '../storage/port';
 import { SYNC_ENTITIES } from '../sync/entities';
@@ -58,7 +62,7 @@ export const ENTITIES: EntityDefinition[] = [
   },
   {
     name: CLAIM,
-    attributes: { owner: 'string', value: 'string', at: 'integer' },
+    attributes: { owner: 'string', value: 'string', at: 'float' },
     indexes: [],
   },
   {
@@ -69,7 +73,7 @@ export const ENTITIES: EntityDefinition[] = [
   },
   {
     name: JOB,
-    attributes: { kind: 'string', at: 'integer', doc: 'any' },
+    attributes: { kind: 'string', at: 'float', doc: 'any' },
     indexes: [{ name: 'by-at', range: ['at'] }],
   },
   // Provisioning into Atlassian (src/sync/entities.ts): marks, links and the sync log.

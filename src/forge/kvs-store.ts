@@ -2,15 +2,20 @@
  * The storage port on Forge's Custom Entity Store (@forge/kvs). A thin mapping: the
  * directory above already keeps within the limits the local store enforces.
  *
- * Error mapping (the exact codes Forge uses for a failed condition or an existing key are
- * not documented, so outcomes are confirmed by reading back rather than guessed from codes):
- *   - createIfAbsent: if the write fails and the key now exists, the answer is "not created";
- *   - a transaction with conditions that fails is a ConditionFailedError when a re-read
- *     shows one of its conditions no longer holds;
+ * Error mapping. Forge documents neither the status nor the code of a failed transaction
+ * condition or of `keyPolicy: FAIL_IF_EXISTS` on an existing key (handling-errors-
+ * customentities lists neither; they may come as a 400, a 409, a 412...), so outcomes are
+ * decided by reading back, whatever the status, never by the code:
  *   - HTTP 429 and 5xx answers are TransientStorageError, which the SCIM layer turns into a
  *     503 with Retry-After so the identity provider retries;
- *   - HTTP 400 answers (a broken limit: KEY_TOO_LONG, MAX_SIZE, INVALID_ENTITY_VALUE, ...) are
- *     StorageLimitError with Forge's code, as the local store throws them.
+ *   - any other failure of createIfAbsent reads the key back: present means "not created"
+ *     (false); absent means the write itself was refused, and the mapped error is thrown;
+ *   - any other failure of a transaction with conditions re-reads the conditioned records:
+ *     one whose condition no longer holds makes it a ConditionFailedError; if all hold, the
+ *     mapped error is thrown;
+ *   - the mapped error of an HTTP 400 (a broken limit: KEY_TOO_LONG, MAX_SIZE,
+ *     INVALID_ENTITY_VALUE, ...) is StorageLimitError with Forge's code, as the local store
+ *     throws it; other answers are rethrown as they came.
  */
 import { Filter, FilterConditions, ForgeKvsAPIError, kvs, Sort, WhereConditions } from '@forge/kvs';
 import {
@@ -38,8 +43,12 @@ export class ForgeEntityStore implements EntityStore {
       return true;
     } catch (error) {
       const mapped = mapError(error);
-      if (mapped instanceof StorageLimitError) throw mapped;
-      if ((await this.get(entity, key)) !== undefined) return false;
+      if (mapped instanceof TransientStorageError) throw mapped;
+      // Whatever the status or code: an existing key is "not created", an absent one means
+      // the write itself was refused (a broken limit, say). A failing read-back (the key is
+      // invalid, too) leaves the write's own error to explain.
+      const existing = await this.get(entity, key).catch(() => undefined);
+      if (existing !== undefined) return false;
       throw mapped;
     }
   }
@@ -81,16 +90,23 @@ export class ForgeEntityStore implements EntityStore {
       await transaction.execute();
     } catch (error) {
       const mapped = mapError(error);
-      if (mapped instanceof StorageLimitError) throw mapped;
+      if (mapped instanceof TransientStorageError) throw mapped;
+      // Whatever the status or code: a condition that no longer holds decides it.
       if (await this.someConditionFails(operations)) throw new ConditionFailedError();
       throw mapped;
     }
   }
 
+  /** Whether a re-read shows a condition of the transaction not holding (false if unreadable). */
   private async someConditionFails(operations: WriteOperation[]): Promise<boolean> {
     for (const op of operations) {
       if (!op.condition) continue;
-      const current = await this.get<Stored>(op.entity, op.key);
+      let current: Stored | undefined;
+      try {
+        current = await this.get<Stored>(op.entity, op.key);
+      } catch {
+        return false;
+      }
       if (!current || current[op.condition.attribute] !== op.condition.equals) return true;
     }
     return false;

@@ -74,17 +74,84 @@ export class StorageLimitError extends Error {
   }
 }
 
-/** Forge's documented Custom Entity Store limits (forge-platform.md §2.4). */
+/**
+ * Forge's documented Key-Value Store and Custom Entity Store limits (forge-platform.md §2.4).
+ * The Forge docs page each one comes from is named beside it.
+ */
 export const FORGE_LIMITS = {
+  /** `limits-kvs-ce`, "Key and object size limits" (and `handling-errors-*`: KEY_TOO_LONG). */
   maxKeyLength: 500,
+  /** `limits-kvs-ce`, "Key format" (and `handling-errors-*`: INVALID_KEY). */
   keyPattern: /^(?!\s+$)[a-zA-Z0-9:._\s\-#]+$/,
+  /** `limits-kvs-ce`, "Value size": 240 KiB raw. */
   maxValueBytes: 240 * 1024,
+  /** `storage-reference/kvs-api-secret`: secrets "may be up to 128 KiB". */
+  maxSecretBytes: 128 * 1024,
+  /** `limits-kvs-ce`, "Object depth". */
   maxValueDepth: 31,
+  /** `storage-reference/entities-api-query` and `kvs-api-query`: limit 1..100. */
   maxQueryLimit: 100,
   defaultQueryLimit: 10,
+  /** `limits-kvs-ce`, "Transaction limits". */
   maxTransactionOperations: 25,
   maxTransactionBytes: 4 * 1024 * 1024,
+  /**
+   * `limits-kvs-ce`, "Custom Entity Store limits", Index: the combined values of an index's
+   * range attributes may not exceed 900 bytes, of its partition attributes 1700 bytes.
+   */
+  maxIndexRangeBytes: 900,
+  maxIndexPartitionBytes: 1700,
+  /** `storage-reference/entities-manifest`, "Values": `integer` is a 32-bit signed integer. */
+  minInteger: -2_147_483_648,
+  maxInteger: 2_147_483_647,
+  /**
+   * `storage-reference/entities-manifest`, "Values": a `float` is 0 or has a magnitude in
+   * 1E-130 .. 9.9999999999999999999999999999999999999E+125: as a double, that bound is 1E+126.
+   */
+  minFloatMagnitude: 1e-130,
+  maxFloatMagnitude: 1e126,
+  /** `storage-reference/kvs-api`, TTL: "The maximum supported TTL is 1 year". */
+  maxTtlMs: 365 * 24 * 60 * 60 * 1000,
 } as const;
+
+/**
+ * Whether a string is one Forge refuses in a `string` attribute: `storage-reference/
+ * entities-manifest`, "Values": a string "must contain at least one non-whitespace character"
+ * and "must not be empty".
+ */
+export function isBlank(value: string): boolean {
+  return !/\S/.test(value);
+}
+
+/**
+ * Why `value` may not be stored in an attribute of type `kind`, or undefined when it may
+ * (`storage-reference/entities-manifest`, "Values"; the Custom Entity Store "strictly enforces
+ * attribute types").
+ */
+export function attributeValueProblem(kind: AttributeKind, value: unknown): string | undefined {
+  switch (kind) {
+    case 'string':
+      if (typeof value !== 'string') return 'must be a string';
+      return isBlank(value) ? 'must be a string with a non-whitespace character' : undefined;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return 'must be an integer';
+      return value < FORGE_LIMITS.minInteger || value > FORGE_LIMITS.maxInteger
+        ? `must be a 32-bit signed integer (${FORGE_LIMITS.minInteger}..${FORGE_LIMITS.maxInteger})`
+        : undefined;
+    case 'float': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a finite number';
+      const magnitude = Math.abs(value);
+      return value === 0 ||
+        (magnitude >= FORGE_LIMITS.minFloatMagnitude && magnitude <= FORGE_LIMITS.maxFloatMagnitude)
+        ? undefined
+        : 'must be 0 or have a magnitude in 1E-130..9.99E+125';
+    }
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be true or false';
+    default:
+      return undefined;
+  }
+}
 
 export type AttributeKind = 'string' | 'integer' | 'float' | 'boolean' | 'any';
 

@@ -8,6 +8,8 @@
  * - sync-link: what the app knows it did in Atlassian: SCIM user → accountId, SCIM group →
  *   Atlassian group (and whether the app created it), memberships the app added.
  * - sync-log: SCIM requests and Atlassian operations, queryable by time, resource and status.
+ *
+ * `at` is epoch milliseconds: a `float`, since Forge's `integer` is 32-bit signed.
  */
 import type { EntityDefinition } from '../storage/port';
 
@@ -20,7 +22,7 @@ export const SYNC_ENTITIES: EntityDefinition[] = [
     name: SYNC_JOB,
     // `n` is a nonce rewritten by every mark: a job is deleted after its run only if it still
     // holds the nonce the run started from, so a change made during the run is not lost.
-    attributes: { kind: 'string', at: 'integer', n: 'string', doc: 'any' },
+    attributes: { kind: 'string', at: 'float', n: 'string', doc: 'any' },
     indexes: [{ name: 'by-at', range: ['at'] }],
   },
   {
@@ -34,7 +36,7 @@ export const SYNC_ENTITIES: EntityDefinition[] = [
   },
   {
     name: SYNC_LOG,
-    attributes: { at: 'integer', resource: 'string', status: 'string', doc: 'any' },
+    attributes: { at: 'float', resource: 'string', status: 'string', doc: 'any' },
     indexes: [
       { name: 'by-at', range: ['at'] },
       { name: 'by-resource', range: ['at'], partition: ['resource'] },

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as Kvs from '@forge/kvs';
 import type { ForgeEntityStore } from '../../src/forge/kvs-store';
+import { CONDITION_FAILED_ANSWERS, KEY_EXISTS_ANSWERS } from '../../src/local/forge-runtime/kvs';
 import { parseManifest } from '../../src/local/forge-runtime/manifest';
 import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
 
@@ -70,9 +71,9 @@ describe('plain keys', () => {
     await kvs.kvs.set('n', 1);
     await kvs.kvs.set('list', [1, 'two']);
     expect(await kvs.kvs.get('list')).toEqual([1, 'two']);
-    expect(await codeOf(kvs.kvs.set('n', 2, { keyPolicy: 'FAIL_IF_EXISTS' }))).toBe(
-      'ForgeKvsAPIError:KEY_ALREADY_EXISTS',
-    );
+    // Refused with a status and code the docs do not name (they vary): the value stays.
+    expect(await codeOf(kvs.kvs.set('n', 2, { keyPolicy: 'FAIL_IF_EXISTS' }))).toMatch(/^ForgeKvsAPIError:/);
+    expect(await kvs.kvs.get('n')).toBe(1);
     const previous = await kvs.kvs.set('n', 3, { keyPolicy: 'OVERRIDE', returnValue: 'PREVIOUS' });
     expect(previous).toMatchObject({ key: 'n', value: 1 });
     const latest = await kvs.kvs.set('n', 4, { keyPolicy: 'OVERRIDE', returnValue: 'LATEST' });
@@ -83,10 +84,11 @@ describe('plain keys', () => {
     expect(await kvs.kvs.get('n')).toBeUndefined();
   });
 
-  it('expires values after their TTL', async () => {
+  it('expires values after their TTL (with no deletion delay configured)', async () => {
     let now = 1_000_000;
     await test.close();
     test = createTestRuntime({ now: () => now });
+    test.runtime.kvs.configure({ ttlGraceMs: 0 });
     kvs = test.load<typeof Kvs>('@forge/kvs');
     await kvs.kvs.set('short', 'lived', { ttl: { value: 5, unit: 'SECONDS' } });
     expect(await kvs.kvs.get('short')).toBe('lived');
@@ -228,5 +230,258 @@ describe('failures Forge storage can answer', () => {
       status: 400,
       body: { code: 'INVALID_REQUEST' },
     });
+  });
+});
+
+/** The status and code of the ForgeKvsAPIError a call throws. */
+const answerOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'no error',
+    (error: { code?: string; responseDetails?: { status?: number } }) =>
+      `${error.responseDetails?.status} ${error.code}`,
+  );
+
+describe("Forge's value rules for custom entities (storage-reference/entities-manifest, Values)", () => {
+  it('refuses Date.now() in an integer attribute, a blank string and a non-boolean', async () => {
+    const user = kvs.kvs.entity<Record<string, unknown>>('scim-user');
+    expect(await answerOf(user.set('u', { seq: Date.now() }))).toBe('400 INVALID_ENTITY_VALUE');
+    expect(await answerOf(user.set('u', { seq: 2 ** 31 }))).toBe('400 INVALID_ENTITY_VALUE');
+    expect(await answerOf(user.set('u', { userName: '   ' }))).toBe('400 INVALID_ENTITY_VALUE');
+    expect(await answerOf(user.set('u', { userName: '' }))).toBe('400 INVALID_ENTITY_VALUE');
+    expect(await answerOf(user.set('u', { externalId: '\u00a0\t' }))).toBe('400 INVALID_ENTITY_VALUE');
+    expect(
+      await answerOf(
+        kvs.kvs
+          .transact()
+          .set('u', { seq: -(2 ** 31) - 1 }, { entityName: 'scim-user' })
+          .execute(),
+      ),
+    ).toBe('400 INVALID_ENTITY_VALUE');
+    expect(await user.get('u')).toBeUndefined();
+    await user.set('u', { seq: 2 ** 31 - 1, userName: ' ada ', doc: { blank: ' ' } });
+    expect(await user.get('u')).toEqual({ seq: 2 ** 31 - 1, userName: ' ada ', doc: { blank: ' ' } });
+  });
+
+  it('holds epoch milliseconds in the float `at` attributes, and queries them by range', async () => {
+    const log = kvs.kvs.entity<{ at: number; resource: string; status: string }>('sync-log');
+    const at = 1_764_000_000_123;
+    await log.set('l1', { at, resource: 'user:1', status: 'ok' });
+    await log.set('l2', { at: at + 1, resource: 'user:1', status: 'ok' });
+    const page = await log.query().index('by-at').where(kvs.WhereConditions.greaterThan(at)).getMany();
+    expect(page.results).toEqual([{ key: 'l2', value: { at: at + 1, resource: 'user:1', status: 'ok' } }]);
+    expect(await answerOf(log.set('l3', { at: 1e127, resource: 'r', status: 's' }))).toBe(
+      '400 INVALID_ENTITY_VALUE',
+    );
+  });
+
+  it('refuses an index value over 900 bytes (limits-kvs-ce)', async () => {
+    const user = kvs.kvs.entity<Record<string, unknown>>('scim-user');
+    expect(await answerOf(user.set('u', { userName: 'x'.repeat(901) }))).toBe('400 INDEX_VALUE_TOO_LARGE');
+    await user.set('u', { userName: 'x'.repeat(900), doc: 'x'.repeat(10_000) });
+  });
+
+  it('keeps the runtime working: its own records hold epoch milliseconds', async () => {
+    await kvs.kvs.set('k', 'v', { ttl: { value: 1, unit: 'DAYS' } });
+    expect(await kvs.kvs.get('k', { metadataFields: [kvs.MetadataField.EXPIRE_TIME] })).toMatchObject({
+      value: 'v',
+      expireTime: expect.any(String),
+    });
+  });
+});
+
+describe('TTL (storage-reference/kvs-api): at most 1 year, and deletion is late', () => {
+  it('refuses a TTL over 1 year or not positive', async () => {
+    expect(await codeOf(kvs.kvs.set('k', 1, { ttl: { value: 366, unit: 'DAYS' } }))).toBe(
+      'ForgeKvsAPIError:INVALID_TTL',
+    );
+    expect(await codeOf(kvs.kvs.set('k', 1, { ttl: { value: 0, unit: 'SECONDS' } }))).toBe(
+      'ForgeKvsAPIError:INVALID_TTL',
+    );
+    await kvs.kvs.set('k', 1, { ttl: { value: 365, unit: 'DAYS' } });
+  });
+
+  it('keeps returning expired keys for a while that varies per key, and FAIL_IF_EXISTS fails meanwhile', async () => {
+    let now = 1_000_000;
+    await test.close();
+    test = createTestRuntime({ now: () => now });
+    test.runtime.kvs.configure({ ttlGraceMs: 60_000, seed: 7 });
+    kvs = test.load<typeof Kvs>('@forge/kvs');
+    const keys = Array.from({ length: 20 }, (_, i) => `lock-${i}`);
+    for (const key of keys) await kvs.kvs.set(key, 'held', { ttl: { value: 5, unit: 'SECONDS' } });
+    now += 5_000 + 30_000; // expired 30 s ago
+    const still = [];
+    for (const key of keys) if ((await kvs.kvs.get(key)) !== undefined) still.push(key);
+    // Some keys are already gone, some are still returned: nothing may rely on either.
+    expect(still.length).toBeGreaterThan(0);
+    expect(still.length).toBeLessThan(keys.length);
+    const expired = await kvs.kvs.get(still[0], { metadataFields: [kvs.MetadataField.EXPIRE_TIME] });
+    expect(Date.parse(String(expired?.expireTime))).toBeLessThan(now);
+    const listed = await kvs.kvs
+      .query()
+      .where('key', kvs.WhereConditions.beginsWith('lock-'))
+      .limit(100)
+      .getMany();
+    expect(listed.results.map((r) => r.key).sort()).toEqual([...still].sort());
+    expect(await answerOf(kvs.kvs.set(still[0], 'mine', { keyPolicy: 'FAIL_IF_EXISTS' }))).not.toBe(
+      'no error',
+    );
+    expect(await kvs.kvs.get(still[0])).toBe('held');
+    now += 60_000; // past every key's grace
+    for (const key of keys) expect(await kvs.kvs.get(key)).toBeUndefined();
+    await kvs.kvs.set(still[0], 'mine', { keyPolicy: 'FAIL_IF_EXISTS' });
+    expect(await kvs.kvs.get(still[0])).toBe('mine');
+  });
+});
+
+describe('undocumented answers vary (a failed condition, FAIL_IF_EXISTS on an existing key)', () => {
+  const failures = async (times: number) => {
+    const keyExists = new Set<string>();
+    const conditionFailed = new Set<string>();
+    const user = kvs.kvs.entity<Record<string, unknown>>('scim-user');
+    await user.set('u', { seq: 1 });
+    await kvs.kvs.set('plain', 1);
+    for (let i = 0; i < times; i++) {
+      keyExists.add(await answerOf(user.set('u', { seq: 2 }, { keyPolicy: 'FAIL_IF_EXISTS' })));
+      keyExists.add(await answerOf(kvs.kvs.set('plain', 2, { keyPolicy: 'FAIL_IF_EXISTS' })));
+      const condition = new kvs.Filter<Record<string, unknown>>().and('seq', kvs.FilterConditions.equalTo(9));
+      conditionFailed.add(
+        await answerOf(
+          kvs.kvs
+            .transact()
+            .set('u', { seq: 3 } as Record<string, unknown>, {
+              entityName: 'scim-user',
+              conditions: condition,
+            })
+            .execute(),
+        ),
+      );
+    }
+    expect(await user.get('u')).toEqual({ seq: 1 });
+    return { keyExists: [...keyExists], conditionFailed: [...conditionFailed] };
+  };
+  const spelled = (answers: readonly { status: number; code: string }[]) =>
+    answers.map((a) => `${a.status} ${a.code}`);
+
+  it('answers with several statuses and codes, at random', async () => {
+    const seen = await failures(30);
+    expect(seen.keyExists.length).toBeGreaterThan(1);
+    expect(seen.conditionFailed.length).toBeGreaterThan(1);
+    for (const answer of seen.keyExists) expect(spelled(KEY_EXISTS_ANSWERS)).toContain(answer);
+    for (const answer of seen.conditionFailed) expect(spelled(CONDITION_FAILED_ANSWERS)).toContain(answer);
+    expect(new Set(seen.keyExists.map((a) => a.split(' ')[0])).size).toBeGreaterThan(1);
+  });
+
+  it('can be pinned by a test', async () => {
+    test.runtime.kvs.configure({
+      keyExists: { status: 409, code: 'KEY_ALREADY_EXISTS' },
+      conditionFailed: { status: 412, code: 'PRECONDITION_FAILED' },
+    });
+    expect(await failures(5)).toEqual({
+      keyExists: ['409 KEY_ALREADY_EXISTS'],
+      conditionFailed: ['412 PRECONDITION_FAILED'],
+    });
+  });
+
+  it('repeats the same sequence for the same seed', async () => {
+    test.runtime.kvs.configure({ seed: 42 });
+    const first = await failures(10);
+    test.runtime.kvs.configure({ seed: 42 });
+    expect(await failures(10)).toEqual(first);
+  });
+
+  it('ForgeEntityStore decides by reading back, whatever the answer', async () => {
+    const { ForgeEntityStore: Store } = test.load<{ ForgeEntityStore: typeof ForgeEntityStore }>(
+      '../../src/forge/kvs-store',
+    );
+    const store = new Store();
+    await store.transact([{ type: 'set', entity: 'scim-user', key: 'u', value: { seq: 1 } }]);
+    for (const answer of [...KEY_EXISTS_ANSWERS, ...CONDITION_FAILED_ANSWERS]) {
+      test.runtime.kvs.configure({ keyExists: answer, conditionFailed: answer });
+      await expect(store.createIfAbsent('scim-user', 'u', { seq: 2 })).resolves.toBe(false);
+      await expect(
+        store.transact([
+          {
+            type: 'set',
+            entity: 'scim-user',
+            key: 'u',
+            value: { seq: 3 },
+            condition: { attribute: 'seq', equals: 2 },
+          },
+        ]),
+      ).rejects.toMatchObject({ name: 'ConditionFailedError' });
+    }
+    // A refused write whose key is absent is the limit it broke, not "already exists".
+    await expect(store.createIfAbsent('scim-user', 'v', { seq: Date.now() })).rejects.toMatchObject({
+      name: 'StorageLimitError',
+      code: 'INVALID_ENTITY_VALUE',
+    });
+    expect(await store.get('scim-user', 'u')).toEqual({ seq: 1 });
+  });
+});
+
+describe('cursors (storage-reference/entities-api-query: do not persist cursors)', () => {
+  const query = (cursor?: string) => ({
+    entityName: 'scim-user',
+    indexName: 'by-seq',
+    limit: 2,
+    ...(cursor ? { cursor } : {}),
+  });
+  const keyQuery = (after?: string) => ({ limit: 2, ...(after ? { after } : {}) });
+  type Page = { status: number; body: { data: unknown[]; cursor?: string; code?: string } };
+
+  beforeEach(async () => {
+    for (let i = 0; i < 5; i++) {
+      await kvs.kvs.entity('scim-user').set(`u${i}`, { seq: i });
+      await kvs.kvs.set(`k${i}`, i);
+    }
+  });
+
+  it.each([
+    ['an entity query', '/api/v1/entity/query', query],
+    ['a key query', '/api/v1/query', keyQuery],
+  ])(
+    'in %s, refuses a cursor from another invocation and accepts one from the same',
+    async (_what, path, body) => {
+      const kvsService = test.runtime.kvs;
+      const first = (await kvsService.handle(path, body(), { invocationId: 'inv-1' })) as Page;
+      expect(first.status).toBe(200);
+      const cursor = first.body.cursor as string;
+      expect(cursor).toEqual(expect.any(String));
+      const same = (await kvsService.handle(path, body(cursor), { invocationId: 'inv-1' })) as Page;
+      expect(same.status).toBe(200);
+      expect(same.body.data).toHaveLength(2);
+      expect(await kvsService.handle(path, body(cursor), { invocationId: 'inv-2' })).toMatchObject({
+        status: 400,
+        body: { code: 'INVALID_CURSOR' },
+      });
+      // Outside any invocation (tools, tests), any cursor this store issued still works.
+      expect(await kvsService.handle(path, body(cursor))).toMatchObject({ status: 200 });
+      const outside = (await kvsService.handle(path, body())) as Page;
+      expect(
+        await kvsService.handle(path, body(outside.body.cursor), { invocationId: 'inv-1' }),
+      ).toMatchObject({
+        status: 400,
+        body: { code: 'INVALID_CURSOR' },
+      });
+    },
+  );
+
+  it('refuses, through @forge/kvs, a cursor kept from an earlier invocation', async () => {
+    const { ForgeEntityStore: Store } = test.load<{ ForgeEntityStore: typeof ForgeEntityStore }>(
+      '../../src/forge/kvs-store',
+    );
+    const store = new Store();
+    const handle = test.runtime.kvs.handle.bind(test.runtime.kvs);
+    let invocationId = 'inv-1';
+    jest
+      .spyOn(test.runtime.kvs, 'handle')
+      .mockImplementation((path, body, context) =>
+        handle(path, body, context?.invocationId ? context : { invocationId }),
+      );
+    const first = await store.query({ entity: 'scim-user', index: 'by-seq', limit: 2 });
+    invocationId = 'inv-2';
+    await expect(
+      store.query({ entity: 'scim-user', index: 'by-seq', limit: 2, cursor: first.nextCursor }),
+    ).rejects.toMatchObject({ name: 'StorageLimitError', code: 'INVALID_CURSOR' });
   });
 });

@@ -5,36 +5,61 @@
  *
  * Errors have the shape @forge/kvs parses into ForgeKvsAPIError: `{ code, message }` with an
  * HTTP status. Codes Atlassian documents (handling-errors-kvs, handling-errors-customentities)
- * are used as documented; the others are our choice:
+ * are used as documented; the others are our choice. Where the docs give neither status nor
+ * code for an outcome an app might branch on (a failed condition, an existing key), the answer
+ * varies at random per answer among plausible ones, so the app must decide by reading back:
  *
  *   status code                                   when                                      source
- *   400    EMPTY_KEY / KEY_TOO_SHORT              empty key (entities / plain keys)         documented
- *   400    KEY_TOO_LONG, INVALID_KEY              key rules                                 documented
- *   400    MAX_SIZE, MAX_DEPTH                    value > 240 KiB (secret > 128 KiB), depth documented
- *   400    INVALID_ENTITY_VALUE                   undeclared attribute, wrong type          documented
- *   400    INVALID_ENTITY_INDEX                   undeclared index                          documented
- *   400    COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE  entity query limit outside 1..100         documented
- *   400    LIST_QUERY_LIMIT_EXCEEDED              key query limit outside 1..100            documented
+ *   400    EMPTY_KEY / KEY_TOO_SHORT              empty key (entities / plain keys)         handling-errors-*
+ *   400    KEY_TOO_LONG, INVALID_KEY              key over 500 chars / not matching regex   handling-errors-*, limits-kvs-ce
+ *   400    MAX_SIZE                               value > 240 KiB (secret > 128 KiB)        handling-errors-*, limits-kvs-ce, kvs-api-secret
+ *   400    MAX_DEPTH                              value nested deeper than 31               handling-errors-*, limits-kvs-ce
+ *   400    INVALID_ENTITY_VALUE                   undeclared attribute, wrong type, and the handling-errors-customentities,
+ *                                                 value rules: integer 32-bit signed; float entities-manifest "Values"
+ *                                                 0 or |x| in 1E-130..9.99E+125; string
+ *                                                 non-blank; boolean true/false
+ *   400    INVALID_ENTITY_INDEX                   undeclared index                          handling-errors-customentities
+ *   400    COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE  entity query limit outside 1..100         handling-errors-customentities
+ *   400    LIST_QUERY_LIMIT_EXCEEDED              key query limit outside 1..100            handling-errors-kvs
+ *   400    QUERY_WHERE_INVALID, QUERY_WHERE_FIELD_INVALID   malformed key query             handling-errors-kvs
  *   400    EMPTY_FILTER_OPERATOR, INVALID_FILTER_OPERATORS_COMBINATION,
- *          INSUFFICIENT_FILTER_VALUES, INVALID_FILTER_CONDITION   malformed filters        documented
+ *          INSUFFICIENT_FILTER_VALUES, INVALID_FILTER_CONDITION   malformed filters        handling-errors-*
  *   404    KEY_NOT_FOUND                          get/delete of a missing key               what @forge/kvs expects
- *   429    RATE_LIMIT_EXCEEDED                    only when a test injects it               documented
+ *   429    RATE_LIMIT_EXCEEDED                    only when a test injects it               handling-errors-*
+ *   400    INDEX_VALUE_TOO_LARGE                  range values > 900 bytes or partition     limit: limits-kvs-ce (Index);
+ *                                                 values > 1700 bytes on an index           code chosen
+ *   400    INVALID_TTL                            TTL not positive or over 1 year           limit: kvs-api (TTL); code chosen
+ *   400    INVALID_CURSOR                         a cursor this store did not issue, or one limit: entities-api-query
+ *                                                 issued in another invocation (cursors     ("do not persist cursors, they
+ *                                                 "may not always be stable")               may not be stable"); code chosen
  *   400    ENTITY_NOT_DECLARED                    entity not in manifest.yml                chosen
  *   400    INVALID_PARTITION                      wrong number of partition values          chosen
- *   400    INVALID_CURSOR                         a cursor this store did not issue         chosen
  *   400    INVALID_FILTER_ATTRIBUTE               condition on an undeclared attribute      chosen
+ *   400    TOO_MANY_CONDITIONS                    more than 100 conditions                  limit: limits-kvs-ce; code chosen
  *   400    EMPTY_TRANSACTION                      transaction without operations            chosen
- *   400    TRANSACTION_TOO_MANY_OPERATIONS        more than 25 operations                   chosen
- *   400    TRANSACTION_DUPLICATE_KEY              a key twice in one transaction            chosen
- *   400    TRANSACTION_PAYLOAD_TOO_LARGE          more than 4 MB in one transaction         chosen
+ *   400    TRANSACTION_TOO_MANY_OPERATIONS        more than 25 operations                   limit: limits-kvs-ce; code chosen
+ *   400    TRANSACTION_DUPLICATE_KEY              a key twice in one transaction            limit: limits-kvs-ce; code chosen
+ *   400    TRANSACTION_PAYLOAD_TOO_LARGE          more than 4 MB in one transaction         limit: limits-kvs-ce; code chosen
  *   400    INVALID_REQUEST                        body is not what @forge/kvs sends         chosen
  *   400    UNSUPPORTED_OFFLINE                    TTL on a custom entity (not emulated)     chosen
  *   403    SCOPE_NOT_GRANTED                      manifest lacks storage:app                chosen
  *   404    UNKNOWN_OPERATION                      a path this API does not have             chosen
- *   409    KEY_ALREADY_EXISTS                     set with keyPolicy FAIL_IF_EXISTS         chosen
- *   409    CONDITION_FAILED                       a transaction condition did not hold      chosen
+ *   varies KEY_EXISTS_ANSWERS below               set with keyPolicy FAIL_IF_EXISTS on an   undocumented: varies
+ *                                                 existing key (expired-but-not-yet-deleted
+ *                                                 keys still exist)
+ *   varies CONDITION_FAILED_ANSWERS below         a transaction condition did not hold      undocumented: varies
  *   500    INTERNAL_SERVER_ERROR                  a bug here                                chosen
+ *
+ * TTL (storage-reference/kvs-api): "Deletion may take up to 48 hours. During this window, read
+ * operations may still return expired results." An expired plain key keeps being returned by
+ * get and query (and keeps FAIL_IF_EXISTS failing) for a while after its expiry that varies
+ * per key (0..`ttlGraceMs`, 10 minutes unless set), so no code can rely on expiry freeing a key.
+ *
+ * Cursors (storage-reference/entities-api-query: "do not persist cursors, as they may not
+ * always be stable"): a cursor answered to an invocation works only in that invocation; calls
+ * made outside any invocation (no invocation id) accept any cursor this store issued.
  */
+import { createHash } from 'node:crypto';
 import { CheckedCondition, CheckedWriteOperation, LocalEntityStore } from '../entity-store';
 import {
   ConditionFailedError,
@@ -52,19 +77,60 @@ export interface KvsAnswer {
 /** Runtime-internal entities (see LocalEntityStore's `internal`). */
 export const PLAIN = '$kvs';
 export const SECRET = '$secret';
+// Epoch milliseconds do not fit Forge's 32-bit `integer`; `float` holds them exactly.
 const recordAttributes = {
   key: 'string',
   value: 'any',
-  createdAt: 'integer',
-  updatedAt: 'integer',
-  expireAt: 'integer',
+  createdAt: 'float',
+  updatedAt: 'float',
+  expireAt: 'float',
 } as const;
 export const KVS_INTERNAL_ENTITIES: EntityDefinition[] = [
   { name: PLAIN, attributes: recordAttributes, indexes: [{ name: 'by-key', range: ['key'] }] },
   { name: SECRET, attributes: recordAttributes, indexes: [] },
 ];
 
-const MAX_SECRET_BYTES = 128 * 1024;
+const MAX_SECRET_BYTES = FORGE_LIMITS.maxSecretBytes;
+
+export interface KvsAnswerChoice {
+  status: number;
+  code: string;
+}
+
+/** Plausible answers to FAIL_IF_EXISTS on an existing key: the docs name none. */
+export const KEY_EXISTS_ANSWERS: readonly KvsAnswerChoice[] = [
+  { status: 409, code: 'KEY_ALREADY_EXISTS' },
+  { status: 400, code: 'KEY_ALREADY_EXISTS' },
+  { status: 400, code: 'CONDITION_CHECK_FAILED' },
+  { status: 409, code: 'CONDITION_FAILED' },
+  { status: 412, code: 'PRECONDITION_FAILED' },
+];
+
+/** Plausible answers to a transaction whose condition did not hold: the docs name none. */
+export const CONDITION_FAILED_ANSWERS: readonly KvsAnswerChoice[] = [
+  { status: 409, code: 'CONDITION_FAILED' },
+  { status: 400, code: 'CONDITION_CHECK_FAILED' },
+  { status: 412, code: 'PRECONDITION_FAILED' },
+  { status: 409, code: 'TRANSACTION_CONFLICT' },
+];
+
+export interface KvsOptions {
+  /** Seeds the choice among undocumented answers and the TTL grace of each key. */
+  seed?: number;
+  /** Pins the answer to FAIL_IF_EXISTS on an existing key (else one of KEY_EXISTS_ANSWERS). */
+  keyExists?: KvsAnswerChoice;
+  /** Pins the answer to a failed condition (else one of CONDITION_FAILED_ANSWERS). */
+  conditionFailed?: KvsAnswerChoice;
+  /** Expired plain keys stay readable for 0..ttlGraceMs after expiry (per key); 10 minutes. */
+  ttlGraceMs?: number;
+}
+
+/** The invocation a storage call comes from; none for calls outside any invocation. */
+export interface KvsCallContext {
+  invocationId?: string;
+}
+
+const DEFAULT_TTL_GRACE_MS = 10 * 60_000;
 
 interface PlainRecord {
   key: string;
@@ -113,19 +179,32 @@ const fail = (status: number, code: string, message: string): never => {
 
 export class KvsService {
   private faults: { status: number; code: string; remaining: number }[] = [];
+  private options: KvsOptions = {};
+  private random: () => number = Math.random;
+  private seed = 0;
 
   constructor(
     private readonly store: LocalEntityStore,
     private readonly scopes: string[],
     private readonly now: () => number = Date.now,
-  ) {}
+    options: KvsOptions = {},
+  ) {
+    this.configure(options);
+  }
+
+  /** Sets (replaces) the options: a seed, pinned answers, the TTL grace window. */
+  configure(options: KvsOptions): void {
+    this.options = { ...options };
+    this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+    this.random = mulberry32(this.seed);
+  }
 
   /** The next `times` requests answer `status`/`code` (e.g. 429 RATE_LIMIT_EXCEEDED, 503). */
   injectFault(status: number, code: string, times = 1): void {
     this.faults.push({ status, code, remaining: times });
   }
 
-  async handle(path: string, body: unknown): Promise<KvsAnswer> {
+  async handle(path: string, body: unknown, context: KvsCallContext = {}): Promise<KvsAnswer> {
     try {
       if (!this.scopes.includes('storage:app')) {
         fail(403, 'SCOPE_NOT_GRANTED', 'The manifest does not declare the storage:app scope.');
@@ -135,7 +214,7 @@ export class KvsService {
         if (--fault.remaining <= 0) this.faults.shift();
         fail(fault.status, fault.code, 'Injected by the offline Forge runtime.');
       }
-      return await this.route(path.replace(/^\/+/, '/'), body);
+      return await this.route(path.replace(/^\/+/, '/'), body, context);
     } catch (error) {
       if (error instanceof KvsError) {
         return { status: error.status, body: { code: error.code, message: error.message } };
@@ -144,13 +223,68 @@ export class KvsService {
         return { status: 400, body: { code: error.code, message: error.message } };
       }
       if (error instanceof ConditionFailedError) {
-        return { status: 409, body: { code: 'CONDITION_FAILED', message: error.message } };
+        const { status, code } = this.options.conditionFailed ?? this.pick(CONDITION_FAILED_ANSWERS);
+        return { status, body: { code, message: error.message } };
       }
       return { status: 500, body: { code: 'INTERNAL_SERVER_ERROR', message: String(error) } };
     }
   }
 
-  private async route(path: string, raw: unknown): Promise<KvsAnswer> {
+  /** One of the plausible answers, at random. */
+  private pick(answers: readonly KvsAnswerChoice[]): KvsAnswerChoice {
+    return answers[Math.floor(this.random() * answers.length)] ?? answers[0];
+  }
+
+  private keyExists(message: string): never {
+    const { status, code } = this.options.keyExists ?? this.pick(KEY_EXISTS_ANSWERS);
+    return fail(status, code, message);
+  }
+
+  /**
+   * When an expired key is really gone: its expiry plus a grace that varies per key
+   * (storage-reference/kvs-api: deletion "may take up to 48 hours").
+   */
+  private purgedAt(record: PlainRecord): number {
+    const expireAt = record.expireAt as number;
+    const window = this.options.ttlGraceMs ?? DEFAULT_TTL_GRACE_MS;
+    if (window <= 0) return expireAt;
+    const digest = createHash('sha256').update(`${this.seed}:${record.key}:${expireAt}`).digest();
+    return expireAt + Math.floor((digest.readUInt32BE(0) / 2 ** 32) * window);
+  }
+
+  private present(record: PlainRecord | undefined): record is PlainRecord {
+    return !!record && (record.expireAt === undefined || this.now() < this.purgedAt(record));
+  }
+
+  /** The cursor handed to the app: bound to the invocation that asked, if any. */
+  private issueCursor(cursor: string | undefined, context: KvsCallContext): string | undefined {
+    if (cursor === undefined || context.invocationId === undefined) return cursor;
+    return Buffer.from(JSON.stringify({ i: context.invocationId, c: cursor })).toString('base64url');
+  }
+
+  /** The store's cursor in one the app presents; refused if another invocation got it. */
+  private acceptCursor(cursor: string, context: KvsCallContext): string {
+    let bound: { i?: unknown; c?: unknown } | undefined;
+    try {
+      const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+      if (typeof parsed === 'object' && parsed !== null) bound = parsed as { i?: unknown; c?: unknown };
+    } catch {
+      bound = undefined;
+    }
+    const issuedTo =
+      bound && typeof bound.i === 'string' && typeof bound.c === 'string' ? bound.i : undefined;
+    if (context.invocationId !== undefined && issuedTo !== context.invocationId) {
+      fail(
+        400,
+        'INVALID_CURSOR',
+        'This cursor was not issued to this invocation: cursors may not be persisted ' +
+          '(storage-reference/entities-api-query).',
+      );
+    }
+    return issuedTo !== undefined ? String(bound?.c) : cursor;
+  }
+
+  private async route(path: string, raw: unknown, context: KvsCallContext): Promise<KvsAnswer> {
     const isArrayBody = path.startsWith('/api/v1/batch/');
     if (isArrayBody ? !Array.isArray(raw) : typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       fail(400, 'INVALID_REQUEST', `Unexpected request body for ${path}.`);
@@ -170,7 +304,7 @@ export class KvsService {
       case '/api/v1/secret/delete':
         return this.deletePlain(SECRET, body);
       case '/api/v1/query':
-        return this.queryPlain(body);
+        return this.queryPlain(body, context);
       case '/api/v1/entity/get':
         return this.getEntity(body);
       case '/api/v1/entity/set':
@@ -178,13 +312,13 @@ export class KvsService {
       case '/api/v1/entity/delete':
         return this.deleteEntity(body);
       case '/api/v1/entity/query':
-        return this.queryEntity(body);
+        return this.queryEntity(body, context);
       case '/api/v1/transaction':
         return this.transaction(body);
       case '/api/v1/batch/set':
       case '/api/v1/batch/get':
       case '/api/v1/batch/delete':
-        return this.batch(path.slice('/api/v1/batch/'.length), raw as Body[]);
+        return this.batch(path.slice('/api/v1/batch/'.length), raw as Body[], context);
       default:
         return fail(404, 'UNKNOWN_OPERATION', `The offline Forge storage has no ${path}.`);
     }
@@ -194,8 +328,7 @@ export class KvsService {
 
   private async readPlain(area: string, key: unknown): Promise<PlainRecord | undefined> {
     const record = await this.store.get<PlainRecord>(area, plainKey(key));
-    if (!record || (record.expireAt !== undefined && record.expireAt <= this.now())) return undefined;
-    return record;
+    return this.present(record) ? record : undefined;
   }
 
   private async getPlain(area: string, body: Body): Promise<KvsAnswer> {
@@ -210,6 +343,7 @@ export class KvsService {
     checkValue(body.value, area === SECRET ? MAX_SECRET_BYTES : FORGE_LIMITS.maxValueBytes);
     const now = this.now();
     const ttl = body.options?.ttl;
+    if (ttl !== undefined) checkTtl(ttl);
     return {
       key,
       value: body.value,
@@ -223,11 +357,12 @@ export class KvsService {
     const previous = await this.readPlain(area, body.key);
     const record = this.plainRecord(area, body, previous);
     if (body.options?.keyPolicy === 'FAIL_IF_EXISTS') {
-      // An expired record no longer exists: drop it first so the create can succeed.
+      // An expired record that is no longer returned is gone: drop it so the create can
+      // succeed. One that is still returned (expired, not yet deleted) still exists.
       const stored = await this.store.get<PlainRecord>(area, record.key);
       if (stored && !previous) await this.store.transact([{ type: 'delete', entity: area, key: record.key }]);
       if (!(await this.store.createIfAbsent(area, record.key, record))) {
-        fail(409, 'KEY_ALREADY_EXISTS', `A value is already stored under "${record.key}".`);
+        this.keyExists(`A value is already stored under "${record.key}".`);
       }
       return { status: 204 };
     }
@@ -241,7 +376,7 @@ export class KvsService {
     return { status: 204 };
   }
 
-  private async queryPlain(body: Body): Promise<KvsAnswer> {
+  private async queryPlain(body: Body, context: KvsCallContext): Promise<KvsAnswer> {
     const limit = body.limit ?? FORGE_LIMITS.defaultQueryLimit;
     if (
       typeof limit !== 'number' ||
@@ -267,13 +402,13 @@ export class KvsService {
       index: 'by-key',
       limit: limit as number,
       ...(clause ? { where: { op: 'beginsWith', value: String(clause.values[0]) } } : {}),
-      ...(typeof body.after === 'string' ? { cursor: body.after } : {}),
+      ...(typeof body.after === 'string' ? { cursor: this.acceptCursor(body.after, context) } : {}),
     });
-    const now = this.now();
     const data = page.results
-      .filter((r) => r.value.expireAt === undefined || r.value.expireAt > now)
+      .filter((r) => this.present(r.value))
       .map((r) => withMetadata(r.value, body.options?.metadataFields ?? []));
-    return { status: 200, body: { data, ...(page.nextCursor ? { cursor: page.nextCursor } : {}) } };
+    const cursor = this.issueCursor(page.nextCursor, context);
+    return { status: 200, body: { data, ...(cursor ? { cursor } : {}) } };
   }
 
   // ---- custom entities --------------------------------------------------------------------
@@ -292,7 +427,7 @@ export class KvsService {
     const value = body.value as object;
     if (body.options?.keyPolicy === 'FAIL_IF_EXISTS') {
       if (!(await this.store.createIfAbsent(entity, key, value))) {
-        fail(409, 'KEY_ALREADY_EXISTS', `A ${entity} is already stored under "${key}".`);
+        this.keyExists(`A ${entity} is already stored under "${key}".`);
       }
       return { status: 204 };
     }
@@ -312,7 +447,7 @@ export class KvsService {
     return { status: 204 };
   }
 
-  private async queryEntity(body: Body): Promise<KvsAnswer> {
+  private async queryEntity(body: Body, context: KvsCallContext): Promise<KvsAnswer> {
     const entity = String(body.entityName ?? '');
     const limit = body.limit ?? FORGE_LIMITS.defaultQueryLimit;
     const filters = body.filters === undefined ? undefined : condition(body.filters as Filters);
@@ -325,11 +460,12 @@ export class KvsService {
         : {}),
       ...(body.range ? { where: rangeCondition(body.range as FilterItem) } : {}),
       ...(body.sort === 'DESC' ? { sort: 'DESC' as const } : {}),
-      ...(typeof body.cursor === 'string' ? { cursor: body.cursor } : {}),
+      ...(typeof body.cursor === 'string' ? { cursor: this.acceptCursor(body.cursor, context) } : {}),
     });
     // Like Forge (and DynamoDB below it), filters apply to the page the limit selected.
     const data = page.results.filter((r) => !filters || filters.holds(r.value));
-    return { status: 200, body: { data, ...(page.nextCursor ? { cursor: page.nextCursor } : {}) } };
+    const cursor = this.issueCursor(page.nextCursor, context);
+    return { status: 200, body: { data, ...(cursor ? { cursor } : {}) } };
   }
 
   // ---- transactions and batches -----------------------------------------------------------
@@ -377,17 +513,17 @@ export class KvsService {
     return { status: 204 };
   }
 
-  private async batch(kind: string, items: Body[]): Promise<KvsAnswer> {
+  private async batch(kind: string, items: Body[], context: KvsCallContext): Promise<KvsAnswer> {
     const successfulKeys: Record<string, unknown>[] = [];
     const failedKeys: Record<string, unknown>[] = [];
     for (const item of items) {
       const id = { key: item.key, ...(item.entityName ? { entityName: item.entityName } : {}) };
       const answer =
         kind === 'set'
-          ? await this.handle(item.entityName ? '/api/v1/entity/set' : '/api/v1/set', item)
+          ? await this.handle(item.entityName ? '/api/v1/entity/set' : '/api/v1/set', item, context)
           : kind === 'get'
-            ? await this.handle(item.entityName ? '/api/v1/entity/get' : '/api/v1/get', item)
-            : await this.handle(item.entityName ? '/api/v1/entity/delete' : '/api/v1/delete', item);
+            ? await this.handle(item.entityName ? '/api/v1/entity/get' : '/api/v1/get', item, context)
+            : await this.handle(item.entityName ? '/api/v1/entity/delete' : '/api/v1/delete', item, context);
       if (answer.status < 300) {
         successfulKeys.push(kind === 'get' ? { ...id, ...(answer.body as object) } : id);
       } else {
@@ -426,6 +562,32 @@ function depth(value: unknown): number {
 
 const TTL_UNIT_MS = { SECONDS: 1000, MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000 } as const;
 const ttlMs = (ttl: NonNullable<SetOptions['ttl']>) => ttl.value * (TTL_UNIT_MS[ttl.unit] ?? 1000);
+
+/** storage-reference/kvs-api, TTL: a relative expiry of at most 1 year. */
+function checkTtl(ttl: NonNullable<SetOptions['ttl']>): void {
+  if (
+    typeof ttl !== 'object' ||
+    ttl === null ||
+    typeof ttl.value !== 'number' ||
+    !(ttl.value > 0) ||
+    !(ttl.unit in TTL_UNIT_MS)
+  ) {
+    fail(400, 'INVALID_TTL', 'A TTL needs a positive value and a unit of SECONDS, MINUTES, HOURS or DAYS.');
+  }
+  if (ttlMs(ttl) > FORGE_LIMITS.maxTtlMs) fail(400, 'INVALID_TTL', 'The maximum TTL is 1 year.');
+}
+
+/** A small seeded PRNG, so a test can pin the sequence of varied answers with a seed. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 function withMetadata(record: PlainRecord, fields?: string[]): Record<string, unknown> {
   const wanted = (field: string) => !fields || fields.includes(field);
