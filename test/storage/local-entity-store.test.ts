@@ -204,9 +204,19 @@ describe('Forge limits are enforced', () => {
       await expect(store.transact([set('u', { userName: 'a', seq: 'one' }, USER)])).rejects.toThrow(
         StorageLimitError,
       );
-      await expect(store.createIfAbsent(CLAIM, 'c', { owner: 'o', value: 'v', at: 1.5 })).rejects.toThrow(
+      // `at` holds epoch milliseconds: a float; Forge's integer is 32-bit (entities-manifest).
+      await expect(store.createIfAbsent(CLAIM, 'c', { owner: 'o', value: 'v', at: 'now' })).rejects.toThrow(
         StorageLimitError,
       );
+      await expect(store.transact([set('u', { userName: 'a', seq: Date.now() }, USER)])).rejects.toThrow(
+        StorageLimitError,
+      );
+      await expect(store.transact([set('u', { userName: ' ', seq: 1 }, USER)])).rejects.toThrow(
+        StorageLimitError,
+      );
+      await expect(
+        store.createIfAbsent(CLAIM, 'c', { owner: 'o', value: 'v', at: Date.now() }),
+      ).resolves.toBe(true);
       await expect(store.createIfAbsent(COUNTER, 'c', { v: 0, doc: {} })).resolves.toBe(true);
     });
   });
