@@ -14,6 +14,11 @@
  *                                          worker until the embedded Atlassian organization
  *                                          matches (provisioning.ts; also --users, --groups,
  *                                          --memberships, --calls-per-run)
+ *   npm run bench -- --push [--writes 200] [--clients 8] [--latency-ms 20]
+ *                                          only the cost of the web trigger's awaited queue push,
+ *                                          on the shipped `scim` entry point and the offline
+ *                                          Forge runtime (push.ts); the default and --quick runs
+ *                                          include it (a few seconds) after the scale tables
  *
  * Round trips are what matters on Forge, where each one is a network call to the Custom
  * Entity Store; the latencies here are in-process and show how the cost of the code and of
@@ -31,6 +36,7 @@
 import os from 'node:os';
 import { runConcurrency } from './concurrency';
 import { FULL_PROVISIONING, QUICK_PROVISIONING, runProvisioning } from './provisioning';
+import { DEFAULT_PUSH, PushOptions, runPush } from './push';
 import { collectGarbage, Measurement, OperationRun } from './measure';
 import { scaleTable, targetLines, targets } from './report';
 import { FULL_SAMPLES, QUICK_SAMPLES, Scale, ScaleResult, seedScale } from './scenario';
@@ -92,6 +98,22 @@ function positiveIntegers(raw: string, name: string): number[] {
   return values;
 }
 
+/** --writes, --clients, --latency-ms of the push mode (push.ts), the defaults otherwise. */
+function pushOptions(argv: string[]): PushOptions {
+  const one = (name: string, fallback: number) => {
+    const raw = option(argv, name);
+    return raw === undefined ? fallback : positiveIntegers(raw, name)[0];
+  };
+  const latency = Number(option(argv, '--latency-ms') ?? DEFAULT_PUSH.latencyMs);
+  if (!(latency > 0)) throw new Error('--latency-ms needs a number > 0');
+  return {
+    writes: one('--writes', DEFAULT_PUSH.writes),
+    clients: one('--clients', DEFAULT_PUSH.clients),
+    latencyMs: latency,
+    groupDeletes: one('--group-deletes', DEFAULT_PUSH.groupDeletes),
+  };
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const concurrency = option(argv, '--concurrency');
@@ -131,6 +153,14 @@ async function main(): Promise<void> {
     });
     return;
   }
+  if (argv.includes('--push')) {
+    const started = process.hrtime.bigint();
+    const { targets: lines } = await runPush(pushOptions(argv));
+    console.log('\n== Targets ==');
+    console.log(targetLines(lines));
+    console.log(`\nBenchmark finished in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s.`);
+    return;
+  }
   const started = process.hrtime.bigint();
   const { quick, scales } = parseArguments(process.argv.slice(2));
   const sizes = quick ? QUICK_SAMPLES : FULL_SAMPLES;
@@ -165,8 +195,13 @@ async function main(): Promise<void> {
   }));
   for (const result of results) console.log(`\n${scaleTable(result)}`);
 
+  // The web trigger's awaited queue push, on the shipped entry point (push.ts): a few seconds.
+  process.stderr.write('Measuring the queue push…\n');
+  console.log('');
+  const push = await runPush(DEFAULT_PUSH);
+
   console.log('\n== Targets ==');
-  console.log(targetLines(targets(results)));
+  console.log(targetLines([...targets(results), ...push.targets]));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.log(`\nBenchmark finished in ${seconds.toFixed(1)} s.`);
 }
