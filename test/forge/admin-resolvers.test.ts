@@ -180,15 +180,21 @@ describe('SCIM bearer tokens', () => {
     expect((await admin<{ tokens: TokenView[] }>('listTokens')).tokens).toHaveLength(made.length);
     for (const token of made) expect((await scim('GET', '/Users', token))[0]).toBe(200);
 
-    // A change in progress (its lock) refuses another; the lock goes with the change.
+    // A change in progress (its lease) refuses another; the lease goes with the change.
     const kvs = test.load<typeof import('@forge/kvs')>('@forge/kvs').kvs;
-    await kvs.set('scim-tokens-lock', { at: Date.now() });
+    const leases = kvs.entity<{ owner: string; value: string; at: number }>('scim-claim');
+    await leases.set('lease:scim-tokens', { owner: 'someone-else', value: 'scim-tokens', at: Date.now() });
     await expect(admin('revokeToken', { id: 'x' })).rejects.toThrow(
       'Another change to the tokens is in progress: try again in a moment.',
     );
-    await kvs.delete('scim-tokens-lock');
+    // Its holder died a minute ago: the lease is taken over (no TTL is relied on), then freed.
+    await leases.set('lease:scim-tokens', {
+      owner: 'someone-else',
+      value: 'scim-tokens',
+      at: Date.now() - 61_000,
+    });
     await expect(admin('revokeToken', { id: 'x' })).rejects.toThrow(/No live token has the id "x"/);
-    expect(await kvs.get('scim-tokens-lock')).toBeUndefined();
+    expect(await leases.get('lease:scim-tokens')).toBeUndefined();
   });
 
   it('records "last used" at most once per token per five minutes, with no storage write on most requests', async () => {

@@ -61,7 +61,9 @@ export type OfflineLicenceState = 'active' | 'inactive' | 'none';
 
 /**
  * The `license` Forge would pass: `none` is undefined (free, development and unlisted
- * installations), `inactive` a subscription that ended on `endDate`.
+ * installations), `inactive` a subscription that ended on `endDate`. The shape is the License
+ * API's documented example (`apis-reference/license-api`): fields without a value are null, not
+ * absent, and the app must read them as "no answer".
  */
 export function offlineLicense(
   state: OfflineLicenceState,
@@ -72,8 +74,13 @@ export function offlineLicense(
     active: state === 'active',
     type: 'commercial',
     isEvaluation: false,
+    trialEndDate: null,
     billingPeriod: 'MONTHLY',
     subscriptionEndDate: state === 'active' ? '2099-12-31T00:00:00.000Z' : endDate,
+    supportEntitlementNumber: null,
+    ccpEntitlementId: 'ent-offline',
+    ccpEntitlementSlug: 'scim-commercial',
+    capabilitySet: 'capabilityStandard',
   };
 }
 
@@ -588,11 +595,22 @@ export class ForgeRuntime {
   async fireScheduledTrigger(moduleKey: string): Promise<void> {
     const trigger = this.manifest.scheduledTriggers.find((t) => t.key === moduleKey);
     if (!trigger) throw new Error(`No scheduled trigger ${moduleKey} in manifest.yml.`);
-    // Return values are ignored and errors are not retried.
+    // Errors are not retried. The function answers `{ statusCode }` (events-reference/
+    // scheduled-trigger); anything else is reported as a failed run, as Forge records it.
     await this.invoke('scheduledTrigger', trigger.function, moduleKey, [
       { context: { cloudId: this.installation.cloudId, moduleKey } },
       this.backendContext(),
-    ]).catch((error: unknown) => this.warn(`Scheduled trigger ${moduleKey} failed: ${String(error)}`));
+    ]).then(
+      (result: unknown) => {
+        const status = (result as { statusCode?: unknown } | undefined)?.statusCode;
+        if (typeof status !== 'number' || status < 200 || status > 299) {
+          this.warn(
+            `Scheduled trigger ${moduleKey} answered ${JSON.stringify(result) ?? 'nothing'}; Forge expects { statusCode: 2xx } and records a failed run.`,
+          );
+        }
+      },
+      (error: unknown) => this.warn(`Scheduled trigger ${moduleKey} failed: ${String(error)}`),
+    );
   }
 
   /**
