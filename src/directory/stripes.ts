@@ -12,7 +12,7 @@
  * condition; the writer then reads it and tries again, and moves its preferred stripe
  * elsewhere, so processes that collided spread out.
  */
-import { EntityStore, FORGE_LIMITS, WriteOperation } from '../storage/port';
+import { ConditionFailedError, EntityStore, FORGE_LIMITS, WriteOperation } from '../storage/port';
 import { COUNTER } from './entities';
 import {
   counts,
@@ -24,7 +24,7 @@ import {
   STRIPES,
   StripeSummary,
 } from './order';
-import { optimistically } from './retry';
+import { backOff, MAX_OPTIMISTIC_ATTEMPTS } from './retry';
 
 interface StripeRecord {
   v: number;
@@ -108,10 +108,20 @@ export class OrderStripes {
    * Folds pending releases into their stripes: per stripe, one transaction that uncounts up
    * to 23 releases and deletes their records, so a release is counted exactly once whatever
    * fails. True when none are left; false when the deadline passed first.
+   *
+   * Several folds run at once (every deletion's job starts one, and the queue consumer runs
+   * jobs concurrently), and each works from the releases its query listed. A release another
+   * fold took since is still listed, and its stripe usually still counts its block (other
+   * resources live there), so uncounting it again would pass every check on the stripe:
+   * `totalResults` would drop below the real count and `locate` would skip and repeat
+   * resources. So each release record is deleted on the condition that it is still there: a
+   * transaction listing a release someone else folded fails as a whole, and the fold starts
+   * again from a fresh query rather than retrying the stale list.
    */
   async fold(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     const batch = FORGE_LIMITS.maxTransactionOperations - 2;
-    for (;;) {
+    // Rounds in a row that lost every race: only a fold that never wins gives up.
+    for (let round = 0; ;) {
       const page = await this.store.query<ReleaseRecord>({
         entity: COUNTER,
         index: 'by-collection',
@@ -128,25 +138,43 @@ export class OrderStripes {
         if (list.length < batch) list.push({ key, seq: value.doc.seq });
         byStripe.set(stripe, list);
       }
+      let won = false;
       for (const [stripe, releases] of byStripe) {
-        await optimistically(() =>
-          this.withStripe(stripe, async (remembered) => {
-            const current = releases.every((r) => counts(stripe, remembered.summary, r.seq))
-              ? remembered
-              : await this.read(stripe);
-            let summary = current.summary;
-            // A release its stripe does not count (state from an older layout) is dropped.
-            for (const r of releases)
-              if (counts(stripe, summary, r.seq)) summary = release(stripe, summary, r.seq);
-            await this.store.transact([
-              this.writeOperation(current, summary),
-              ...releases.map((r) => ({ type: 'delete' as const, entity: COUNTER, key: r.key })),
-            ]);
-            this.committed(current, summary);
-          }),
-        );
+        try {
+          await this.foldInto(stripe, releases);
+          won = true;
+        } catch (error) {
+          // Lost to another writer of the stripe or of these releases, which made progress.
+          if (!(error instanceof ConditionFailedError)) throw error;
+        }
       }
+      if (won) round = 0;
+      else if (++round >= MAX_OPTIMISTIC_ATTEMPTS) throw new ConditionFailedError();
+      else await backOff(round);
     }
+  }
+
+  /** One fold transaction: uncounts `releases` in `stripe` and deletes their records. */
+  private foldInto(stripe: number, releases: { key: string; seq: number }[]): Promise<void> {
+    return this.withStripe(stripe, async (remembered) => {
+      const current = releases.every((r) => counts(stripe, remembered.summary, r.seq))
+        ? remembered
+        : await this.read(stripe);
+      let summary = current.summary;
+      // A release its stripe does not count (state from an older layout) is dropped.
+      for (const r of releases) if (counts(stripe, summary, r.seq)) summary = release(stripe, summary, r.seq);
+      await this.store.transact([
+        this.writeOperation(current, summary),
+        ...releases.map((r): WriteOperation => ({
+          type: 'delete',
+          entity: COUNTER,
+          key: r.key,
+          // Still pending: no other fold has uncounted it (see fold()).
+          condition: { attribute: 'collection', equals: this.releasedCollection },
+        })),
+      ]);
+      this.committed(current, summary);
+    });
   }
 
   /**
