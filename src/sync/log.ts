@@ -88,9 +88,6 @@ export const LOG_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const MAX_TEXT = 500;
 
 export class SyncLog {
-  /** Entries this log wrote, for their order within a millisecond (see logKey). */
-  private sequence = 0;
-
   constructor(
     private readonly store: EntityStore,
     private readonly now: () => number = Date.now,
@@ -98,8 +95,7 @@ export class SyncLog {
 
   /** A new entry's key. */
   key(at = this.now()): string {
-    this.sequence = (this.sequence + 1) % 1_000_000;
-    return logKey(at, this.sequence);
+    return logKey(at);
   }
 
   /** The write of one entry, for a transaction of its own or of the change it describes. */
@@ -171,13 +167,16 @@ export class SyncLog {
 }
 
 /**
- * Keys sort by time, then (within one installation's log in one function instance) by order of
- * writing, so entries of the same millisecond list in the order they happened; the random tail
- * keeps instances apart. The counter is the log's, not the module's: one shared by every
- * customer a process serves would show each the pace of the others' writes.
+ * Keys sort by time, then (within one process) by order of writing, so entries of the same
+ * millisecond list in the order they happened; the random tail keeps processes apart. The
+ * tie-break is the process's monotonic clock in nanoseconds (wrapping every 11 days), not a
+ * counter: a counter kept by the module would be shared by every customer the process serves
+ * and show each the pace of the others' writes, and one kept by a log object would start
+ * again with each new one.
  */
-export function logKey(at: number, sequence: number): string {
-  return `${String(at).padStart(15, '0')}:${String(sequence).padStart(6, '0')}:${randomUUID().slice(0, 6)}`;
+export function logKey(at: number, tieBreak: bigint = process.hrtime.bigint()): string {
+  const tick = String(tieBreak % 1_000_000_000_000_000n).padStart(15, '0');
+  return `${String(at).padStart(15, '0')}:${tick}:${randomUUID().slice(0, 6)}`;
 }
 
 function toEntry(id: string, record: LogRecord): LogEntry {
