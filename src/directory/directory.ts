@@ -8,7 +8,7 @@ import { EntityStore, WriteOperation } from '../storage/port';
 import { Claims } from './claims';
 import { ResourceCollection, SideRecord } from './collection';
 import { GROUP, USER, USER_EMAIL } from './entities';
-import { fold, hashKey, indexValue } from './keys';
+import { fold, hashKey, indexValue, isBlankAttribute } from './keys';
 import { Jobs } from './jobs';
 import { Memberships } from './memberships';
 
@@ -165,7 +165,7 @@ function emailRecords(id: string, doc: ScimObject): SideRecord[] {
   const distinct = new Set<string>();
   for (const email of emails) {
     const value = (email as ScimObject | undefined)?.value;
-    if (typeof value === 'string' && value !== '') distinct.add(fold(value));
+    if (typeof value === 'string' && !isBlankAttribute(indexValue(fold(value)))) distinct.add(fold(value));
     if (distinct.size >= MAX_INDEXED_EMAILS) break;
   }
   return [...distinct].map((email) => ({
@@ -179,8 +179,15 @@ function optional(value: unknown, map: (v: string) => string): string | undefine
   return typeof value === 'string' && value !== '' ? map(value) : undefined;
 }
 
+/**
+ * The index attributes to write: those with a value, leaving out blank ones (Forge refuses a
+ * string attribute without a non-whitespace character). A resource without one is simply not
+ * in that index.
+ */
 function compact(values: Record<string, string | undefined>): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) if (value !== undefined) result[key] = value;
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && !isBlankAttribute(value)) result[key] = value;
+  }
   return result;
 }

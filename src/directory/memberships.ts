@@ -9,7 +9,7 @@
  */
 import { EntityStore, FORGE_LIMITS, QueryPage, WriteOperation } from '../storage/port';
 import { MEMBER } from './entities';
-import { padSeq } from './keys';
+import { isBlankAttribute, padSeq } from './keys';
 
 export interface Membership {
   group: string;
@@ -32,7 +32,8 @@ export class Memberships {
 
   setOperation(group: GroupRef, userId: string, display?: string): WriteOperation {
     const value: Membership = { group: group.id, user: userId, slot: `${padSeq(group.seq)}:${userId}` };
-    if (display) value.display = display;
+    // Forge refuses a blank string attribute (entities-manifest, "Values"): leave it out.
+    if (display && !isBlankAttribute(display)) value.display = display;
     return { type: 'set', entity: MEMBER, key: this.key(group.id, userId), value };
   }
 
