@@ -37,7 +37,9 @@
  * The organization connections are not published as Forge variables then (those are
  * environment-wide: every installation would read the same credential); each installation's
  * is saved in its own storage, as its admin page saves it (a different one already saved
- * there on the admin page is kept). FORGE_LICENSE, SCIM_QUIET, ATLASSIAN_MODE and the other
+ * there on the admin page is kept). It stays saved: a later one-installation run uses
+ * installation 1's before the Forge variables (ATLASSIAN_ORG_*) until it is cleared on the
+ * admin page. FORGE_LICENSE, SCIM_QUIET, ATLASSIAN_MODE and the other
  * EMBEDDED_ORG_* knobs apply to every installation; --new-token replaces every one's token.
  * Scheduled triggers and the event queue run per installation; function logs are prefixed
  * with [k]. A banner per installation, under "Installation k (<site>)"; SIGINT stops all.
