@@ -112,6 +112,17 @@ describe('web triggers', () => {
   });
 });
 
+describe('what a function did not await', () => {
+  it('is dropped when the function returns: its platform calls are refused', async () => {
+    expect((await trigger('/unawaited')).statusCode).toBe(200);
+    for (let i = 0; i < 50 && callsOf('dropped').length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(callsOf('dropped')[0].args[0]).toMatch(/has returned; work it did not await is dropped/);
+    const kvs = test.load<typeof import('@forge/kvs')>('@forge/kvs').kvs;
+    expect(await kvs.get('unawaited')).toBeUndefined();
+  });
+});
+
 describe('async events', () => {
   it('delivers pushed events to the consumer with jobId, eventId and queueName', async () => {
     const pushed = bodyOf(await trigger('/push', [{ body: { mode: 'ok' } }, { body: { mode: 'ok', n: 2 } }]));
@@ -240,6 +251,8 @@ describe('scheduled triggers', () => {
       delete (globalThis as { failTick?: boolean }).failTick;
     }
     expect(test.warnings.join('\n')).toMatch(/tick failed/);
+    // events-reference/scheduled-trigger: the function answers { statusCode }; tick answers nothing.
+    expect(test.warnings.join('\n')).toMatch(/ticker answered nothing; Forge expects \{ statusCode: 2xx \}/);
     await expect(test.runtime.fireScheduledTrigger('nope')).rejects.toThrow(/No scheduled trigger/);
   });
 
@@ -324,18 +337,20 @@ describe('resolvers', () => {
     ).toEqual({ text: 'hi' });
   });
 
-  it('enforce 25 s (here shortened) and 5 MB, and refuse modules without a resolver', async () => {
+  it('enforce 25 s (here shortened), a 500 KB request and a 5 MB response, and refuse modules without a resolver', async () => {
     await expect(
       test.runtime.invokeResolver({ moduleKey: 'admin', functionKey: 'slow', accountId: 'u' }),
     ).rejects.toThrow(/timed out/);
-    await expect(
+    // limits-invocation: "Front-end invocation request payload size: 500KB".
+    const echo = (bytes: number) =>
       test.runtime.invokeResolver({
         moduleKey: 'admin',
         functionKey: 'echo',
-        payload: { text: 'x'.repeat(5 * 1024 * 1024) },
+        payload: { text: 'x'.repeat(bytes) },
         accountId: 'u',
-      }),
-    ).rejects.toThrow(/5 MB/);
+      });
+    await expect(echo(490_000)).resolves.toEqual({ text: 'x'.repeat(490_000) });
+    await expect(echo(500_000)).rejects.toThrow(/500 KB/);
     await expect(
       test.runtime.invokeResolver({ moduleKey: 'nope', functionKey: 'echo', accountId: 'u' }),
     ).rejects.toThrow(/no resolver/);

@@ -40,8 +40,10 @@ import {
   scopeMismatch,
 } from './network';
 
-/** Forge's invocation payload limit, for requests and responses. */
+/** Forge's invocation payload limit, for requests and responses (`limits-invocation`). */
 export const MAX_PAYLOAD_BYTES = 5 * 1024 * 1024;
+/** A front-end invocation's request (`invoke` from @forge/bridge): 500 KB (`limits-invocation`). */
+export const MAX_FRONTEND_REQUEST_BYTES = 500 * 1000;
 
 export interface Installation {
   /** The app's installation on this site (the app context's installation ARI names it). */
@@ -616,7 +618,8 @@ export class ForgeRuntime {
   /**
    * What `invoke(functionKey, payload)` from @forge/bridge reaches: the resolver function of
    * the UI module, called as Forge calls it (`{ call, context }` and the backend payload with
-   * the principal, installation context and license), within 25 s and 5 MB each way.
+   * the principal, installation context and license), within 25 s, a request of at most 500 KB
+   * and a response of at most 5 MB (`limits-invocation`).
    */
   async invokeResolver(request: {
     moduleKey: string;
@@ -627,8 +630,8 @@ export class ForgeRuntime {
     const module = this.manifest.uiModules.find((m) => m.key === request.moduleKey);
     if (!module?.resolverFunction)
       throw new Error(`UI module ${request.moduleKey} has no resolver in manifest.yml.`);
-    if (Buffer.byteLength(JSON.stringify(request.payload ?? {})) > MAX_PAYLOAD_BYTES) {
-      throw new Error('The invoke payload is larger than the 5 MB Forge allows.');
+    if (Buffer.byteLength(JSON.stringify(request.payload ?? {})) > MAX_FRONTEND_REQUEST_BYTES) {
+      throw new Error('The invoke payload is larger than the 500 KB Forge allows a front-end invocation.');
     }
     const context = {
       accountId: request.accountId,
