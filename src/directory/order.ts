@@ -41,6 +41,10 @@ export interface StripeSummary {
   base: number;
   /** Block counts as [count, repeat, count, repeat, …], adjacent runs never equal. */
   runs: number[];
+  /** Fold transactions that wrote this stripe (absent: none yet); see stripes.ts readAll. */
+  folds?: number;
+  /** The sequence numbers each of the last few of those folds released, oldest first. */
+  recent?: number[][];
 }
 
 export function emptyStripe(): StripeSummary {
@@ -92,6 +96,16 @@ export function counts(stripe: number, summary: StripeSummary, seq: number): boo
     index < runLength(summary.runs) &&
     countAt(summary.runs, index) > 0
   );
+}
+
+/**
+ * Whether `summary`, the summary of the stripe that owns `seq` (undefined: not read), had
+ * handed `seq` out: a stripe hands out its blocks in order, and each block from 0 to BLOCK.
+ */
+export function handedOut(seq: number, summary: StripeSummary | undefined): boolean {
+  if (!summary || seq < 0) return false;
+  const block = Math.floor(seq / BLOCK);
+  return block < summary.block || (block === summary.block && seq % BLOCK < summary.used);
 }
 
 /** Uncounts sequence number `seq`, which `stripe` must count. */

@@ -18,6 +18,7 @@ import {
   counts,
   emptyStripe,
   frontierOf,
+  handedOut,
   OrderView,
   release,
   stripeOf,
@@ -44,6 +45,11 @@ export interface VersionedStripe {
   summary: StripeSummary;
 }
 
+/** Reads of the order that a fold may invalidate, before one is answered anyway. */
+const MAX_READ_ATTEMPTS = 10;
+/** Folds whose sequence numbers a stripe keeps, for the reads they overlap (readAll). */
+const RECENT_FOLDS = 4;
+
 export class OrderStripes {
   /** The last version of each stripe this process read or wrote. */
   private readonly known = new Map<number, VersionedStripe>();
@@ -68,10 +74,37 @@ export class OrderStripes {
   /**
    * Every stripe of the collection and its pending releases, in one index query while at
    * most 100 - STRIPES releases wait to be folded (the stripes sort first).
+   *
+   * With more pending, the read takes several pages, and it must still add up to what one
+   * moment held. A fold committing between two pages uncounts releases in a stripe already
+   * read and deletes their records from a page not read yet: the deletion would be counted
+   * as live (the total came out above the real count while the jobs of a burst of deletions
+   * ran, with nobody left). So such a read asks the stripes again afterwards (one more
+   * query) whether they were folded meanwhile (`folds`); each stripe keeps the sequence
+   * numbers of its last few folds (`recent`), which the read then subtracts too: they were
+   * counted by the stripe it read and are gone. Only a stripe folded more often than that
+   * in between makes it read again. The other change between pages, a resource created
+   * after its stripe was read and deleted before its release was, is left out by
+   * `handedOut`: the stripe read never counted it.
    */
   async readAll(): Promise<OrderView> {
-    const view: OrderView = { stripes: new Map(), released: [] };
     this.warmed = true;
+    for (let attempt = 1; ; attempt++) {
+      const { view, pages } = await this.readPages();
+      this.seenFrontier = Math.max(this.seenFrontier, frontierOf(view.stripes.values()));
+      // Folds come in bursts and are short: a reader that keeps losing to them answers with
+      // its last read rather than not at all.
+      if (pages === 1) return view;
+      const checked = await this.foldedSince(view);
+      if (checked || attempt >= MAX_READ_ATTEMPTS) return checked ?? view;
+      await backOff(attempt);
+    }
+  }
+
+  private async readPages(): Promise<{ view: OrderView; pages: number }> {
+    const stripes = new Map<number, StripeSummary>();
+    const released: number[] = [];
+    let pages = 0;
     let cursor: string | undefined;
     do {
       const page = await this.store.query<StripeRecord | ReleaseRecord>({
@@ -81,21 +114,52 @@ export class OrderStripes {
         limit: FORGE_LIMITS.maxQueryLimit,
         cursor,
       });
+      pages++;
       for (const { key, value } of page.results) {
         if (key.startsWith(this.releasePrefix)) {
-          view.released.push((value as ReleaseRecord).doc.seq);
+          released.push((value as ReleaseRecord).doc.seq);
           continue;
         }
         const stripe = this.stripeOfKey(key);
         if (stripe === undefined) continue;
         const record = value as StripeRecord;
-        view.stripes.set(stripe, record.doc);
+        stripes.set(stripe, record.doc);
         this.remember({ stripe, version: record.v, summary: record.doc });
       }
       cursor = page.nextCursor;
     } while (cursor);
-    this.seenFrontier = Math.max(this.seenFrontier, frontierOf(view.stripes.values()));
-    return view;
+    const summaryOf = (seq: number) => stripes.get(stripeOf(seq));
+    return {
+      view: { stripes, released: released.filter((seq) => handedOut(seq, summaryOf(seq))) },
+      pages,
+    };
+  }
+
+  /**
+   * `view` with the releases folded since it was read added back (one query); undefined
+   * when a stripe was folded more often meanwhile than it remembers (`recent`).
+   */
+  private async foldedSince(view: OrderView): Promise<OrderView | undefined> {
+    const page = await this.store.query<StripeRecord>({
+      entity: COUNTER,
+      index: 'by-collection',
+      where: { op: 'equalTo', value: this.collection },
+      limit: FORGE_LIMITS.maxQueryLimit,
+    });
+    const released = new Set(view.released);
+    for (const { key, value } of page.results) {
+      const stripe = this.stripeOfKey(key);
+      if (stripe === undefined) continue;
+      this.remember({ stripe, version: value.v, summary: value.doc });
+      const before = view.stripes.get(stripe);
+      const missed = (value.doc.folds ?? 0) - (before?.folds ?? 0);
+      if (!before || missed === 0) continue;
+      const recent = value.doc.recent ?? [];
+      if (missed > recent.length) return undefined;
+      for (const seqs of recent.slice(recent.length - missed))
+        for (const seq of seqs) if (handedOut(seq, before) && counts(stripe, before, seq)) released.add(seq);
+    }
+    return { stripes: view.stripes, released: [...released] };
   }
 
   /** The release record a delete commits with the resource's deletion. */
@@ -160,7 +224,12 @@ export class OrderStripes {
       const current = releases.every((r) => counts(stripe, remembered.summary, r.seq))
         ? remembered
         : await this.read(stripe);
-      let summary = current.summary;
+      // Every fold is counted, so a reader can tell that pending releases went (readAll).
+      let summary: StripeSummary = {
+        ...current.summary,
+        folds: (current.summary.folds ?? 0) + 1,
+        recent: [...(current.summary.recent ?? []), releases.map((r) => r.seq)].slice(-RECENT_FOLDS),
+      };
       // A release its stripe does not count (state from an older layout) is dropped.
       for (const r of releases) if (counts(stripe, summary, r.seq)) summary = release(stripe, summary, r.seq);
       await this.store.transact([
