@@ -104,12 +104,6 @@ function start(seed: number, runners = 4, maxDelayMs = 2): Run {
     store: new JitterStore(local, new Random(seed), maxDelayMs),
     tokens: { tokenHashes: async () => [hashToken(TOKEN)] },
     logger: { info: () => undefined, warn: () => undefined, error: (m, f) => failures.push([m, f]) },
-    // Time since the test started, on a clock near the epoch: timestamps (claim and job ages)
-    // stay small integers; nothing here depends on the date.
-    clock: (
-      (started) => () =>
-        new Date(Date.now() - started)
-    )(Date.now()),
     onJobsPending: () => setImmediate(kick),
   });
   const run: Run = {
