@@ -159,12 +159,13 @@ const runPendingJobs = async () => {
 export const jobs = runPendingJobs;
 
 /**
- * What a scheduled trigger answers (`events-reference/scheduled-trigger`: the function returns
- * `{ statusCode }`, 200 for success; anything else is recorded as a failed run).
+ * What a scheduled trigger answers (`events-reference/scheduled-trigger`, Response: `statusCode`
+ * is required; "the platform recognizes a status code of 204 as success, and status codes in
+ * the 500 series as errors"). A failure throws, which Forge records as a failed run.
  */
 const scheduled = (run: () => Promise<void>) => async () => {
   await run();
-  return { statusCode: 200 };
+  return { statusCode: 204 };
 };
 
 export const sweep = scheduled(async () => {

@@ -146,8 +146,8 @@ describe('two installations served by one loaded app', () => {
 
   it('scheduled triggers answer a status code (events-reference/scheduled-trigger)', async () => {
     const index = await a.test.runtime.loadModule<typeof import('../../src/forge/index')>('forge/index');
-    await expect(a.test.runtime.run(() => index.sweep())).resolves.toEqual({ statusCode: 200 });
-    await expect(b.test.runtime.run(() => index.fullReconcile())).resolves.toEqual({ statusCode: 200 });
+    await expect(a.test.runtime.run(() => index.sweep())).resolves.toEqual({ statusCode: 204 });
+    await expect(b.test.runtime.run(() => index.fullReconcile())).resolves.toEqual({ statusCode: 204 });
   });
 });
 

@@ -598,16 +598,17 @@ export class ForgeRuntime {
     const trigger = this.manifest.scheduledTriggers.find((t) => t.key === moduleKey);
     if (!trigger) throw new Error(`No scheduled trigger ${moduleKey} in manifest.yml.`);
     // Errors are not retried. The function answers `{ statusCode }` (events-reference/
-    // scheduled-trigger); anything else is reported as a failed run, as Forge records it.
+    // scheduled-trigger: required; 204 is success, the 500 series are errors); anything else
+    // is reported as a failed run, as Forge records it.
     await this.invoke('scheduledTrigger', trigger.function, moduleKey, [
       { context: { cloudId: this.installation.cloudId, moduleKey } },
       this.backendContext(),
     ]).then(
       (result: unknown) => {
         const status = (result as { statusCode?: unknown } | undefined)?.statusCode;
-        if (typeof status !== 'number' || status < 200 || status > 299) {
+        if (!Number.isInteger(status) || (status as number) >= 500) {
           this.warn(
-            `Scheduled trigger ${moduleKey} answered ${JSON.stringify(result) ?? 'nothing'}; Forge expects { statusCode: 2xx } and records a failed run.`,
+            `Scheduled trigger ${moduleKey} answered ${JSON.stringify(result) ?? 'nothing'}; Forge expects { statusCode } (204 for success) and records a failed run.`,
           );
         }
       },
