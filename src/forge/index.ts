@@ -91,12 +91,15 @@ const installed = perInstallation((): Installed => {
     const pushes: Promise<unknown>[] = [];
     if (jobs) pushes.push(push('jobs-pending'));
     if (sync) {
+      // Taken before the lookup, so concurrent requests do not each look up and push. While
+      // not connected the window holds too: saving the connection queues a run itself.
+      const previous = lastSyncPush;
       lastSyncPush = Date.now();
       pushes.push(
         atlassian()
           .then((port) => (port ? push('sync-pending', SYNC_DELAY_S) : undefined))
           .catch((error: unknown) => {
-            lastSyncPush = 0;
+            lastSyncPush = previous;
             console.warn('Could not look up the Atlassian connection', String(error));
           }),
       );
@@ -258,6 +261,12 @@ export const adminResolver = makeResolver<AdminApi>(
     },
 
     ...atlassianConnectionResolvers,
+    // Changes made while not connected wait, marked: connecting starts their sync at once.
+    saveAtlassianConnection: async (request) => {
+      const saved = await atlassianConnectionResolvers.saveAtlassianConnection(request);
+      if (saved.configured) await push('connected');
+      return saved;
+    },
 
     getSyncLog: async ({ payload }) => {
       const page = await installed().app.sync.log.query(logQuery(payload));

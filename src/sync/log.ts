@@ -118,11 +118,18 @@ export class SyncLog {
     await this.store.transact([operation]);
   }
 
-  /** Newest first; `cursor` continues where the previous page ended. */
+  /**
+   * Newest first; `cursor` continues where the previous page ended. The cursor is a position of
+   * our own (the last entry's time, and how many entries of that millisecond were shown), not
+   * the store's: the admin page sends it back in a later invocation, and Forge's query cursors
+   * must not outlive the invocation that got them (`entities-api-query`: "do not persist
+   * cursors"). Entries of one millisecond come back in the same order each time (by key).
+   */
   async query(query: LogQuery = {}): Promise<LogPage> {
     const limit = Math.max(1, Math.min(FORGE_LIMITS.maxQueryLimit, query.limit ?? 50));
+    const position = parsePosition(query.cursor);
     const since = query.since ?? 0;
-    const until = query.until ?? Number.MAX_SAFE_INTEGER;
+    const until = Math.min(query.until ?? Number.MAX_SAFE_INTEGER, position?.at ?? Number.MAX_SAFE_INTEGER);
     const where = { op: 'between' as const, from: since, to: until };
     let index: IndexQuery;
     if (query.resource !== undefined) {
@@ -132,13 +139,35 @@ export class SyncLog {
     } else {
       index = { entity: SYNC_LOG, index: 'by-at', where };
     }
-    const page = await this.store.query<LogRecord>({ ...index, sort: 'DESC', limit, cursor: query.cursor });
-    const entries = page.results
-      .map(({ key, value }) => toEntry(key, value))
-      // By resource and status: the resource's index narrows, the status is checked here (a
-      // page may then hold fewer than `limit` entries; the cursor still continues it).
-      .filter((entry) => query.status === undefined || entry.status === query.status);
-    return { entries, cursor: page.nextCursor };
+    // Where the previous page stopped: `skip` entries of millisecond `at` were shown already.
+    let skip = position?.skip ?? 0;
+    let last = position ? { at: position.at, count: position.skip } : undefined;
+    const entries: LogEntry[] = [];
+    let read = 0;
+    let more = false;
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.query<LogRecord>({ ...index, sort: 'DESC', limit, cursor });
+      cursor = page.nextCursor;
+      for (const { key, value } of page.results) {
+        if (read === limit) {
+          more = true;
+          break;
+        }
+        if (position && value.at === position.at && skip > 0) {
+          skip--;
+          continue;
+        }
+        read++;
+        last =
+          last && last.at === value.at ? { at: value.at, count: last.count + 1 } : { at: value.at, count: 1 };
+        // By resource and status: the resource's index narrows, the status is checked here (a
+        // page may then hold fewer than `limit` entries; the cursor still continues it).
+        if (query.status === undefined || value.status === query.status) entries.push(toEntry(key, value));
+      }
+    } while (!more && read < limit && cursor);
+    more ||= read === limit && cursor !== undefined;
+    return { entries, ...(more && last ? { cursor: `${last.at}.${last.count}` } : {}) };
   }
 
   /**
@@ -177,6 +206,12 @@ export class SyncLog {
 export function logKey(at: number, tieBreak: bigint = process.hrtime.bigint()): string {
   const tick = String(tieBreak % 1_000_000_000_000_000n).padStart(15, '0');
   return `${String(at).padStart(15, '0')}:${tick}:${randomUUID().slice(0, 6)}`;
+}
+
+/** A log cursor: `<at>.<entries of that millisecond already shown>`; anything else starts over. */
+function parsePosition(cursor: string | undefined): { at: number; skip: number } | undefined {
+  const match = /^(\d{1,16})\.(\d{1,6})$/.exec(cursor ?? '');
+  return match ? { at: Number(match[1]), skip: Number(match[2]) } : undefined;
 }
 
 function toEntry(id: string, record: LogRecord): LogEntry {

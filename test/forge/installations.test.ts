@@ -117,6 +117,10 @@ describe('two installations served by one loaded app', () => {
 
   it("provisions each customer's users into its own organization, through consumers and schedules", async () => {
     await Promise.all([connect(a), connect(b)]);
+    // Connecting queues a run of each installation's own consumer.
+    expect(await a.test.runtime.events.pending()).toBe(1);
+    expect(await b.test.runtime.events.pending()).toBe(1);
+    await Promise.all([a.test.runtime.events.drain(), b.test.runtime.events.drain()]);
     const [[, ada], [, bo]] = await Promise.all([
       scim(a, 'POST', '/Users', { userName: 'ada@a.example', emails: [{ value: 'ada@a.example' }] }),
       scim(b, 'POST', '/Users', { userName: 'bo@b.example', emails: [{ value: 'bo@b.example' }] }),

@@ -135,6 +135,9 @@ describe('the sync on the offline Forge runtime', () => {
       directoryId: org.directoryId,
       apiKey: org.apiKey,
     });
+    // Connecting queued a run; with nothing marked yet it has nothing to do.
+    expect(await test.runtime.events.pending()).toBe(1);
+    await test.runtime.events.drain();
     // Every call is rate limited for two minutes: each run reschedules its job past that, and
     // queues the consumer for when it is due.
     org.faults.configure({ rate: 1, kinds: ['429'], retryAfterSeconds: 120 });

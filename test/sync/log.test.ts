@@ -121,6 +121,34 @@ describe('querying and pruning the log', () => {
     expect(entries.find((e) => e.status === 'failed')?.error?.length).toBeLessThanOrEqual(501);
   });
 
+  it("pages with a position of its own, not the store's cursor, through a millisecond of many entries", async () => {
+    // 30 entries written in one millisecond (a batch's entries share a clock reading).
+    now = START + 200 * 60_000;
+    for (let i = 0; i < 30; i++)
+      await log.write({ source: 'sync', operation: `same-${i}`, status: 'ok', resource: 'user-a' });
+    const first = await log.query({ limit: 7 });
+    // The cursor says where, in time, the page ended: no store cursor crosses invocations.
+    expect(first.cursor).toBe(`${now}.7`);
+    const pages: LogEntry[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await log.query({ limit: 7, cursor });
+      pages.push(page.entries);
+      cursor = page.cursor;
+    } while (cursor);
+    const entries = pages.flat();
+    expect(entries).toHaveLength(160);
+    expect(new Set(entries.map((e) => e.id)).size).toBe(160);
+    // By resource, with a status filter checked on the page: still every entry once.
+    const ofA = await all({ resource: 'user-a', status: 'ok', limit: 9 });
+    expect(ofA).toHaveLength(30 + 44 - 5);
+    expect(new Set(ofA.map((e) => e.id)).size).toBe(ofA.length);
+    // A cursor it did not make (an old store cursor) starts from the newest.
+    expect((await log.query({ limit: 3, cursor: 'opaque-store-cursor' })).entries).toEqual(
+      (await log.query({ limit: 3 })).entries,
+    );
+  });
+
   it('filters by resource, status and time, alone and together', async () => {
     expect(await all({ resource: 'user-a' })).toHaveLength(44);
     expect(await all({ status: 'failed' })).toHaveLength(13);
