@@ -252,7 +252,9 @@ describe('scheduled triggers', () => {
     }
     expect(test.warnings.join('\n')).toMatch(/tick failed/);
     // events-reference/scheduled-trigger: the function answers { statusCode }; tick answers nothing.
-    expect(test.warnings.join('\n')).toMatch(/ticker answered nothing; Forge expects \{ statusCode \} \(204 for success\)/);
+    expect(test.warnings.join('\n')).toMatch(
+      /ticker answered nothing; Forge expects \{ statusCode \} \(204 for success\)/,
+    );
     await expect(test.runtime.fireScheduledTrigger('nope')).rejects.toThrow(/No scheduled trigger/);
   });
 
