@@ -7,9 +7,8 @@
  *
  * With several installations served (`npm start -- --installations N`), each has its own
  * page under its own path (`/installations/k/admin`): the shell's asset links are rewritten
- * to that path, and a small script (assets/base-path.js, loaded before the host) sends the
- * host's bridge calls to `<path>/bridge` instead of `/admin/bridge`. The pages can share one
- * set of bundles, since every installation runs the same app.
+ * to that path, and the host (static/admin/host/bridge.ts) calls the bridge beside the page it
+ * is on. The pages can share one set of bundles, since every installation runs the same app.
  */
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
@@ -92,8 +91,6 @@ export function adminPageMount(
       const html = await readFile(path.join(staticDir, 'index.html'));
       return send(response, 200, 'text/html; charset=utf-8', rebased ? rebaseShell(html, prefix) : html);
     }
-    if (rebased && route === BASE_PATH_SCRIPT)
-      return send(response, 200, 'text/javascript; charset=utf-8', basePathScript(prefix));
     if (route === 'assets/admin.css') {
       return send(
         response,
@@ -122,29 +119,9 @@ export function adminPageMount(
   };
 }
 
-const BASE_PATH_SCRIPT = 'assets/base-path.js';
-
-/** The page shell (static/admin/index.html) with its /admin links under `prefix`, and the base-path script first. */
+/** The page shell (static/admin/index.html) with its /admin links under `prefix`. */
 function rebaseShell(html: Buffer, prefix: string): string {
-  const text = html.toString('utf8').replaceAll(`"${ADMIN_PAGE_PATH}/`, `"${prefix}/`);
-  const first = text.indexOf('<script');
-  const shim = `<script src="${prefix}/${BASE_PATH_SCRIPT}"></script>\n    `;
-  return first < 0 ? text : `${text.slice(0, first)}${shim}${text.slice(first)}`;
-}
-
-/**
- * Loaded before the host (static/admin/host), which calls `/admin/bridge`: the page's own
- * bridge is `<prefix>/bridge`. A script file, not inline: the page's CSP admits 'self' only.
- */
-function basePathScript(prefix: string): string {
-  return `(() => {
-  const prefix = ${JSON.stringify(prefix)};
-  const root = ${JSON.stringify(`${ADMIN_PAGE_PATH}/`)};
-  const fetch = window.fetch.bind(window);
-  window.fetch = (input, init) =>
-    fetch(typeof input === 'string' && input.startsWith(root) ? prefix + input.slice(root.length - 1) : input, init);
-})();
-`;
+  return html.toString('utf8').replaceAll(`"${ADMIN_PAGE_PATH}/`, `"${prefix}/`);
 }
 
 async function bridge(

@@ -60,7 +60,10 @@ export function installBridge(handlers: BridgeHandlers): void {
 }
 
 async function callServer(command: string, data: Record<string, unknown>): Promise<unknown> {
-  const response = await fetch(`/admin/bridge${window.location.search}`, {
+  // The page's own bridge, beside it: /admin/bridge, or /installations/<k>/admin/bridge when
+  // `npm start -- --installations N` serves several.
+  const page = window.location.pathname.replace(/\/+$/, '');
+  const response = await fetch(`${page}/bridge${window.location.search}`, {
     method: 'POST',
     // JSON makes a cross-site form post impossible and a cross-origin fetch need a preflight,
     // which the server never grants.
