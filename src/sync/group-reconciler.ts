@@ -242,7 +242,7 @@ export class GroupReconciler {
     run: Run,
     context: ReconcileContext,
   ): Promise<string | undefined> {
-    const resume = parseResumePoint(context.cursor);
+    const resume = parseResumePoint(context.resumeAfter);
     const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
     const verify = context.force === true;
     if (resume.phase === 'add') {

@@ -60,8 +60,11 @@ export interface ReconcileContext {
   force?: boolean;
   /** Epoch ms: a group's member walk stops at a page boundary after it. */
   deadline?: number;
-  /** Where an earlier run's member walk stopped. */
-  cursor?: string;
+  /**
+   * Where an earlier run's member walk stopped: a key of ours (see group-reconciler.ts), never
+   * a storage query cursor, which must not outlive the invocation (`entities-api-query`).
+   */
+  resumeAfter?: string;
   /**
    * Set by a group's member walk after each page it finished: where to continue if the
    * run's budget ends before the walk does.

@@ -267,7 +267,7 @@ export class SyncService {
       attempt,
       force: job.doc.force,
       // A key to resume the member walk after (the job's `after`), never a storage cursor.
-      cursor: job.doc.after,
+      resumeAfter: job.doc.after,
     };
     try {
       if (kind === 'all') return await this.walk(job);

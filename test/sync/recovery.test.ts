@@ -200,11 +200,16 @@ describe('batches and order', () => {
     );
     // Always past its deadline: each call does one page and says where it stopped.
     const stops: (string | undefined)[] = [];
-    let cursor: string | undefined;
+    let resumeAfter: string | undefined;
     do {
-      cursor = await reconciler.group(group, { budget: new Budget(10_000), attempt: 1, deadline: 0, cursor });
-      stops.push(cursor?.slice(0, 2));
-    } while (cursor);
+      resumeAfter = await reconciler.group(group, {
+        budget: new Budget(10_000),
+        attempt: 1,
+        deadline: 0,
+        resumeAfter,
+      });
+      stops.push(resumeAfter?.slice(0, 2));
+    } while (resumeAfter);
     expect(stops).toEqual(['a>', 'r>', undefined]);
     expect((await readOrg(world.org)).groups.get('Everyone')?.members).toHaveLength(150);
 
