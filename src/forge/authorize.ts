@@ -12,6 +12,7 @@
  * customer's site may be nobody on another's.
  */
 import api, { NeedsAuthenticationError, route } from '@forge/api';
+import { makeResolver } from '@forge/resolver';
 import type { Handlers } from '@forge/resolver';
 import { perInstallation } from './installation';
 
@@ -71,14 +72,54 @@ export async function requireAdmin(accountId: unknown): Promise<void> {
   admins.set(accountId, Date.now());
 }
 
-/** Every handler, each first checking that its caller is an admin. */
-export function adminOnly<H extends Handlers<Record<string, (input: never) => unknown>>>(handlers: H): H {
-  const guarded: Record<string, unknown> = {};
+/** What `makeResolver` takes its handlers' types from (@forge/resolver's `Definitions`). */
+type Definitions = Record<string, (input: never) => unknown>;
+
+/**
+ * Marks handler objects adminOnly made, the only ones makeAdminResolver accepts: a symbol,
+ * not a key `makeResolver` sees (it reads Object.keys), and no module state.
+ */
+const GUARDED = Symbol('adminOnly');
+
+/**
+ * Every handler, each first checking that its caller is an admin. The result has no
+ * prototype, so nothing but the handlers given is a key of it.
+ */
+export function adminOnly<H extends Handlers<Definitions>>(handlers: H): H {
+  const guarded: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, handler] of Object.entries(handlers)) {
     guarded[key] = async (request: Parameters<typeof handler>[0]) => {
       await requireAdmin(request.context?.accountId);
       return handler(request);
     };
   }
+  Object.defineProperty(guarded, GUARDED, { value: true });
   return guarded as H;
+}
+
+type ResolverDefinitions = ReturnType<typeof makeResolver>;
+
+/**
+ * The admin page's resolver (the function `resolver.function` names in manifest.yml): only
+ * the handlers given, which must come from adminOnly, so each is behind the admin check.
+ *
+ * `makeResolver` copies the handlers into an object of its own with Object.prototype and finds
+ * the invoked key with `in`, so `constructor`, `toString`, `hasOwnProperty`... would be found
+ * and run for whoever can invoke the page's resolver (any signed-in user of the site), with
+ * no admin check. A key that is not one of the handlers' own is refused before it gets there.
+ */
+export function makeAdminResolver<D extends Definitions>(handlers: Handlers<D>): ResolverDefinitions {
+  if ((handlers as { [GUARDED]?: unknown })[GUARDED] !== true) {
+    throw new Error('The admin resolver takes handlers from adminOnly, so each checks its caller first.');
+  }
+  const own = new Set(Object.keys(handlers));
+  const definitions = makeResolver<D>(handlers);
+  return (payload, backendRuntimePayload) => {
+    const key: unknown = payload?.call?.functionKey;
+    if (typeof key !== 'string' || !own.has(key)) {
+      const shown = typeof key === 'string' ? key.slice(0, 80) : String(key);
+      return Promise.reject(new Error(`The admin resolver has no function "${shown}".`));
+    }
+    return definitions(payload, backendRuntimePayload);
+  };
 }

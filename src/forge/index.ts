@@ -4,14 +4,13 @@
  */
 import { webTrigger } from '@forge/api';
 import { Queue } from '@forge/events';
-import { makeResolver } from '@forge/resolver';
 import { App, createApp } from '../app';
 import type { WebTriggerEvent } from '../webtrigger/event';
 import type { AtlassianPort } from '../atlassian/port';
 import { LOG_STATUSES, LogQuery } from '../sync/log';
 import type { AdminApi, AdminLicence, SyncLogQuery } from './admin-api';
 import { atlassianConnectionResolvers, connectedAtlassian, getOrgConnection } from './atlassian-connection';
-import { AdminRefusal, adminOnly } from './authorize';
+import { AdminRefusal, adminOnly, makeAdminResolver } from './authorize';
 import { ForgeEntityStore } from './kvs-store';
 import { FullReconcileDeps, reconcileResolvers, scheduledReconcile } from './reconcile';
 import { currentLicence, forgeLicence } from './licence';
@@ -180,8 +179,11 @@ export const sweep = scheduled(async () => {
 /** The daily drift check: starts a full reconcile the consumer runs (as "Reconcile now" does). */
 export const fullReconcile = scheduled(() => scheduledReconcile(installed().fullReconcileDeps)());
 
-/** Resolvers of the admin page; every one first checks that the caller is an admin. */
-export const adminResolver = makeResolver<AdminApi>(
+/**
+ * Resolvers of the admin page; every one first checks that the caller is an admin, and no
+ * other key is answered (makeAdminResolver).
+ */
+export const adminResolver = makeAdminResolver<AdminApi>(
   adminOnly({
     getStatus: async () => {
       const { app, store, scimBaseUrl } = installed();
