@@ -191,6 +191,29 @@ export class Links {
     return (await this.store.get<LinkRecord<{ user: string }>>(SYNC_LINK, `account:${accountId}`))?.doc.user;
   }
 
+  /**
+   * The SCIM user that owns the account: one Atlassian account is linked to at most one SCIM
+   * user (issue 13, case 4: two users whose e-mails differ only in case found the same
+   * account, and each reconcile undid the other's state). The account record is claimed with
+   * createIfAbsent, so of two first links at once only one wins; a record left by a user
+   * whose link no longer names the account (deleted, protected, relinked) is stale and the
+   * caller may take it over (its link write rewrites the record).
+   */
+  async accountOwner(accountId: string, userId: string): Promise<string> {
+    if (await this.claim(accountId, userId)) return userId;
+    const owner = await this.accountUser(accountId);
+    if (owner === undefined || owner === userId) return userId;
+    const link = await this.user(owner);
+    const live = link?.accountId === accountId && link.applied !== 'deleted';
+    return live ? owner : userId;
+  }
+
+  /** Creates the account record naming the user, unless one exists (false then). */
+  protected claim(accountId: string, userId: string): Promise<boolean> {
+    const value: LinkRecord<{ user: string }> = { kind: 'account', doc: { user: userId } };
+    return this.store.createIfAbsent(SYNC_LINK, `account:${accountId}`, value);
+  }
+
   /** Writes in transactions of at most Forge's size; a user link also writes its account's. */
   async write(...operations: WriteOperation[]): Promise<void> {
     const indexed = new Set<string>();
@@ -212,6 +235,11 @@ export class Links {
 
 class PlanOnlyLinks extends Links {
   override async setState(): Promise<void> {}
+
+  /** A plan claims nothing: it answers whether the account is free, as it reads now. */
+  protected override async claim(): Promise<boolean> {
+    return false;
+  }
 
   override async write(): Promise<void> {}
 }
