@@ -10,6 +10,7 @@
  */
 import type { ProductRole } from '../atlassian/port';
 import { DEFAULT_POLICIES, Policies, PolicyProblem } from './policies';
+import { compileRewrite } from './group-names';
 
 export type PolicyValidation = { ok: true; policies: Policies } | { ok: false; problems: PolicyProblem[] };
 
@@ -93,13 +94,6 @@ const PRODUCT_ROLES = [
 ] as const satisfies readonly ProductRole[];
 // Fails to compile when port.ts gains a role this list lacks.
 const _everyRole: Exclude<ProductRole, (typeof PRODUCT_ROLES)[number]> extends never ? true : never = true;
-
-/**
- * A group that holds a quantifier and is itself repeated (`(a+)+`, `(\w*\s?)*`, `(x+){2,}`):
- * the classic shape of catastrophic backtracking, which on a 255-character name could hold
- * the sync's consumer for its whole 900 s. Conservative: only innermost groups are looked at.
- */
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/;
 
 /** Flags JavaScript's RegExp knows; `new RegExp` names the offending one itself. */
 const REGEX_FLAGS = /^[dgimsuvy]*$/;
@@ -237,7 +231,13 @@ function nameMap(limits: Limits): Check {
   };
 }
 
-/** The pattern must compile with its flags: the engine's own message says why not. */
+/**
+ * The pattern must compile with its flags (JavaScript's message says why not) and run on RE2,
+ * the linear-time engine rewrites use (src/sync/group-names.ts): a backreference, a lookaround
+ * or a flag RE2 lacks is refused by name. A stored document is not refused for RE2's sake:
+ * its section would fall back to no rewrite and groups would be created under other names;
+ * instead each group waits, reported with the reason (atlassianGroupName).
+ */
 const rewrite =
   (limits: Limits): Check =>
   (value, path, problems) => {
@@ -267,23 +267,10 @@ const rewrite =
       ['pattern', 'replacement'],
     )(value, path, problems);
     if (problems.length > before || !isRecord(value)) return;
-    try {
-      new RegExp(value.pattern as string, (value.flags as string | undefined) ?? '');
-    } catch (error) {
-      const at = /flag/i.test(String(error)) ? `${path}.flags` : `${path}.pattern`;
-      return problem(
-        problems,
-        at,
-        `does not compile: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    if (NESTED_QUANTIFIER.test(value.pattern as string)) {
-      problem(
-        problems,
-        `${path}.pattern`,
-        'repeats a group that itself repeats (like (a+)+), which can take exponential time on some names: write it without the nesting',
-      );
-    }
+    const compiled = compileRewrite(value as NonNullable<Policies['groups']['rewrite']>);
+    if (compiled.ok) return;
+    if (limits === STORED && compiled.kind === 'engine') return;
+    problem(problems, `${path}.${compiled.field}`, compiled.reason);
   };
 
 const seatLimit: Check = (value, path, problems) => {
