@@ -16,12 +16,15 @@ import {
   AtlassianError,
   AtlassianGroup,
   AtlassianPort,
+  GroupRole,
   isKind,
   ProductAccessGroup,
   ProductResource,
   ProductRole,
   sameText,
 } from './port';
+// What an admin role is (org, site, product and user-access admins) is defined once, there.
+import { isAdminRole } from '../sync/privilege';
 
 export const DEFAULT_ADMIN_BASE_URL = 'https://api.atlassian.com/admin';
 
@@ -114,17 +117,6 @@ const STATUSES: readonly AccountStatus[] = [
   'for_deletion',
 ];
 
-/**
- * Roles that make an account an administrator the app must never touch: organization and
- * site admins (platform roles), product admins, and user-access admins (they administer the
- * very users and groups the app provisions).
- */
-const ADMIN_ROLES = new Set([
-  'atlassian/org-admin',
-  'atlassian/site-admin',
-  'atlassian/admin',
-  'atlassian/user-access-admin',
-]);
 /** Every product role but user-access-admin, which grants no use of the product (spec RoleId). */
 const grantsProductUse = (role: string) => role !== 'atlassian/user-access-admin';
 
@@ -423,7 +415,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     try {
       const path = await this.dirPath(encodePath`/users/${accountId}/role-assignments`);
       for await (const data of this.getPages<WireRoleAssignment>(path)) {
-        if (data.some((a) => rolesOf(a).some((role) => ADMIN_ROLES.has(role)))) return true;
+        if (data.some((a) => rolesOf(a).some(isAdminRole))) return true;
       }
       return false;
     } catch (error) {
@@ -467,23 +459,43 @@ export class OrgAdminAdapter implements AtlassianPort {
     }
     const result: ProductAccessGroup[] = [];
     for (const group of candidates) {
-      const products = await this.productsOf(group.id);
-      if (products.length > 0) result.push({ group, products });
+      // The group's every role comes with it: the privilege check (src/sync/privilege.ts)
+      // reads them to keep admin groups out of grants.
+      const roles = await this.groupRoles(group.id);
+      const products = [
+        ...new Set(roles.flatMap((r) => (r.product && grantsProductUse(r.role) ? [r.product] : []))),
+      ];
+      if (products.length > 0) result.push({ group, products, roles });
     }
     return result;
   }
 
-  /** The products a group's role assignments grant use of (by the resource's owner). */
-  private async productsOf(groupId: string): Promise<string[]> {
-    const path = await this.dirPath(encodePath`/groups/${groupId}/role-assignments`);
-    const products = new Set<string>();
-    for await (const data of this.getPages<WireRoleAssignment>(path)) {
-      for (const assignment of data) {
-        const product = assignment.resourceOwner ?? productOfAri(assignment.resourceId);
-        if (product && rolesOf(assignment).some(grantsProductUse)) products.add(product);
+  /**
+   * §6 and spec getGroupRoleAssignments: every role the group holds, one entry per role and
+   * resource; the product is the resource's owner (or read off its ARI). Platform roles, if a
+   * group ever holds one, come without a resource. A group not found holds nothing.
+   */
+  async groupRoles(groupId: string): Promise<GroupRole[]> {
+    const roles: GroupRole[] = [];
+    try {
+      const path = await this.dirPath(encodePath`/groups/${groupId}/role-assignments`);
+      for await (const data of this.getPages<WireRoleAssignment>(path)) {
+        for (const assignment of data) {
+          const product = assignment.resourceOwner ?? productOfAri(assignment.resourceId);
+          for (const role of rolesOf(assignment)) {
+            roles.push({
+              role,
+              ...(assignment.resourceId ? { resourceId: assignment.resourceId } : {}),
+              ...(product ? { product } : {}),
+            });
+          }
+        }
       }
+    } catch (error) {
+      if (isKind(error, 'not-found')) return [];
+      throw error;
     }
-    return [...products];
+    return roles;
   }
 
   // ---- groups ------------------------------------------------------------------------------

@@ -35,10 +35,27 @@ export interface ProductResource {
   hostUrl?: string;
 }
 
+/**
+ * One role a group holds (Organizations API: the group's role assignments): a product role on
+ * a resource, or a platform role (atlassian/site-admin...) with no resource.
+ */
+export interface GroupRole {
+  role: string;
+  /** The resource's ARI; absent for platform roles or where the API names only the product. */
+  resourceId?: string;
+  /** The product owning the resource: jira-software, confluence... */
+  product?: string;
+}
+
 /** A group whose members get product access, and the products (jira-software, ...) it grants. */
 export interface ProductAccessGroup {
   group: AtlassianGroup;
   products: string[];
+  /**
+   * Every role the group holds, where the adapter read them to find its products (so the
+   * privilege check, src/sync/privilege.ts, needs no second read).
+   */
+  roles?: GroupRole[];
 }
 
 export type ProductRole =
@@ -122,6 +139,12 @@ export interface AtlassianPort {
   removeFromDirectory(accountId: string): Promise<void>;
   /** The groups whose members get product access, and the products each grants. */
   productAccessGroups(): Promise<ProductAccessGroup[]>;
+  /**
+   * Every role the group holds, on any resource (none for a group not found). Optional so
+   * decorators that predate it still compile; the privilege check falls back to the roles
+   * productAccessGroups carries when a port lacks it.
+   */
+  groupRoles?(groupId: string): Promise<GroupRole[]>;
   /** The groups the account is a member of (none for an account not in the directory). */
   groupsOf(accountId: string): Promise<AtlassianGroup[]>;
 

@@ -7,16 +7,29 @@
  * A full reconcile (context.force: "reconcile now" and the daily schedule) also checks what a
  * change-driven reconcile trusts its links for: every membership, and, in a group the app
  * created, the members Atlassian has that the identity provider does not.
+ *
+ * The privilege boundary (src/sync/privilege.ts) holds before every grant: an existing group
+ * with admin power is never adopted for a SCIM group, and nobody is added to a linked group
+ * that holds admin power (given an admin role since it was linked); both are `attention`.
  */
 import { AtlassianError, AtlassianGroup } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
 import { atlassianGroupName } from './group-names';
 import { GroupLink, MemberLink } from './links';
+import { FIXES, PrivilegeBoundary } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
 import { ignoreNotFound, OperationFailed, ReconcileContext, Run } from './run';
 
+/** The `reported` problem of a group refused for its admin power (see privilege.ts). */
+const ADMIN_PROBLEM = 'admin:';
+
 export class GroupReconciler {
-  constructor(private readonly deps: ReconcilerDeps) {}
+  /** The privilege boundary, its answers cached for this run (the user half asks it too). */
+  readonly privilege: PrivilegeBoundary;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.privilege = new PrivilegeBoundary(deps.port);
+  }
 
   /** Reconciles a group; answers where its member walk stopped if it ran out of time. */
   async group(id: string, context: ReconcileContext): Promise<string | undefined> {
@@ -86,13 +99,48 @@ export class GroupReconciler {
       } else {
         link = await this.rename(id, group, name, link, run, byHand);
       }
-    } else if (link.reported) {
-      // Whatever was reported is resolved.
+    } else if (link.reported && !link.reported.startsWith(ADMIN_PROBLEM)) {
+      // Whatever was reported is resolved (admin power is settled by the first add below).
       link = { ...link };
       delete link.reported;
     }
     await this.deps.links.write(this.deps.links.groupOperation(id, link));
-    return this.reconcileMembers(id, desired, group.id, link.created, run, context);
+    // Asked once per reconcile, and only when a member is about to be added: a group whose
+    // members are all in place costs no role read.
+    const linked = group;
+    let verdict: Promise<boolean> | undefined;
+    const mayAdd = () => (verdict ??= this.mayGrant(id, link, linked, run, context));
+    return this.reconcileMembers(id, desired, group.id, link.created, run, context, mayAdd);
+  }
+
+  /**
+   * Whether members may be added to the linked group: not when it holds admin power (an admin
+   * gave it an admin role after it was linked, or it was adopted before the boundary existed).
+   * The removal pass still runs: taking out members the identity provider removed only lowers
+   * power.
+   */
+  private async mayGrant(
+    id: string,
+    link: GroupLink,
+    group: AtlassianGroup,
+    run: Run,
+    context: ReconcileContext,
+  ): Promise<boolean> {
+    const power = await this.privilege.adminPower(group, run);
+    if (!power) {
+      if (link.reported?.startsWith(ADMIN_PROBLEM)) {
+        const next = { ...link };
+        delete next.reported;
+        await this.deps.links.write(this.deps.links.groupOperation(id, next));
+      }
+      return true;
+    }
+    await this.report(id, link, run, context, `${ADMIN_PROBLEM}${group.id}`, {
+      operation: 'addMember',
+      why: `${power}: adding members would give them admin power`,
+      result: `members not added (the app never grants admin power). Fix: ${FIXES.linkedGroup}`,
+    });
+    return false;
   }
 
   private get reportsDrift(): boolean {
@@ -141,6 +189,17 @@ export class GroupReconciler {
     }
     if (!group) group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(name));
     if (group && !created) {
+      // Never adopted when it holds admin power: the SCIM group stays, unlinked, and its
+      // members wait for a name that maps to a group without admin roles.
+      const power = await this.privilege.adminPower(group, run);
+      if (power) {
+        await this.report(id, link, run, context, `${ADMIN_PROBLEM}${group.id}`, {
+          operation: 'link',
+          why: `${power}: linking it would give the SCIM group's members admin power`,
+          result: `not linked, no member added (the app never adopts a group with admin power). Fix: ${FIXES.scimGroup}`,
+        });
+        return undefined;
+      }
       // Reported missing earlier (createUnknown off): it was created for the app, so linked.
       const awaited = link.reported === `missing:${name}`;
       if (onExistingName === 'report' && !awaited) {
@@ -241,6 +300,7 @@ export class GroupReconciler {
     created: boolean,
     run: Run,
     context: ReconcileContext,
+    mayAdd: () => Promise<boolean>,
   ): Promise<string | undefined> {
     const resume = parseResumePoint(context.resumeAfter);
     const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
@@ -253,7 +313,7 @@ export class GroupReconciler {
       do {
         const page = await this.deps.directory.memberships.ofGroupAfter(desired, after, cursor);
         for (const { value } of page.results) {
-          await this.addMember(id, value.user, groupId, run, verify);
+          await this.addMember(id, value.user, groupId, run, verify, mayAdd);
           after = value.slot;
           context.reached = `${ADD}${after}`;
         }
@@ -398,6 +458,7 @@ export class GroupReconciler {
     groupId: string,
     run: Run,
     verify: boolean,
+    mayAdd: () => Promise<boolean>,
   ): Promise<void> {
     const user = await this.deps.links.user(userId);
     // Not invited yet (or blocked): the user's own reconcile marks this group once linked.
@@ -422,6 +483,10 @@ export class GroupReconciler {
         );
         return;
       }
+    }
+    // The privilege boundary, right before the write: never a member of an admin group.
+    if (!(await mayAdd())) return;
+    if (!member?.adding) {
       await this.deps.links.write(
         this.deps.links.memberOperation(id, userId, { created: true, adding: true }),
       );
