@@ -32,6 +32,8 @@ export class UserReconciler {
   private released = false;
   /** Users that took a seat in this reconcile and whose link is not saved yet. */
   private readonly seatsTaken = new Set<string>();
+  /** Links (the reconcile's `next`) whose account was asked isAdmin in this reconcile. */
+  private readonly askedNow = new WeakSet<UserLink>();
 
   constructor(
     private readonly deps: ReconcilerDeps,
@@ -117,7 +119,11 @@ export class UserReconciler {
     } else if (link?.accountId !== account.accountId && !this.policies.linking.linkExistingByEmail) {
       await this.conflict(id, link, desired, run, account);
       return;
+    } else if (link?.accountId !== account.accountId && !this.linkable(account, wantActive, run.dryRun)) {
+      return this.notLinked(id, link, next, account, run);
     }
+    const owner = await this.deps.links.accountOwner(account.accountId, id);
+    if (owner !== id) return this.ownedElsewhere(id, link, desired, run, account, owner);
     const newlyLinked = next.accountId !== account.accountId || link?.applied === 'deleted';
     next.accountId = account.accountId;
     if (newlyLinked && !next.invited) {
@@ -128,7 +134,12 @@ export class UserReconciler {
     if (wantActive) {
       if (!(await this.activate(id, link, next, account, applied, run))) return;
     } else {
-      await this.deactivate(id, link, next, account, applied, run);
+      try {
+        await this.deactivate(id, link, next, account, applied, run);
+      } catch (error) {
+        if (!(error instanceof AdminNow)) throw error;
+        return this.leaveProtected(id, link, next, account.accountId, desired.version, run, error.why);
+      }
     }
     next.applied = wantActive ? 'active' : 'suspended';
     if (newlyLinked && wantActive && !next.welcome?.done) {
@@ -270,6 +281,7 @@ export class UserReconciler {
         );
         return;
       }
+      await this.refuseAdmin(account.accountId, next, run);
       await run.apply('suspend', 'account restored in Atlassian by hand (drift repaired)', () =>
         this.deps.port.suspend(account.accountId),
       );
@@ -297,6 +309,7 @@ export class UserReconciler {
     }
     if (action === 'suspend') {
       if (account.status !== 'active') return 'suspend';
+      await this.refuseAdmin(account.accountId, next, run);
       try {
         await run.apply('suspend', why, () => this.deps.port.suspend(account.accountId), ['unsupported']);
         return 'suspend';
@@ -326,6 +339,8 @@ export class UserReconciler {
     run: Run,
     why: string,
   ): Promise<void> {
+    // Asked once per deactivation: a suspension that fell back to this asked already.
+    await this.refuseAdmin(accountId, next, run);
     // One after the other: each call spends the budget and may end the run; neither is wasted.
     const mine = await run.read('groupsOf', () => this.deps.port.groupsOf(accountId));
     const access = await this.productAccessGroups(run);
@@ -380,9 +395,10 @@ export class UserReconciler {
     const why = 'user deleted at the identity provider';
     const next: UserLink = { ...link };
     delete next.waiting;
+    // Fresh before the first deletion's writes (refuseAdmin); cached once they are done.
     const protectedWhy = this.allowListed(accountId, link.email)
       ? 'on the allow-list'
-      : await this.adminCheck(accountId, next, run, context.force === true);
+      : await this.adminCheck(accountId, next, run, context.force === true || !done);
     const action: DeletionAction = protectedWhy ? 'none' : this.policies.deletion.action;
     if (protectedWhy && !done) await this.noteProtectedOnce(link, -1, run, protectedWhy);
     // The deleted user has left its SCIM groups: the memberships the app added go, as for any
@@ -557,7 +573,10 @@ export class UserReconciler {
     return this.adminCheck(account.accountId, next, run, force);
   }
 
-  /** One isAdmin call per account, cached on the link; asked again on a forced reconcile. */
+  /**
+   * One isAdmin call per account, cached on the link; asked again on a forced reconcile, and
+   * before every destructive write (refuseAdmin).
+   */
   private async adminCheck(
     accountId: string,
     next: UserLink,
@@ -567,8 +586,21 @@ export class UserReconciler {
     if (next.admin?.accountId !== accountId || force) {
       const value = await run.read('isAdmin', () => this.deps.port.isAdmin(accountId));
       next.admin = { accountId, value };
+      this.askedNow.add(next);
     }
     return next.admin.value ? 'an organization, site or product admin' : undefined;
+  }
+
+  /**
+   * Before a destructive write (suspend, removal of product access or from the directory):
+   * is the account an admin now? Asked afresh, never the answer cached on the link, which is
+   * asked again only on a forced reconcile (issue 13, case 3: an account made a site admin
+   * after it was linked was suspended). Throws AdminNow for an admin: never touched.
+   */
+  private async refuseAdmin(accountId: string, next: UserLink, run: Run): Promise<void> {
+    // One read per reconcile at most: an answer asked in this reconcile is fresh.
+    const why = await this.adminCheck(accountId, next, run, !this.askedNow.has(next));
+    if (why) throw new AdminNow(why);
   }
 
   /**
@@ -610,6 +642,83 @@ export class UserReconciler {
   }
 
   // ---- linking conflicts and blocks ----------------------------------------------------
+
+  /**
+   * Whether an account found by e-mail (not linked to this user, not invited by the app) may
+   * be linked. Linking is what lets an identity provider suspend or strip an account, so an
+   * e-mail alone must not hand it over (issue 13, case 4):
+   * - an account the organization manages (claimStatus `managed`: its domain is verified and
+   *   the account claimed, org-api-facts.md §3) belongs to the organization: linked;
+   * - one the adapter says is unmanaged is someone's own account: never linked by e-mail;
+   * - where the adapter cannot tell (site-admin mode; Jira REST has no claim status), it is
+   *   linked only while the user is active, so the first thing a link can do is never a
+   *   suspension or a removal of access.
+   */
+  private linkable(account: AtlassianAccount, wantActive: boolean, dryRun: boolean): boolean {
+    const managed = (account as ClaimedAccount).managed;
+    if (managed !== undefined) return managed;
+    // A plan stores no link, so its next step would look like a first contact: it plans as if
+    // the earlier planned link were made (over-stating a preview rather than hiding a write).
+    return wantActive || dryRun;
+  }
+
+  /** An account the app may not link (linkable): the user stays unlinked; the log says why once. */
+  private async notLinked(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    account: AtlassianAccount,
+    run: Run,
+  ): Promise<void> {
+    const managed = (account as ClaimedAccount).managed;
+    if (link?.applied !== 'suspended' || link.accountId) {
+      await run.note(
+        'link',
+        'attention',
+        'an account with this e-mail exists',
+        managed === false
+          ? `not linked: account ${account.accountId} is not managed by your organization, and an e-mail alone does not make it the identity provider's; verify the e-mail's domain and claim the account in Atlassian Administration, or give the user another e-mail at the identity provider`
+          : `not linked: account ${account.accountId} was not linked while active, and a user that arrives inactive is never linked to an existing account (so a SCIM request cannot suspend it); linked when the identity provider sends the user as active`,
+      );
+    }
+    delete next.accountId;
+    await this.save(id, link, { ...next, applied: 'suspended' });
+  }
+
+  /**
+   * The account is linked to another SCIM user already (e-mails that differ only in case, or
+   * one person twice at the identity provider): a conflict, never a second link, so neither
+   * user can undo what the other applies.
+   */
+  private async ownedElsewhere(
+    id: string,
+    link: UserLink | undefined,
+    desired: StoredResource,
+    run: Run,
+    account: AtlassianAccount,
+    owner: string,
+  ): Promise<void> {
+    const already = link?.blocked?.version === desired.version && link.blocked.kind === 'conflict';
+    const reason = `Atlassian account ${account.accountId} is already linked to SCIM user ${owner}; an account is linked to one user only.`;
+    const next: UserLink = {
+      ...this.stored(id, link),
+      blocked: { reason, kind: 'conflict', version: desired.version, at: this.deps.now() },
+    };
+    // A link from before this rule may name the account: dropped, so this user's writes stop.
+    delete next.accountId;
+    delete next.applied;
+    await this.save(id, link, next);
+    if (!already) {
+      await run.entry({
+        operation: 'link',
+        status: 'attention',
+        why: 'user provisioned',
+        result: `conflict: not linked, left alone. Remove the duplicate user at the identity provider, or give it its own e-mail address; then retry`,
+        errorKind: 'conflict',
+        error: reason,
+      });
+    }
+  }
 
   /** linkExistingByEmail is off and the e-mail is an existing account's: reported, left alone. */
   private async conflict(
@@ -791,6 +900,21 @@ export class UserReconciler {
     for await (const membership of this.deps.directory.memberships.allOfUser(userId))
       groups.push(membership.group);
     if (groups.length > 0) await this.deps.queue.mark('group', groups);
+  }
+}
+
+/**
+ * An account as an adapter that reads the claim status reports it: `managed` is the
+ * Organizations API's `claimStatus === 'managed'` (users search, org-api-facts.md §3).
+ * Absent where the adapter cannot tell.
+ */
+type ClaimedAccount = AtlassianAccount & { managed?: boolean };
+
+/** The account is an admin now (refuseAdmin): the destructive write is not made. */
+class AdminNow extends Error {
+  constructor(readonly why: string) {
+    super(`protected account: ${why}`);
+    this.name = 'AdminNow';
   }
 }
 
