@@ -11,6 +11,12 @@
  * the last snapshot plus the journal are replayed (a torn last line is a write that never
  * completed and is dropped), and the journal is folded into a new snapshot, written to a
  * temporary file and renamed into place.
+ *
+ * The files hold what the app stores, secrets included (the org API key, the SCIM token
+ * hashes), so they are the owner's alone: the directory 0700, every file 0600. A record of a
+ * `secret` entity that is deleted or replaced must not live on in the journal until the next
+ * compaction (Disconnect promises the key is forgotten): such a write compacts at once, so the
+ * old value is in no file once the caller is answered.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,6 +61,18 @@ interface JournalOp {
   v?: Stored;
 }
 
+/**
+ * An entity definition as this store takes it: `secret` marks an entity whose deleted or
+ * replaced records must leave the disk at once (the offline runtime's kvs secrets).
+ */
+export interface LocalEntityDefinition extends EntityDefinition {
+  secret?: boolean;
+}
+
+/** Owner-only: the store holds secrets. */
+const DIRECTORY_MODE = 0o700;
+const FILE_MODE = 0o600;
+
 const SNAPSHOT = 'snapshot.json';
 const JOURNAL = 'journal.jsonl';
 const COMPACT_AFTER_LINES = 10_000;
@@ -69,6 +87,7 @@ export class LocalEntityStore implements EntityStore {
   private readonly texts = new WeakMap<Stored, string>();
   private readonly indexes = new Map<string, SortedList<IndexEntry>>();
   private readonly internal = new Set<string>();
+  private readonly secrets = new Set<string>();
   private journal?: number;
   private journalLines = 0;
 
@@ -80,9 +99,12 @@ export class LocalEntityStore implements EntityStore {
   constructor(
     entities: EntityDefinition[],
     private readonly directory?: string,
-    internal: EntityDefinition[] = [],
+    internal: LocalEntityDefinition[] = [],
   ) {
     for (const entity of internal) this.internal.add(entity.name);
+    for (const entity of [...entities, ...internal] as LocalEntityDefinition[]) {
+      if (entity.secret) this.secrets.add(entity.name);
+    }
     for (const entity of [...entities, ...internal]) {
       this.definitions.set(entity.name, entity);
       this.records.set(entity.name, new Map());
@@ -234,8 +256,11 @@ export class LocalEntityStore implements EntityStore {
         'TRANSACTION_PAYLOAD_TOO_LARGE',
       );
     }
+    // A secret's old value, deleted or replaced, must not stay in the journal (see above).
+    const forgets = journal.some((op) => this.secrets.has(op.e) && this.records.get(op.e)?.has(op.k));
     this.persist(journal);
     for (const op of journal) this.apply(op.e, op.k, op.v);
+    if (forgets && this.directory && this.journal !== undefined) this.compact(this.directory);
   }
 
   /** Number of stored records of an entity (for tests and the benchmark, not the port). */
@@ -345,7 +370,9 @@ export class LocalEntityStore implements EntityStore {
   }
 
   private load(directory: string): void {
-    fs.mkdirSync(directory, { recursive: true });
+    fs.mkdirSync(directory, { recursive: true, mode: DIRECTORY_MODE });
+    // A store made before the files were owner-only is tightened (compact rewrites the files).
+    fs.chmodSync(directory, DIRECTORY_MODE);
     const snapshotPath = path.join(directory, SNAPSHOT);
     if (fs.existsSync(snapshotPath)) {
       const snapshot = JSON.parse(fs.readFileSync(snapshotPath, 'utf8')) as Record<
@@ -377,7 +404,9 @@ export class LocalEntityStore implements EntityStore {
     const snapshot: Record<string, [string, Stored][]> = {};
     for (const [entity, records] of this.records) snapshot[entity] = [...records];
     const temporary = path.join(directory, `${SNAPSHOT}.tmp`);
-    fs.writeFileSync(temporary, JSON.stringify(snapshot));
+    // Created afresh, so it is 0600 from its first byte (a mode applies only to a new file).
+    fs.rmSync(temporary, { force: true });
+    fs.writeFileSync(temporary, JSON.stringify(snapshot), { mode: FILE_MODE });
     const fd = fs.openSync(temporary, 'r');
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -387,7 +416,9 @@ export class LocalEntityStore implements EntityStore {
     fs.fsyncSync(directoryHandle);
     fs.closeSync(directoryHandle);
     if (this.journal !== undefined) fs.closeSync(this.journal);
-    this.journal = fs.openSync(path.join(directory, JOURNAL), 'w');
+    this.journal = fs.openSync(path.join(directory, JOURNAL), 'w', FILE_MODE);
+    // An existing journal keeps its mode when truncated: one from before 0600 is tightened.
+    fs.fchmodSync(this.journal, FILE_MODE);
     this.journalLines = 0;
   }
 

@@ -60,14 +60,13 @@
  * made outside any invocation (no invocation id) accept any cursor this store issued.
  */
 import { createHash } from 'node:crypto';
-import { CheckedCondition, CheckedWriteOperation, LocalEntityStore } from '../entity-store';
 import {
-  ConditionFailedError,
-  EntityDefinition,
-  FORGE_LIMITS,
-  RangeCondition,
-  StorageLimitError,
-} from '../../storage/port';
+  CheckedCondition,
+  CheckedWriteOperation,
+  LocalEntityDefinition,
+  LocalEntityStore,
+} from '../entity-store';
+import { ConditionFailedError, FORGE_LIMITS, RangeCondition, StorageLimitError } from '../../storage/port';
 
 export interface KvsAnswer {
   status: number;
@@ -85,9 +84,13 @@ const recordAttributes = {
   updatedAt: 'float',
   expireAt: 'float',
 } as const;
-export const KVS_INTERNAL_ENTITIES: EntityDefinition[] = [
+/**
+ * Secrets are `secret` to the local store: deleteSecret (Disconnect) and a replaced secret
+ * leave no copy of the old value in DATA_DIR's files (src/local/entity-store.ts).
+ */
+export const KVS_INTERNAL_ENTITIES: LocalEntityDefinition[] = [
   { name: PLAIN, attributes: recordAttributes, indexes: [{ name: 'by-key', range: ['key'] }] },
-  { name: SECRET, attributes: recordAttributes, indexes: [] },
+  { name: SECRET, attributes: recordAttributes, indexes: [], secret: true },
 ];
 
 const MAX_SECRET_BYTES = FORGE_LIMITS.maxSecretBytes;
