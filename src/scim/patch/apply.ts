@@ -25,6 +25,7 @@ import { compileElementFilter } from '../filter/evaluate';
 import { parseScimFilter, Filter } from '../filter/parse';
 import { AttributeDefinition, ResourceTypeDefinition } from '../schema/definitions';
 import {
+  checkValueCount,
   coerceAttribute,
   ensureObject,
   isPlainObject,
@@ -216,6 +217,8 @@ function expand(type: ResourceTypeDefinition, operation: PatchOperation, fromBod
 
 function removalsByValue(target: Target, value: unknown): Step[] {
   const items = Array.isArray(value) ? value : [value];
+  // One filter step per value, each run over the stored list: bounded like the list itself.
+  checkValueCount(target.attribute, items.length, target.path);
   return items.flatMap((item) => {
     const wanted = isPlainObject(item) ? item.value : item;
     if (typeof wanted !== 'string' && typeof wanted !== 'number' && typeof wanted !== 'boolean') return [];

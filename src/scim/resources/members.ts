@@ -146,8 +146,10 @@ function readMembers(value: unknown): { value: string; display?: string }[] {
 
 /**
  * Turns a net change into memberships to write and to delete. New members must be users
- * of this directory; unknown ids are skipped and logged rather than failing the request,
- * because an identity provider cannot repair them and would retry forever.
+ * of this directory; unknown ids are skipped and logged (once, summarised) rather than failing
+ * the request, because an identity provider cannot repair them and would retry forever. The
+ * request's member values were bounded before this (src/scim/limits.ts), so the reads here are
+ * at most MAX_MEMBERS_PER_REQUEST.
  */
 export async function resolveMembers(
   directory: Directory,
@@ -169,18 +171,28 @@ export async function resolveMembers(
   const ids = [...wanted.keys()];
   const users = await mapLimit(ids, 16, (id) => directory.users.get(id));
   const set: ResolvedMembers['set'] = [];
+  const unknown: string[] = [];
   users.forEach((user, index) => {
     const userId = ids[index];
     if (!user) {
-      logger.warn('Ignoring a group member that is not a user of this directory.', { member: userId });
+      unknown.push(userId);
       return;
     }
     const display = wanted.get(userId)?.display ?? stringOr(user.doc.displayName, user.doc.userName);
     set.push({ userId, userVersion: user.version, display });
     remove.delete(userId);
   });
+  // One line per request, not per id: a request may name up to MAX_MEMBERS_PER_REQUEST of them.
+  if (unknown.length > 0)
+    logger.warn('Ignoring group members that are not users of this directory.', {
+      count: unknown.length,
+      members: unknown.slice(0, LOGGED_UNKNOWN_MEMBERS),
+    });
   return { set, remove: [...remove] };
 }
+
+/** The unknown member ids a warning lists; the count says how many there were. */
+const LOGGED_UNKNOWN_MEMBERS = 10;
 
 export function membershipOperations(
   directory: Directory,

@@ -13,6 +13,7 @@
  * what a GET returns with its source and would then re-send the value in every update.
  */
 import { badRequest } from '../errors';
+import { MAX_MEMBERS_PER_REQUEST, MAX_VALUES_PER_ATTRIBUTE, tooLong } from '../limits';
 import { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './definitions';
 import {
   ATTRIBUTE_NAME,
@@ -172,8 +173,9 @@ export function setInUnknownExtension(
 function combine(op: 'add' | 'replace' | 'remove', current: unknown, value: unknown): unknown {
   if (op === 'remove') {
     if (value === undefined || value === null || !Array.isArray(current)) return undefined;
-    const unwanted = (Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(valueOf(v)));
-    return current.filter((element) => !unwanted.includes(JSON.stringify(valueOf(element))));
+    // A Set: a long removal list against a long stored one must not cost their product.
+    const unwanted = new Set((Array.isArray(value) ? value : [value]).map((v) => JSON.stringify(valueOf(v))));
+    return current.filter((element) => !unwanted.has(JSON.stringify(valueOf(element))));
   }
   if (value === null || value === undefined) return op === 'replace' ? undefined : current;
   if (op === 'add' && Array.isArray(current)) {
@@ -201,6 +203,13 @@ function keyLike(object: ScimObject, name: string): string {
 function coerceUnknownValue(value: unknown, path: string, level: 'attribute' | 'element' | 'sub'): unknown {
   if (value === null || value === undefined) return undefined;
   if (Array.isArray(value) && level === 'attribute') {
+    if (value.length > MAX_VALUES_PER_ATTRIBUTE)
+      throw tooLong(
+        `Values of "${path}"`,
+        value.length,
+        MAX_VALUES_PER_ATTRIBUTE,
+        `A resource holds at most ${MAX_VALUES_PER_ATTRIBUTE} values of one attribute.`,
+      );
     const items = value
       .map((item, index) => coerceUnknownValue(item, `${path}[${index}]`, 'element'))
       .filter((item) => item !== undefined);
@@ -239,7 +248,9 @@ function isClientWritable(definition: AttributeDefinition): boolean {
 export function coerceAttribute(definition: AttributeDefinition, value: unknown, path: string): unknown {
   if (value === null || value === undefined) return undefined;
   if (definition.multiValued) {
-    const items = (Array.isArray(value) ? value : [value])
+    const list = Array.isArray(value) ? value : [value];
+    checkValueCount(definition, list.length, path);
+    const items = list
       .map((item, index) => coerceSingle(definition, item, `${path}[${index}]`))
       .filter((item) => item !== undefined);
     const unique = dedupe(items);
@@ -252,6 +263,27 @@ export function coerceAttribute(definition: AttributeDefinition, value: unknown,
     throw badRequest('invalidValue', `Attribute "${path}" is single-valued.`);
   }
   return coerceSingle(definition, value, path);
+}
+
+/** The bound of src/scim/limits.ts, checked before any value of the list is looked at. */
+export function checkValueCount(definition: AttributeDefinition, count: number, path: string): void {
+  if (definition.name === 'members') {
+    if (count > MAX_MEMBERS_PER_REQUEST)
+      throw tooLong(
+        'Group members',
+        count,
+        MAX_MEMBERS_PER_REQUEST,
+        `Create or replace the group with at most ${MAX_MEMBERS_PER_REQUEST} members, and add the others with PATCH requests of at most ${MAX_MEMBERS_PER_REQUEST} each.`,
+      );
+    return;
+  }
+  if (count > MAX_VALUES_PER_ATTRIBUTE)
+    throw tooLong(
+      `Values of "${path}"`,
+      count,
+      MAX_VALUES_PER_ATTRIBUTE,
+      `A resource holds at most ${MAX_VALUES_PER_ATTRIBUTE} values of one attribute.`,
+    );
 }
 
 function coerceSingle(definition: AttributeDefinition, value: unknown, path: string): unknown {
