@@ -24,6 +24,7 @@ import {
   AtlassianError,
   AtlassianGroup,
   AtlassianPort,
+  GroupRole,
   isKind,
   ProductAccessGroup,
   ProductResource,
@@ -279,6 +280,34 @@ export class SiteAdminAdapter implements AtlassianPort {
     return [...byId.values()];
   }
 
+  /**
+   * The roles a group holds on the site, in the port's terms (for the privilege check,
+   * src/sync/privilege.ts): atlassian/user on each Jira product whose application role lists
+   * it, and atlassian/site-admin or atlassian/admin when GET /rest/api/3/group/bulk with
+   * `groupId` and `accessType` (Jira v3 spec: 'site-admin', 'admin', 'user') returns it.
+   */
+  async groupRoles(groupId: string): Promise<GroupRole[]> {
+    const roles: GroupRole[] = [];
+    for (const role of await this.applicationRoles()) {
+      if (role.key && (role.groupDetails ?? []).some((g) => g.groupId === groupId)) {
+        roles.push({ role: 'atlassian/user', product: role.key });
+      }
+    }
+    for (const [accessType, role] of [
+      ['site-admin', 'atlassian/site-admin'],
+      ['admin', 'atlassian/admin'],
+    ] as const) {
+      const { body } = await this.http.request<{ values?: JiraGroupName[] }>({
+        method: 'GET',
+        path: '/rest/api/3/group/bulk',
+        query: { groupId, accessType },
+        idempotent: true,
+      });
+      if ((body?.values ?? []).some((g) => g.groupId === groupId)) roles.push({ role });
+    }
+    return roles;
+  }
+
   private async applicationRoles(): Promise<JiraApplicationRole[]> {
     const { body } = await this.http.request<JiraApplicationRole[]>({
       method: 'GET',
@@ -286,6 +315,25 @@ export class SiteAdminAdapter implements AtlassianPort {
       idempotent: true,
     });
     return Array.isArray(body) ? body : [];
+  }
+
+  /**
+   * The Jira products the account can still use, however granted: through a group or a role
+   * given to the user directly in Atlassian Administration, which no group removal takes away
+   * (issue 13, case 9). GET /rest/api/3/user?accountId=…&expand=applicationRoles (the Jira v3
+   * spec's `applicationRoles` list of the user). Undefined when the answer does not carry the
+   * list, so the caller cannot mistake "not said" for "none left".
+   */
+  async remainingAccess(accountId: string): Promise<string[] | undefined> {
+    const { body } = await this.http.request<{ applicationRoles?: { items?: { key?: string }[] } }>({
+      method: 'GET',
+      path: '/rest/api/3/user',
+      query: { accountId, expand: 'applicationRoles' },
+      idempotent: true,
+    });
+    const items = body?.applicationRoles?.items;
+    if (!Array.isArray(items)) return undefined;
+    return items.flatMap((role) => (role.key ? [role.key] : []));
   }
 
   groupsOf(accountId: string): Promise<AtlassianGroup[]> {

@@ -13,7 +13,7 @@
  * - the seat cap: a counter in the sync state, and a FIFO of users waiting for a seat;
  * - drift: an account suspended or restored by hand is repaired or reported.
  */
-import { AtlassianAccount, AtlassianError, ProductAccessGroup } from '../atlassian/port';
+import { AtlassianAccount, AtlassianError, AtlassianPort, ProductAccessGroup } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
 import { ScimObject } from '../scim/schema/normalize';
 import type { GroupReconciler } from './group-reconciler';
@@ -347,7 +347,8 @@ export class UserReconciler {
     const member = new Set(mine.map((g) => g.id));
     const targets = access.filter((a) => member.has(a.group.id) && a.group.modifiable !== false);
     if (targets.length === 0) {
-      await run.note('removeMember', 'ok', why, 'no product access to remove');
+      if (!(await this.accessRemains(accountId, run, why)))
+        await run.note('removeMember', 'ok', why, 'no product access to remove');
       return;
     }
     next.removedAccess = [...new Set([...(next.removedAccess ?? []), ...targets.map((t) => t.group.id)])];
@@ -357,6 +358,29 @@ export class UserReconciler {
         this.deps.port.removeMember(group.id, accountId).catch(ignoreNotFound),
       );
     }
+    await this.accessRemains(accountId, run, why);
+  }
+
+  /**
+   * After the groups are removed: does the account still have product access (a role given
+   * to the user directly, which no group removal takes)? Where the adapter can tell (the
+   * site-admin mode's remainingAccess), a remainder is logged `failed`, so the overview is
+   * not Healthy and the admin sees what is left and how to remove it (issue 13, case 9).
+   */
+  private async accessRemains(accountId: string, run: Run, why: string): Promise<boolean> {
+    const port = this.deps.port as AccessReading;
+    if (typeof port.remainingAccess !== 'function' || run.dryRun) return false;
+    const remaining = await run.read('remainingAccess', () => port.remainingAccess!(accountId));
+    if (!remaining?.length) return false;
+    await run.entry({
+      operation: 'removeMember',
+      status: 'failed',
+      why,
+      result: `product access remains: ${remaining.join(', ')}, not through a group this connection can remove (a role given to the user directly). Remove it in Atlassian Administration › Directory › Users › the user's apps, or connect with an organization API key so the account can be suspended`,
+      errorKind: 'unsupported',
+      error: `Account ${accountId} still has ${remaining.join(', ')} access after its product-access groups were removed.`,
+    });
+    return true;
   }
 
   /** Drift the policy says to report: logged (attention) once, left as it is. */
@@ -909,6 +933,14 @@ export class UserReconciler {
  * Absent where the adapter cannot tell.
  */
 type ClaimedAccount = AtlassianAccount & { managed?: boolean };
+
+/**
+ * A port that can say which product access an account keeps however granted (site-adapter.ts
+ * remainingAccess). Optional: the org adapter removes access by suspending.
+ */
+type AccessReading = AtlassianPort & {
+  remainingAccess?(accountId: string): Promise<string[] | undefined>;
+};
 
 /** The account is an admin now (refuseAdmin): the destructive write is not made. */
 class AdminNow extends Error {
