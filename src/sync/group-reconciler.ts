@@ -190,8 +190,10 @@ export class GroupReconciler {
     if (!group) group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(name));
     if (group && !created) {
       // Never adopted when it holds admin power: the SCIM group stays, unlinked, and its
-      // members wait for a name that maps to a group without admin roles.
-      const power = await this.privilege.adminPower(group, run);
+      // members wait for a name that maps to a group without admin roles. A group Atlassian
+      // protects (site-admins...) is linked as before only to be left alone: no member is
+      // ever added to it (see group()).
+      const power = group.modifiable === false ? undefined : await this.privilege.adminPower(group, run);
       if (power) {
         await this.report(id, link, run, context, `${ADMIN_PROBLEM}${group.id}`, {
           operation: 'link',

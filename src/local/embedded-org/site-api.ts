@@ -328,6 +328,22 @@ function globalPermissions(state: SiteState, accountId: string | undefined, want
   return wanted.filter((key) => (key === 'USER_PICKER' ? accountId !== undefined : admin));
 }
 
+/** group/bulk's accessType values (Jira v3 spec: 'site-admin', 'admin', 'user'). */
+const ACCESS_TYPES = ['site-admin', 'admin', 'user'];
+
+/**
+ * Whether a group gives this access on the site (our model; Jira does not document how it
+ * decides): site-admin for Atlassian's protected admin groups; admin for those and any group
+ * holding atlassian/admin on a Jira product; user for a group holding any role on one.
+ */
+function hasAccess(state: SiteState, group: GroupRecord, accessType: string): boolean {
+  if (group.protected) return accessType !== 'user';
+  if (accessType === 'site-admin') return false;
+  const jira = new Set(state.meta.workspaces.filter((w) => JIRA_APPLICATIONS[w.typeKey]).map((w) => w.id));
+  const roles = state.groupRoles(group.id).filter((r) => jira.has(r.resourceId));
+  return accessType === 'admin' ? roles.some((r) => r.roleId === 'atlassian/admin') : roles.length > 0;
+}
+
 // ---- operations ------------------------------------------------------------------------------
 
 const SITE_ROUTES: SiteRoute[] = [
@@ -518,10 +534,15 @@ const SITE_ROUTES: SiteRoute[] = [
     run: (ctx) => {
       const ids = new Set(ctx.query.getAll('groupId'));
       const names = new Set(ctx.query.getAll('groupName').map((n) => n.toLowerCase()));
+      const accessType = ctx.query.get('accessType');
+      if (accessType !== null && !ACCESS_TYPES.includes(accessType)) {
+        throw refuse(400, `accessType must be one of ${ACCESS_TYPES.join(', ')}.`);
+      }
       const groups = [...ctx.state.groups()]
         .filter(
           (g) => (ids.size === 0 && names.size === 0) || ids.has(g.id) || names.has(g.name.toLowerCase()),
         )
+        .filter((g) => accessType === null || hasAccess(ctx.state, g, accessType))
         .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
         .map((g) => ({ name: g.name, groupId: g.id }));
       return ok(page(ctx, '/rest/api/3/group/bulk', groups, 50));
