@@ -188,7 +188,7 @@ export const adminResolver = makeAdminResolver<AdminApi>(
     getStatus: async () => {
       const { app, store, scimBaseUrl } = installed();
       const now = Date.now();
-      const [baseUrl, tokens, users, groups, pending, failed, connection] = await Promise.all([
+      const [baseUrl, tokens, users, groups, pending, failed, connection, refused] = await Promise.all([
         scimBaseUrl(),
         listTokens(),
         app.directory.users.total(),
@@ -196,6 +196,7 @@ export const adminResolver = makeAdminResolver<AdminApi>(
         countPending(store),
         countFailed(app, now),
         getOrgConnection(),
+        app.sync.requests.refused.read(),
       ]);
       return buildStatus({
         scimBaseUrl: baseUrl,
@@ -206,6 +207,7 @@ export const adminResolver = makeAdminResolver<AdminApi>(
         failed,
         licence: adminLicence(),
         connected: connection.configured,
+        ...(refused ? { refused } : {}),
         ...(connection.configured && connection.expiresOn
           ? { credentialExpiresAt: connection.expiresOn }
           : {}),

@@ -9,6 +9,7 @@ import type { App } from '../app';
 import type { EntityStore } from '../storage/port';
 import { SYNC_JOB } from '../sync/entities';
 import type { SyncJob } from '../sync/queue';
+import type { RefusedCount } from '../sync/requests';
 import type { AdminHealth, AdminLicence, AdminStatus, TokenView } from './admin-api';
 import { credentialDaysLeft, EXPIRY_WARNING_DAYS } from './atlassian-connection';
 import { lastRequestAt } from './tokens';
@@ -34,7 +35,19 @@ export interface StatusInputs {
   connected: boolean;
   /** When the Atlassian credential expires (ISO date), if known. */
   credentialExpiresAt?: string;
+  /** Requests refused for want of a live token (src/sync/requests.ts), if any. */
+  refused?: RefusedCount;
   now: number;
+}
+
+/**
+ * The overview as getStatus answers it: AdminStatus and, once any request was refused for a
+ * missing or wrong token, how many since when ("N refused requests (bad token) since ...").
+ * Only the count and two times: what such a request sent is anyone's, and never shown. Not
+ * part of the health line: a stranger's requests say nothing about the identity provider.
+ */
+export interface OverviewStatus extends AdminStatus {
+  refusedRequests?: RefusedCount;
 }
 
 export interface Count {
@@ -43,7 +56,7 @@ export interface Count {
   capped: boolean;
 }
 
-export function buildStatus(inputs: StatusInputs): AdminStatus {
+export function buildStatus(inputs: StatusInputs): OverviewStatus {
   const url = new URL(inputs.scimBaseUrl);
   const last = lastRequestAt(inputs.tokens);
   return {
@@ -61,6 +74,7 @@ export function buildStatus(inputs: StatusInputs): AdminStatus {
     ...(last !== undefined ? { lastScimRequestAt: last } : {}),
     health: health(inputs, last),
     licence: inputs.licence,
+    ...(inputs.refused ? { refusedRequests: inputs.refused } : {}),
   };
 }
 

@@ -16,6 +16,23 @@ export interface TokenHashSource {
   used?(hash: string): Promise<void>;
 }
 
+/**
+ * Marks a request whose bearer token was verified. Only such a request may leave its path,
+ * headers or user agent in a log the admin reads: before that, anyone on the internet could
+ * write there (the web trigger is a public URL). A symbol on the request object, not a module
+ * registry: one warm process serves several customers, and the mark dies with the request.
+ */
+const AUTHENTICATED = Symbol('authenticated');
+
+export function markAuthenticated(request: object): void {
+  Object.defineProperty(request, AUTHENTICATED, { value: true });
+}
+
+/** Whether the request proved itself with a live token (markAuthenticated). */
+export function isAuthenticated(request: object): boolean {
+  return (request as { [AUTHENTICATED]?: unknown })[AUTHENTICATED] === true;
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }

@@ -5,7 +5,7 @@
  */
 import type { Directory } from '../directory/directory';
 import { ConditionFailedError, StorageLimitError, TransientStorageError } from '../storage/port';
-import { TokenVerifier } from './auth';
+import { isAuthenticated, markAuthenticated, TokenVerifier } from './auth';
 import { resourceTypesResponse, schemasResponse, serviceProviderConfig } from './discovery';
 import { ScimError } from './errors';
 import { jsonResponse, ScimRequest, ScimResponse } from './http';
@@ -142,9 +142,10 @@ export class ScimService {
     } catch (error) {
       response = this.failure(error, request);
     }
+    // A request without a live token is anyone's: its path is not written anywhere.
     this.logger.info('scim', {
       method: request.method,
-      path: request.path,
+      path: isAuthenticated(request) ? request.path : '(refused before authentication)',
       status: response.status,
       ms: Date.now() - started,
     });
@@ -156,6 +157,7 @@ export class ScimService {
     if (!(await this.tokens.verify(token))) {
       throw new ScimError(401, 'A valid bearer token is required.');
     }
+    markAuthenticated(request);
     const segments = request.path
       .split('/')
       .filter((s) => s !== '')
@@ -190,6 +192,8 @@ export class ScimService {
   }
 
   private failure(error: unknown, request: ScimRequest): ScimResponse {
+    // The token check itself can fail (storage): the path is then still anyone's.
+    const path = isAuthenticated(request) ? request.path : '(before authentication)';
     if (error instanceof ScimError) {
       const headers: Record<string, string> =
         error.status === 401 ? { 'www-authenticate': 'Bearer realm="SCIM"' } : {};
@@ -197,7 +201,7 @@ export class ScimService {
     }
     if (error instanceof ConditionFailedError || error instanceof TransientStorageError) {
       // Contention or a storage rate limit: the identity provider should simply retry.
-      this.logger.warn('Storage busy; asking the client to retry.', { path: request.path });
+      this.logger.warn('Storage busy; asking the client to retry.', { path });
       return jsonResponse(503, new ScimError(503, 'The directory is busy; retry shortly.'), {
         'retry-after': '5',
       });
@@ -205,7 +209,7 @@ export class ScimService {
     const kind = error instanceof StorageLimitError ? 'storage limit' : 'unexpected error';
     this.logger.error(`SCIM request failed: ${kind}`, {
       method: request.method,
-      path: request.path,
+      path,
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
     return jsonResponse(500, new ScimError(500, 'Internal error; the request may be retried.'));

@@ -89,7 +89,8 @@ const MAX_TEXT = 500;
 
 export class SyncLog {
   constructor(
-    private readonly store: EntityStore,
+    /** Also where RequestLog counts refused requests (src/sync/requests.ts). */
+    readonly store: EntityStore,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -7,10 +7,19 @@
  * Successful reads are not logged: they are most of an identity provider's traffic (an Okta
  * import reads every page), an entry each would double the storage cost of the commonest
  * call, and they change nothing in Atlassian.
+ *
+ * A request that did not prove itself with a live token is not logged at all: the web
+ * trigger is a public URL, so its path, headers and User-Agent are whatever anyone on the
+ * internet chose to write into the admin's Activity tab ("URGENT - token compromised, see
+ * https://evil.example", attributed to Okta). Nor is it a failure of the identity provider
+ * (it would turn the health line red). It is counted (RefusedRequests): how many, since when,
+ * the last one; nothing of what it sent.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { COUNTER } from '../directory/entities';
+import { isAuthenticated } from '../scim/auth';
 import type { ScimRequest, ScimResponse } from '../scim/http';
-import type { WriteOperation } from '../storage/port';
+import { ConditionFailedError, EntityStore, WriteOperation } from '../storage/port';
 import { guessIdp, SyncLog } from './log';
 
 interface RequestRecord {
@@ -30,11 +39,15 @@ const FAILURE_WINDOW_MS = 10_000;
 export class RequestLog {
   private readonly current = new AsyncLocalStorage<RequestRecord>();
   private readonly lastFailure = new Map<number, number>();
+  /** Requests refused for want of a live token (401), counted, never logged. */
+  readonly refused: RefusedRequests;
 
   constructor(
     private readonly log: SyncLog,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.refused = new RefusedRequests(log.store, now);
+  }
 
   /** Runs the request with its record in scope, then logs what the transaction could not. */
   async around(request: ScimRequest, handle: () => Promise<ScimResponse>): Promise<ScimResponse> {
@@ -50,6 +63,12 @@ export class RequestLog {
         request.query.attributes !== undefined || request.query.excludedAttributes !== undefined,
     };
     const response = await this.current.run(record, handle);
+    if (!isAuthenticated(request)) {
+      // Best effort, like the failure entry below: the answer is already decided.
+      if (response.status === 401) await this.refused.add().catch(() => undefined);
+      return response;
+    }
+    await this.refused.flush().catch(() => undefined);
     if (response.status >= 400 && this.shouldLogFailure(response.status)) {
       // Same key as an entry a transaction may have written: the failure is what was answered.
       // Best effort: the identity provider's answer is already decided.
@@ -97,6 +116,121 @@ export class RequestLog {
     if (last !== undefined && now - last < FAILURE_WINDOW_MS) return false;
     this.lastFailure.set(status, now);
     return true;
+  }
+}
+
+/** What the overview shows of refused requests: no path, no header, no user agent. */
+export interface RefusedCount {
+  count: number;
+  /** Epoch ms of the first refusal counted. */
+  since: number;
+  /** Epoch ms of the latest refusal counted. */
+  lastAt: number;
+}
+
+interface RefusedRecord {
+  /** Version, for the conditional write; Forge's `integer` is 32-bit, so it wraps. */
+  v: number;
+  collection: string;
+  doc: RefusedCount;
+}
+
+/** In the counters entity, under a collection no resource collection's order reads. */
+const REFUSED_KEY = 'refused-requests';
+const REFUSED_COLLECTION = 'refused-requests';
+/** Refusals are written at most once per this window per function instance. */
+const REFUSED_WINDOW_MS = 10_000;
+const REFUSED_ATTEMPTS = 3;
+const MAX_VERSION = 2_147_483_647;
+
+/**
+ * The per-installation count of requests refused with 401. Someone hammering the public URL
+ * must not cost a storage write each: a function instance adds what it refused at most once
+ * per REFUSED_WINDOW_MS (the first refusal at once), and what waits is added with the next
+ * refusal or authenticated request after the window. So the count may be behind by what an
+ * instance refused in its last few seconds. Writers in several instances add under a
+ * condition on the record's version, so none loses another's count.
+ */
+export class RefusedRequests {
+  /** Refusals not written yet, with the times of the first and the last of them. */
+  private pending = 0;
+  private pendingFirst = 0;
+  private pendingLast = 0;
+  private lastWrite?: number;
+
+  constructor(
+    private readonly store: EntityStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** One more refusal; written now unless this instance wrote within the window. */
+  async add(): Promise<void> {
+    const at = this.now();
+    if (this.pending === 0) this.pendingFirst = at;
+    this.pending++;
+    this.pendingLast = at;
+    await this.flush();
+  }
+
+  /** Writes what waits, if the window since the last write has passed. */
+  async flush(): Promise<void> {
+    const at = this.now();
+    if (this.pending === 0 || (this.lastWrite !== undefined && at - this.lastWrite < REFUSED_WINDOW_MS))
+      return;
+    this.lastWrite = at;
+    const [count, first, last] = [this.pending, this.pendingFirst, this.pendingLast];
+    this.pending = 0;
+    try {
+      await this.write(count, first, last);
+    } catch (error) {
+      // Kept for the next write (refusals counted meanwhile are later, so `last` still holds).
+      if (this.pending === 0) this.pendingLast = last;
+      this.pending += count;
+      this.pendingFirst = first;
+      throw error;
+    }
+  }
+
+  async read(): Promise<RefusedCount | undefined> {
+    return (await this.store.get<RefusedRecord>(COUNTER, REFUSED_KEY))?.doc;
+  }
+
+  private async write(count: number, first: number, last: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.get<RefusedRecord>(COUNTER, REFUSED_KEY);
+      if (!current) {
+        const doc: RefusedCount = { count, since: first, lastAt: last };
+        const record: RefusedRecord = { v: 1, collection: REFUSED_COLLECTION, doc };
+        if (await this.store.createIfAbsent(COUNTER, REFUSED_KEY, record)) return;
+      } else {
+        const doc: RefusedCount = {
+          count: current.doc.count + count,
+          since: Math.min(first, current.doc.since),
+          lastAt: Math.max(last, current.doc.lastAt),
+        };
+        const record: RefusedRecord = {
+          v: (current.v % MAX_VERSION) + 1,
+          collection: REFUSED_COLLECTION,
+          doc,
+        };
+        try {
+          await this.store.transact([
+            {
+              type: 'set',
+              entity: COUNTER,
+              key: REFUSED_KEY,
+              value: record,
+              condition: { attribute: 'v', equals: current.v },
+            },
+          ]);
+          return;
+        } catch (error) {
+          if (!(error instanceof ConditionFailedError)) throw error;
+        }
+      }
+      if (attempt >= REFUSED_ATTEMPTS)
+        throw new ConditionFailedError('The refused-requests count kept changing.');
+    }
   }
 }
 
