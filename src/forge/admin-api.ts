@@ -8,6 +8,7 @@
  * that generates it).
  */
 import type { LogEntry, LogQuery } from '../sync/log';
+import type { RefusedCount } from '../sync/requests';
 import type { Policies, PolicyProblem } from '../sync/policies';
 import type { FullReconcileProgress } from '../sync/progress';
 import type { AtlassianConnectionApi } from './atlassian-connection';
@@ -38,6 +39,12 @@ export interface AdminStatus {
   lastScimRequestAt?: number;
   health: AdminHealth;
   licence: AdminLicence;
+  /**
+   * Requests refused for a missing or wrong bearer token, once there was one: how many, since
+   * when, the latest. Only counted (what they sent is anyone's and never shown), and not part
+   * of the health line: a stranger's requests say nothing about the identity provider.
+   */
+  refusedRequests?: RefusedCount;
 }
 
 /**

@@ -40,15 +40,8 @@ export interface StatusInputs {
   now: number;
 }
 
-/**
- * The overview as getStatus answers it: AdminStatus and, once any request was refused for a
- * missing or wrong token, how many since when ("N refused requests (bad token) since ...").
- * Only the count and two times: what such a request sent is anyone's, and never shown. Not
- * part of the health line: a stranger's requests say nothing about the identity provider.
- */
-export interface OverviewStatus extends AdminStatus {
-  refusedRequests?: RefusedCount;
-}
+/** The overview as getStatus answers it (refused requests included, see AdminStatus). */
+export type OverviewStatus = AdminStatus;
 
 export interface Count {
   count: number;

@@ -15,6 +15,7 @@ import {
 } from '../../src/local/embedded-org';
 import { client } from '../embedded-org/helpers';
 import { createTestRuntime, invokeAdmin, scimRequest, TestRuntime } from '../support/forge-runtime';
+import { openAdminPage } from './admin-page-support';
 
 const LURE = '/Users/URGENT - SCIM token compromised, see https://evil.example/reset-now';
 
@@ -81,5 +82,14 @@ describe('unauthenticated SCIM requests', () => {
       lastAt: expect.any(Number),
     });
     expect(after.refusedRequests?.since).toBeGreaterThanOrEqual(before.tokens[0].createdAt);
+
+    // The overview says how many, and nothing of what they sent.
+    const page = await openAdminPage(test, adminId);
+    try {
+      const tree = await page.waitForText(/1 request refused for a missing or wrong token since/);
+      expectNothingOfTheAttacker(page.text(tree));
+    } finally {
+      page.host.uninstall();
+    }
   });
 });

@@ -5,7 +5,7 @@
 import React from 'react';
 import { Box, Button, Heading, Inline, Lozenge, SectionMessage, Stack, Text } from '@forge/react';
 import type { AdminHealth, AdminLicence, AdminStatus } from '../../forge/admin-api';
-import { formatCount, formatLastRequest } from '../format';
+import { formatCount, formatLastRequest, formatWhen } from '../format';
 
 type LozengeAppearance = 'success' | 'moved' | 'removed' | 'default' | 'inprogress';
 
@@ -78,6 +78,7 @@ export function OverviewSection({
       </Inline>
       <Text>{`SCIM base URL: ${status.scimBaseUrl}`}</Text>
       <Text>{`Last request from the identity provider: ${formatLastRequest(status.lastScimRequestAt, now)}.`}</Text>
+      {status.refusedRequests ? <Text>{refusedLine(status.refusedRequests, now)}</Text> : null}
       <Inline space="space.100" alignBlock="center">
         <Lozenge appearance={licence.writesAllowed ? 'success' : 'removed'}>
           {LICENCE_LABEL[licence.state]}
@@ -97,4 +98,13 @@ export function OverviewSection({
       </Inline>
     </Stack>
   );
+}
+
+/**
+ * Requests without a valid token: only how many and when. A count the admin can act on (an
+ * identity provider with an old token, or someone probing the URL), never what they sent.
+ */
+function refusedLine(refused: NonNullable<AdminStatus['refusedRequests']>, now: number): string {
+  const requests = refused.count === 1 ? '1 request' : `${formatCount(refused.count)} requests`;
+  return `${requests} refused for a missing or wrong token since ${formatWhen(refused.since, now)}, the latest ${formatWhen(refused.lastAt, now)}. An identity provider with an old token shows up here: give it the current one.`;
 }
