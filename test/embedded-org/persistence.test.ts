@@ -103,3 +103,16 @@ it('writes the snapshot atomically: no temporary file is left behind', async () 
     'users',
   ]);
 });
+
+it('keeps its files, which hold its API key and site token, readable by their owner only', async () => {
+  const first = newOrg({ dataDir: dir });
+  await populate(first);
+  const mode = (file: string) => fs.statSync(path.join(dir, file)).mode & 0o777;
+  expect(mode('embedded-org.journal')).toBe(0o600);
+  first.close();
+  expect(mode('embedded-org.json')).toBe(0o600);
+  // A snapshot left readable by an older version is tightened when the organization opens.
+  fs.chmodSync(path.join(dir, 'embedded-org.json'), 0o644);
+  newOrg({ dataDir: dir }).close();
+  expect(mode('embedded-org.json')).toBe(0o600);
+});

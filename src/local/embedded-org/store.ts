@@ -16,6 +16,8 @@ const SNAPSHOT = 'embedded-org.json';
 const JOURNAL = 'embedded-org.journal';
 /** Journal lines before the journal is folded into the snapshot. */
 const COMPACT_AFTER = 2_000;
+/** Its API keys and site tokens are in these files: readable by their owner only. */
+const FILE_MODE = 0o600;
 
 interface Change {
   c: Collection;
@@ -48,6 +50,7 @@ export class OrgStore {
     fs.mkdirSync(dir, { recursive: true });
     const snapshot = path.join(dir, SNAPSHOT);
     if (fs.existsSync(snapshot)) {
+      fs.chmodSync(snapshot, FILE_MODE);
       const saved = JSON.parse(fs.readFileSync(snapshot, 'utf8')) as Record<string, [string, unknown][]>;
       for (const c of COLLECTIONS) {
         for (const [k, v] of saved[c] ?? []) (this.state[c] as Map<string, unknown>).set(k, v);
@@ -68,7 +71,9 @@ export class OrgStore {
         this.journalLines++;
       }
     }
-    this.journalFd = fs.openSync(journal, 'a');
+    this.journalFd = fs.openSync(journal, 'a', FILE_MODE);
+    // A file from before this rule keeps its old mode until tightened.
+    fs.fchmodSync(this.journalFd, FILE_MODE);
   }
 
   get<C extends Collection>(c: C, key: string): ReturnType<OrgState[C]['get']> {
@@ -103,7 +108,7 @@ export class OrgStore {
     const snapshot = path.join(this.dir, SNAPSHOT);
     const temp = `${snapshot}.tmp`;
     const saved = Object.fromEntries(COLLECTIONS.map((c) => [c, [...this.state[c].entries()]]));
-    const fd = fs.openSync(temp, 'w');
+    const fd = fs.openSync(temp, 'w', FILE_MODE);
     try {
       fs.writeSync(fd, JSON.stringify(saved));
       fs.fsyncSync(fd);
