@@ -69,6 +69,8 @@ interface WireUser {
   status?: string;
   accountStatus?: string;
   membershipStatus?: string;
+  /** `managed` or `unmanaged` (spec ClaimStatus, in search answers and a user's details). */
+  claimStatus?: string;
   /** With `expand: ['groups']` (spec DirectoryUser.groups). */
   groups?: WireGroup[];
 }
@@ -173,6 +175,11 @@ function toAccount(user: WireUser, fallbackEmail = ''): AtlassianAccount | undef
     email: user.email ?? fallbackEmail,
     ...(user.name ? { name: user.name } : {}),
     status: toStatus(user),
+    // Only the two values the spec names: anything else leaves `managed` unknown, so a new
+    // value can never make an account linkable (org-api-facts.md §3, spec ClaimStatus).
+    ...(user.claimStatus === 'managed' || user.claimStatus === 'unmanaged'
+      ? { managed: user.claimStatus === 'managed' }
+      : {}),
   };
 }
 

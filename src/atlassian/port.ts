@@ -14,6 +14,13 @@ export interface AtlassianAccount {
   email: string;
   name?: string;
   status: AccountStatus;
+  /**
+   * Whether the organization manages the account (Organizations API `claimStatus`: `managed`
+   * when the account's e-mail domain is verified and the account claimed, org-api-facts.md §3).
+   * Undefined where the adapter cannot tell: Jira's REST API (the site-admin mode) has no claim
+   * status. Linking by e-mail takes only a managed account (src/sync/user-reconciler.ts).
+   */
+  managed?: boolean;
 }
 
 export interface AtlassianGroup {
@@ -137,6 +144,13 @@ export interface AtlassianPort {
    * credential cannot.
    */
   removeFromDirectory(accountId: string): Promise<void>;
+  /**
+   * The products (jira-software, jira-servicedesk...) the account can still use however they
+   * were granted, groups or a role given to the user directly; undefined when the answer does
+   * not say. Optional: only the site-admin mode needs it, to find access that removing
+   * product-access groups left behind (it cannot suspend); the org adapter suspends instead.
+   */
+  remainingAccess?(accountId: string): Promise<string[] | undefined>;
   /** The groups whose members get product access, and the products each grants. */
   productAccessGroups(): Promise<ProductAccessGroup[]>;
   /**

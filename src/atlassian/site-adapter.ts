@@ -148,6 +148,11 @@ export class SiteAdminAdapter implements AtlassianPort {
 
   // ---- accounts ------------------------------------------------------------------------------
 
+  /**
+   * Accounts this mode answers never say whether the organization manages them (`managed`
+   * stays undefined): Jira's user API has no claim status. The reconcile worker then links an
+   * existing account by e-mail only while the identity provider sends the user as active.
+   */
   findAccountByEmail(email: string): Promise<AtlassianAccount | undefined> {
     return this.reads.findAccountByEmail(email);
   }
@@ -321,18 +326,23 @@ export class SiteAdminAdapter implements AtlassianPort {
    * The Jira products the account can still use, however granted: through a group or a role
    * given to the user directly in Atlassian Administration, which no group removal takes away
    * (issue 13, case 9). GET /rest/api/3/user?accountId=…&expand=applicationRoles (the Jira v3
-   * spec's `applicationRoles` list of the user). Undefined when the answer does not carry the
-   * list, so the caller cannot mistake "not said" for "none left".
+   * spec's `applicationRoles` list of the user, a SimpleListWrapper {size, items}). Undefined
+   * when the answer does not carry the whole list (no items, or fewer than its size: Jira
+   * answers the size alone when the expand is not honoured), so the caller cannot mistake
+   * "not said" for "none left".
    */
   async remainingAccess(accountId: string): Promise<string[] | undefined> {
-    const { body } = await this.http.request<{ applicationRoles?: { items?: { key?: string }[] } }>({
+    const { body } = await this.http.request<{
+      applicationRoles?: { size?: number; items?: { key?: string }[] };
+    }>({
       method: 'GET',
       path: '/rest/api/3/user',
       query: { accountId, expand: 'applicationRoles' },
       idempotent: true,
     });
     const items = body?.applicationRoles?.items;
-    if (!Array.isArray(items)) return undefined;
+    const size = body?.applicationRoles?.size;
+    if (!Array.isArray(items) || (typeof size === 'number' && items.length < size)) return undefined;
     return items.flatMap((role) => (role.key ? [role.key] : []));
   }
 

@@ -13,7 +13,7 @@
  * - the seat cap: a counter in the sync state, and a FIFO of users waiting for a seat;
  * - drift: an account suspended or restored by hand is repaired or reported.
  */
-import { AtlassianAccount, AtlassianError, AtlassianPort, ProductAccessGroup } from '../atlassian/port';
+import { AtlassianAccount, AtlassianError, ProductAccessGroup } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
 import { ScimObject } from '../scim/schema/normalize';
 import type { GroupReconciler } from './group-reconciler';
@@ -368,7 +368,7 @@ export class UserReconciler {
    * not Healthy and the admin sees what is left and how to remove it (issue 13, case 9).
    */
   private async accessRemains(accountId: string, run: Run, why: string): Promise<boolean> {
-    const port = this.deps.port as AccessReading;
+    const port = this.deps.port;
     if (typeof port.remainingAccess !== 'function' || run.dryRun) return false;
     const remaining = await run.read('remainingAccess', () => port.remainingAccess!(accountId));
     if (!remaining?.length) return false;
@@ -671,16 +671,18 @@ export class UserReconciler {
    * Whether an account found by e-mail (not linked to this user, not invited by the app) may
    * be linked. Linking is what lets an identity provider suspend or strip an account, so an
    * e-mail alone must not hand it over (issue 13, case 4):
-   * - an account the organization manages (claimStatus `managed`: its domain is verified and
-   *   the account claimed, org-api-facts.md §3) belongs to the organization: linked;
-   * - one the adapter says is unmanaged is someone's own account: never linked by e-mail;
-   * - where the adapter cannot tell (site-admin mode; Jira REST has no claim status), it is
-   *   linked only while the user is active, so the first thing a link can do is never a
-   *   suspension or a removal of access.
+   * - an account the organization manages (Organizations API claimStatus `managed`: its
+   *   e-mail domain is verified and the account claimed, org-api-facts.md §3) belongs to the
+   *   organization, whose identity provider may manage it: linked, active or not;
+   * - one the adapter says is unmanaged is someone's own account: never linked by e-mail,
+   *   whatever the identity provider sends (the log says how to claim it);
+   * - where the adapter cannot tell (site-admin mode: Jira REST has no claim status,
+   *   site-adapter.ts), it is linked only while the user is active, so the first thing such
+   *   a link does is never a suspension or a removal of access.
+   * Accounts the app invited itself are linked by the invite, without this check.
    */
   private linkable(account: AtlassianAccount, wantActive: boolean, dryRun: boolean): boolean {
-    const managed = (account as ClaimedAccount).managed;
-    if (managed !== undefined) return managed;
+    if (account.managed !== undefined) return account.managed;
     // A plan stores no link, so its next step would look like a first contact: it plans as if
     // the earlier planned link were made (over-stating a preview rather than hiding a write).
     return wantActive || dryRun;
@@ -694,16 +696,25 @@ export class UserReconciler {
     account: AtlassianAccount,
     run: Run,
   ): Promise<void> {
-    const managed = (account as ClaimedAccount).managed;
     if (link?.applied !== 'suspended' || link.accountId) {
-      await run.note(
-        'link',
-        'attention',
-        'an account with this e-mail exists',
-        managed === false
-          ? `not linked: account ${account.accountId} is not managed by your organization, and an e-mail alone does not make it the identity provider's; verify the e-mail's domain and claim the account in Atlassian Administration, or give the user another e-mail at the identity provider`
-          : `not linked: account ${account.accountId} was not linked while active, and a user that arrives inactive is never linked to an existing account (so a SCIM request cannot suspend it); linked when the identity provider sends the user as active`,
-      );
+      const why = 'an account with this e-mail exists';
+      if (account.managed === false) {
+        await run.entry({
+          operation: 'link',
+          status: 'attention',
+          why,
+          result: `conflict: not linked, left alone. The account ${account.accountId} is not managed by your organization, and an e-mail alone does not make it the identity provider's: verify the e-mail's domain and claim the account (Atlassian Administration › Settings › Domains, then Managed accounts), or give the user another e-mail at the identity provider`,
+          errorKind: 'conflict',
+          error: `Atlassian account ${account.accountId} has this e-mail but is not managed by the organization (claimStatus unmanaged).`,
+        });
+      } else {
+        await run.note(
+          'link',
+          'attention',
+          why,
+          `not linked: account ${account.accountId} was not linked while active, and a user that arrives inactive is never linked to an existing account (so a SCIM request cannot suspend it); linked when the identity provider sends the user as active`,
+        );
+      }
     }
     delete next.accountId;
     await this.save(id, link, { ...next, applied: 'suspended' });
@@ -926,21 +937,6 @@ export class UserReconciler {
     if (groups.length > 0) await this.deps.queue.mark('group', groups);
   }
 }
-
-/**
- * An account as an adapter that reads the claim status reports it: `managed` is the
- * Organizations API's `claimStatus === 'managed'` (users search, org-api-facts.md §3).
- * Absent where the adapter cannot tell.
- */
-type ClaimedAccount = AtlassianAccount & { managed?: boolean };
-
-/**
- * A port that can say which product access an account keeps however granted (site-adapter.ts
- * remainingAccess). Optional: the org adapter removes access by suspending.
- */
-type AccessReading = AtlassianPort & {
-  remainingAccess?(accountId: string): Promise<string[] | undefined>;
-};
 
 /** The account is an admin now (refuseAdmin): the destructive write is not made. */
 class AdminNow extends Error {

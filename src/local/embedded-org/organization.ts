@@ -54,8 +54,18 @@ export interface EmbeddedOrgOptions {
   publicBaseUrl?: string;
   /** A fixed API token of the seed admin for the Jira site API (else generated once and kept). */
   siteApiToken?: string;
+  /**
+   * The e-mail domains the organization has verified (default DEFAULT_VERIFIED_DOMAINS, the
+   * seed accounts' and the tests' domains). Accounts on them answer `claimStatus: managed`,
+   * every other account `unmanaged`, as the users search does (org-api-facts.md §3, spec
+   * ClaimStatus). Atlassian also wants verified accounts claimed; here verifying claims them.
+   */
+  verifiedDomains?: string[];
   now?: () => number;
 }
+
+/** The domains a new embedded organization has verified: its seed accounts' (SEED_ACCOUNTS). */
+export const DEFAULT_VERIFIED_DOMAINS = ['example.com', 'offline.example'] as const;
 
 export const PROTECTED_GROUPS = ['site-admins', 'org-admins'];
 
@@ -322,9 +332,13 @@ export class EmbeddedOrganization {
   private readonly groupMembers = new Map<string, Set<string>>();
   private readonly userGroups = new Map<string, Set<string>>();
   private readonly userRoleKeys = new Map<string, Set<string>>();
+  private readonly verifiedDomains: Set<string>;
 
   constructor(private readonly options: EmbeddedOrgOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.verifiedDomains = new Set(
+      (options.verifiedDomains ?? DEFAULT_VERIFIED_DOMAINS).map((d) => d.trim().toLowerCase()),
+    );
     this.paid = options.paid ?? true;
     this.latencyMs = options.latencyMs ?? 0;
     this.timeoutHoldMs = options.timeoutHoldMs ?? 30_000;
@@ -608,7 +622,7 @@ export class EmbeddedOrganization {
       membership: 'active',
       accountStatus: 'active',
       addedToOrg: new Date(this.now()).toISOString(),
-      claimStatus: 'unmanaged',
+      claimStatus: this.claimStatusOf(email),
       managementSource: 'invited',
       emailVerified: true,
       mfaEnabled: false,
@@ -661,7 +675,6 @@ export class EmbeddedOrganization {
     this.store.put('meta', 'meta', meta);
     const admin = this.newUser(SEED_ACCOUNTS.admin, 'Org Admin', {
       platformRoles: ['atlassian/org-admin', 'atlassian/site-admin'],
-      claimStatus: 'managed',
       managementSource: null,
     });
     const existing = this.newUser(SEED_ACCOUNTS.existing, 'Ada Lovelace');
@@ -718,6 +731,16 @@ export class EmbeddedOrganization {
     return roles;
   }
 
+  /**
+   * Managed when the e-mail's domain is verified, read on every answer rather than from the
+   * stored record: a domain verified later (the option over the same DATA_DIR) claims the
+   * accounts already there, as verifying and claiming does in Atlassian Administration.
+   */
+  private claimStatusOf(email: string): UserRecord['claimStatus'] {
+    const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+    return this.verifiedDomains.has(domain) ? 'managed' : 'unmanaged';
+  }
+
   private statusOf(user: UserRecord): string {
     if (user.accountStatus !== 'active') return 'deactivated';
     return { active: 'active', suspended: 'suspended', none: 'not_invited' }[user.membership];
@@ -736,7 +759,7 @@ export class EmbeddedOrganization {
       nickname: user.nickname,
       email: user.email,
       emailVerified: user.emailVerified,
-      claimStatus: user.claimStatus,
+      claimStatus: this.claimStatusOf(user.email),
       managementSource: user.managementSource,
       mfaEnabled: user.mfaEnabled,
       picture: avatar,
@@ -888,7 +911,7 @@ export class EmbeddedOrganization {
       if (accountIds && !accountIds.includes(user.accountId)) return false;
       if (groupIds && !groupIds.some((g) => this.groupMembers.get(g)?.has(user.accountId))) return false;
       if (mfaEnabled !== undefined && user.mfaEnabled !== mfaEnabled) return false;
-      if (claimStatus && user.claimStatus !== claimStatus) return false;
+      if (claimStatus && this.claimStatusOf(user.email) !== claimStatus) return false;
       if (status && !status.includes(this.statusOf(user))) return false;
       if (accountStatus && !accountStatus.includes(user.accountStatus)) return false;
       if (membershipStatus && !membershipStatus.includes(user.membership)) return false;
