@@ -22,6 +22,7 @@ import {
   AtlassianAccount,
   AtlassianGroup,
   AtlassianPort,
+  GroupRole,
   isKind,
   ProductAccessGroup,
   ProductResource,
@@ -117,6 +118,14 @@ export class AppReadsPort implements AtlassianPort {
   private unavailable = false;
   private readonly reads: JiraReads;
   private readonly served: Set<AppReadable>;
+  /**
+   * The port's optional reads, forwarded to the credential exactly when its adapter has them:
+   * the privilege check (src/sync/privilege.ts) reads a group's roles where the port can, and
+   * the site-admin mode's deactivation asks what access remains (issue 13, cases 1, 2 and 9).
+   * Left undefined otherwise, so callers still see that the adapter cannot answer.
+   */
+  readonly groupRoles?: (groupId: string) => Promise<GroupRole[]>;
+  readonly remainingAccess?: (accountId: string) => Promise<string[] | undefined>;
 
   constructor(
     readonly inner: AtlassianPort,
@@ -127,6 +136,9 @@ export class AppReadsPort implements AtlassianPort {
   ) {
     this.reads = new JiraReads(app, 'via-email-api');
     this.served = new Set(served);
+    if (typeof inner.groupRoles === 'function') this.groupRoles = (groupId) => inner.groupRoles!(groupId);
+    if (typeof inner.remainingAccess === 'function')
+      this.remainingAccess = (accountId) => inner.remainingAccess!(accountId);
   }
 
   /** Whether the app's reads failed and the credential answers instead. */

@@ -217,6 +217,36 @@ function userJson(ctx: Ctx, user: UserRecord): Record<string, unknown> {
   };
 }
 
+/** The `expand` parameter's comma-separated options (Jira ignores ones it does not know). */
+function expands(ctx: Ctx): Set<string> {
+  return new Set(
+    (ctx.query.get('expand') ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
+  );
+}
+
+/**
+ * A user's `groups` and `applicationRoles` (GET /rest/api/3/user, Jira v3 spec User: each a
+ * SimpleListWrapper {size, items}). As Jira answers them: the sizes always, the items only
+ * when expanded (`expand=groups,applicationRoles`), so a caller that forgets the expand sees
+ * an empty list whose size says it is not the whole truth. Application roles come from
+ * applicationsOf: a group's roles and the roles given to the user directly alike.
+ */
+function userLists(ctx: Ctx, user: UserRecord, expand: Set<string>): Record<string, unknown> {
+  const groups = ctx.state.groupsOf(user.accountId).flatMap((id) => {
+    const group = ctx.state.group(id);
+    return group ? [groupName(ctx, group)] : [];
+  });
+  const roles = applicationsOf(ctx, user.accountId).map((key) => ({ key, name: JIRA_APPLICATIONS[key] }));
+  return {
+    groups: { size: groups.length, items: expand.has('groups') ? groups : [] },
+    applicationRoles: { size: roles.length, items: expand.has('applicationRoles') ? roles : [] },
+    expand: 'groups,applicationRoles',
+  };
+}
+
 function groupName(ctx: Ctx, group: GroupRecord): Record<string, unknown> {
   return {
     name: group.name,
@@ -423,7 +453,10 @@ const SITE_ROUTES: SiteRoute[] = [
       ['read:jira-user'],
       ['read:application-role:jira', 'read:group:jira', 'read:user:jira', 'read:avatar:jira'],
     ],
-    run: (ctx) => ok(userJson(ctx, knownUser(ctx, ctx.query.get('accountId')))),
+    run: (ctx) => {
+      const user = knownUser(ctx, ctx.query.get('accountId'));
+      return ok({ ...userJson(ctx, user), ...userLists(ctx, user, expands(ctx)) });
+    },
   },
   {
     method: 'GET',
