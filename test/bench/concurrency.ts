@@ -20,11 +20,12 @@
  */
 import { ENTITIES } from '../../src/directory/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
-import { EntityStore, IndexQuery, QueryPage, WriteOperation } from '../../src/storage/port';
+import type { EntityStore } from '../../src/storage/port';
 import { createApp } from '../../src/app';
 import { hashToken } from '../../src/scim/auth';
 import type { WebTriggerEvent } from '../../src/webtrigger/event';
 import { TOKEN, webTriggerEvent } from '../support/harness';
+import { WrappedStore } from '../support/wrapped-store';
 import {
   addMemberPatch,
   PATCH_OP_SCHEMA,
@@ -44,33 +45,19 @@ export interface ConcurrencyOptions {
 }
 
 /** Delays every store call as a network round trip would; off while seeding. */
-class LatencyStore implements EntityStore {
+class LatencyStore extends WrappedStore {
   enabled = false;
   /** Store calls so far, by requests and background jobs alike. */
   calls = 0;
 
   constructor(
-    private readonly inner: EntityStore,
+    inner: EntityStore,
     private readonly latencyMs: number,
-  ) {}
-
-  get<T>(entity: string, key: string): Promise<T | undefined> {
-    return this.travel(() => this.inner.get<T>(entity, key));
+  ) {
+    super(inner);
   }
 
-  createIfAbsent(entity: string, key: string, value: object): Promise<boolean> {
-    return this.travel(() => this.inner.createIfAbsent(entity, key, value));
-  }
-
-  query<T>(query: IndexQuery): Promise<QueryPage<T>> {
-    return this.travel(() => this.inner.query<T>(query));
-  }
-
-  transact(operations: WriteOperation[]): Promise<void> {
-    return this.travel(() => this.inner.transact(operations));
-  }
-
-  private async travel<T>(call: () => Promise<T>): Promise<T> {
+  protected async around<T>(call: () => Promise<T>): Promise<T> {
     if (!this.enabled) return call();
     this.calls++;
     await sleep(this.latencyMs / 2);

@@ -5,14 +5,12 @@
  * can be told apart: in the store (the local stand-in for Forge's Custom Entity Store) or in
  * the service's own code.
  */
-import { EntityStore, IndexQuery, QueryPage, WriteOperation } from '../../src/storage/port';
+import { WrappedStore } from '../support/wrapped-store';
 
-export class TimingStore implements EntityStore {
+export class TimingStore extends WrappedStore {
   private inFlight = 0;
   private since = 0n;
   private elapsed = 0n;
-
-  constructor(private readonly inner: EntityStore) {}
 
   reset(): void {
     this.elapsed = 0n;
@@ -23,23 +21,7 @@ export class TimingStore implements EntityStore {
     return Number(this.elapsed) / 1e6;
   }
 
-  get<T>(entity: string, key: string): Promise<T | undefined> {
-    return this.timed(() => this.inner.get<T>(entity, key));
-  }
-
-  createIfAbsent(entity: string, key: string, value: object): Promise<boolean> {
-    return this.timed(() => this.inner.createIfAbsent(entity, key, value));
-  }
-
-  query<T>(query: IndexQuery): Promise<QueryPage<T>> {
-    return this.timed(() => this.inner.query<T>(query));
-  }
-
-  transact(operations: WriteOperation[]): Promise<void> {
-    return this.timed(() => this.inner.transact(operations));
-  }
-
-  private async timed<T>(call: () => Promise<T>): Promise<T> {
+  protected async around<T>(call: () => Promise<T>): Promise<T> {
     if (this.inFlight++ === 0) this.since = process.hrtime.bigint();
     try {
       return await call();

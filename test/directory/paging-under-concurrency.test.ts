@@ -10,37 +10,24 @@
  */
 import { ENTITIES, USER } from '../../src/directory/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
-import { EntityStore, IndexQuery, QueryPage, WriteOperation } from '../../src/storage/port';
+import type { EntityStore } from '../../src/storage/port';
 import { Random } from '../bench/data';
 import { App, createApp } from '../../src/app';
 import { hashToken } from '../../src/scim/auth';
 import { TOKEN, webTriggerEvent } from '../support/harness';
+import { WrappedStore } from '../support/wrapped-store';
 
 /** Delays every call before it reaches the store and before its answer returns. */
-class JitterStore implements EntityStore {
+class JitterStore extends WrappedStore {
   constructor(
-    private readonly inner: EntityStore,
+    inner: EntityStore,
     private readonly random: Random,
     private readonly maxDelayMs: number,
-  ) {}
-
-  get<T>(entity: string, key: string): Promise<T | undefined> {
-    return this.travel(() => this.inner.get<T>(entity, key));
+  ) {
+    super(inner);
   }
 
-  createIfAbsent(entity: string, key: string, value: object): Promise<boolean> {
-    return this.travel(() => this.inner.createIfAbsent(entity, key, value));
-  }
-
-  query<T>(query: IndexQuery): Promise<QueryPage<T>> {
-    return this.travel(() => this.inner.query<T>(query));
-  }
-
-  transact(operations: WriteOperation[]): Promise<void> {
-    return this.travel(() => this.inner.transact(operations));
-  }
-
-  private async travel<T>(call: () => Promise<T>): Promise<T> {
+  protected async around<T>(call: () => Promise<T>): Promise<T> {
     await this.pause();
     try {
       return await call();
