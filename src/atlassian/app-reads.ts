@@ -12,9 +12,13 @@
  * Jira's `active` says, and group flags (modifiable) come from the org, so group lookups stay
  * there too; memberships mean the same on both.
  *
- * When the app cannot read (a scope missing, product fetch unavailable, any failure other
- * than "not found") the decorator falls back to the credential for that call and every later
- * one of this instance (an instance lives one invocation): the sync never fails for it.
+ * Reads as the app are retried as the shared HTTP client retries any read: a 429 waits for
+ * Retry-After (else X-RateLimit-Reset, else a jittered backoff) within the invocation's
+ * deadline, and so does a 5xx. The decorator falls back to the credential only when the app
+ * truly cannot read: refused (401/403, a scope missing), product fetch unavailable, or its
+ * retries used up. A refusal turns the app's reads off for every later call of this instance
+ * (an instance lives one invocation); a transient failure sends only that call to the
+ * credential, and three in a row turn them off too. The sync never fails for it.
  */
 import { AtlassianHttpClient, FetchLike, FetchResponse, HttpClientOptions } from './http-client';
 import { JiraReads } from './jira-reads';
@@ -53,18 +57,30 @@ export function productFetchLike(request: ProductFetch): FetchLike {
   };
 }
 
-/** The HTTP client of the app's reads: one attempt each, since a failure falls back anyway. */
+/** Attempts per read as the app: a 429 or a 5xx is retried before the credential is used. */
+export const APP_READ_ATTEMPTS = 4;
+/** The longest rate-limit wait a read as the app sleeps through; a longer one falls back. */
+export const APP_READ_MAX_WAIT_MS = 10_000;
+/** Transient failures in a row (retries used up) after which the app's reads are off. */
+const APP_READ_TRANSIENT_LIMIT = 3;
+
+/**
+ * The HTTP client of the app's reads: retries and 429s handled as the shared client does
+ * (Retry-After, else backoff) within the deadline given; product fetch is not egress, so no
+ * request budget.
+ */
 export function appReadsClient(
   request: ProductFetch,
   options: Omit<HttpClientOptions, 'baseUrl' | 'apiKey' | 'fetch' | 'requestBudget'> = {},
 ): AtlassianHttpClient {
   return new AtlassianHttpClient({
+    maxAttempts: APP_READ_ATTEMPTS,
+    maxWaitMs: APP_READ_MAX_WAIT_MS,
     ...options,
     fetch: productFetchLike(request),
     baseUrl: PRODUCT_BASE,
     // The client wants a credential; product fetch carries the app's own, so none is sent.
     apiKey: 'forge-app',
-    maxAttempts: 1,
   });
 }
 
@@ -109,13 +125,15 @@ const APP_CURSOR = 'app:';
 export interface AppReadsStats {
   /** Reads answered as the app. */
   app: number;
-  /** Reads that fell back to the credential (the first failure, then every later one). */
+  /** Reads that fell back to the credential (each failed read, then every later one once off). */
   fallback: number;
 }
 
 export class AppReadsPort implements AtlassianPort {
   readonly stats: AppReadsStats = { app: 0, fallback: 0 };
   private unavailable = false;
+  /** Transient failures (retries used up) in a row, since the last read answered as the app. */
+  private transientInARow = 0;
   private readonly reads: JiraReads;
   private readonly served: Set<AppReadable>;
   /**
@@ -155,12 +173,17 @@ export class AppReadsPort implements AtlassianPort {
     try {
       const result = await asApp();
       this.stats.app++;
+      this.transientInARow = 0;
       return result;
     } catch (error) {
       // Not found as the app is not found: the app sees the same site.
       if (isKind(error, 'not-found')) throw error;
-      this.unavailable = true;
       this.stats.fallback++;
+      // Rate limited or failing after the client's retries: this read only, unless it repeats.
+      if (isKind(error, 'transient') && ++this.transientInARow < APP_READ_TRANSIENT_LIMIT) {
+        return credential();
+      }
+      this.unavailable = true;
       this.onUnavailable?.(
         `Reads as the app are unavailable, the admin credential reads instead: ${String(error)}`,
       );
