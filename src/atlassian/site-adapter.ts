@@ -49,6 +49,18 @@ export interface SiteConnectionCheck {
   displayName?: string;
   /** Jira products on the site (application roles), e.g. jira-software. */
   products: string[];
+  /** What works but will fail later with this credential, and what to do about it. */
+  warnings?: string[];
+}
+
+/** Why a new user cannot be created with a site admin's token alone, and what to do. */
+export function notOrgAdminAdvice(who: string): string {
+  return (
+    `${who} does not show as an organization admin (not in org-admins): inviting new users will fail, ` +
+    "because Jira's POST /rest/api/3/user needs an organization admin. Accounts already in the " +
+    "directory are still linked and their groups managed. To invite new users, use an organization admin's " +
+    'e-mail and API token here, or switch to the Organizations API mode with an org admin API key.'
+  );
 }
 
 interface JiraApplicationRole {
@@ -104,7 +116,9 @@ export class SiteAdminAdapter implements AtlassianPort {
   /**
    * "Test connection": who the token is (GET /myself: 401 = wrong e-mail or token), that the
    * account is a site admin (ADMINISTER, else every group write is refused), and the
-   * products (application roles).
+   * products (application roles). Creating a user also needs an organization admin (Jira's
+   * reference for POST /rest/api/3/user); Jira has no call that says who is one, so an account
+   * outside the org-admins group gets a warning that inviting new users will fail, and why.
    */
   async verify(): Promise<SiteConnectionCheck> {
     const me = (
@@ -127,12 +141,16 @@ export class SiteAdminAdapter implements AtlassianPort {
       );
     }
     const cloudId = await this.cloudId().catch(() => undefined);
+    const who = me.emailAddress ?? me.displayName ?? me.accountId;
+    const orgAdmin = (await this.reads.groupsOf(me.accountId)).some((g) => g.name === 'org-admins');
+    const warnings = orgAdmin ? [] : [notOrgAdminAdvice(who)];
     return {
       siteUrl: this.siteUrl,
       ...(cloudId ? { cloudId } : {}),
       accountId: me.accountId,
       ...(me.displayName ? { displayName: me.displayName } : {}),
       products,
+      ...(warnings.length ? { warnings } : {}),
     };
   }
 
@@ -197,6 +215,15 @@ export class SiteAdminAdapter implements AtlassianPort {
           },
         );
       } catch (error) {
+        if (isKind(error, 'forbidden') && error.status === 403) {
+          // The token's account may change groups but not create users: not an org admin.
+          throw new AtlassianError(
+            'forbidden',
+            `${email} could not be invited to ${this.siteUrl} (${error.message}). ${notOrgAdminAdvice("The API token's account")}`,
+            error.status,
+            error.code,
+          );
+        }
         const unknown = error instanceof AtlassianError && error.outcomeUnknown;
         if (!unknown && !isKind(error, 'invalid')) throw error;
         const found = await this.findAccountByEmail(email);

@@ -25,6 +25,8 @@
  * `user/search` matches the start of the e-mail or of a word of the display name, active users
  * only (org-api-facts.md §10); adding a member twice or removing a non-member is 400; adding
  * an unknown user is 404; deleting site-admins/org-admins or changing their members is 403;
+ * creating a user (POST /rest/api/3/user) needs an organization admin, as Jira's reference
+ * says: a site admin who is not one gets 403, with a message that varies;
  * `group/member` pages hold at most 50.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -203,6 +205,26 @@ function authenticate(state: SiteState, request: OrgRequest): Caller {
 // ---- JSON shapes -------------------------------------------------------------------------------
 
 const seesEmails = (caller: Caller) => caller.kind === 'account' && caller.admin;
+
+/**
+ * An organization admin: the platform role atlassian/org-admin, or a member of the protected
+ * org-admins group (the seed admin is both). A site admin alone is not one.
+ */
+function isOrgAdmin(state: SiteState, user: UserRecord): boolean {
+  if (user.membership !== 'active') return false;
+  if (user.platformRoles.includes('atlassian/org-admin')) return true;
+  return state.groupsOf(user.accountId).some((id) => {
+    const group = state.group(id);
+    return group?.protected === true && group.name === 'org-admins';
+  });
+}
+
+/** Plausible refusals of POST /rest/api/3/user by a non-org-admin (Jira documents none). */
+const NOT_ORG_ADMIN = [
+  'You do not have the permission to create users: the caller has to be an organization admin.',
+  'Only organization admins can create users.',
+];
+let orgAdminRefusals = 0;
 
 function userJson(ctx: Ctx, user: UserRecord): Record<string, unknown> {
   return {
@@ -512,6 +534,12 @@ const SITE_ROUTES: SiteRoute[] = [
     scopes: [['manage:jira-configuration'], ['write:user:jira']],
     write: true,
     run: (ctx) => {
+      // Jira's reference (jira.js users.ts, 2026; org-api-facts.md §11): "The caller has to be
+      // an organization admin". A site admin who is not one is refused 403, the status the
+      // spec gives for a missing permission; its message is not documented, so it varies.
+      if (ctx.caller.kind !== 'account' || !isOrgAdmin(ctx.state, ctx.caller.user)) {
+        throw refuse(403, NOT_ORG_ADMIN[orgAdminRefusals++ % NOT_ORG_ADMIN.length]);
+      }
       const body = ctx.body();
       const email = body.emailAddress;
       if (typeof email !== 'string' || !EMAIL.test(email)) {
