@@ -588,6 +588,11 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /** A group already gone is success: deleting is what was asked. */
+  /**
+   * DELETE .../groups/{groupId}; already gone is success. A group that still has members is
+   * refused with 409 `ADMIN-409-5` "Group not empty" (the error catalogue): that comes back as
+   * a `conflict` AtlassianError, for the caller to empty the group (GroupReconciler).
+   */
   async deleteGroup(groupId: string): Promise<void> {
     await this.deleteFromDirectory(encodePath`/groups/${groupId}`);
   }

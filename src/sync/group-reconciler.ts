@@ -12,7 +12,7 @@
  * with admin power is never adopted for a SCIM group, and nobody is added to a linked group
  * that holds admin power (given an admin role since it was linked); both are `attention`.
  */
-import { AtlassianError, AtlassianGroup } from '../atlassian/port';
+import { AtlassianError, AtlassianGroup, isKind } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
 import { atlassianGroupName } from './group-names';
 import { GroupLink, MemberLink } from './links';
@@ -530,9 +530,7 @@ export class GroupReconciler {
       const target = groupId;
       const group = await run.read('getGroup', () => this.deps.port.getGroup(target));
       if (group && group.deletable !== false && group.modifiable !== false) {
-        await run.apply('deleteGroup', 'group deleted at the identity provider', () =>
-          this.deps.port.deleteGroup(target).catch(ignoreNotFound),
-        );
+        await this.deleteCreatedGroup(id, target, run);
       } else if (group) {
         await run.note(
           'deleteGroup',
@@ -566,6 +564,45 @@ export class GroupReconciler {
       });
     }
     await this.deps.links.write(this.deps.links.deleteOperation('group', id));
+  }
+
+  /**
+   * Deletes a group the app created. The Organizations API deletes only empty groups (409
+   * `ADMIN-409-5` "Group not empty"; any 409 is taken as that): the app then takes out the
+   * members it added itself and deletes again, or, when members it did not add remain (added
+   * by hand in Atlassian), keeps the group and says so with the fix. An empty group costs one
+   * write, as before.
+   */
+  private async deleteCreatedGroup(id: string, groupId: string, run: Run): Promise<void> {
+    const why = 'group deleted at the identity provider';
+    const remove = () => this.deps.port.deleteGroup(groupId).catch(ignoreNotFound);
+    try {
+      await run.apply('deleteGroup', why, remove, ['conflict']);
+      return;
+    } catch (error) {
+      if (!isKind(error, 'conflict')) throw error;
+    }
+    await this.forEachMemberLink('group', id, async (_g, member, userId) => {
+      const accountId = member.created ? (await this.deps.links.user(userId))?.accountId : undefined;
+      if (!accountId) return;
+      await run.apply('removeMember', `${why} (${accountId})`, () =>
+        this.deps.port.removeMember(groupId, accountId).catch(ignoreNotFound),
+      );
+    });
+    const left = await run.read('listMembers', () => this.deps.port.listMembers(groupId));
+    if (left.accountIds.length === 0 && !left.cursor) {
+      await run.apply('deleteGroup', why, remove);
+      return;
+    }
+    const shown = left.accountIds.slice(0, 5).join(', ');
+    const more = left.cursor || left.accountIds.length > 5 ? ' and more' : '';
+    await run.note(
+      'deleteGroup',
+      'attention',
+      why,
+      `kept: Atlassian deletes only empty groups (ADMIN-409-5 Group not empty), and members the app did not add remain (${shown}${more}). ` +
+        'Fix: remove them from the group in Atlassian administration (Directory > Groups) and delete the group there, or keep it',
+    );
   }
 
   /** Every membership link of a group or user; `visit` may delete the link it is given. */

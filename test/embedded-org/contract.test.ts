@@ -535,7 +535,7 @@ describe('groups', () => {
     ).toBe(403);
   });
 
-  it('deletes a group (204) with its memberships and roles; its name is free again', async () => {
+  it('deletes an empty group (204) with its roles; its name is free again', async () => {
     const id = await createGroup('Temp');
     const ada = await api.accountOf(SEED_ACCOUNTS.existing);
     await api.call('POST', `${api.d}/groups/${id}/memberships`, { accountId: ada });
@@ -543,6 +543,15 @@ describe('groups', () => {
       resourceId: org.workspaces[0].id,
       roleId: 'atlassian/user',
     });
+    // The error catalogue: 409 ADMIN-409-5 "Group not empty"; nothing is deleted.
+    const refused = await api.call('DELETE', `${api.d}/groups/${id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      errors: [{ status: '409', code: 'ADMIN-409-5', detail: 'Group not empty.' }],
+    });
+    expect(org.membersOf(id)).toEqual([ada]);
+    expect(org.groupRoles(id)).not.toEqual([]);
+    expect((await api.call('DELETE', `${api.d}/groups/${id}/memberships/${ada}`)).status).toBe(204);
     expect((await api.call('DELETE', `${api.d}/groups/${id}`)).status).toBe(204);
     expect((await api.call('DELETE', `${api.d}/groups/${id}`)).status).toBe(404);
     expect(org.groupRoles(id)).toEqual([]);

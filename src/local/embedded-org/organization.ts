@@ -1250,11 +1250,18 @@ export class EmbeddedOrganization {
     });
   }
 
-  /** Delete: 204; protected groups (site-admins, org-admins) are refused with 403. */
+  /**
+   * Delete: 204; protected groups (site-admins, org-admins) are refused with 403, and a group
+   * that still has members with 409 `ADMIN-409-5` "Group not empty" (the error catalogue's
+   * code; org-api-facts.md). Jira's own DELETE /rest/api/3/group (site-api.ts) still deletes.
+   */
   deleteGroup(ctx: Context): OrgResponse {
     const group = this.group(ctx.params.groupId);
     if (group.protected) {
       throw refuse(403, 'ADMIN-403-7', `${group.name} grants admin access and cannot be deleted.`);
+    }
+    if ((this.groupMembers.get(group.id)?.size ?? 0) > 0) {
+      throw refuse(409, 'ADMIN-409-5', 'Group not empty.');
     }
     this.dropGroup(group);
     return noContent();
