@@ -33,6 +33,8 @@ export interface OrgAdapterOptions {
   orgId: string;
   /** Discovered with GET /v2/orgs/{orgId}/directories (and cached) when absent. */
   directoryId?: string;
+  /** The http client's base URL: a next-page link without a cursor is followed only under it. */
+  baseUrl?: string;
 }
 
 export interface OrgDirectory {
@@ -125,7 +127,8 @@ const grantsProductUse = (role: string) => role !== 'atlassian/user-access-admin
 /**
  * `links.next` is an opaque cursor on the v2 user/group/directory calls; the workspaces call
  * documents it as a URL (spec WorkspacePageLinks, UNVERIFIED how to follow it), as does v1.
- * A URL carrying a `cursor` parameter gives that parameter; anything else is sent as is.
+ * A URL carrying a `cursor` parameter gives that parameter; a bare token is the cursor; a URL
+ * without one gives none (see nextPageOf, which follows such a URL).
  */
 export function cursorOf(next: string | null | undefined): string | undefined {
   if (!next) return undefined;
@@ -134,6 +137,37 @@ export function cursorOf(next: string | null | undefined): string | undefined {
     return cursor ?? undefined;
   }
   return next;
+}
+
+/** How to ask for the next page: with a cursor, or at a path under the API base. */
+export type NextPage = { cursor: string } | { path: string; query: Record<string, string> };
+
+/**
+ * The next page `links.next` names (undefined: the last page). A bare token, or a URL's
+ * `cursor` parameter, is a cursor. A URL without one is followed itself when it lies under
+ * `baseUrl` (same host and base path); anywhere else it is an error, never a silent end of
+ * paging (the workspaces call types links.next as a URL, UNVERIFIED which form it takes).
+ */
+export function nextPageOf(next: string | null | undefined, baseUrl: string): NextPage | undefined {
+  if (!next) return undefined;
+  if (!/^https?:\/\//i.test(next) && !next.startsWith('/')) return { cursor: next };
+  const base = new URL(baseUrl.replace(/\/+$/, ''));
+  let url: URL;
+  try {
+    url = new URL(next, base.origin);
+  } catch {
+    throw new AtlassianError('invalid', 'Atlassian answered a next-page link that is not a URL.');
+  }
+  const cursor = url.searchParams.get('cursor');
+  if (cursor) return { cursor };
+  const basePath = base.pathname.replace(/\/+$/, '');
+  if (url.origin !== base.origin || !url.pathname.startsWith(`${basePath}/`)) {
+    throw new AtlassianError(
+      'invalid',
+      `Atlassian answered a next-page link outside ${base.origin}${basePath}, so the listing cannot be read to its end.`,
+    );
+  }
+  return { path: url.pathname.slice(basePath.length), query: Object.fromEntries(url.searchParams) };
 }
 
 /** The assignable product roles (spec AssignableRoleId) but user-access-admin. */
@@ -201,6 +235,7 @@ function toGroup(group: WireGroup): AtlassianGroup | undefined {
 export class OrgAdminAdapter implements AtlassianPort {
   readonly http: AtlassianHttpClient;
   readonly orgId: string;
+  private readonly baseUrl: string;
   private directory: Promise<string> | undefined;
   /** The last directory list read, so verify() names the directory without asking again. */
   private knownDirectories: OrgDirectory[] | undefined;
@@ -209,6 +244,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     if (!options.orgId) throw new AtlassianError('invalid', 'No Atlassian organization ID is configured.');
     this.http = options.http;
     this.orgId = options.orgId;
+    this.baseUrl = options.baseUrl ?? DEFAULT_ADMIN_BASE_URL;
     if (options.directoryId) this.directory = Promise.resolve(options.directoryId);
   }
 
@@ -609,19 +645,24 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §3: one page of the users search `{groupIds:[gid]}`; the next page is asked for with
-   * `{cursor}` alone, as links.next gives it.
+   * §3: one page of the users search `{groupIds:[gid]}`; the next page is asked for with the
+   * cursor links.next gives AND the filter again: nothing says a search cursor carries the
+   * filters (UNCONFIRMED), and without them page 2 would list non-members.
    */
   async listMembers(groupId: string, cursor?: string): Promise<{ accountIds: string[]; cursor?: string }> {
+    const filter = { groupIds: [groupId], limit: MEMBER_PAGE };
     const { body } = await this.http.request<Page<WireUser>>({
       method: 'POST',
       path: await this.dirPath('/users/search'),
-      body: cursor ? { cursor } : { groupIds: [groupId], limit: MEMBER_PAGE },
+      body: cursor ? { ...filter, cursor } : filter,
       idempotent: true,
     });
-    const next = cursorOf(body?.links?.next);
+    const next = nextPageOf(body?.links?.next, this.baseUrl);
+    if (next && !('cursor' in next)) {
+      throw new AtlassianError('invalid', 'The users search answered a next-page link without a cursor.');
+    }
     const accountIds = (body?.data ?? []).flatMap((user) => (user.accountId ? [user.accountId] : []));
-    return next && next !== cursor ? { accountIds, cursor: next } : { accountIds };
+    return next && next.cursor !== cursor ? { accountIds, cursor: next.cursor } : { accountIds };
   }
 
   /**
@@ -666,7 +707,8 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   /**
    * §6: POST /v2/orgs/{o}/workspaces. The first page is asked for with an empty body; later
-   * ones with `{cursor}` alone ("when a cursor is provided… no other properties may be present").
+   * ones with `{cursor}` alone ("when a cursor is provided… no other properties may be present":
+   * the filter is empty, so searchPages' filter-plus-cursor is the cursor alone).
    */
   async listProducts(): Promise<ProductResource[]> {
     const products: ProductResource[] = [];
@@ -731,42 +773,48 @@ export class OrgAdminAdapter implements AtlassianPort {
   /**
    * The pages of a GET listing, each page's data in turn, following `links.next` (at most
    * MAX_PAGES pages). The first page is asked for with `first`, if given; later ones with
-   * `{cursor}` alone.
+   * `{cursor}` alone ("other parameters are discarded" when a cursor is given), or at the URL
+   * links.next names when it carries no cursor (nextPageOf).
    */
   private async *getPages<T>(path: string, first?: Record<string, string>): AsyncGenerator<T[]> {
-    let cursor: string | undefined;
+    let request: { path: string; query?: Record<string, string> } = {
+      path,
+      ...(first ? { query: first } : {}),
+    };
+    let last: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const { body } = await this.http.request<Page<T>>({
-        method: 'GET',
-        path,
-        query: cursor || !first ? { cursor } : first,
-        idempotent: true,
-      });
+      const { body } = await this.http.request<Page<T>>({ method: 'GET', ...request, idempotent: true });
       yield body?.data ?? [];
-      const next = cursorOf(body?.links?.next);
-      if (!next || next === cursor) return;
-      cursor = next;
+      const link = body?.links?.next ?? undefined;
+      const next = nextPageOf(link, this.baseUrl);
+      if (!next || link === last) return;
+      last = link;
+      request = 'cursor' in next ? { path, query: { cursor: next.cursor } } : next;
     }
   }
 
   /**
    * The pages of a POST search, each page's data in turn, following `links.next` (at most
-   * MAX_PAGES pages). The first page is asked for with `filter`; later ones with `{cursor}`
-   * alone: when a cursor is sent the other filters are ignored (spec: pagination).
+   * MAX_PAGES pages). The first page is asked for with `filter`; later ones with the cursor
+   * AND `filter` again: "other parameters are discarded" is documented for the GET listings
+   * only, and nothing says a search cursor carries the filters (UNCONFIRMED), so sending them
+   * again is right either way. A links.next URL without a cursor is POSTed to with `filter`.
    */
   private async *searchPages<T>(path: string, filter: Record<string, unknown>): AsyncGenerator<T[]> {
-    let cursor: string | undefined;
+    let request: { path: string; query?: Record<string, string>; body: Record<string, unknown> } = {
+      path,
+      body: filter,
+    };
+    let last: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const { body } = await this.http.request<Page<T>>({
-        method: 'POST',
-        path,
-        body: cursor ? { cursor } : filter,
-        idempotent: true,
-      });
+      const { body } = await this.http.request<Page<T>>({ method: 'POST', ...request, idempotent: true });
       yield body?.data ?? [];
-      const next = cursorOf(body?.links?.next);
-      if (!next || next === cursor) return;
-      cursor = next;
+      const link = body?.links?.next ?? undefined;
+      const next = nextPageOf(link, this.baseUrl);
+      if (!next || link === last) return;
+      last = link;
+      request =
+        'cursor' in next ? { path, body: { ...filter, cursor: next.cursor } } : { ...next, body: filter };
     }
   }
 
@@ -827,6 +875,7 @@ export function createOrgAdminAdapter(
   return new OrgAdminAdapter({
     http,
     orgId: config.orgId,
+    baseUrl: config.baseUrl ?? DEFAULT_ADMIN_BASE_URL,
     ...(config.directoryId ? { directoryId: config.directoryId } : {}),
   });
 }

@@ -19,7 +19,7 @@
  * operations, ADMIN-UAM-* for invite, per-user roles, 401, 402 and 415).
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { FaultKind, FaultOptions, FaultPlan, RateLimiter } from './faults';
+import { FaultKind, FaultOptions, FaultPlan, RateLimiter, seededRandom } from './faults';
 import { handleSiteRequest, SITE_PREFIX, SiteState } from './site-api';
 import { OrgStore } from './store';
 import type {
@@ -61,6 +61,12 @@ export interface EmbeddedOrgOptions {
    * ClaimStatus). Atlassian also wants verified accounts claimed; here verifying claims them.
    */
   verifiedDomains?: string[];
+  /**
+   * Seed of the paging draws where the reference is silent (default: random): whether a
+   * users/groups search cursor carries the filters, what a cursor without them answers, and
+   * whether the workspaces' links.next is a bare token or a URL. Fix it to replay a run.
+   */
+  pagingSeed?: number;
   now?: () => number;
 }
 
@@ -183,10 +189,40 @@ interface CursorState {
   q: Json;
   limit: number;
   after?: SortKey;
+  /**
+   * POST users/groups search cursors only (the reference is silent whether they carry the
+   * filters; drawn per cursor): `query` carries them (filters sent again are discarded);
+   * `position` and `refuse` carry the position alone, so the page answers from the filters
+   * sent with the cursor, and without any either lists unfiltered (`position`) or, when the
+   * search had filters (`filtered`), is refused.
+   */
+  carry?: SearchCursorCarry;
+  filtered?: boolean;
 }
 
+type SearchCursorCarry = 'query' | 'position' | 'refuse';
+
 function encodeCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
+  const carried =
+    state.carry && state.carry !== 'query'
+      ? { ...state, q: {}, filtered: Object.values(state.q).some((v) => v !== undefined && v !== null) }
+      : state;
+  return Buffer.from(JSON.stringify(carried)).toString('base64url');
+}
+
+/**
+ * The state a POST search answers a cursor with: what the cursor carries, or (a cursor that
+ * carries the position alone) the filters sent with it; without any, unfiltered or refused.
+ */
+function resumeSearch(state: CursorState, body: Json): CursorState {
+  if (!state.carry || state.carry === 'query') return state;
+  const { cursor: _cursor, limit: _limit, ...filters } = body;
+  const sent = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined && v !== null));
+  if (Object.keys(sent).length > 0) return { ...state, q: sent };
+  if (state.carry === 'refuse' && state.filtered) {
+    throw badRequest('This cursor does not carry the search: send the filters again with it.', 'ADMIN-400-1');
+  }
+  return state;
 }
 
 function decodeCursor(cursor: string, op: string, dir: string): CursorState {
@@ -333,9 +369,12 @@ export class EmbeddedOrganization {
   private readonly userGroups = new Map<string, Set<string>>();
   private readonly userRoleKeys = new Map<string, Set<string>>();
   private readonly verifiedDomains: Set<string>;
+  /** The paging draws where the reference is silent (EmbeddedOrgOptions.pagingSeed). */
+  private readonly pagingRandom: () => number;
 
   constructor(private readonly options: EmbeddedOrgOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.pagingRandom = seededRandom(options.pagingSeed ?? Math.floor(Math.random() * 2 ** 32));
     this.verifiedDomains = new Set(
       (options.verifiedDomains ?? DEFAULT_VERIFIED_DOMAINS).map((d) => d.trim().toLowerCase()),
     );
@@ -851,8 +890,10 @@ export class EmbeddedOrganization {
     const dir = ctx.params.directoryId;
     const cursor = fromQuery ? (ctx.query.get('cursor') ?? undefined) : optionalString(ctx.body(), 'cursor');
     let state: CursorState;
-    if (cursor) state = decodeCursor(cursor, 'users', dir);
-    else {
+    if (cursor) {
+      state = decodeCursor(cursor, 'users', dir);
+      if (!fromQuery) state = resumeSearch(state, ctx.body());
+    } else {
       const q = fromQuery
         ? queryAsBody(ctx.query, [
             'accountIds',
@@ -871,6 +912,7 @@ export class EmbeddedOrganization {
       const { limit, cursor: _ignored, ...filters } = q;
       state = { op: 'users', dir, q: filters, limit: pageLimit(limit, DEFAULT_LIMITS.users) };
     }
+    if (!fromQuery) state = { ...state, carry: this.drawCursorCarry() };
     const q = state.q;
     const accountIds = optionalStrings(q, 'accountIds');
     const directoryIds = optionalStrings(q, 'directoryIds');
@@ -1181,8 +1223,10 @@ export class EmbeddedOrganization {
     const dir = ctx.params.directoryId;
     const cursor = fromQuery ? (ctx.query.get('cursor') ?? undefined) : optionalString(ctx.body(), 'cursor');
     let state: CursorState;
-    if (cursor) state = decodeCursor(cursor, 'groups', dir);
-    else {
+    if (cursor) {
+      state = decodeCursor(cursor, 'groups', dir);
+      if (!fromQuery) state = resumeSearch(state, ctx.body());
+    } else {
       const q = fromQuery
         ? queryAsBody(ctx.query, [
             'directoryIds',
@@ -1204,6 +1248,7 @@ export class EmbeddedOrganization {
       }
       state = { op: 'groups', dir, q: filters, limit: pageLimit(limit, DEFAULT_LIMITS.groups) };
     }
+    if (!fromQuery) state = { ...state, carry: this.drawCursorCarry() };
     const q = state.q;
     const accountIds = optionalStrings(q, 'accountIds');
     const directoryIds = optionalStrings(q, 'directoryIds');
@@ -1406,6 +1451,12 @@ export class EmbeddedOrganization {
     return noContent();
   }
 
+  /** What the next POST search cursor carries (CursorState.carry), drawn per cursor. */
+  private drawCursorCarry(): SearchCursorCarry {
+    const draw = this.pagingRandom();
+    return draw < 1 / 3 ? 'query' : draw < 2 / 3 ? 'position' : 'refuse';
+  }
+
   /**
    * Workspaces: body {query?, limit?, sort?, cursor?}; a cursor must come alone (400
    * otherwise). Queries: `{field:{name, values}}` on id, name, typeKey, type, status,
@@ -1445,9 +1496,15 @@ export class EmbeddedOrganization {
       cursor,
     );
     const start = page.offset;
+    // links.next is typed "URL to fetch the Next Page" (spec WorkspacePageLinks) while the body
+    // takes a cursor: UNVERIFIED which the service answers, so either, drawn per page.
+    const next =
+      page.links.next && this.pagingRandom() < 0.5
+        ? `${this.publicBaseUrl}/v2/orgs/${encodeURIComponent(this.meta.orgId)}/workspaces?cursor=${encodeURIComponent(page.links.next)}`
+        : page.links.next;
     return ok({
       data: page.data,
-      links: { self: page.links.self, prev: null, next: page.links.next },
+      links: { self: page.links.self, prev: null, next },
       meta: {
         pageSize: state.limit,
         startIndex: page.data.length ? start : null,
