@@ -310,6 +310,34 @@ export async function getOrgConnection(): Promise<OrgConnectionView> {
 }
 export const getAtlassianConnection = getOrgConnection;
 
+/**
+ * manifest.yml's egress (`permissions.external.fetch.backend`), mirrored here so a connection
+ * is checked when it is saved rather than refused by Forge at its first request;
+ * test/forge/atlassian-connection.test.ts checks the two match.
+ */
+export const EGRESS_HOSTS: readonly string[] = ['api.atlassian.com', '*.atlassian.net'];
+/** The stand-ins of a local run (the embedded organization, a fake one): this machine only. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** Is the host one Forge lets the app reach (an exact entry, or a subdomain of a `*.` one)? */
+export function egressAllowsHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return EGRESS_HOSTS.some((entry) =>
+    entry.startsWith('*.') ? host.endsWith(entry.slice(1)) && host.length > entry.length - 1 : host === entry,
+  );
+}
+
+/** Refuses, at save time, a host outside the manifest's egress (loopback stand-ins aside). */
+function reachable(url: string, what: string): void {
+  const { hostname } = new URL(url);
+  if (LOOPBACK_HOSTS.includes(hostname) || egressAllowsHost(hostname)) return;
+  throw new AtlassianError(
+    'invalid',
+    `The ${what} must be on a host the app may reach (manifest.yml egress: ${EGRESS_HOSTS.join(', ')}); ` +
+      `${hostname} is not one of them, and Forge would refuse every request to it.`,
+  );
+}
+
 function httpsUrl(raw: string, what: string): string {
   let url: URL | undefined;
   try {
@@ -364,6 +392,7 @@ export async function saveOrgConnection(input: OrgConnectionInput): Promise<OrgC
     if (!raw)
       throw new AtlassianError('invalid', 'The site URL is required (https://<your-site>.atlassian.net).');
     const siteUrl = siteOrigin(httpsUrl(raw.includes('://') ? raw : `https://${raw}`, 'site URL'));
+    reachable(siteUrl, 'site URL');
     const email = trimmed(input?.email);
     if (!EMAIL.test(email))
       throw new AtlassianError('invalid', "The site admin's e-mail address is required.");
@@ -377,7 +406,7 @@ export async function saveOrgConnection(input: OrgConnectionInput): Promise<OrgC
     if (!orgId || /[/?#\s]/.test(orgId))
       throw new AtlassianError('invalid', 'An organization ID is required.');
     if (/[/?#\s]/.test(directoryId)) throw new AtlassianError('invalid', 'The directory ID is not valid.');
-    if (baseUrl) httpsUrl(baseUrl, 'API base URL');
+    if (baseUrl) reachable(httpsUrl(baseUrl, 'API base URL'), 'API base URL');
     if (!secret && !(await secretOf('org')))
       throw new AtlassianError('invalid', 'An organization API key is required.');
     connection = {

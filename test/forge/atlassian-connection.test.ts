@@ -9,6 +9,7 @@ import path from 'node:path';
 import { readManifest } from '../../src/local/forge-runtime/manifest';
 import { ExternalBackend, noProducts, ProductBackend } from '../../src/local/forge-runtime/network';
 import type { ConnectionTestResult, OrgConnectionView } from '../../src/forge/atlassian-connection';
+import { EGRESS_HOSTS } from '../../src/forge/atlassian-connection';
 import {
   EmbeddedOrganization,
   SEED_ACCOUNTS,
@@ -16,6 +17,9 @@ import {
   embeddedSiteProducts,
 } from '../../src/local/embedded-org';
 import { FakeOrg, KEY, ORG } from '../atlassian/fake-org';
+
+const EGRESS_REFUSAL =
+  /host the app may reach \(manifest\.yml egress: api\.atlassian\.com, \*\.atlassian\.net\)/;
 import { createTestRuntime, ROOT, TestRuntime } from '../support/forge-runtime';
 
 const MODULE = 'atlassian-connection-test';
@@ -126,8 +130,54 @@ describe('the connection record and the key secret', () => {
     [{ orgId: ORG, directoryId: 'x/y', apiKey: KEY }, /directory ID is not valid/],
     [{ orgId: ORG, baseUrl: 'http://evil.example.com/admin', apiKey: KEY }, /must be an https URL/],
     [{ orgId: ORG, baseUrl: 'not a url', apiKey: KEY }, /must be an https URL/],
+    // Hosts outside manifest.yml's egress: Forge would refuse every request to them.
+    [{ orgId: ORG, baseUrl: 'https://admin.example.com', apiKey: KEY }, EGRESS_REFUSAL],
+    [{ orgId: ORG, baseUrl: 'https://api.atlassian.com.evil.example/admin', apiKey: KEY }, EGRESS_REFUSAL],
+    [{ orgId: ORG, baseUrl: 'https://evil-atlassian.net/admin', apiKey: KEY }, EGRESS_REFUSAL],
+    [
+      { mode: 'site', siteUrl: 'https://jira.example.com', email: SEED_ACCOUNTS.admin, apiToken: 't' },
+      EGRESS_REFUSAL,
+    ],
+    [
+      {
+        mode: 'site',
+        siteUrl: 'https://acme.atlassian.net.example.com',
+        email: SEED_ACCOUNTS.admin,
+        apiToken: 't',
+      },
+      EGRESS_REFUSAL,
+    ],
+    [
+      { mode: 'site', siteUrl: 'https://atlassian.net', email: SEED_ACCOUNTS.admin, apiToken: 't' },
+      EGRESS_REFUSAL,
+    ],
   ])('refuses %j', async (input, message) => {
     await expect(call('saveAtlassianConnection', input)).rejects.toThrow(message);
+    expect(await kvs().get('atlassian-org-connection')).toBeUndefined();
+  });
+
+  it('draws the line at the manifest egress: api.atlassian.com, *.atlassian.net, this machine', async () => {
+    const site = (siteUrl: string) => ({ mode: 'site', siteUrl, email: SEED_ACCOUNTS.admin, apiToken: 't' });
+    const org = (baseUrl: string) => ({ orgId: ORG, apiKey: KEY, baseUrl });
+    const cases: [Record<string, unknown>, boolean][] = [
+      [org('https://api.atlassian.com/admin'), true],
+      [org('https://API.atlassian.com/admin/'), true],
+      [org('https://api.atlassian.com.evil.example/admin'), false],
+      [site('https://acme.atlassian.net'), true],
+      [site('acme.atlassian.net'), true],
+      [site('http://localhost:8787'), true],
+      [site('https://acme.atlassian.net.example.com'), false],
+    ];
+    for (const [input, allowed] of cases) {
+      const saving = call<OrgConnectionView>('saveAtlassianConnection', input);
+      if (allowed) await expect(saving).resolves.toMatchObject({ configured: true });
+      else await expect(saving).rejects.toThrow(EGRESS_REFUSAL);
+    }
+  });
+
+  it("mirrors manifest.yml's egress in EGRESS_HOSTS", () => {
+    const manifest = readManifest(path.join(ROOT, 'manifest.yml'));
+    expect([...manifest.egress].sort()).toEqual([...EGRESS_HOSTS].sort());
   });
 
   it('accepts plain http to this machine only (a local stand-in organization)', async () => {
@@ -218,7 +268,10 @@ describe('Test connection', () => {
   });
 
   it('reports a host outside the manifest egress as Forge refuses it', async () => {
-    await call('saveAtlassianConnection', { orgId: ORG, apiKey: KEY, baseUrl: 'https://admin.example.com' });
+    // Saving refuses such a host; environment variables are not checked when they are set.
+    process.env.ATLASSIAN_ORG_ID = ORG;
+    process.env.ATLASSIAN_ORG_API_KEY = KEY;
+    process.env.ATLASSIAN_ORG_API_BASE = 'https://admin.example.com';
     const result = await call<ConnectionTestResult>('testAtlassianConnection');
     expect(result).toMatchObject({ ok: false, kind: 'forbidden' });
     expect(result.ok === false && result.message).toMatch(/external fetch backend permissions/);
