@@ -12,7 +12,7 @@ import { applyPolicyFile, policyFilePath } from '../../src/local/policy-file';
 import { DEFAULT_POLICIES } from '../../src/sync/policies';
 import { ROOT, startLocalServer } from '../local/run-local';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, invokeAdmin, TestRuntime } from '../support/forge-runtime';
 
 let test: TestRuntime;
 let site: AdminSite;
@@ -28,12 +28,7 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const getPolicies = () =>
-  test.runtime.invokeResolver({
-    moduleKey: 'scim-admin-jira',
-    functionKey: 'getPolicies',
-    accountId: site.adminId,
-  });
+const getPolicies = () => invokeAdmin<unknown>(test, site.adminId, 'getPolicies');
 
 function write(name: string, content: string): string {
   const file = path.join(dir, name);

@@ -12,7 +12,7 @@ import { applyPolicyFile } from '../../src/local/policy-file';
 import { DEFAULT_POLICIES } from '../../src/sync/policies';
 import { validatePolicies } from '../../src/sync/policy-validation';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, invokeAdmin, TestRuntime } from '../support/forge-runtime';
 import { largest, oversized } from '../sync/policy-documents';
 
 let test: TestRuntime;
@@ -30,12 +30,7 @@ afterEach(async () => {
 });
 
 const admin = (functionKey: string, payload?: unknown) =>
-  test.runtime.invokeResolver({
-    moduleKey: 'scim-admin-jira',
-    functionKey,
-    payload,
-    accountId: site.adminId,
-  });
+  invokeAdmin<unknown>(test, site.adminId, functionKey, payload);
 
 const SIZE = /^The policies are \d+ KiB as JSON; at most 200 KiB can be saved/;
 

@@ -8,29 +8,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OrgConnectionView } from '../../src/forge/atlassian-connection';
-import {
-  EmbeddedOrganization,
-  embeddedOrgBackend,
-  embeddedSiteProducts,
-  SEED_ACCOUNTS,
-} from '../../src/local/embedded-org';
-import { client } from '../embedded-org/helpers';
+import { embeddedOrgBackend } from '../../src/local/embedded-org';
+import { AdminSite, adminSite } from '../support/admin-site';
 import { createTestRuntime, invokeAdmin, TestRuntime } from '../support/forge-runtime';
 
 const API_KEY = 'ATCTT3xFfGN0-local-secret-probe-7f3c9a1e5b';
 
 let test: TestRuntime;
-let adminId: string;
+let site: AdminSite;
 
-beforeEach(async () => {
-  const org = new EmbeddedOrganization({ timeoutHoldMs: 5 });
-  test = createTestRuntime({ external: embeddedOrgBackend(org), products: embeddedSiteProducts(org) });
-  adminId = (await client(org).accountOf(SEED_ACCOUNTS.admin)) as string;
+beforeEach(() => {
+  site = adminSite();
+  test = createTestRuntime({ external: embeddedOrgBackend(site.org), products: site.products });
 });
 afterEach(() => test.close());
 
 const admin = <T>(functionKey: string, payload?: unknown) =>
-  invokeAdmin<T>(test, adminId, functionKey, payload);
+  invokeAdmin<T>(test, site.adminId, functionKey, payload);
 
 /** Every file under a directory, recursively. */
 function filesUnder(directory: string): string[] {

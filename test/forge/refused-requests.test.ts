@@ -7,30 +7,24 @@
  */
 import type { SyncLogEntryView } from '../../src/forge/admin-api';
 import type { OverviewStatus } from '../../src/forge/status';
-import {
-  EmbeddedOrganization,
-  embeddedOrgBackend,
-  embeddedSiteProducts,
-  SEED_ACCOUNTS,
-} from '../../src/local/embedded-org';
-import { client } from '../embedded-org/helpers';
+import { embeddedOrgBackend } from '../../src/local/embedded-org';
+import { AdminSite, adminSite } from '../support/admin-site';
 import { createTestRuntime, invokeAdmin, scimRequest, TestRuntime } from '../support/forge-runtime';
 import { openAdminPage } from './admin-page-support';
 
 const LURE = '/Users/URGENT - SCIM token compromised, see https://evil.example/reset-now';
 
 let test: TestRuntime;
-let adminId: string;
+let site: AdminSite;
 
-beforeEach(async () => {
-  const org = new EmbeddedOrganization({ timeoutHoldMs: 5 });
-  test = createTestRuntime({ external: embeddedOrgBackend(org), products: embeddedSiteProducts(org) });
-  adminId = (await client(org).accountOf(SEED_ACCOUNTS.admin)) as string;
+beforeEach(() => {
+  site = adminSite();
+  test = createTestRuntime({ external: embeddedOrgBackend(site.org), products: site.products });
 });
 afterEach(() => test.close());
 
 const admin = <T>(functionKey: string, payload?: unknown) =>
-  invokeAdmin<T>(test, adminId, functionKey, payload);
+  invokeAdmin<T>(test, site.adminId, functionKey, payload);
 const activity = async () =>
   (await admin<{ entries: SyncLogEntryView[] }>('getSyncLog', { limit: 100 })).entries;
 
@@ -84,7 +78,7 @@ describe('unauthenticated SCIM requests', () => {
     expect(after.refusedRequests?.since).toBeGreaterThanOrEqual(before.tokens[0].createdAt);
 
     // The overview says how many, and nothing of what they sent.
-    const page = await openAdminPage(test, adminId);
+    const page = await openAdminPage(test, site.adminId);
     try {
       const tree = await page.waitForText(/1 request refused for a missing or wrong token since/);
       expectNothingOfTheAttacker(page.text(tree));

@@ -5,25 +5,16 @@
  * the admin check. Driven through the offline runtime's invoke, as the page's `invoke` calls it.
  */
 import type { AdminStatus } from '../../src/forge/admin-api';
-import {
-  EmbeddedOrganization,
-  embeddedOrgBackend,
-  embeddedSiteProducts,
-  SEED_ACCOUNTS,
-} from '../../src/local/embedded-org';
-import { client } from '../embedded-org/helpers';
+import { embeddedOrgBackend } from '../../src/local/embedded-org';
+import { AdminSite, adminSite } from '../support/admin-site';
 import { createTestRuntime, invokeAdmin, TestRuntime } from '../support/forge-runtime';
 
 let test: TestRuntime;
-let adminId: string;
-let userId: string;
+let site: AdminSite;
 
-beforeEach(async () => {
-  const org = new EmbeddedOrganization({ timeoutHoldMs: 5 });
-  test = createTestRuntime({ external: embeddedOrgBackend(org), products: embeddedSiteProducts(org) });
-  const api = client(org);
-  adminId = (await api.accountOf(SEED_ACCOUNTS.admin)) as string;
-  userId = (await api.accountOf(SEED_ACCOUNTS.existing)) as string;
+beforeEach(() => {
+  site = adminSite();
+  test = createTestRuntime({ external: embeddedOrgBackend(site.org), products: site.products });
 });
 afterEach(() => test.close());
 
@@ -42,7 +33,7 @@ const INHERITED = [
 
 describe('resolver function keys', () => {
   it.each(INHERITED)('refuses %s for an admin and for anyone else', async (key) => {
-    for (const account of [adminId, userId]) {
+    for (const account of [site.adminId, site.userId]) {
       await expect(invokeAdmin(test, account, key, { x: 1 })).rejects.toThrow(
         `The admin resolver has no function "${key}".`,
       );
@@ -50,9 +41,9 @@ describe('resolver function keys', () => {
   });
 
   it('still answers its own functions, behind the admin check', async () => {
-    const status = await invokeAdmin<AdminStatus>(test, adminId, 'getStatus');
+    const status = await invokeAdmin<AdminStatus>(test, site.adminId, 'getStatus');
     expect(status.scimBaseUrl).toMatch(/\/scim\/v2$/);
-    await expect(invokeAdmin(test, userId, 'getStatus')).rejects.toThrow(
+    await expect(invokeAdmin(test, site.userId, 'getStatus')).rejects.toThrow(
       'Only site and product admins can use this page',
     );
   });
