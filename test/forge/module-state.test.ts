@@ -31,12 +31,6 @@ const STATELESS: Record<string, string> = {
   Queue: "@forge/events' queue: its key only; each push names the invocation's installation",
 };
 
-/** Module-level collections that may change, each keyed by something no customer controls. */
-const ALLOWED_MUTATION: Record<string, string> = {
-  'src/scim/schema/paths.ts:attributeIndexes':
-    "a memo keyed by the app's own schema definitions (built once, the same for every customer)",
-};
-
 const MUTATORS = new Set([
   'set',
   'add',
@@ -139,7 +133,7 @@ function moduleState(file: string): string[] {
   // Changes to a module-level collection anywhere in the file.
   const visit = (node: ts.Node): void => {
     const target = mutatedName(node);
-    if (target && collections.has(target) && !ALLOWED_MUTATION[`${relative}:${target}`]) {
+    if (target && collections.has(target)) {
       problems.push(
         `${where(node)}: module-level \`${target}\` is changed (a cache shared by every customer)`,
       );

@@ -34,19 +34,29 @@ export function findAttribute(
   name: string,
 ): AttributeDefinition | undefined {
   if (!list) return undefined;
-  let byName = attributeIndexes.get(list);
-  if (!byName) {
-    byName = new Map(list.map((a) => [a.name.toLowerCase(), a]));
-    attributeIndexes.set(list, byName);
-  }
-  return byName.get(name.toLowerCase());
+  const lower = name.toLowerCase();
+  const byName = ATTRIBUTE_INDEXES.get(list);
+  return byName ? byName.get(lower) : list.find((a) => a.name.toLowerCase() === lower);
 }
 
 /**
- * Attribute lists by lower-cased name: findAttribute runs for every attribute of every
- * resource a list renders, and schema definitions never change once built.
+ * Every attribute list of the schema definitions (and their sub-attribute lists), by
+ * lower-cased name: findAttribute runs for every attribute of every resource a list renders.
+ * Built once as the module loads, from definitions that never change, and only read after:
+ * the same for every customer the process serves. A list from elsewhere is searched.
  */
-const attributeIndexes = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>();
+const ATTRIBUTE_INDEXES: ReadonlyMap<
+  readonly AttributeDefinition[],
+  ReadonlyMap<string, AttributeDefinition>
+> = new Map(
+  [...allSchemas.map((schema) => schema.attributes), commonAttributes]
+    .flatMap(listsWithin)
+    .map((list) => [list, new Map(list.map((a) => [a.name.toLowerCase(), a]))]),
+);
+
+function listsWithin(list: readonly AttributeDefinition[]): (readonly AttributeDefinition[])[] {
+  return [list, ...list.flatMap((a) => (a.subAttributes ? listsWithin(a.subAttributes) : []))];
+}
 
 /** The extension schema whose URN the path starts with, and the rest of the path. */
 export function splitSchemaPrefix(
