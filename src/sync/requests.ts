@@ -17,6 +17,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { COUNTER } from '../directory/entities';
+import { optimistically } from '../directory/retry';
 import { isAuthenticated } from '../scim/auth';
 import type { ScimRequest, ScimResponse } from '../scim/http';
 import { ConditionFailedError, EntityStore, WriteOperation } from '../storage/port';
@@ -195,42 +196,36 @@ export class RefusedRequests {
     return (await this.store.get<RefusedRecord>(COUNTER, REFUSED_KEY))?.doc;
   }
 
-  private async write(count: number, first: number, last: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+  /** Adds to the stored count under a condition on its version; a lost race reads again. */
+  private write(count: number, first: number, last: number): Promise<void> {
+    return optimistically(async () => {
       const current = await this.store.get<RefusedRecord>(COUNTER, REFUSED_KEY);
       if (!current) {
         const doc: RefusedCount = { count, since: first, lastAt: last };
         const record: RefusedRecord = { v: 1, collection: REFUSED_COLLECTION, doc };
         if (await this.store.createIfAbsent(COUNTER, REFUSED_KEY, record)) return;
-      } else {
-        const doc: RefusedCount = {
-          count: current.doc.count + count,
-          since: Math.min(first, current.doc.since),
-          lastAt: Math.max(last, current.doc.lastAt),
-        };
-        const record: RefusedRecord = {
-          v: (current.v % MAX_VERSION) + 1,
-          collection: REFUSED_COLLECTION,
-          doc,
-        };
-        try {
-          await this.store.transact([
-            {
-              type: 'set',
-              entity: COUNTER,
-              key: REFUSED_KEY,
-              value: record,
-              condition: { attribute: 'v', equals: current.v },
-            },
-          ]);
-          return;
-        } catch (error) {
-          if (!(error instanceof ConditionFailedError)) throw error;
-        }
+        throw new ConditionFailedError('The refused-requests count was created meanwhile.');
       }
-      if (attempt >= REFUSED_ATTEMPTS)
-        throw new ConditionFailedError('The refused-requests count kept changing.');
-    }
+      const doc: RefusedCount = {
+        count: current.doc.count + count,
+        since: Math.min(first, current.doc.since),
+        lastAt: Math.max(last, current.doc.lastAt),
+      };
+      const record: RefusedRecord = {
+        v: (current.v % MAX_VERSION) + 1,
+        collection: REFUSED_COLLECTION,
+        doc,
+      };
+      await this.store.transact([
+        {
+          type: 'set',
+          entity: COUNTER,
+          key: REFUSED_KEY,
+          value: record,
+          condition: { attribute: 'v', equals: current.v },
+        },
+      ]);
+    }, REFUSED_ATTEMPTS);
   }
 }
 
