@@ -13,6 +13,7 @@
  * one with `failNext` (exact tests). A rate limit (`requestsPerSecond`) is a token bucket
  * holding one second of requests.
  */
+import { seededRandom } from '../seeded-random';
 import type { OrgRequest } from './types';
 
 export type FaultKind = '429' | '500' | 'timeout-before' | 'timeout-after';
@@ -31,18 +32,6 @@ export interface FaultOptions {
 
 /** Which requests a scripted fault applies to (all when omitted). */
 export type FaultMatch = { method?: string; path?: string | RegExp } | ((request: OrgRequest) => boolean);
-
-/** mulberry32: small, fast and good enough to spread faults; deterministic for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export class FaultPlan {
   rate: number;

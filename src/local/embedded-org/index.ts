@@ -8,7 +8,8 @@ export {
   errorResponse,
 } from './organization';
 export type { CallRecord, EmbeddedOrgOptions } from './organization';
-export { FAULT_KINDS, FaultPlan, RateLimiter, seededRandom } from './faults';
+export { FAULT_KINDS, FaultPlan, RateLimiter } from './faults';
+export { seededRandom } from '../seeded-random';
 export type { FaultKind, FaultMatch, FaultOptions } from './faults';
 export {
   ATLASSIAN_API_HOST,

@@ -19,7 +19,8 @@
  * operations, ADMIN-UAM-* for invite, per-user roles, 401, 402 and 415).
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { FaultKind, FaultOptions, FaultPlan, RateLimiter, seededRandom } from './faults';
+import { seededRandom } from '../seeded-random';
+import { FaultKind, FaultOptions, FaultPlan, RateLimiter } from './faults';
 import { handleSiteRequest, SITE_PREFIX, SiteState } from './site-api';
 import { OrgStore } from './store';
 import type {

@@ -67,6 +67,7 @@ import {
   LocalEntityStore,
 } from '../entity-store';
 import { ConditionFailedError, FORGE_LIMITS, RangeCondition, StorageLimitError } from '../../storage/port';
+import { seededRandom } from '../seeded-random';
 
 export interface KvsAnswer {
   status: number;
@@ -199,7 +200,7 @@ export class KvsService {
   configure(options: KvsOptions): void {
     this.options = { ...options };
     this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-    this.random = mulberry32(this.seed);
+    this.random = seededRandom(this.seed);
   }
 
   /** The next `times` requests answer `status`/`code` (e.g. 429 RATE_LIMIT_EXCEEDED, 503). */
@@ -578,18 +579,6 @@ function checkTtl(ttl: NonNullable<SetOptions['ttl']>): void {
     fail(400, 'INVALID_TTL', 'A TTL needs a positive value and a unit of SECONDS, MINUTES, HOURS or DAYS.');
   }
   if (ttlMs(ttl) > FORGE_LIMITS.maxTtlMs) fail(400, 'INVALID_TTL', 'The maximum TTL is 1 year.');
-}
-
-/** A small seeded PRNG, so a test can pin the sequence of varied answers with a seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function withMetadata(record: PlainRecord, fields?: string[]): Record<string, unknown> {
