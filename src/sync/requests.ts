@@ -20,7 +20,7 @@ import { COUNTER } from '../directory/entities';
 import { optimistically } from '../directory/retry';
 import { isAuthenticated } from '../scim/auth';
 import type { ScimRequest, ScimResponse } from '../scim/http';
-import { ConditionFailedError, EntityStore, WriteOperation } from '../storage/port';
+import { ConditionFailedError, EntityStore, FORGE_LIMITS, WriteOperation } from '../storage/port';
 import { guessIdp, SyncLog } from './log';
 
 interface RequestRecord {
@@ -142,7 +142,6 @@ const REFUSED_COLLECTION = 'refused-requests';
 /** Refusals are written at most once per this window per function instance. */
 const REFUSED_WINDOW_MS = 10_000;
 const REFUSED_ATTEMPTS = 3;
-const MAX_VERSION = 2_147_483_647;
 
 /**
  * The per-installation count of requests refused with 401. Someone hammering the public URL
@@ -212,7 +211,7 @@ export class RefusedRequests {
         lastAt: Math.max(last, current.doc.lastAt),
       };
       const record: RefusedRecord = {
-        v: (current.v % MAX_VERSION) + 1,
+        v: (current.v % FORGE_LIMITS.maxInteger) + 1,
         collection: REFUSED_COLLECTION,
         doc,
       };
