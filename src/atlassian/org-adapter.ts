@@ -24,7 +24,7 @@ import {
   sameText,
 } from './port';
 // What an admin role is (org, site, product and user-access admins) is defined once, there.
-import { isAdminRole } from '../sync/privilege';
+import { isAdminRole } from './admin-roles';
 
 export const DEFAULT_ADMIN_BASE_URL = 'https://api.atlassian.com/admin';
 

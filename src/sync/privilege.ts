@@ -27,20 +27,8 @@ import type {
   ProductAccessGroup,
   ProductRole,
 } from '../atlassian/port';
+import { isAdminRole } from '../atlassian/admin-roles';
 import type { Run } from './run';
-
-/** The admin roles of the Organizations API (RoleId / platform roles). */
-export const ADMIN_ROLES: ReadonlySet<string> = new Set([
-  'atlassian/org-admin',
-  'atlassian/site-admin',
-  'atlassian/admin',
-  'atlassian/user-access-admin',
-]);
-
-/** Whether a role gives admin power: a known admin role, or any role named "...admin". */
-export function isAdminRole(role: string): boolean {
-  return ADMIN_ROLES.has(role) || /admin$/i.test(role);
-}
 
 /**
  * The admin groups Atlassian creates on a site (support.atlassian.com "default groups"):
