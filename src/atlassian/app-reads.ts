@@ -144,6 +144,10 @@ export class AppReadsPort implements AtlassianPort {
    */
   readonly groupRoles?: (groupId: string) => Promise<GroupRole[]>;
   readonly remainingAccess?: (accountId: string) => Promise<string[] | undefined>;
+  /** Profile writes (User management API) have no app-side read: the credential's, if it has them. */
+  readonly profileControls?: AtlassianPort['profileControls'];
+  readonly updateProfile?: AtlassianPort['updateProfile'];
+  readonly setEmail?: AtlassianPort['setEmail'];
 
   constructor(
     readonly inner: AtlassianPort,
@@ -157,6 +161,11 @@ export class AppReadsPort implements AtlassianPort {
     if (typeof inner.groupRoles === 'function') this.groupRoles = (groupId) => inner.groupRoles!(groupId);
     if (typeof inner.remainingAccess === 'function')
       this.remainingAccess = (accountId) => inner.remainingAccess!(accountId);
+    if (inner.profileControls && inner.updateProfile && inner.setEmail) {
+      this.profileControls = inner.profileControls.bind(inner);
+      this.updateProfile = inner.updateProfile.bind(inner);
+      this.setEmail = inner.setEmail.bind(inner);
+    }
   }
 
   /** Whether the app's reads failed and the credential answers instead. */

@@ -163,7 +163,11 @@ interface ErrorSummary {
   text?: string;
 }
 
-/** Atlassian's error envelope `{errors:[{code,title,detail}]}` or the gateway's `{code,message}`. */
+/**
+ * Atlassian's error envelope `{errors:[{code,title,detail}]}`, the gateway's `{code,message}`,
+ * or the User management API's `{key, context}` (admin-user-management spec, e.g.
+ * `forbidden.unclaimedDomain`): the key is the code.
+ */
 function summariseError(raw: string): ErrorSummary {
   let parsed: unknown;
   try {
@@ -176,6 +180,7 @@ function summariseError(raw: string): ErrorSummary {
     errors?: Array<{ code?: unknown; title?: unknown; detail?: unknown }>;
     code?: unknown;
     message?: unknown;
+    key?: unknown;
   };
   const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
   if (first) {
@@ -185,8 +190,9 @@ function summariseError(raw: string): ErrorSummary {
       ...(text ? { text: text.slice(0, 300) } : {}),
     };
   }
+  const code = typeof body.code === 'string' ? body.code : typeof body.key === 'string' ? body.key : undefined;
   return {
-    ...(typeof body.code === 'string' ? { code: body.code } : {}),
+    ...(code ? { code } : {}),
     ...(typeof body.message === 'string' ? { text: body.message.slice(0, 300) } : {}),
   };
 }
@@ -200,10 +206,15 @@ export class AtlassianHttpClient {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly baseUrl: string;
-  private readonly counts: HttpStats = { requests: 0, retries: 0, rateLimited: 0 };
+  private readonly counts: HttpStats;
 
-  constructor(private readonly options: HttpClientOptions) {
+  constructor(
+    private readonly options: HttpClientOptions,
+    /** Shared with the client this one was made `at` another base: one budget, one count. */
+    counts?: HttpStats,
+  ) {
     if (!options.apiKey) throw new AtlassianError('invalid', 'No Atlassian API key is configured.');
+    this.counts = counts ?? { requests: 0, retries: 0, rateLimited: 0 };
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -216,6 +227,15 @@ export class AtlassianHttpClient {
 
   get stats(): HttpStats {
     return { ...this.counts };
+  }
+
+  /**
+   * The same client (credential, clock, deadline) at another base URL, sharing this one's
+   * request count and so its egress budget: the User management API lives at
+   * `https://api.atlassian.com/users/...`, beside the Organizations API's `/admin`.
+   */
+  at(baseUrl: string): AtlassianHttpClient {
+    return new AtlassianHttpClient({ ...this.options, baseUrl }, this.counts);
   }
 
   /** Requests left before `requestBudget` is reached (Infinity without a budget). */

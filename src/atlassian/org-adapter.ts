@@ -23,6 +23,8 @@ import {
   ProductRole,
   sameText,
 } from './port';
+import type { ProfileChanges, ProfileControls } from './profile';
+import { UserManagementClient, userManagementBase } from './user-management';
 // What an admin role is (org, site, product and user-access admins) is defined once, there.
 import { isAdminRole } from './admin-roles';
 
@@ -851,6 +853,25 @@ export class OrgAdminAdapter implements AtlassianPort {
         if (attempt >= 2) throw error;
       }
     }
+  }
+
+  // ---- profiles (User management API, src/atlassian/user-management.ts) ----------------------
+
+  private get userManagement(): UserManagementClient {
+    return (this.profiles ??= new UserManagementClient(this.http.at(userManagementBase(this.baseUrl))));
+  }
+  private profiles: UserManagementClient | undefined;
+
+  profileControls(accountId: string): Promise<ProfileControls | undefined> {
+    return this.userManagement.controls(accountId);
+  }
+
+  updateProfile(accountId: string, changes: ProfileChanges): Promise<void> {
+    return this.userManagement.updateProfile(accountId, changes);
+  }
+
+  setEmail(accountId: string, email: string): Promise<void> {
+    return this.userManagement.setEmail(accountId, email);
   }
 }
 

@@ -6,6 +6,8 @@
  * unknown: adapters read state back rather than repeat a write blindly.
  */
 
+import type { ProfileChanges, ProfileControls } from './profile';
+
 /** Account status in the organization's directory, as the Organizations API reports it. */
 export type AccountStatus = 'active' | 'suspended' | 'not_invited' | 'deactivated' | 'for_deletion';
 
@@ -125,6 +127,8 @@ export const isKind = (error: unknown, ...kinds: AtlassianError['kind'][]): erro
 export const sameText = (a: string | undefined, b: string) =>
   a !== undefined && a.toLowerCase() === b.toLowerCase();
 
+export type { ProfileChanges, ProfileControls, ProfileField } from './profile';
+
 export interface AtlassianPort {
   /** The account with exactly this e-mail address (case-insensitive), if any. */
   findAccountByEmail(email: string): Promise<AtlassianAccount | undefined>;
@@ -185,4 +189,14 @@ export interface AtlassianPort {
   /** Grants the group's members a role on a product (access through the group). */
   grantGroupAccess(groupId: string, resourceId: string, role: ProductRole): Promise<void>;
   revokeGroupAccess(groupId: string, resourceId: string, role: ProductRole): Promise<void>;
+
+  // Profiles (Atlassian's User management API, accounts the organization manages). Optional:
+  // the site-admin mode has no profile write (Jira's REST API offers none to an app), and the
+  // sync then notes once that profiles are not synced (src/sync/profile.ts).
+  /** What may be changed on the account; undefined when the organization does not manage it. */
+  profileControls?(accountId: string): Promise<ProfileControls | undefined>;
+  /** Sets these profile fields, in one request; sending the same changes again is harmless. */
+  updateProfile?(accountId: string, changes: ProfileChanges): Promise<void>;
+  /** Changes the account's e-mail (to an address on a verified domain). */
+  setEmail?(accountId: string, email: string): Promise<void>;
 }
