@@ -10,6 +10,7 @@
  */
 import { EntityStore, FORGE_LIMITS, QueryPage, WriteOperation } from '../storage/port';
 import { SYNC_LINK } from './entities';
+import type { ProfileLink } from './profile';
 
 export interface UserLink {
   accountId?: string;
@@ -42,6 +43,8 @@ export interface UserLink {
   waiting?: boolean;
   /** The drift last reported (drift.action report), so each is logged once. */
   driftNoted?: string;
+  /** The profile values the app last settled on the account (src/sync/profile.ts). */
+  profile?: ProfileLink;
 }
 
 export interface GroupLink {

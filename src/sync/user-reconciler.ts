@@ -17,6 +17,7 @@ import { AtlassianAccount, AtlassianError, ProductAccessGroup } from '../atlassi
 import type { StoredResource } from '../directory/collection';
 import { ScimObject } from '../scim/schema/normalize';
 import type { GroupReconciler } from './group-reconciler';
+import { syncProfile } from './profile';
 import { UserLink } from './links';
 import type { DeactivationAction, DeletionAction } from './policies';
 import { FIXES } from './privilege';
@@ -147,6 +148,34 @@ export class UserReconciler {
     }
     await this.save(id, link, next);
     if (newlyLinked) await this.markGroupsOf(id);
+    await this.profile(id, next, desired.doc, email, account, run);
+  }
+
+  /**
+   * The profile (src/sync/profile.ts), after the link is saved: a failed push leaves the
+   * link's state as applied, and a crash before its own save sends the same write again.
+   * Never for an account that is an admin now (asked afresh before any write).
+   */
+  private async profile(
+    id: string,
+    next: UserLink,
+    doc: ScimObject,
+    email: string,
+    account: AtlassianAccount,
+    run: Run,
+  ): Promise<void> {
+    const sync = { port: this.deps.port, links: this.deps.links, run };
+    const guard = () => this.refuseAdmin(account.accountId, next, run);
+    let profile: UserLink['profile'];
+    try {
+      profile = await syncProfile({ ...sync, guard }, doc, email, account, next.profile);
+    } catch (error) {
+      if (!(error instanceof AdminNow)) throw error;
+      // Left alone; the admin answer saved below makes the next reconcile leave it protected.
+      await run.note('updateProfile', 'skipped', `protected account: ${error.why}`, 'skipped: protected account');
+      return this.deps.links.write(this.deps.links.userOperation(id, next));
+    }
+    if (profile) await this.deps.links.write(this.deps.links.userOperation(id, { ...next, profile }));
   }
 
   /**

@@ -78,7 +78,15 @@ export function portFor(org: EmbeddedOrganization): AtlassianPort {
 }
 
 export function createWorld(options: WorldOptions = {}): World {
-  const org = new EmbeddedOrganization({ timeoutHoldMs: 5, faults: { seed: 7 }, ...options.org });
+  // Seeded faults: the same run every time. No account has its name locked against the app's
+  // profile writes unless a test asks (profileLockRate; test/sync/profile.test.ts does).
+  const org = new EmbeddedOrganization({
+    timeoutHoldMs: 5,
+    faults: { seed: 7 },
+    profileSeed: 7,
+    profileLockRate: 0,
+    ...options.org,
+  });
   const local = new LocalEntityStore(ENTITIES);
   const clock = new TestClock();
   let connected = !options.disconnected;

@@ -199,6 +199,8 @@ describe('dry run', () => {
     expect(await planned(ada)).toEqual([
       'link: an account with this e-mail exists',
       expect.stringMatching(/^addMember: new user: default group All Staff \(/),
+      // The identity provider's name for the account, pushed to its profile (src/sync/profile.ts).
+      'updateProfile: profile of a newly linked account: name, nickname',
     ]);
 
     await entraSetActive(world, ada, false);

@@ -55,15 +55,21 @@ describe('linking', () => {
     await world.settle();
     expect(requests(world, 'POST', INVITES)).toBe(0);
 
-    // Still the same account: deactivating the user suspends Ada's account, nobody else's.
+    // Still the same account: deactivating the user suspends Ada's account, nobody else's. Its
+    // e-mail followed the identity provider while the domain was verified (profile sync); the
+    // last address, on a domain the organization has not verified, was refused and logged.
     await entraSetActive(world, ada, false);
     await world.settle();
     const org = await readOrg(world.org);
-    expect(org.users.get(SEED_ACCOUNTS.existing)).toMatchObject({
+    expect(org.users.get('countess@example.com')).toMatchObject({
       accountId: adaAccount,
       status: 'suspended',
     });
+    expect(org.users.has(SEED_ACCOUNTS.existing)).toBe(false);
     expect(org.users.has('ada@analytical.example')).toBe(false);
+    expect((await logOf(world, ada, 'attention')).map((e) => `${e.operation}: ${e.errorKind}`)).toEqual([
+      'setEmail: forbidden',
+    ]);
     expect(requests(world, 'POST', INVITES)).toBe(0);
   });
 

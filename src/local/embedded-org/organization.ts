@@ -23,6 +23,7 @@ import { seededRandom } from '../seeded-random';
 import { FaultKind, FaultOptions, FaultPlan, RateLimiter } from './faults';
 import { handleSiteRequest, SITE_PREFIX, SiteState } from './site-api';
 import { OrgStore } from './store';
+import { handleUserManagement, USER_MANAGEMENT_PREFIX, UserManagementState } from './user-management';
 import type {
   GroupRecord,
   OrgMeta,
@@ -68,6 +69,13 @@ export interface EmbeddedOrgOptions {
    * whether the workspaces' links.next is a bare token or a URL. Fix it to replay a run.
    */
   pagingSeed?: number;
+  /**
+   * User management API (user-management.ts): the share of accounts whose name and nickname
+   * the key may not write (default 0.1), and the seed of that draw and of the answer to an
+   * e-mail in use (default: random).
+   */
+  profileLockRate?: number;
+  profileSeed?: number;
   now?: () => number;
 }
 
@@ -372,10 +380,13 @@ export class EmbeddedOrganization {
   private readonly verifiedDomains: Set<string>;
   /** The paging draws where the reference is silent (EmbeddedOrgOptions.pagingSeed). */
   private readonly pagingRandom: () => number;
+  /** The User management API's draws (EmbeddedOrgOptions.profileSeed). */
+  private readonly userManagementRandom: () => number;
 
   constructor(private readonly options: EmbeddedOrgOptions = {}) {
     this.now = options.now ?? Date.now;
     this.pagingRandom = seededRandom(options.pagingSeed ?? Math.floor(Math.random() * 2 ** 32));
+    this.userManagementRandom = seededRandom(options.profileSeed ?? Math.floor(Math.random() * 2 ** 32));
     this.verifiedDomains = new Set(
       (options.verifiedDomains ?? DEFAULT_VERIFIED_DOMAINS).map((d) => d.trim().toLowerCase()),
     );
@@ -547,6 +558,9 @@ export class EmbeddedOrganization {
     try {
       const url = new URL(request.path, 'http://embedded.invalid');
       if (url.pathname.startsWith(`${SITE_PREFIX}/`)) return handleSiteRequest(this.siteState(), request);
+      if (url.pathname.startsWith(USER_MANAGEMENT_PREFIX)) {
+        return handleUserManagement(this.userManagementState(), request);
+      }
       if (!url.pathname.startsWith('/admin/')) {
         throw refuse(404, 'ADMIN-404-1', `Nothing is served at ${url.pathname}: the API lives under /admin.`);
       }
@@ -1325,6 +1339,22 @@ export class EmbeddedOrganization {
   }
 
   /** The same state, as the Jira site API (site-api.ts) reads and changes it. */
+  /** What the User management API (user-management.ts) reads and changes. */
+  private userManagementState(): UserManagementState {
+    return {
+      apiKey: this.meta.apiKey,
+      user: (accountId) => this.store.get('users', accountId),
+      userByEmail: (email) => this.findUserByEmail(email),
+      verified: (domain) => this.verifiedDomains.has(domain),
+      putUser: (user, previousEmail) => {
+        if (previousEmail) this.byEmail.delete(previousEmail.toLowerCase());
+        this.putUser(user);
+      },
+      lockRate: this.options.profileLockRate ?? 0.1,
+      random: this.userManagementRandom,
+    };
+  }
+
   private siteState(): SiteState {
     const isAdmin = (accountId: string): boolean => {
       const user = this.store.get('users', accountId);

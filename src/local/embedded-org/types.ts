@@ -52,6 +52,12 @@ export interface UserRecord {
   mfaEnabled: boolean;
   /** Organization-level roles: atlassian/org-admin, atlassian/site-admin... */
   platformRoles: string[];
+  /** User management API profile fields (user-management.ts); absent until set. */
+  zoneinfo?: string;
+  locale?: string;
+  extendedProfile?: { job_title?: string; department?: string; organization?: string; location?: string };
+  /** Profile fields the org's key may not write, drawn when the account is first managed. */
+  lockedFields?: string[];
 }
 
 export interface GroupRecord {
