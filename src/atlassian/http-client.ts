@@ -190,7 +190,8 @@ function summariseError(raw: string): ErrorSummary {
       ...(text ? { text: text.slice(0, 300) } : {}),
     };
   }
-  const code = typeof body.code === 'string' ? body.code : typeof body.key === 'string' ? body.key : undefined;
+  const code =
+    typeof body.code === 'string' ? body.code : typeof body.key === 'string' ? body.key : undefined;
   return {
     ...(code ? { code } : {}),
     ...(typeof body.message === 'string' ? { text: body.message.slice(0, 300) } : {}),

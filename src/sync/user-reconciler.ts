@@ -172,7 +172,12 @@ export class UserReconciler {
     } catch (error) {
       if (!(error instanceof AdminNow)) throw error;
       // Left alone; the admin answer saved below makes the next reconcile leave it protected.
-      await run.note('updateProfile', 'skipped', `protected account: ${error.why}`, 'skipped: protected account');
+      await run.note(
+        'updateProfile',
+        'skipped',
+        `protected account: ${error.why}`,
+        'skipped: protected account',
+      );
       return this.deps.links.write(this.deps.links.userOperation(id, next));
     }
     if (profile) await this.deps.links.write(this.deps.links.userOperation(id, { ...next, profile }));

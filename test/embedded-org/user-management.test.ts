@@ -10,7 +10,6 @@ import path from 'node:path';
 import { EmbeddedOrganization, SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { client, newOrg } from './helpers';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON under test
 async function um(org: EmbeddedOrganization, method: string, path: string, body?: unknown, key = org.apiKey) {
   const answer = await org.handle({
     method,
@@ -176,13 +175,17 @@ describe('User management API: the e-mail', () => {
   it('sets an e-mail on a verified domain (204), keeps the account, and finds it by the new address', async () => {
     const org = newOrg();
     const ada = accountOf(org, SEED_ACCOUNTS.existing);
-    expect((await um(org, 'PUT', `/users/${ada}/manage/email`, { email: 'countess@example.com' })).status).toBe(204);
+    expect(
+      (await um(org, 'PUT', `/users/${ada}/manage/email`, { email: 'countess@example.com' })).status,
+    ).toBe(204);
     expect(org.findUserByEmail('countess@example.com')?.accountId).toBe(ada);
     expect(org.findUserByEmail(SEED_ACCOUNTS.existing)).toBeUndefined();
     const api = client(org);
     expect(await api.accountOf('countess@example.com')).toBe(ada);
     // Sent again (a lost answer): the same 204, nothing else changes.
-    expect((await um(org, 'PUT', `/users/${ada}/manage/email`, { email: 'countess@example.com' })).status).toBe(204);
+    expect(
+      (await um(org, 'PUT', `/users/${ada}/manage/email`, { email: 'countess@example.com' })).status,
+    ).toBe(204);
   });
 
   it('refuses an unverified domain (403 forbidden.unclaimedDomain), a bad address (400) and an address in use', async () => {
@@ -233,7 +236,9 @@ describe('User management API: durability', () => {
         extendedProfile: { department: 'Engines' },
         lockedFields: [],
       });
-      expect((await um(org, 'GET', `/users/${ada}/manage`)).body['profile.write'].name).toEqual({ allowed: true });
+      expect((await um(org, 'GET', `/users/${ada}/manage`)).body['profile.write'].name).toEqual({
+        allowed: true,
+      });
       org.close();
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });

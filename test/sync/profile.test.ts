@@ -19,7 +19,11 @@ function profileCalls(world: World): string[] {
     .map((c) => `${c.method} ${c.path.replace(/^\/users\/[^/]+\/manage/, '') || '/'}`);
 }
 
-async function createPerson(world: World, email: string, extra: Record<string, unknown> = {}): Promise<string> {
+async function createPerson(
+  world: World,
+  email: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const response = await world.scim('POST', '/Users', {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
     userName: email,
@@ -121,13 +125,18 @@ describe('profile sync', () => {
     const refused = (await logOf(world, alice, 'attention')).filter((e) => e.operation === 'setEmail');
     expect(refused).toEqual([
       expect.objectContaining({
-        result: expect.stringMatching(/the account stays linked\. the domain of alice@looking-glass\.example is not verified/),
+        result: expect.stringMatching(
+          /the account stays linked\. the domain of alice@looking-glass\.example is not verified/,
+        ),
       }),
     ]);
     // Still linked: deactivation suspends the same account.
     await patchUser(world, alice, [{ op: 'replace', path: 'active', value: false }]);
     await world.settle();
-    expect(profileOf(world, 'alice.liddell@example.com')).toMatchObject({ accountId, membership: 'suspended' });
+    expect(profileOf(world, 'alice.liddell@example.com')).toMatchObject({
+      accountId,
+      membership: 'suspended',
+    });
   });
 
   it('leaves an account the organization does not manage alone, and says so once', async () => {
@@ -164,7 +173,9 @@ describe('profile sync', () => {
     expect(account?.extendedProfile?.department).toBe('Engineering');
     const locked = (await logOf(world, alice, 'attention')).filter((e) => e.operation === 'updateProfile');
     expect(locked.map((e) => e.result)).toEqual([
-      expect.stringMatching(/^not changed in Atlassian: name \(externalDirectory\.scim\), nickname \(externalDirectory\.scim\)/),
+      expect.stringMatching(
+        /^not changed in Atlassian: name \(externalDirectory\.scim\), nickname \(externalDirectory\.scim\)/,
+      ),
     ]);
     expect(profileCalls(world).filter((c) => c.startsWith('PATCH'))).toHaveLength(1);
   });
@@ -250,7 +261,10 @@ describe('profile sync', () => {
       (e) => e.operation === 'updateProfile',
     );
     expect(notes).toEqual([
-      expect.objectContaining({ status: 'skipped', result: expect.stringMatching(/profiles are not synced in site-admin mode/) }),
+      expect.objectContaining({
+        status: 'skipped',
+        result: expect.stringMatching(/profiles are not synced in site-admin mode/),
+      }),
     ]);
     expect(profileCalls(world)).toEqual([]);
   });

@@ -229,7 +229,9 @@ function patchProfile(state: UserManagementState, user: UserRecord, body: Json):
     } else changes.set(key, value);
   }
   const rules = mutability(user);
-  const forbidden = [...changes.keys()].some((field) => (rules[field] as { allowed?: boolean })?.allowed !== true);
+  const forbidden = [...changes.keys()].some(
+    (field) => (rules[field] as { allowed?: boolean })?.allowed !== true,
+  );
   if (forbidden) throw fail(403, 'forbidden.fieldMutation', rules);
   const violations: Violation[] = [];
   for (const [field, value] of changes) {
@@ -261,7 +263,13 @@ function emailViolations(value: unknown): string[] {
   const at = value.lastIndexOf('@');
   const local = value.slice(0, at);
   const labels = value.slice(at + 1).split('.');
-  if (at <= 0 || labels.length < 2 || labels.some((l) => l === '') || /\s/.test(value) || local.includes('@')) {
+  if (
+    at <= 0 ||
+    labels.length < 2 ||
+    labels.some((l) => l === '') ||
+    /\s/.test(value) ||
+    local.includes('@')
+  ) {
     return ['format'];
   }
   return [local, ...labels].some((part) => part.length > 255) ? ['partMaxLength'] : [];
