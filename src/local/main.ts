@@ -19,7 +19,9 @@
  * ATLASSIAN_ORG_API_BASE/KEY/ID name another one (see embedded-org/connection.ts for those
  * and the EMBEDDED_ORG_* knobs). The organization's Jira site is served at /atlassian/site
  * and answers the app's product fetch (asApp/asUser requestJira); ATLASSIAN_MODE=site
- * provisions through it with the site-admin mode (admin e-mail + API token) instead.
+ * provisions through it with the site-admin mode (admin e-mail + API token) instead. With
+ * another organization, the installation's Jira site is still a local one (DATA_DIR/local-site),
+ * so the admin resolvers' admin check has a Jira to ask.
  *
  *   --installations N  serve N installations (customers) from this one process, as Forge does
  *                      with one warm process (default 1: everything above, unchanged).
@@ -52,10 +54,12 @@ import type * as ForgeTokens from '../forge/tokens';
 import {
   EMBEDDED_ORG_MOUNT,
   embeddedOrgBackend,
+  embeddedSiteBackend,
   embeddedSiteProducts,
   httpBackend,
   SEED_ACCOUNTS,
   serveEmbeddedOrg,
+  SITE_PREFIX,
   startLocalOrganization,
   type LocalOrganization,
 } from './embedded-org';
@@ -159,9 +163,12 @@ async function main(): Promise<void> {
       dataDir: dir,
       log: logger(several ? `[${k}]` : ''),
       warn: (message) => console.warn(`forge runtime${several ? ` [${k}]` : ''}: ${message}`),
-      external: org.embedded ? embeddedOrgBackend(org.embedded) : httpBackend(realFetch),
-      // api.asApp()/asUser().requestJira reach the embedded organization's Jira site.
-      ...(org.embedded ? { products: embeddedSiteProducts(org.embedded) } : {}),
+      external: org.embedded
+        ? embeddedOrgBackend(org.embedded)
+        : embeddedSiteBackend(org.site, httpBackend(realFetch)),
+      // api.asApp()/asUser().requestJira reach the installation's local Jira site (the admin
+      // check of every admin resolver among them), whichever organization is provisioned.
+      products: embeddedSiteProducts(org.site),
       extraEgress: org.extraEgress,
       installation: { license: offlineLicense(licence), ...site },
     }).install();
@@ -188,7 +195,7 @@ async function main(): Promise<void> {
 
   const closeAll = async () => {
     await Promise.allSettled(served.map((s) => s.runtime.stop()));
-    for (const s of served) s.org.embedded?.close();
+    for (const s of served) s.org.site.close();
   };
 
   for (const s of served) {
@@ -222,12 +229,13 @@ async function main(): Promise<void> {
 
   const mounts: Mount[] = [];
   for (const s of served) {
-    const embedded = s.org.embedded;
-    if (embedded)
-      mounts.push({
-        prefix: s.orgMount,
-        serve: (request, response) => serveEmbeddedOrg(embedded, request, response, s.orgMount),
-      });
+    const { embedded, site } = s.org;
+    // The embedded organization: its admin API and its site. Another organization: only the
+    // installation's local site (its admin API is elsewhere).
+    mounts.push({
+      prefix: embedded ? s.orgMount : `${s.orgMount}${SITE_PREFIX}`,
+      serve: (request, response) => serveEmbeddedOrg(site, request, response, s.orgMount),
+    });
   }
   // The admin page in a browser, as the org's admin (src/local/admin-host); one per
   // installation, sharing the first one's bundles (the same app).
@@ -236,7 +244,7 @@ async function main(): Promise<void> {
     adminPages.push(
       adminPageMount(s.runtime, {
         root: ROOT,
-        accountId: localAdminAccountId(s.org.embedded),
+        accountId: localAdminAccountId(s.org.site),
         path: s.adminPath,
         ...(adminPages[0] ? { bundles: adminPages[0].bundles } : {}),
       }),
@@ -288,7 +296,7 @@ async function main(): Promise<void> {
       void Promise.allSettled(served.map((s) => s.runtime.stop()))
         .finally(() => Promise.allSettled(adminPages.map((page) => page.close())))
         .finally(() => {
-          for (const s of served) s.org.embedded?.close();
+          for (const s of served) s.org.site.close();
         })
         .finally(() => process.exit(0));
     });
@@ -310,6 +318,9 @@ function banner(s: Served, base: string, triggerKey: string): string[] {
     );
   } else {
     lines.push(`Atlassian org: ${s.org.connection.orgId} at ${s.org.connection.baseUrl} (ATLASSIAN_ORG_*)`);
+    lines.push(
+      `Jira site:     ${s.org.site.meta.siteUrl} (local: ${base}${s.orgMount}${SITE_PREFIX}), the installation's site; it answers the admin page's admin check for ${SEED_ACCOUNTS.admin}`,
+    );
   }
   if (s.connection) lines.push(`Connection:    ${s.connection}`);
   lines.push(`SCIM base URL: ${s.runtime.webTriggerUrl(triggerKey)}`);
