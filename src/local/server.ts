@@ -34,8 +34,16 @@ export interface ScimRoute {
  * base path. Mounts are matched first.
  */
 export function createLocalServer(handle: EventHandler | ScimRoute[], mounts: Mount[] = []): http.Server {
+  return http.createServer(localRequestListener(handle, mounts));
+}
+
+/** What createLocalServer answers with, for a server that listens before it is ready to serve. */
+export function localRequestListener(
+  handle: EventHandler | ScimRoute[],
+  mounts: Mount[] = [],
+): http.RequestListener {
   const routes: ScimRoute[] = typeof handle === 'function' ? [{ basePath: SCIM_BASE_PATH, handle }] : handle;
-  return http.createServer((request, response) => {
+  return (request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     const mount = mounts.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`));
     if (mount) {
@@ -57,8 +65,14 @@ export function createLocalServer(handle: EventHandler | ScimRoute[], mounts: Mo
         }),
       );
     });
-  });
+  };
 }
+
+/** Before the app is loaded: 503 with Retry-After, which identity providers retry. */
+export const startingListener: http.RequestListener = (_request, response) => {
+  response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
+  response.end('Starting; try again in a second.\n');
+};
 
 async function serve(
   routes: ScimRoute[],
