@@ -113,6 +113,7 @@ export function adminPageMount(
 
   return {
     prefix,
+    title: 'Admin page',
     serve,
     bundles,
     close: () => (options.bundles ? Promise.resolve() : bundles.dispose()),
