@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PolicySaveResult } from '../forge/policy-store';
+import { validatePolicies } from '../sync/policy-validation';
 
 export type ApplyPolicies = (document: unknown, source: 'file') => Promise<PolicySaveResult>;
 
@@ -21,10 +22,16 @@ export function policyFilePath(env: NodeJS.ProcessEnv, dataDir: string): string 
   return fs.existsSync(inData) ? inData : undefined;
 }
 
-export async function applyPolicyFile(
-  file: string | undefined,
-  apply: ApplyPolicies,
-): Promise<PolicyFileOutcome> {
+export type PolicyFileCheck =
+  | { kind: 'none' }
+  | { kind: 'valid'; file: string; document: unknown }
+  | Extract<PolicyFileOutcome, { kind: 'invalid' }>;
+
+/**
+ * Reads and validates the file without storing anything: `npm start` checks it before it
+ * writes to DATA_DIR, so an invalid file leaves DATA_DIR as it was.
+ */
+export function checkPolicyFile(file: string | undefined): PolicyFileCheck {
   if (!file) return { kind: 'none' };
   let text: string;
   try {
@@ -38,7 +45,20 @@ export async function applyPolicyFile(
   } catch (error) {
     return { kind: 'invalid', file, lines: [`is not JSON: ${(error as Error).message}`] };
   }
-  const result = await apply(document, 'file');
-  if (result.ok) return { kind: 'applied', file };
-  return { kind: 'invalid', file, lines: result.problems.map((p) => `${p.path}: ${p.reason}`) };
+  const result = validatePolicies(document);
+  if (!result.ok)
+    return { kind: 'invalid', file, lines: result.problems.map((p) => `${p.path}: ${p.reason}`) };
+  return { kind: 'valid', file, document };
+}
+
+/** Checks the file, then stores it through `apply` (which validates again, as the resolver does). */
+export async function applyPolicyFile(
+  file: string | undefined,
+  apply: ApplyPolicies,
+): Promise<PolicyFileOutcome> {
+  const checked = checkPolicyFile(file);
+  if (checked.kind !== 'valid') return checked;
+  const result = await apply(checked.document, 'file');
+  if (result.ok) return { kind: 'applied', file: checked.file };
+  return { kind: 'invalid', file: checked.file, lines: result.problems.map((p) => `${p.path}: ${p.reason}`) };
 }

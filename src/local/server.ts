@@ -20,6 +20,8 @@ export type EventHandler = (event: WebTriggerEvent) => Promise<WebTriggerRespons
 /** Something else served beside SCIM under a path prefix (the embedded organization's /atlassian). */
 export interface Mount {
   prefix: string;
+  /** What a person finds there, listed by `GET /` and by a 404 (e.g. "Admin page"). */
+  title?: string;
   serve: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void>;
 }
 
@@ -34,8 +36,16 @@ export interface ScimRoute {
  * base path. Mounts are matched first.
  */
 export function createLocalServer(handle: EventHandler | ScimRoute[], mounts: Mount[] = []): http.Server {
+  return http.createServer(localRequestListener(handle, mounts));
+}
+
+/** What createLocalServer answers with, for a server that listens before it is ready to serve. */
+export function localRequestListener(
+  handle: EventHandler | ScimRoute[],
+  mounts: Mount[] = [],
+): http.RequestListener {
   const routes: ScimRoute[] = typeof handle === 'function' ? [{ basePath: SCIM_BASE_PATH, handle }] : handle;
-  return http.createServer((request, response) => {
+  return (request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     const mount = mounts.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`));
     if (mount) {
@@ -46,7 +56,7 @@ export function createLocalServer(handle: EventHandler | ScimRoute[], mounts: Mo
       });
       return;
     }
-    serve(routes, request, response).catch((error: unknown) => {
+    serve(routes, mounts, request, response).catch((error: unknown) => {
       console.error('local server error', error);
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/scim+json' });
       response.end(
@@ -57,11 +67,18 @@ export function createLocalServer(handle: EventHandler | ScimRoute[], mounts: Mo
         }),
       );
     });
-  });
+  };
 }
+
+/** Before the app is loaded: 503 with Retry-After, which identity providers retry. */
+export const startingListener: http.RequestListener = (_request, response) => {
+  response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
+  response.end('Starting; try again in a second.\n');
+};
 
 async function serve(
   routes: ScimRoute[],
+  mounts: Mount[],
   request: http.IncomingMessage,
   response: http.ServerResponse,
 ): Promise<void> {
@@ -69,11 +86,11 @@ async function serve(
   const pathname = url.pathname;
   const route = routes.find((r) => pathname === r.basePath || pathname.startsWith(`${r.basePath}/`));
   if (!route) {
-    response.writeHead(404, { 'content-type': 'text/plain' });
+    // `GET /` (someone opening the server's address) gets the directions with a 200.
+    const home = pathname === '/' && (request.method === 'GET' || request.method === 'HEAD');
+    response.writeHead(home ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
     response.end(
-      routes.length === 1
-        ? `Not found. The SCIM base URL is ${routes[0].basePath}.\n`
-        : `Not found. The SCIM base URLs are ${routes.map((r) => r.basePath).join(', ')}.\n`,
+      `${home ? 'SCIM provisioning for Atlassian Cloud, run locally.' : 'Not found.'}\n${directions(routes, mounts)}`,
     );
     return;
   }
@@ -122,4 +139,15 @@ function readBody(request: http.IncomingMessage): Promise<string | undefined> {
     request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
+}
+
+/** Where things are: the SCIM base URL(s) for the identity provider, and the titled mounts. */
+function directions(routes: ScimRoute[], mounts: Mount[]): string {
+  const lines = [
+    routes.length === 1
+      ? `The SCIM base URL is ${routes[0].basePath}.`
+      : `The SCIM base URLs are ${routes.map((r) => r.basePath).join(', ')}.`,
+    ...mounts.filter((m) => m.title).map((m) => `${m.title}: ${m.prefix}`),
+  ];
+  return `${lines.join('\n')}\n`;
 }

@@ -131,6 +131,12 @@ export function formatEntry(entry: LogEntry): string {
 }
 
 async function main(): Promise<void> {
+  // `npm run log | head`: once the reader has what it wanted and closes the pipe, the rest
+  // has nowhere to go. That is the reader's choice, not a failure of ours.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const options = parseArgs(process.argv.slice(2));
   const entries = await readLog(path.resolve(process.env.DATA_DIR ?? '.data'), options);
   for (const entry of entries) console.log(options.json ? JSON.stringify(entry) : formatEntry(entry));

@@ -387,8 +387,9 @@ export class SyncService {
       operation: 'connection',
       status: connected ? 'ok' : 'attention',
       result: connected
-        ? 'connected to the Atlassian organization; reconciling the whole directory'
-        : 'not connected: no Atlassian API key is configured; changes wait and are applied once connected',
+        ? // Either mode: an organization (API key) or a site (site admin's API token).
+          'connected to Atlassian; reconciling the whole directory'
+        : 'not connected: no Atlassian credential (org API key or site admin API token) is configured; changes wait and are applied once connected',
     });
     // Resources written before the connection (or before this version of the app marked
     // changes at all) are reconciled too.

@@ -71,6 +71,16 @@ const bridge = (body: unknown, headers: Record<string, string> = {}) =>
   });
 
 describe('who the local admin page answers', () => {
+  it("is named at the server's root and in its 404s", async () => {
+    const home = await request('/');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('The SCIM base URL is /scim/v2.');
+    expect(home.body).toContain('Admin page: /admin');
+    const lost = await request('/nowhere');
+    expect(lost.status).toBe(404);
+    expect(lost.body).toContain('Admin page: /admin');
+  });
+
   it('serves the page to this machine, not cached, not framed', async () => {
     const page = await request('/admin');
     expect(page.status).toBe(200);

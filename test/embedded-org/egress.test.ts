@@ -141,6 +141,9 @@ it('with ATLASSIAN_ORG_* naming a local host, admits that host and fetches it ov
       publish: published,
     });
     expect(local.embedded).toBeUndefined();
+    // The installation's Jira site stays local (its own organization, not the one provisioned).
+    expect(local.site.orgId).not.toBe(org.orgId);
+    local.site.close();
     expect(local.extraEgress).toEqual(['127.0.0.1']);
     expect(published).toEqual({
       ATLASSIAN_ORG_API_BASE: base,

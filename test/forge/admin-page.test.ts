@@ -450,6 +450,9 @@ describe('the admin page', () => {
   });
 
   it('reconcile now: shows progress until done, and a dry run previews the planned changes', async () => {
+    // React's warnings go to console.error: a finished run must not update the page while a
+    // section renders ("Cannot update a component while rendering a different component").
+    const consoleErrors = jest.spyOn(console, 'error');
     await start();
     const p = await open();
     await p.waitForText('No token yet');
@@ -478,6 +481,9 @@ describe('the admin page', () => {
     await test.runtime.events.drain();
     await p.waitForText(/Last reconcile \(started by an admin\) finished/, 20_000);
     expect(await client(org).groupOf('Designers')).toBeDefined();
+    const warnings = consoleErrors.mock.calls.map((args) => args.map(String).join(' '));
+    consoleErrors.mockRestore();
+    expect(warnings.filter((w) => /while rendering a different component/.test(w))).toEqual([]);
   });
 
   it('connected in site-admin mode: e-mail and API token, with a warning before the token expires', async () => {

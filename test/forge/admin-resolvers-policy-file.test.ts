@@ -103,7 +103,9 @@ describe('npm start with a policy file', () => {
       },
     );
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain(`Policies file ${bad} is not valid; nothing was applied:`);
+    expect(run.stderr).toContain(
+      `Policies file ${bad} is not valid; nothing was applied and DATA_DIR is unchanged. Fix these and start again`,
+    );
     expect(run.stderr).toContain('  seatCap.limit: must be a whole number of seats, 1 or more');
     expect(run.stderr).toContain('  linking.byEmail: unknown field; known here: linkExistingByEmail');
   });
@@ -114,7 +116,9 @@ describe('npm start with a policy file', () => {
     fs.writeFileSync(path.join(data, 'policies.json'), JSON.stringify({ dryRun: true }));
     const server = await startLocalServer({ DATA_DIR: data });
     try {
-      expect(server.output()).toContain(`Policies:      ${path.join(data, 'policies.json')}`);
+      expect(server.output()).toContain(
+        `Policies:      from ${path.join(data, 'policies.json')}; not the default: dryRun true`,
+      );
     } finally {
       await server.stop();
     }

@@ -55,3 +55,29 @@ export async function startLocalServer(
     },
   };
 }
+
+/** Runs `npm start`'s entry point expecting it to refuse: its exit code and everything it printed. */
+export function runUntilExit(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/local/main.ts', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', SCIM_QUIET: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
+}

@@ -1,5 +1,5 @@
 /** `npm run log`: the sync log of a DATA_DIR, read beside a running server. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { formatEntry, parseArgs, parseTime, readLog } from '../../src/local/sync-log';
 import { createTestRuntime, ROOT, TestRuntime } from '../support/forge-runtime';
@@ -51,6 +51,35 @@ describe('npm run log', () => {
         .split('\n')
         .map((line) => JSON.parse(line).operation),
     ).toHaveLength(3);
+  });
+
+  it('stops quietly when the reader closes the pipe (npm run log | head)', async () => {
+    test = createTestRuntime();
+    const { SyncLog } = await test.runtime.loadModule<typeof import('../../src/sync/log')>('sync/log');
+    const { ForgeEntityStore } =
+      await test.runtime.loadModule<typeof import('../../src/forge/kvs-store')>('forge/kvs-store');
+    // More than a pipe holds (64 KiB), so the script is still writing when head has gone.
+    await test.runtime.run(async () => {
+      const log = new SyncLog(new ForgeEntityStore());
+      for (let i = 0; i < 700; i++)
+        await log.write({
+          source: 'sync',
+          operation: 'connection',
+          status: 'ok',
+          result: `entry ${i} `.repeat(8),
+        });
+    });
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${path.join(ROOT, 'node_modules/.bin/tsx')}" src/local/sync-log.ts --limit 1000 | head -1; exit \${PIPESTATUS[0]}`,
+      ],
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: test.dataDir }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(run.stderr).not.toMatch(/EPIPE/);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
   });
 
   it('refuses bad options and a DATA_DIR without a store', async () => {

@@ -2,7 +2,7 @@
  * "Reconcile now" and "Preview (dry run)": start a full reconcile, then poll its progress
  * while it runs (ProgressBar and counts). A finished dry run shows what it planned.
  */
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { Button, ButtonGroup, Heading, ProgressBar, SectionMessage, Stack, Text } from '@forge/react';
 import type { ReconcileProgress, SyncLogEntryView } from '../../forge/admin-api';
 import { describeFailure } from '../format';
@@ -20,12 +20,16 @@ export function ReconcilePanel({ now, onFinished }: { now: number; onFinished: (
   const [error, setError] = useState<string | undefined>();
   const [starting, setStarting] = useState(false);
 
-  const track = (next: ReconcileProgress) => {
-    setProgress((previous) => {
-      if (previous?.state === 'running' && next.state !== 'running') onFinished();
-      return next;
-    });
-  };
+  const track = (next: ReconcileProgress) => setProgress(next);
+
+  // A run seen running and now finished tells the parent (which reloads the log). From an
+  // effect, after the commit: telling it from inside a state update would update the parent
+  // while this component renders, which React refuses with a warning.
+  const lastState = useRef<ReconcileProgress['state'] | undefined>(undefined);
+  useEffect(() => {
+    if (lastState.current === 'running' && progress && progress.state !== 'running') onFinished();
+    lastState.current = progress?.state;
+  }, [progress]);
 
   useEffect(() => {
     invoke('getReconcileProgress')

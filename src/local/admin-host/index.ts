@@ -113,6 +113,7 @@ export function adminPageMount(
 
   return {
     prefix,
+    title: 'Admin page',
     serve,
     bundles,
     close: () => (options.bundles ? Promise.resolve() : bundles.dispose()),
@@ -198,10 +199,12 @@ function readBody(request: http.IncomingMessage): Promise<string | undefined> {
 }
 
 /**
- * Whose admin page it is: the embedded organization's org and site admin, else
- * LOCAL_ADMIN_ACCOUNT_ID (an organization outside, named by ATLASSIAN_ORG_*).
+ * Whose admin page it is: the site admin of the installation's local Jira site (the embedded
+ * organization's, or the local site kept beside another organization), the account whose
+ * permissions that site answers when a resolver checks that its caller is an admin.
  */
-export function localAdminAccountId(embedded: EmbeddedOrganization | undefined): string {
-  const seeded = embedded?.findUserByEmail(SEED_ACCOUNTS.admin)?.accountId;
-  return seeded ?? process.env.LOCAL_ADMIN_ACCOUNT_ID ?? 'local-admin';
+export function localAdminAccountId(site: EmbeddedOrganization): string {
+  const admin = site.findUserByEmail(SEED_ACCOUNTS.admin);
+  if (!admin) throw new Error(`The local Jira site has no ${SEED_ACCOUNTS.admin} to open the admin page as.`);
+  return admin.accountId;
 }

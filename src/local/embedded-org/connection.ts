@@ -32,6 +32,7 @@
  * (`npm start -- --installations N`) passes `publish: false` and stores each installation's
  * connection in that installation's storage instead, as its admin page would.
  */
+import path from 'node:path';
 import { FAULT_KINDS, FaultKind } from './faults';
 import { EmbeddedOrganization, EmbeddedOrgOptions, SEED_ACCOUNTS } from './organization';
 
@@ -115,10 +116,20 @@ export function embeddedOrgConnection(): OrgConnection | undefined {
   return current ? { ...current } : undefined;
 }
 
+/** Where the installation's own Jira site keeps its state when another organization is used. */
+export const LOCAL_SITE_DIR = 'local-site';
+
 export interface LocalOrganization {
   connection: OrgConnection;
   /** Set when the embedded organization runs (not when ATLASSIAN_ORG_* name another). */
   embedded?: EmbeddedOrganization;
+  /**
+   * The installation's Jira site (the one Forge's product fetch reaches, which answers the
+   * admin page's admin check): the embedded organization's, or, when ATLASSIAN_ORG_* name
+   * another organization, a local one of its own (state in DATA_DIR/local-site), since
+   * nothing else serves a Jira site for this installation offline. Only its site is served.
+   */
+  site: EmbeddedOrganization;
   /** Hosts the runtime's egress must admit beyond the manifest (the external host). */
   extraEgress: string[];
 }
@@ -143,7 +154,12 @@ export function startLocalOrganization(options: {
   let result: LocalOrganization;
   if (external) {
     const host = new URL(external.baseUrl).hostname;
-    result = { connection: external, extraEgress: [host] };
+    const site = new EmbeddedOrganization({
+      ...(options.dataDir ? { dataDir: path.join(options.dataDir, LOCAL_SITE_DIR) } : {}),
+      ...(options.cloudId ? { cloudId: options.cloudId } : {}),
+      ...(options.siteUrl ? { siteUrl: options.siteUrl } : {}),
+    });
+    result = { connection: external, site, extraEgress: [host] };
   } else {
     const embedded = new EmbeddedOrganization({
       ...embeddedOrgOptionsFromEnv(options.env),
@@ -159,6 +175,7 @@ export function startLocalOrganization(options: {
         directoryId: embedded.directoryId,
       },
       embedded,
+      site: embedded,
       extraEgress: [],
     };
   }

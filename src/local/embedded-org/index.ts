@@ -16,6 +16,7 @@ export {
   EMBEDDED_ORG_MOUNT,
   embeddedOrgBackend,
   embeddedOrgFetch,
+  embeddedSiteBackend,
   embeddedSiteFetch,
   embeddedSiteProducts,
   httpBackend,
@@ -29,6 +30,7 @@ export {
   embeddedOrgConnection,
   embeddedOrgOptionsFromEnv,
   externalOrgFromEnv,
+  LOCAL_SITE_DIR,
   startLocalOrganization,
 } from './connection';
 export type { LocalOrganization, OrgConnection } from './connection';

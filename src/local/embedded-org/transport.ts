@@ -74,6 +74,18 @@ export function embeddedOrgBackend(
 }
 
 /**
+ * The runtime's ExternalBackend when another organization is used (ATLASSIAN_ORG_*): only the
+ * local site's host is answered by `site` (the site-admin mode's Basic-auth calls); every other
+ * allowed host, api.atlassian.com included, goes to `fallback` (real HTTP).
+ */
+export function embeddedSiteBackend(site: EmbeddedOrganization, fallback: ExternalBackend): ExternalBackend {
+  return async (url, init) =>
+    url.hostname.toLowerCase() === siteHost(site)
+      ? answer(site, url, init, SITE_PREFIX)
+      : fallback(url, init);
+}
+
+/**
  * A fetch answered by `org` whatever the host, for unit tests of a client without the Forge
  * runtime (e.g. the adapter's HTTP client with `fetch: embeddedOrgFetch(org)`).
  */
