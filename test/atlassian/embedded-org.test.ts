@@ -46,9 +46,13 @@ describe('the adapter against the embedded organization', () => {
 
     const ada = await adapter.findAccountByEmail(SEED_ACCOUNTS.existing.toUpperCase());
     expect(ada).toMatchObject({ email: SEED_ACCOUNTS.existing, status: 'active' });
-    expect(await adapter.findAccountByEmail(SEED_ACCOUNTS.outside)).toBeUndefined();
-    const linus = await adapter.invite(SEED_ACCOUNTS.outside);
+    // An Atlassian account outside the directory: found not_invited, placed by an invite naming a group.
+    expect(await adapter.findAccountByEmail(SEED_ACCOUNTS.outside)).toMatchObject({ status: 'not_invited' });
+    const staff = await adapter.createGroup('Staff');
+    const linus = await adapter.invite(SEED_ACCOUNTS.outside, { groups: [staff.id] });
+    expect(linus).toMatchObject({ status: 'active', placedGroups: [staff.id], refused: [] });
     expect(linus.accountId).toBe(org.findUserByEmail(SEED_ACCOUNTS.outside)?.accountId);
+    expect(org.membersOf(staff.id)).toEqual([linus.accountId]);
     const grace = await adapter.invite(SEED_ACCOUNTS.suspended);
     expect(grace.status).toBe('suspended');
     await adapter.restore(grace.accountId);
@@ -107,6 +111,8 @@ describe('the adapter against the embedded organization', () => {
     org = new EmbeddedOrganization({
       faults: { seed, rate: 0.3, kinds, retryAfterSeconds: 1 },
       timeoutHoldMs: HOLD_MS,
+      // Faults are the subject here: bare invites place the account, so members can be added.
+      placeBareInvites: true,
     });
     const adapter = connect(org, 50);
 
