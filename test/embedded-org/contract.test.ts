@@ -188,7 +188,9 @@ describe('users', () => {
     });
     const outside = String(byEmail[SEED_ACCOUNTS.outside].accountId);
     expect((await api.call('GET', `${api.d}/users/${outside}`)).status).toBe(404);
-    const notInvited = await api.call('POST', `${api.d}/users/search`, { membershipStatus: ['no_membership'] });
+    const notInvited = await api.call('POST', `${api.d}/users/search`, {
+      membershipStatus: ['no_membership'],
+    });
     expect(notInvited.body.data.map((u: { email: string }) => u.email)).toEqual([SEED_ACCOUNTS.outside]);
   });
 

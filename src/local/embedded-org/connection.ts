@@ -116,7 +116,8 @@ export function embeddedOrgOptionsFromEnv(env: Env): EmbeddedOrgOptions {
 function userLimitsFromEnv(raw: string | undefined): Record<string, number> | undefined {
   if (!raw?.trim()) return undefined;
   const limits: Record<string, number> = {};
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  const parts = raw.split(',').map((p) => p.trim());
+  for (const part of parts.filter(Boolean)) {
     const match = /^([a-z][a-z-]*)=(\d+)$/.exec(part);
     if (!match) {
       throw new Error(

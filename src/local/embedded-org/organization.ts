@@ -1211,7 +1211,10 @@ export class EmbeddedOrganization {
             ? 'The group cannot be modified.'
             : !placed
               ? 'User not found.'
-              : this.limitReached(accountId, this.groupRoles(groupId).map((g) => g.resourceId));
+              : this.limitReached(
+                  accountId,
+                  this.groupRoles(groupId).map((g) => g.resourceId),
+                );
         if (!reason) this.addMember(groupId, accountId);
         return { group: groupId, status: reason ? 'ERROR' : 'INVITED', statusReason: reason ?? null };
       });
