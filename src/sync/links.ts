@@ -42,6 +42,13 @@ export interface UserLink {
   waiting?: boolean;
   /** The drift last reported (drift.action report), so each is logged once. */
   driftNoted?: string;
+  /**
+   * Invited, but Atlassian did not add the account to the directory (status `not_invited`
+   * after the invite), so no membership can be added: the account, and the groups that
+   * invite named. Invited again when there is a group it did not name (a SCIM group linked
+   * since, a new default group) or an admin asks (Retry).
+   */
+  unplaced?: { accountId: string; groups: string[] };
 }
 
 export interface GroupLink {
