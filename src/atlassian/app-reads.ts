@@ -26,6 +26,8 @@ import {
   AtlassianAccount,
   AtlassianGroup,
   AtlassianPort,
+  InvitedAccount,
+  InviteOptions,
   GroupRole,
   isKind,
   ProductAccessGroup,
@@ -265,14 +267,17 @@ export class AppReadsPort implements AtlassianPort {
 
   // ---- everything else: the credential -------------------------------------------------------
 
-  /** An account already there is found as the app; only a new one costs the credential. */
-  async invite(email: string, options?: { name?: string }): Promise<AtlassianAccount> {
+  /**
+   * An account already there is found as the app; only a new one costs the credential. A
+   * caller that looked the e-mail up just now (`lookedUp`) is not asked again.
+   */
+  async invite(email: string, options?: InviteOptions): Promise<InvitedAccount> {
+    if (options?.lookedUp) return this.inner.invite(email, options);
     if (this.served.has('findAccountByEmail') && !this.unavailable) {
       const found = await this.findAccountByEmail(email);
       if (found && found.status !== 'not_invited') return found;
-      // Looked up as the app just now: an adapter that can skip its own look-up does.
-      if (!found && !this.unavailable && hasCreateWithoutLookup(this.inner))
-        return this.inner.inviteNew(email);
+      // Looked up as the app just now: the adapter skips its own look-up.
+      if (!found && !this.unavailable) return this.inner.invite(email, { ...options, lookedUp: true });
     }
     return this.inner.invite(email, options);
   }

@@ -17,6 +17,8 @@ import {
   AtlassianGroup,
   AtlassianPort,
   GroupRole,
+  InvitedAccount,
+  InviteOptions,
   isKind,
   ProductAccessGroup,
   ProductResource,
@@ -170,6 +172,29 @@ export function nextPageOf(next: string | null | undefined, baseUrl: string): Ne
     );
   }
   return { path: url.pathname.slice(basePath.length), query: Object.fromEntries(url.searchParams) };
+}
+
+/**
+ * "You cannot add if the add would exceed an app's user limit" (org-api-facts.md §4): the
+ * error catalogue's codes for it, UNCONFIRMED which one the service answers.
+ */
+const USER_LIMIT_CODES = new Set(['ADMIN-409-3', 'ADMIN-UAM-409-3']);
+
+function isUserLimit(error: unknown): error is AtlassianError {
+  return isKind(error, 'conflict') && error.code !== undefined && USER_LIMIT_CODES.has(error.code);
+}
+
+/** A user-limit refusal as `user-limit`, with what the admin can do; anything else as it is. */
+function userLimitError(error: unknown, what: string): unknown {
+  if (!isUserLimit(error)) return error;
+  return new AtlassianError(
+    'user-limit',
+    `${what} was refused: a product's user limit is reached (${error.message}). Fix: raise the product's user tier ` +
+      'in Atlassian Administration (Billing), or free seats by removing product access from users who no longer ' +
+      'need it; then Retry.',
+    error.status,
+    error.code,
+  );
 }
 
 /** The assignable product roles (spec AssignableRoleId) but user-access-admin. */
@@ -365,52 +390,88 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §2: one e-mail per call (the maximum per call is UNCONFIRMED), `sendNotification: false`
-   * (the identity provider owns the onboarding; Atlassian mails only with a text anyway), no
-   * permission rules (product access comes through groups, §6). Create-or-find: an account
-   * with this e-mail already in the directory is returned without inviting. The name is not
-   * sent: the invite API has no such field, and an Atlassian account's name is its owner's.
-   * An account the search reports `not_invited` (an Atlassian account with no membership in
-   * the directory, spec UserStatus) is invited: that is how it joins the directory.
+   * §2 and §11: one e-mail per call (the maximum per call is UNCONFIRMED), with what places the
+   * user: `additionalGroups` (the groups it joins) and `permissionRules` (product roles), since
+   * invited people are "added to directories based on apps in your invitation" and an invite
+   * with neither may place no one. `sendNotification: false` (the identity provider owns the
+   * onboarding). The name is not sent: the invite API has no such field.
+   *
+   * Create-or-find: an account with this e-mail already in the directory is returned without
+   * inviting, unless the caller looked the e-mail up just now (`lookedUp`: one search per new
+   * user). An account the search reports `not_invited` (an Atlassian account with no
+   * membership in the directory, spec UserStatus) is invited: that is how it joins.
+   *
+   * The answer carries no status, so the account is read back: not in the directory (404)
+   * comes back `not_invited`, and the caller must not add memberships (404 "User not found").
+   * Groups and roles the invite refused (status ERROR) come back one by one in `refused`, not
+   * as a failure of the whole invite.
    */
-  async invite(email: string, _options?: { name?: string }): Promise<AtlassianAccount> {
-    const inDirectory = async () => {
+  async invite(email: string, options: InviteOptions = {}): Promise<InvitedAccount> {
+    let before = options.notInvited;
+    if (!options.lookedUp) {
+      const existing = await this.findAccountByEmail(email);
+      if (existing && existing.status !== 'not_invited') return existing;
+      before = existing?.accountId;
+    }
+    // After an unknown outcome: an account in the directory, or one `not_invited` that was not
+    // there before (the invite made it but did not place it), means the invite happened.
+    const readBack = async () => {
       const found = await this.findAccountByEmail(email);
-      return found?.status === 'not_invited' ? undefined : found;
+      return found?.status === 'not_invited' && found.accountId === before ? undefined : found;
     };
-    const existing = await inDirectory();
-    if (existing) return existing;
-    return this.writeWithReadBack(() => this.sendInvite(email), inDirectory);
+    return this.writeWithReadBack<InvitedAccount>(() => this.sendInvite(email, options), readBack);
   }
 
-  private async sendInvite(email: string): Promise<AtlassianAccount> {
-    const { body } = await this.http.request<{ data?: WireInviteResult[] }>({
-      method: 'POST',
-      path: encodePath`/v2/orgs/${this.orgId}/users/invite`,
-      body: { emails: [email], sendNotification: false },
-      idempotent: false,
-    });
-    const results = body?.data ?? [];
+  private async sendInvite(email: string, options: InviteOptions): Promise<InvitedAccount> {
+    const groups = [...new Set(options.groups ?? [])];
+    const roles = options.roles ?? [];
+    let answer: { data?: WireInviteResult[] } | undefined;
+    try {
+      ({ body: answer } = await this.http.request<{ data?: WireInviteResult[] }>({
+        method: 'POST',
+        path: encodePath`/v2/orgs/${this.orgId}/users/invite`,
+        body: {
+          emails: [email],
+          ...(roles.length > 0
+            ? { permissionRules: roles.map((r) => ({ resource: r.resourceId, role: r.role })) }
+            : {}),
+          ...(groups.length > 0 ? { additionalGroups: groups } : {}),
+          sendNotification: false,
+        },
+        idempotent: false,
+      }));
+    } catch (error) {
+      throw userLimitError(error, `Invite of ${email}`);
+    }
+    const results = answer?.data ?? [];
     const result =
       results.find((r) => sameText(r.email, email)) ?? (results.length === 1 ? results[0] : undefined);
-    // §2: failures are per e-mail, role and group, under a 2xx: check every status.
-    const errors = (result?.results ?? []).flatMap((r) => [
-      ...(r.roleAssignmentResult ?? [])
-        .filter((x) => x.status !== 'INVITED')
-        .map((x) => `role ${x.role} on ${x.resource}: ${x.status} ${x.statusReason ?? ''}`.trim()),
-      ...(r.groupAssignmentResult ?? [])
-        .filter((x) => x.status !== 'INVITED')
-        .map((x) => `group ${x.group}: ${x.status} ${x.statusReason ?? ''}`.trim()),
-    ]);
-    if (errors.length > 0) {
-      throw new AtlassianError('invalid', `Invite of ${email} partly failed: ${errors.join('; ')}.`, 200);
+    // §2: failures are per e-mail, role and group, under a 2xx: each one is reported.
+    const refused: Array<{ what: string; reason: string }> = [];
+    const placedGroups = new Set<string>();
+    for (const r of result?.results ?? []) {
+      for (const x of r.roleAssignmentResult ?? []) {
+        if (x.status !== 'INVITED')
+          refused.push({ what: `role ${x.role} on ${x.resource}`, reason: x.statusReason ?? x.status ?? '' });
+      }
+      for (const x of r.groupAssignmentResult ?? []) {
+        if (x.status === 'INVITED' && x.group) placedGroups.add(x.group);
+        else refused.push({ what: `group ${x.group}`, reason: x.statusReason ?? x.status ?? '' });
+      }
     }
+    const placement = { placedGroups: groups.filter((g) => placedGroups.has(g)), refused };
     if (result?.id) {
-      // The answer carries no status; a fresh invitee is taken as active (UNCONFIRMED, §2).
-      return { accountId: result.id, email: result.email ?? email, status: 'active' };
+      // The answer carries no status (§2): read back whether the account is in the directory.
+      const account = await this.getAccount(result.id);
+      const found: AtlassianAccount = account ?? {
+        accountId: result.id,
+        email: result.email ?? email,
+        status: 'not_invited',
+      };
+      return { ...found, ...placement };
     }
     const found = await this.findAccountByEmail(email);
-    if (found) return found;
+    if (found) return { ...found, ...placement };
     throw new AtlassianError(
       'transient',
       `Invite of ${email} was accepted but returned no account, and none is found yet.`,
@@ -671,6 +732,7 @@ export class OrgAdminAdapter implements AtlassianPort {
    * §4: `{"accountId"}`, 204. Adding twice leaves one membership, so the client may retry.
    * What "already a member" answers is UNCONFIRMED: a 409 or 400 is success when the search
    * says the account is a member. A 404 ("User not found": not in the directory yet) stays.
+   * A group granting a product at its licence's user limit is refused (§4): `user-limit`.
    */
   async addMember(groupId: string, accountId: string): Promise<void> {
     try {
@@ -681,6 +743,7 @@ export class OrgAdminAdapter implements AtlassianPort {
         idempotent: true,
       });
     } catch (error) {
+      if (isUserLimit(error)) throw userLimitError(error, `Adding ${accountId} to group ${groupId}`);
       if (isKind(error, 'conflict', 'invalid') && (await this.isMember(groupId, accountId))) return;
       throw error;
     }

@@ -83,11 +83,21 @@ export type ProductRole =
  * - `transient`: rate limited, 5xx or timeout even after the client's retries: try later;
  * - `payment-required`: the organization has no paid subscription (402 on invite): report,
  *   never retry until the admin changes something;
+ * - `user-limit`: the grant would take a product past its licence's user limit (409
+ *   `ADMIN-409-3`/`ADMIN-UAM-409-3`, UNCONFIRMED codes, org-api-facts.md §4): report with the
+ *   fix (raise the user tier or free seats), never retry until something changes;
  * - `not-found`, `conflict`, `forbidden`, `invalid`: the request cannot succeed as it is;
  * - `unsupported`: this adapter cannot do it at all (e.g. a rename the API does not offer).
  */
 export type AtlassianErrorKind =
-  'transient' | 'payment-required' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'unsupported';
+  | 'transient'
+  | 'payment-required'
+  | 'user-limit'
+  | 'not-found'
+  | 'conflict'
+  | 'forbidden'
+  | 'invalid'
+  | 'unsupported';
 
 /** Optional details of an AtlassianError (all additive: older callers pass none). */
 export interface AtlassianErrorDetails {
@@ -128,13 +138,51 @@ export const sameText = (a: string | undefined, b: string) =>
   a !== undefined && a.toLowerCase() === b.toLowerCase();
 
 export type { ProfileChanges, ProfileControls, ProfileField } from './profile';
+/**
+ * What an invite places the user with (Organizations API invite, org-api-facts.md §2 and §11:
+ * invited people are "added to directories based on apps in your invitation" and to the
+ * groups; an invite with neither may place no one).
+ */
+export interface InviteOptions {
+  name?: string;
+  /** Atlassian group ids the account joins with the invite (`additionalGroups`). */
+  groups?: string[];
+  /** Product roles given to the account itself (`permissionRules`: workspace id and role). */
+  roles?: Array<{ resourceId: string; role: ProductRole }>;
+  /**
+   * The caller searched the e-mail just now and found no account in the directory (none, or
+   * one `not_invited`): the adapter sends the invite without searching again. After an
+   * unknown outcome it still reads back before sending once more.
+   */
+  lookedUp?: boolean;
+  /**
+   * With `lookedUp`: the account the look-up found `not_invited`, if any. After an unknown
+   * outcome, a `not_invited` account other than this one is the invite's (made, not placed).
+   */
+  notInvited?: string;
+}
+
+/** The account an invite made or found, and what it could place. */
+export interface InvitedAccount extends AtlassianAccount {
+  /**
+   * The groups (of InviteOptions.groups) the invite put the account in; the rest are for the
+   * caller to add as members. Undefined: the adapter cannot tell (treat as none).
+   */
+  placedGroups?: string[];
+  /** Groups and roles the invite refused, each with Atlassian's reason. */
+  refused?: Array<{ what: string; reason: string }>;
+}
 
 export interface AtlassianPort {
   /** The account with exactly this e-mail address (case-insensitive), if any. */
   findAccountByEmail(email: string): Promise<AtlassianAccount | undefined>;
   getAccount(accountId: string): Promise<AtlassianAccount | undefined>;
-  /** Invites one e-mail; returns the account it created or found. */
-  invite(email: string, options?: { name?: string }): Promise<AtlassianAccount>;
+  /**
+   * Invites one e-mail with what places it (groups, roles); returns the account it created or
+   * found, its status read back after the invite: `not_invited` when Atlassian did not add it
+   * to the directory (then no membership can be added yet).
+   */
+  invite(email: string, options?: InviteOptions): Promise<InvitedAccount>;
   suspend(accountId: string): Promise<void>;
   restore(accountId: string): Promise<void>;
   /**

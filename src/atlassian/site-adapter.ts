@@ -24,6 +24,8 @@ import {
   AtlassianError,
   AtlassianGroup,
   AtlassianPort,
+  InvitedAccount,
+  InviteOptions,
   GroupRole,
   isKind,
   ProductAccessGroup,
@@ -180,25 +182,38 @@ export class SiteAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * POST /rest/api/3/user `{emailAddress, products: []}`: no product (access comes through
-   * groups). Create-or-find: the e-mail is searched first. Jira answers 400 for an existing
-   * account without Jira access: then the account is read back; one the site's search does
-   * not show (inactive) is reported, never invited twice.
+   * POST /rest/api/3/user `{emailAddress, products}`: the products of the roles asked for
+   * (Jira takes product keys, not roles; the reconciler gives access through groups, so
+   * usually none). Jira's create has no groups: none is placed, and the caller adds them as
+   * members (`placedGroups` empty). Create-or-find: the e-mail is searched first, unless the
+   * caller just did (`lookedUp`). Jira answers 400 for an existing account without Jira
+   * access: then the account is read back; one the site's search does not show (inactive) is
+   * reported, never invited twice.
    */
-  async invite(email: string, _options?: { name?: string }): Promise<AtlassianAccount> {
-    const existing = await this.findAccountByEmail(email);
-    if (existing) return existing;
-    return this.inviteNew(email);
+  async invite(email: string, options: InviteOptions = {}): Promise<InvitedAccount> {
+    if (!options.lookedUp) {
+      const existing = await this.findAccountByEmail(email);
+      if (existing) return { ...existing, placedGroups: [] };
+    }
+    // Jira's create takes Jira products only (jira-software, jira-servicedesk...).
+    const products = [
+      ...new Set((options.roles ?? []).flatMap((r) => productOfResource(r.resourceId) ?? [])),
+    ].filter((p) => p.startsWith('jira-'));
+    return { ...(await this.createUser(email, products)), placedGroups: [] };
   }
 
   /** `invite` after the caller has just looked the e-mail up (as the app) and found nothing. */
-  async inviteNew(email: string): Promise<AtlassianAccount> {
+  inviteNew(email: string): Promise<AtlassianAccount> {
+    return this.createUser(email, []);
+  }
+
+  private async createUser(email: string, products: string[]): Promise<AtlassianAccount> {
     for (let attempt = 1; ; attempt++) {
       try {
         const { body } = await this.http.request<JiraUser>({
           method: 'POST',
           path: '/rest/api/3/user',
-          body: { emailAddress: email, products: [] },
+          body: { emailAddress: email, products },
           idempotent: false,
         });
         const account = body && toAccount(body, email);
@@ -550,4 +565,9 @@ export function createSiteAdminAdapter(
     apiKey: config.apiToken,
   });
   return new SiteAdminAdapter(http, siteUrl);
+}
+
+/** The product key of a workspace ARI (`ari:cloud:jira-software::site/<id>` → jira-software). */
+function productOfResource(resourceId: string): string | undefined {
+  return /^ari:cloud:([^:]+)::/.exec(resourceId)?.[1];
 }

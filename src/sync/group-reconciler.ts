@@ -464,7 +464,11 @@ export class GroupReconciler {
   ): Promise<void> {
     const user = await this.deps.links.user(userId);
     // Not invited yet (or blocked): the user's own reconcile marks this group once linked.
-    if (!user?.accountId || user.applied === 'deleted') return;
+    if (!user?.accountId || user.applied === 'deleted') {
+      // Invited but not in the directory: an invite naming this group places it (user-reconciler.ts).
+      if (user?.unplaced && user.applied !== 'deleted') await this.deps.queue.mark('user', [userId]);
+      return;
+    }
     // Taken out on deactivation (remove product access): the user half gives it back.
     if (user.removedAccess?.includes(groupId)) return;
     const accountId = user.accountId;

@@ -45,6 +45,13 @@ export interface UserLink {
   driftNoted?: string;
   /** The profile values the app last settled on the account (src/sync/profile.ts). */
   profile?: ProfileLink;
+  /**
+   * Invited, but Atlassian did not add the account to the directory (status `not_invited`
+   * after the invite), so no membership can be added: the account, and the groups that
+   * invite named. Invited again when there is a group it did not name (a SCIM group linked
+   * since, a new default group) or an admin asks (Retry).
+   */
+  unplaced?: { accountId: string; groups: string[] };
 }
 
 export interface GroupLink {

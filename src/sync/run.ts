@@ -169,11 +169,18 @@ export class Run {
       // The HTTP client's own egress budget: like ours, the job simply waits for the next run.
       if (error.code === 'EGRESS_BUDGET') throw new BudgetExhausted();
       if (expected.includes(error.kind)) throw error;
+      // A product's user limit: nothing this app retries can change it (the error says the fix).
+      const limited = error.kind === 'user-limit';
       await this.entry({
         operation,
-        status: 'failed',
+        status: limited ? 'blocked' : 'failed',
         why,
-        result: error.kind === 'transient' ? 'will retry' : 'failed',
+        result:
+          error.kind === 'transient'
+            ? 'will retry'
+            : limited
+              ? 'blocked: retried when the resource changes or an admin asks'
+              : 'failed',
         errorKind: error.kind,
         error: error.message,
       });

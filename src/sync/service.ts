@@ -314,7 +314,9 @@ export class SyncService {
       });
     }
     const transient = cause?.kind === 'transient';
-    if (!transient && attempt >= (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
+    // A product's user limit: retrying changes nothing until the admin raises it or frees seats.
+    const final = cause?.kind === 'user-limit';
+    if (final || (!transient && attempt >= (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS))) {
       await this.log.write({
         source: 'sync',
         operation: `reconcile ${kind}`,

@@ -13,7 +13,7 @@
  * - the seat cap: a counter in the sync state, and a FIFO of users waiting for a seat;
  * - drift: an account suspended or restored by hand is repaired or reported.
  */
-import { AtlassianAccount, AtlassianError, ProductAccessGroup } from '../atlassian/port';
+import { AtlassianAccount, AtlassianError, InvitedAccount, ProductAccessGroup } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
 import { ScimObject } from '../scim/schema/normalize';
 import type { GroupReconciler } from './group-reconciler';
@@ -25,6 +25,9 @@ import type { ReconcilerDeps } from './reconciler';
 import { ignoreNotFound, ReconcileContext, Run } from './run';
 import { readSeats, releaseWaiting, SEATS, SeatState } from './seats';
 import type { WriteOperation } from '../storage/port';
+
+/** Groups an invite names at most (the invite's limit is UNCONFIRMED): the rest are added as members. */
+const INVITE_GROUPS = 10;
 
 export class UserReconciler {
   /** Product-access groups, read at most once per run (a run is one batch of minutes). */
@@ -85,6 +88,7 @@ export class UserReconciler {
     delete next.protectedAccount;
     delete next.protectedNoted;
 
+    let placedNow: ReadonlySet<string> = new Set();
     if (!account || account.status === 'not_invited') {
       if (!wantActive) {
         // Never invite someone the identity provider says is inactive.
@@ -94,29 +98,63 @@ export class UserReconciler {
         await this.save(id, link, { ...next, applied: 'suspended' });
         return;
       }
-      if (!(await this.takeSeat(id, link))) return this.wait(id, link, next, run);
-      const why = link?.applied === 'deleted' ? 'user created again' : 'user provisioned';
-      if (run.dryRun) {
-        // The invite's account is unknown, but what would follow it is: plan that too.
-        await run.apply('invite', why, () => Promise.resolve());
-        await this.welcome(id, link, next, undefined, run);
+      // What places the user (the new-user grants, its linked SCIM groups), chosen first.
+      const placing = await this.placement(id, link, next, run);
+      const tried = link?.unplaced;
+      if (tried && !context.force && placing.groups.every((g) => tried.groups.includes(g))) {
+        // Invited before and not placed; this invite would be the same: wait for a new group
+        // (the group worker marks the user when one arrives) or an admin's Retry.
         return;
       }
+      if (!(await this.takeSeat(id, link))) return this.wait(id, link, next, run);
+      const why = link?.applied === 'deleted' ? 'user created again' : 'user provisioned';
+      const named = placing.groups.length > 0 ? `; joins ${placing.groups.length} group(s) with it` : '';
+      if (run.dryRun) {
+        // The invite's account is unknown, but what places it is: the plan names that too.
+        await run.apply('invite', `${why}${named}`, () => Promise.resolve());
+        return;
+      }
+      await this.intendMembers(id, placing.scim, 'adding');
+      let invited: InvitedAccount;
       try {
-        account = await run.write(
+        invited = await run.write(
           'invite',
-          why,
-          () => this.deps.port.invite(email, { name: displayName(desired.doc) }),
-          ['payment-required'],
+          `${why}${named}`,
+          () =>
+            this.deps.port.invite(email, {
+              name: displayName(desired.doc),
+              groups: placing.groups,
+              // Searched just now (by e-mail or account id): one look-up per new user.
+              lookedUp: true,
+              ...(account ? { notInvited: account.accountId } : {}),
+            }),
+          ['payment-required', 'user-limit'],
         );
       } catch (error) {
-        if (error instanceof AtlassianError && error.kind === 'payment-required') {
+        if (
+          error instanceof AtlassianError &&
+          (error.kind === 'payment-required' || error.kind === 'user-limit')
+        ) {
           await this.block(id, link, desired, run, error.kind, error.message, 'invite');
           return;
         }
         throw error;
       }
+      account = invited;
       next.invited = true;
+      placedNow = new Set(invited.placedGroups ?? []);
+      await this.intendMembers(id, new Map([...placing.scim].filter(([, g]) => placedNow.has(g))), 'added');
+      for (const { what, reason } of invited.refused ?? []) {
+        await run.note(
+          'invite',
+          'attention',
+          why,
+          `${what} was not applied by the invite (${reason}): added as a member instead`,
+        );
+      }
+      if (invited.status === 'not_invited')
+        return this.notPlaced(id, link, next, invited, placing.groups, run);
+      delete next.unplaced;
     } else if (link?.accountId !== account.accountId && !this.policies.linking.linkExistingByEmail) {
       await this.conflict(id, link, desired, run, account);
       return;
@@ -144,7 +182,7 @@ export class UserReconciler {
     }
     next.applied = wantActive ? 'active' : 'suspended';
     if (newlyLinked && wantActive && !next.welcome?.done) {
-      await this.welcome(id, link, next, account.accountId, run);
+      await this.welcome(id, link, next, account.accountId, run, placedNow);
     }
     await this.save(id, link, next);
     if (newlyLinked) await this.markGroupsOf(id);
@@ -532,76 +570,169 @@ export class UserReconciler {
    * A newly provisioned user joins the default groups and the groups granting the product
    * access the policy asks for, once: the groups are chosen and remembered on the link before
    * any call (a retry adds the same ones), and never re-added after someone removes them by
-   * hand. Groups the user was in already are not the app's doing, so not recorded. With no
-   * account yet (a dry run's planned invite), the adds are planned for the invited account.
+   * hand. Groups the user was in already are not the app's doing, so not recorded. Those an
+   * invite placed the user in (`placed`) cost no call.
    */
   private async welcome(
     id: string,
     link: UserLink | undefined,
     next: UserLink,
+    accountId: string,
+    run: Run,
+    placed: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
+    const targets = await this.chooseWelcome(id, link, next, accountId, run);
+    for (const groupId of next.welcome?.groups ?? []) {
+      if (placed.has(groupId)) continue;
+      const why = `new user: ${targets.get(groupId) ?? `grant ${groupId}`}`;
+      await run.apply('addMember', `${why} (${accountId})`, () =>
+        this.deps.port.addMember(groupId, accountId),
+      );
+    }
+    next.welcome = { groups: next.welcome?.groups ?? [], done: true };
+  }
+
+  /**
+   * The new-user grants, chosen once and recorded on the link (an intent) before any call;
+   * each group passes the privilege check (src/sync/privilege.ts). Answers why each group was
+   * chosen (empty when they were chosen on an earlier run). `accountId` undefined: before the
+   * invite, when the user is in no group yet.
+   */
+  private async chooseWelcome(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
     accountId: string | undefined,
     run: Run,
-  ): Promise<void> {
-    const { defaultGroups, productAccess } = this.policies.newUsers;
+  ): Promise<Map<string, string>> {
     const targets = new Map<string, string>();
-    if (!next.welcome) {
-      for (const name of defaultGroups) {
-        const group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(name));
-        if (!group) {
+    if (next.welcome) return targets;
+    const { defaultGroups, productAccess } = this.policies.newUsers;
+    for (const name of defaultGroups) {
+      const group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(name));
+      if (!group) {
+        await run.note(
+          'addMember',
+          'attention',
+          'new user: default group',
+          `default group "${name}" does not exist in Atlassian (not created): create it, or remove it from the new-user default groups`,
+        );
+      } else if (group.modifiable === false) {
+        await run.note(
+          'addMember',
+          'skipped',
+          'new user: default group',
+          `group "${group.name}" is protected in Atlassian`,
+        );
+      } else {
+        // The privilege boundary (src/sync/privilege.ts): never a default group with admin power.
+        const power = await this.groups.privilege.adminPower(group, run);
+        if (power) {
           await run.note(
             'addMember',
             'attention',
-            'new user: default group',
-            `default group "${name}" does not exist in Atlassian (not created): create it, or remove it from the new-user default groups`,
+            `new user: default group ${group.name}`,
+            `${power}: not added (the app never grants admin power). Fix: ${FIXES.defaultGroup}`,
           );
-        } else if (group.modifiable === false) {
-          await run.note(
-            'addMember',
-            'skipped',
-            'new user: default group',
-            `group "${group.name}" is protected in Atlassian`,
-          );
-        } else {
-          // The privilege boundary (src/sync/privilege.ts): never a default group with admin power.
-          const power = await this.groups.privilege.adminPower(group, run);
-          if (power) {
-            await run.note(
-              'addMember',
-              'attention',
-              `new user: default group ${group.name}`,
-              `${power}: not added (the app never grants admin power). Fix: ${FIXES.defaultGroup}`,
-            );
-          } else targets.set(group.id, `default group ${group.name}`);
-        }
+        } else targets.set(group.id, `default group ${group.name}`);
       }
-      if (productAccess.length > 0) {
-        const access = await this.productAccessGroups(run);
-        for (const { product, role = 'atlassian/user' } of productAccess) {
-          // Exactly the role the policy names, through a group holding that and nothing more.
-          const choice = await this.groups.privilege.productGroup(access, product, role, run);
-          if ('group' in choice)
-            targets.set(choice.group.id, `${product} ${role} through ${choice.group.name}`);
-          else await run.note('addMember', 'attention', `new user: ${product} access`, choice.problem);
-        }
-      }
-      if (targets.size === 0) {
-        // Nothing to grant (the usual case): no call, and the final save records it.
-        next.welcome = { groups: [], done: true };
-        return;
-      }
-      const already = accountId
-        ? new Set((await run.read('groupsOf', () => this.deps.port.groupsOf(accountId))).map((g) => g.id))
-        : new Set<string>();
-      next.welcome = { groups: [...targets.keys()].filter((g) => !already.has(g)), done: false };
-      await this.intent(id, link, { welcome: next.welcome });
     }
-    for (const groupId of next.welcome.groups) {
-      const why = `new user: ${targets.get(groupId) ?? `grant ${groupId}`}`;
-      await run.apply('addMember', accountId ? `${why} (${accountId})` : `${why} (the invited account)`, () =>
-        this.deps.port.addMember(groupId, accountId!),
-      );
+    if (productAccess.length > 0) {
+      const access = await this.productAccessGroups(run);
+      for (const { product, role = 'atlassian/user' } of productAccess) {
+        // Exactly the role the policy names, through a group holding that and nothing more.
+        const choice = await this.groups.privilege.productGroup(access, product, role, run);
+        if ('group' in choice)
+          targets.set(choice.group.id, `${product} ${role} through ${choice.group.name}`);
+        else await run.note('addMember', 'attention', `new user: ${product} access`, choice.problem);
+      }
     }
-    next.welcome = { ...next.welcome, done: true };
+    if (targets.size === 0) {
+      // Nothing to grant (the usual case): no call, and the final save records it.
+      next.welcome = { groups: [], done: true };
+      return targets;
+    }
+    const already = accountId
+      ? new Set((await run.read('groupsOf', () => this.deps.port.groupsOf(accountId))).map((g) => g.id))
+      : new Set<string>();
+    next.welcome = { groups: [...targets.keys()].filter((g) => !already.has(g)), done: false };
+    await this.intent(id, link, { welcome: next.welcome });
+    return targets;
+  }
+
+  /**
+   * What an invite places the user with: the new-user grants still to give, and the Atlassian
+   * groups of its SCIM groups that are linked already (the group worker would add them right
+   * after, one call each; an invite naming them places the user and adds them at once). Each
+   * linked group passes the same privilege check as the group worker's adds (never a group
+   * with admin power); at most INVITE_GROUPS of them, the rest are added as members.
+   */
+  private async placement(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    run: Run,
+  ): Promise<{ groups: string[]; scim: Map<string, string> }> {
+    await this.chooseWelcome(id, link, next, undefined, run);
+    const welcome = next.welcome?.done ? [] : (next.welcome?.groups ?? []);
+    const scim = new Map<string, string>();
+    for await (const membership of this.deps.directory.memberships.allOfUser(id)) {
+      if (scim.size >= INVITE_GROUPS) break;
+      const group = await this.deps.links.group(membership.group);
+      if (!group?.groupId || group.protected) continue;
+      const member = await this.deps.links.member(membership.group, id);
+      if (member && !member.adding) continue;
+      const atlassian = { id: group.groupId, name: group.name ?? group.groupId };
+      // Refused here quietly: the group worker logs it, with the fix, when it tries the add.
+      if (await this.groups.privilege.adminPower(atlassian, run)) continue;
+      scim.set(membership.group, group.groupId);
+    }
+    return { groups: [...new Set([...welcome, ...scim.values()])], scim };
+  }
+
+  /**
+   * Member links for the SCIM groups an invite names: `adding` before it (so a membership the
+   * invite made is known as the app's after a crash), `added` for those it placed.
+   */
+  private async intendMembers(
+    id: string,
+    scim: Map<string, string>,
+    state: 'adding' | 'added',
+  ): Promise<void> {
+    const operations = [...scim.keys()].map((group) =>
+      this.deps.links.memberOperation(
+        group,
+        id,
+        state === 'adding' ? { created: true, adding: true } : { created: true },
+      ),
+    );
+    if (operations.length > 0) await this.deps.links.write(...operations);
+  }
+
+  /**
+   * Invited, yet not in the directory (status `not_invited` read back): no membership can be
+   * added (404 "User not found"), so the user stays unlinked, holds no seat, and the log says
+   * once what places it. Invited again when a group it did not name arrives, or on Retry.
+   */
+  private async notPlaced(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    account: AtlassianAccount,
+    groups: string[],
+    run: Run,
+  ): Promise<void> {
+    await run.entry({
+      operation: 'invite',
+      status: 'attention',
+      why: 'user provisioned',
+      result: `not in the directory: Atlassian invited ${account.email || account.accountId} (account ${account.accountId}) but did not add it to the organization's directory, so no group membership can be added. Fix: give new users a default group or product access in the provisioning policies, or add the user to a group at the identity provider; then Retry (a new group membership invites it again)`,
+      errorKind: 'not-in-directory',
+    });
+    const waiting: UserLink = { ...next, unplaced: { accountId: account.accountId, groups } };
+    delete waiting.accountId;
+    delete waiting.applied;
+    await this.save(id, link, waiting);
   }
 
   private productAccessGroups(run: Run): Promise<ProductAccessGroup[]> {

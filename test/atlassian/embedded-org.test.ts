@@ -46,9 +46,13 @@ describe('the adapter against the embedded organization', () => {
 
     const ada = await adapter.findAccountByEmail(SEED_ACCOUNTS.existing.toUpperCase());
     expect(ada).toMatchObject({ email: SEED_ACCOUNTS.existing, status: 'active' });
-    expect(await adapter.findAccountByEmail(SEED_ACCOUNTS.outside)).toBeUndefined();
-    const linus = await adapter.invite(SEED_ACCOUNTS.outside);
+    // An Atlassian account outside the directory: found not_invited, placed by an invite naming a group.
+    expect(await adapter.findAccountByEmail(SEED_ACCOUNTS.outside)).toMatchObject({ status: 'not_invited' });
+    const staff = await adapter.createGroup('Staff');
+    const linus = await adapter.invite(SEED_ACCOUNTS.outside, { groups: [staff.id] });
+    expect(linus).toMatchObject({ status: 'active', placedGroups: [staff.id], refused: [] });
     expect(linus.accountId).toBe(org.findUserByEmail(SEED_ACCOUNTS.outside)?.accountId);
+    expect(org.membersOf(staff.id)).toEqual([linus.accountId]);
     const grace = await adapter.invite(SEED_ACCOUNTS.suspended);
     expect(grace.status).toBe('suspended');
     await adapter.restore(grace.accountId);
@@ -88,6 +92,60 @@ describe('the adapter against the embedded organization', () => {
     expect(org.calls.filter((c) => c.status >= 500)).toEqual([]);
   });
 
+  it('a 429 with only X-RateLimit-Reset (no Retry-After): the client waits until the reset', async () => {
+    const now = Date.parse('2026-03-01T09:00:00Z');
+    org = new EmbeddedOrganization({
+      faults: { seed: 1, retryAfterSeconds: 7 },
+      timeoutHoldMs: HOLD_MS,
+      retryAfterOn429: false,
+      now: () => now,
+    });
+    const backend = embeddedOrgBackend(org);
+    const slept: number[] = [];
+    const adapter = createOrgAdminAdapter(
+      { orgId: org.orgId, apiKey: org.apiKey },
+      {
+        fetch: (url, init) => backend(new URL(url), init),
+        timeoutMs: 2000,
+        maxAttempts: 3,
+        clock: { now: () => now, sleep: async (ms) => void slept.push(ms) },
+      },
+    );
+    org.faults.failNext('429', { path: '/users/search' });
+    expect(await adapter.findAccountByEmail(SEED_ACCOUNTS.existing)).toMatchObject({ status: 'active' });
+    const limited = org.calls.find((c) => c.status === 429);
+    expect(limited).toBeDefined();
+    // The organization said "reset in 7 s" only through X-RateLimit-Reset: the client waited that.
+    expect(slept).toEqual([7000]);
+  });
+
+  it('a user limit (409 ADMIN-409-3) on a member add or an invite is user-limit, with the fix', async () => {
+    org = new EmbeddedOrganization({ timeoutHoldMs: HOLD_MS, userLimits: { 'jira-software': 1 } });
+    const adapter = connect(org);
+    // Ada holds jira-software already (the seed): the product is at its limit of 1.
+    const jira = (await adapter.listProducts()).find((p) => p.product === 'jira-software');
+    const group = await adapter.createGroup('jira-users');
+    await adapter.grantGroupAccess(group.id, jira!.id, 'atlassian/user');
+    const grace = org.findUserByEmail(SEED_ACCOUNTS.suspended)!.accountId;
+    await adapter.restore(grace);
+    const error = await adapter.addMember(group.id, grace).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'user-limit', status: 409, code: 'ADMIN-409-3' });
+    expect((error as Error).message).toMatch(/raise the product's user tier .* or free seats/);
+    // Ada herself may join: she uses the product already.
+    await adapter.addMember(group.id, org.findUserByEmail(SEED_ACCOUNTS.existing)!.accountId);
+    const invited = await adapter.invite('over@example.com', { groups: [group.id] });
+    expect(invited.status).toBe('active');
+    expect(invited.placedGroups).toEqual([]);
+    expect(invited.refused).toEqual([
+      { what: `group ${group.id}`, reason: 'The user limit of jira-software (1 users) is reached.' },
+    ]);
+    const byRole = await adapter
+      .invite('role@example.com', { roles: [{ resourceId: jira!.id, role: 'atlassian/user' }] })
+      .catch((e: unknown) => e);
+    expect(byRole).toMatchObject({ kind: 'user-limit', code: 'ADMIN-UAM-409-3' });
+    expect(org.findUserByEmail('role@example.com')).toBeUndefined();
+  });
+
   it('a timeout after the invite was applied is read back, never re-sent', async () => {
     org = new EmbeddedOrganization({ faults: { seed: 1 }, timeoutHoldMs: HOLD_MS });
     const adapter = connect(org);
@@ -107,6 +165,8 @@ describe('the adapter against the embedded organization', () => {
     org = new EmbeddedOrganization({
       faults: { seed, rate: 0.3, kinds, retryAfterSeconds: 1 },
       timeoutHoldMs: HOLD_MS,
+      // Faults are the subject here: bare invites place the account, so members can be added.
+      placeBareInvites: true,
     });
     const adapter = connect(org, 50);
 

@@ -130,7 +130,7 @@ describe('accounts', () => {
     expect(calls().filter((c) => c.endsWith('/invite'))).toHaveLength(1);
   });
 
-  it('reports per-result errors of an invite', async () => {
+  it('reports per-result errors of an invite per group and role, not as a failed invite', async () => {
     const fetch = org.fetch;
     const patched = createOrgAdminAdapter(
       { orgId: ORG, apiKey: KEY },
@@ -161,9 +161,10 @@ describe('accounts', () => {
             : fetch(url, init),
       },
     );
-    const error = await failure(patched.invite('x@example.com'));
-    expect(error.kind).toBe('invalid');
-    expect(error.message).toMatch(/role atlassian\/user on r1: ERROR no licence/);
+    // One by one, not a failure of the whole invite (§2): the caller adds what was refused.
+    const account = await patched.invite('x@example.com', { groups: ['g1', 'g2'] });
+    expect(account.refused).toEqual([{ what: 'role atlassian/user on r1', reason: 'no licence' }]);
+    expect(account.placedGroups).toEqual(['g1']);
   });
 
   it('reads an invite answered without an id back by e-mail', async () => {

@@ -170,7 +170,7 @@ describe('users', () => {
       (all.body.data as { email: string }[]).map((u) => [u.email, u as Record<string, unknown>]),
     );
     expect(Object.keys(byEmail).sort()).toEqual(
-      [SEED_ACCOUNTS.admin, SEED_ACCOUNTS.existing, SEED_ACCOUNTS.suspended].sort(),
+      [SEED_ACCOUNTS.admin, SEED_ACCOUNTS.existing, SEED_ACCOUNTS.suspended, SEED_ACCOUNTS.outside].sort(),
     );
     expect(byEmail[SEED_ACCOUNTS.admin].platformRoles).toEqual([
       'atlassian/org-admin',
@@ -181,8 +181,17 @@ describe('users', () => {
       'site-admins',
     ]);
     expect(byEmail[SEED_ACCOUNTS.suspended].status).toBe('suspended');
-    // The outside account is not in the directory: no search hit, 404 on GET.
-    expect(org.findUserByEmail(SEED_ACCOUNTS.outside)?.membership).toBe('none');
+    // The outside account is not in the directory: the search lists it not_invited, GET is 404.
+    expect(byEmail[SEED_ACCOUNTS.outside]).toMatchObject({
+      status: 'not_invited',
+      membershipStatus: 'no_membership',
+    });
+    const outside = String(byEmail[SEED_ACCOUNTS.outside].accountId);
+    expect((await api.call('GET', `${api.d}/users/${outside}`)).status).toBe(404);
+    const notInvited = await api.call('POST', `${api.d}/users/search`, {
+      membershipStatus: ['no_membership'],
+    });
+    expect(notInvited.body.data.map((u: { email: string }) => u.email)).toEqual([SEED_ACCOUNTS.outside]);
   });
 
   it('filters by status, domain, group and role', async () => {
@@ -219,7 +228,8 @@ describe('users', () => {
       pages++;
     } while (cursor);
     expect(pages).toBe(2);
-    expect(seen.size).toBe(123);
+    // 120 invited (in the directory or, invited bare, not_invited) and the 4 seed accounts.
+    expect(seen.size).toBe(124);
     expect((await api.call('POST', `${api.d}/users/search`, { limit: 101 })).status).toBe(400);
     const badCursor = await api.call('POST', `${api.d}/users/search`, { cursor: 'garbage' });
     expect(badCursor.status).toBe(400);
@@ -327,8 +337,11 @@ describe('users', () => {
     expect(org.membersOf(String(group))).toEqual([]);
     expect(org.userRoles(String(ada))).toEqual([]);
     expect((await api.call('DELETE', `${api.d}/users/${ada}`)).status).toBe(404);
-    // Re-inviting brings the same account back, without its old groups.
-    const again = await api.call('POST', `${api.o}/users/invite`, { emails: [SEED_ACCOUNTS.existing] });
+    // Re-inviting with a group brings the same account back, without its old groups.
+    const again = await api.call('POST', `${api.o}/users/invite`, {
+      emails: [SEED_ACCOUNTS.existing],
+      additionalGroups: [group],
+    });
     expect(again.body.data[0].id).toBe(ada);
     expect((await api.call('GET', `${api.d}/users/${ada}`)).body.data.status).toBe('active');
   });

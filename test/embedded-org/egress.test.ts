@@ -46,7 +46,7 @@ const open = (options: Partial<ForgeRuntimeOptions>) => {
   });
   return test;
 };
-beforeEach(() => (org = newOrg({ timeoutHoldMs: 150 })));
+beforeEach(() => (org = newOrg({ timeoutHoldMs: 150, retryAfterOn429: true })));
 afterEach(async () => {
   await test?.close();
   test = undefined;

@@ -4,6 +4,7 @@
  * the EMBEDDED_ORG_* variables configure all of it.
  */
 import {
+  EmbeddedOrgOptions,
   embeddedOrgOptionsFromEnv,
   externalOrgFromEnv,
   FaultKind,
@@ -45,8 +46,8 @@ describe('random faults', () => {
 });
 
 describe('each fault', () => {
-  const createGroup = async (kind: FaultKind) => {
-    const org = newOrg();
+  const createGroup = async (kind: FaultKind, options: EmbeddedOrgOptions = {}) => {
+    const org = newOrg(options);
     const api = client(org);
     org.faults.failNext(kind, { method: 'POST', path: /\/groups$/ });
     // A read first: the scripted fault waits for the request it matches.
@@ -55,8 +56,30 @@ describe('each fault', () => {
     return { org, api, answer, exists: org.findGroupByName('Faulty') !== undefined };
   };
 
+  it('429 without Retry-After: only X-RateLimit-* (reset in ISO 8601), as the Organizations API documents', async () => {
+    const { answer, exists } = await createGroup('429', { retryAfterOn429: false });
+    expect(answer.status).toBe(429);
+    expect(answer.headers['retry-after']).toBeUndefined();
+    expect(Date.parse(answer.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() - 1000);
+    expect(answer.headers['x-ratelimit-reset']).toMatch(ISO_8601);
+    expect(exists).toBe(false);
+  });
+
+  it('429: Retry-After is drawn (seeded), since the Organizations API does not promise it', async () => {
+    const org = newOrg({ answerSeed: 7 });
+    const api = client(org);
+    const seen = new Set<string | undefined>();
+    for (let i = 0; i < 20; i++) {
+      org.faults.failNext('429');
+      const answer = await api.call('GET', '/v1/orgs');
+      expect(answer.headers['x-ratelimit-reset']).toMatch(ISO_8601);
+      seen.add(answer.headers['retry-after']);
+    }
+    expect(seen).toEqual(new Set(['1', undefined]));
+  });
+
   it('429: Retry-After and X-RateLimit-* (reset in ISO 8601), nothing applied', async () => {
-    const { answer, exists, api } = await createGroup('429');
+    const { answer, exists, api } = await createGroup('429', { retryAfterOn429: true });
     expect(answer.status).toBe(429);
     expect(answer.headers['retry-after']).toBe('1');
     expect(answer.headers['x-ratelimit-remaining']).toBe('0');
@@ -96,7 +119,7 @@ describe('each fault', () => {
 describe('rate limit and latency', () => {
   it('answers 429 with Retry-After beyond the requests per second, and recovers', async () => {
     let now = 1_000_000;
-    const org = newOrg({ rateLimit: 5, now: () => now });
+    const org = newOrg({ rateLimit: 5, now: () => now, retryAfterOn429: true });
     const api = client(org);
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await api.call('GET', '/v1/orgs')).status);
@@ -142,6 +165,7 @@ describe('configuration from the environment', () => {
         EMBEDDED_ORG_LATENCY_MS: '20',
         EMBEDDED_ORG_RATE_LIMIT: '50',
         EMBEDDED_ORG_TIMEOUT_MS: '1500',
+        EMBEDDED_ORG_USER_LIMITS: 'jira-software=10, confluence=0',
       }),
     ).toEqual({
       apiKey: 'k',
@@ -150,7 +174,11 @@ describe('configuration from the environment', () => {
       latencyMs: 20,
       rateLimit: 50,
       timeoutHoldMs: 1500,
+      userLimits: { 'jira-software': 10, confluence: 0 },
     });
+    expect(() => embeddedOrgOptionsFromEnv({ EMBEDDED_ORG_USER_LIMITS: 'jira=lots' })).toThrow(
+      /not product=limit/,
+    );
     expect(embeddedOrgOptionsFromEnv({})).toEqual({ paid: true, faults: {} });
     expect(() => embeddedOrgOptionsFromEnv({ EMBEDDED_ORG_FAULT_RATE: '2' })).toThrow(/0 to 1/);
     expect(() => embeddedOrgOptionsFromEnv({ EMBEDDED_ORG_FAULT_KINDS: '503' })).toThrow(/unknown kind 503/);

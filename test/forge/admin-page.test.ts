@@ -29,7 +29,7 @@ let adminId: string;
 let page: AdminPage | undefined;
 
 async function start(options: Parameters<typeof createTestRuntime>[0] = {}) {
-  org = new EmbeddedOrganization({ timeoutHoldMs: 5 });
+  org = new EmbeddedOrganization({ placeBareInvites: true, timeoutHoldMs: 5 });
   test = createTestRuntime({
     external: embeddedOrgBackend(org),
     products: embeddedSiteProducts(org),

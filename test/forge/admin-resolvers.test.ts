@@ -22,7 +22,7 @@ let adminId: string;
 let userId: string;
 
 beforeEach(async () => {
-  org = new EmbeddedOrganization({ timeoutHoldMs: 5 });
+  org = new EmbeddedOrganization({ placeBareInvites: true, timeoutHoldMs: 5 });
   test = createTestRuntime({ external: embeddedOrgBackend(org), products: embeddedSiteProducts(org) });
   const api = client(org);
   adminId = (await api.accountOf(SEED_ACCOUNTS.admin)) as string;

@@ -321,7 +321,7 @@ describe('Test connection', () => {
 describe('the site-admin mode', () => {
   let site: EmbeddedOrganization;
   beforeEach(() => {
-    site = new EmbeddedOrganization({ faults: { seed: 3 } });
+    site = new EmbeddedOrganization({ placeBareInvites: true, faults: { seed: 3 } });
     external = embeddedOrgBackend(site);
     products = embeddedSiteProducts(site);
   });

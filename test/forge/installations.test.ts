@@ -29,7 +29,9 @@ const asPlainUserOn = (site: AdminSite, stranger: () => string): ProductBackend 
 };
 
 beforeEach(async () => {
-  const orgs = [0, 1].map((seed) => new EmbeddedOrganization({ timeoutHoldMs: 5, faults: { seed } }));
+  const orgs = [0, 1].map(
+    (seed) => new EmbeddedOrganization({ placeBareInvites: true, timeoutHoldMs: 5, faults: { seed } }),
+  );
   const sites = orgs.map((org) => adminSite(org));
   const [ta, tb] = createTestInstallations(2, (index) => ({
     external: embeddedOrgBackend(orgs[index]),
@@ -157,7 +159,7 @@ describe('two installations served by one loaded app', () => {
 
 describe('Forge variables belong to an environment, not a customer', () => {
   it('ignores an organization named in the variables outside development', async () => {
-    const org = new EmbeddedOrganization({ timeoutHoldMs: 5 });
+    const org = new EmbeddedOrganization({ placeBareInvites: true, timeoutHoldMs: 5 });
     const site = adminSite(org);
     const saved = { ...process.env };
     process.env.ATLASSIAN_ORG_ID = org.orgId;

@@ -17,7 +17,7 @@ let site: AdminSite;
 const TOKEN = 'reconcile-token';
 
 beforeEach(async () => {
-  org = new EmbeddedOrganization({ timeoutHoldMs: 5 });
+  org = new EmbeddedOrganization({ placeBareInvites: true, timeoutHoldMs: 5 });
   site = adminSite(org);
   test = createTestRuntime({ external: embeddedOrgBackend(org), products: site.products });
   const tokens = await test.runtime.loadModule<typeof import('../../src/forge/tokens')>('forge/tokens');

@@ -16,7 +16,7 @@ let site: AdminSite;
 const TOKEN = 'sync-token';
 
 beforeEach(async () => {
-  org = new EmbeddedOrganization({ timeoutHoldMs: 5, faults: { seed: 3 } });
+  org = new EmbeddedOrganization({ placeBareInvites: true, timeoutHoldMs: 5, faults: { seed: 3 } });
   site = adminSite(org);
   test = createTestRuntime({ external: embeddedOrgBackend(org), products: site.products });
   const tokens = await test.runtime.loadModule<typeof import('../../src/forge/tokens')>('forge/tokens');

@@ -16,7 +16,9 @@ export interface AdminSite {
   userId: string;
 }
 
-export function adminSite(org = new EmbeddedOrganization({ timeoutHoldMs: 5 })): AdminSite {
+export function adminSite(
+  org = new EmbeddedOrganization({ placeBareInvites: true, timeoutHoldMs: 5 }),
+): AdminSite {
   const accountOf = (email: string) => {
     const account = org.findUserByEmail(email);
     if (!account) throw new Error(`The embedded organization has no seed account ${email}.`);

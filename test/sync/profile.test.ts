@@ -150,9 +150,9 @@ describe('profile sync', () => {
     const account = profileOf(world, 'bob@partner.example');
     expect(account?.name).toBe('bob');
     expect(account?.extendedProfile).toBeUndefined();
-    // Asked once, for the invited account (the invite's answer has no claim status); after
-    // that the account read says unmanaged, so the change costs no call. Never a write.
-    expect(profileCalls(world)).toEqual(['GET /']);
+    // The invite's read-back and every later account read say unmanaged (claimStatus), so
+    // the User management API is never asked, and never written to.
+    expect(profileCalls(world)).toEqual([]);
     const notes = (await logOf(world, bob)).filter((e) => e.operation === 'updateProfile');
     expect(notes).toEqual([
       expect.objectContaining({

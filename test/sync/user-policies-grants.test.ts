@@ -193,8 +193,8 @@ describe('dry run', () => {
       ...new Set((await logOf(world, id, 'planned')).map((e) => `${e.operation}: ${e.why}`)),
     ];
     expect(await planned(alice)).toEqual([
-      'invite: user provisioned',
-      'addMember: new user: default group All Staff (the invited account)',
+      // The invite names the default group: it places the user and adds it in one call.
+      'invite: user provisioned; joins 1 group(s) with it',
     ]);
     expect(await planned(ada)).toEqual([
       'link: an account with this e-mail exists',

@@ -16,6 +16,8 @@
  *   EMBEDDED_ORG_LATENCY_MS   added to every answer
  *   EMBEDDED_ORG_RATE_LIMIT   requests per second before 429 + Retry-After
  *   EMBEDDED_ORG_TIMEOUT_MS   how long a timed-out call is held before the connection drops (30000)
+ *   EMBEDDED_ORG_USER_LIMITS  per-product user limits, e.g. jira-software=10,confluence=5: a member
+ *                             add or invite past one answers 409 ADMIN-409-3 (none by default)
  *
  * With the embedded organization the runner also publishes its site's site-admin credential
  * (ATLASSIAN_SITE_URL, ATLASSIAN_SITE_EMAIL, ATLASSIAN_SITE_API_TOKEN); the app uses it instead
@@ -94,6 +96,7 @@ export function embeddedOrgOptionsFromEnv(env: Env): EmbeddedOrgOptions {
   const latencyMs = number(env, 'EMBEDDED_ORG_LATENCY_MS', 0, 600_000);
   const rateLimit = number(env, 'EMBEDDED_ORG_RATE_LIMIT', 0, 1_000_000);
   const timeoutHoldMs = number(env, 'EMBEDDED_ORG_TIMEOUT_MS', 0, 3_600_000);
+  const userLimits = userLimitsFromEnv(env.EMBEDDED_ORG_USER_LIMITS);
   return {
     ...(env.EMBEDDED_ORG_API_KEY ? { apiKey: env.EMBEDDED_ORG_API_KEY } : {}),
     ...(env.EMBEDDED_ORG_SITE_TOKEN ? { siteApiToken: env.EMBEDDED_ORG_SITE_TOKEN } : {}),
@@ -106,7 +109,25 @@ export function embeddedOrgOptionsFromEnv(env: Env): EmbeddedOrgOptions {
     ...(latencyMs !== undefined ? { latencyMs } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     ...(timeoutHoldMs !== undefined ? { timeoutHoldMs } : {}),
+    ...(userLimits ? { userLimits } : {}),
   };
+}
+
+/** `jira-software=10,confluence=5` → {"jira-software": 10, confluence: 5}; empty: none. */
+function userLimitsFromEnv(raw: string | undefined): Record<string, number> | undefined {
+  if (!raw?.trim()) return undefined;
+  const limits: Record<string, number> = {};
+  const parts = raw.split(',').map((p) => p.trim());
+  for (const part of parts.filter(Boolean)) {
+    const match = /^([a-z][a-z-]*)=(\d+)$/.exec(part);
+    if (!match) {
+      throw new Error(
+        `EMBEDDED_ORG_USER_LIMITS: "${part}" is not product=limit (e.g. jira-software=10,confluence=5).`,
+      );
+    }
+    limits[match[1]] = Number(match[2]);
+  }
+  return limits;
 }
 
 let current: OrgConnection | undefined;

@@ -76,6 +76,31 @@ export interface EmbeddedOrgOptions {
    */
   profileLockRate?: number;
   profileSeed?: number;
+  /**
+   * Seed of the other draws where the reference is silent (default: random): whether an
+   * invite with neither groups nor roles adds the account to the directory, and whether a 429
+   * carries Retry-After. Fix it to replay a run.
+   */
+  answerSeed?: number;
+  /**
+   * Whether an invite with neither `permissionRules` nor `additionalGroups` adds the account to
+   * the directory: UNCONFIRMED (org-api-facts.md §11: invited people are "added to directories
+   * based on apps in your invitation", so such an invite may place no one). Default: drawn per
+   * invite (answerSeed); true or false fixes it.
+   */
+  placeBareInvites?: boolean;
+  /**
+   * Whether a 429 carries Retry-After besides X-RateLimit-Reset: the Organizations API
+   * documents only X-RateLimit-Limit/Remaining/Reset (org-api-facts.md §7 and §11). Default:
+   * drawn per answer (answerSeed); true or false fixes it.
+   */
+  retryAfterOn429?: boolean;
+  /**
+   * Users each product may have (typeKey → limit, e.g. {"jira-software": 10}): a member add
+   * or an invite that would give one more user the product is refused (409 `ADMIN-409-3`,
+   * UNCONFIRMED code, org-api-facts.md §4). No limit when absent.
+   */
+  userLimits?: Record<string, number>;
   now?: () => number;
 }
 
@@ -118,6 +143,7 @@ const SERVICE_DESK_ONLY = new Set(['atlassian/customer', 'atlassian/stakeholder'
 const USER_STATUSES = ['active', 'suspended', 'not_invited', 'deactivated', 'for_deletion'];
 const ACCOUNT_STATUSES = ['active', 'inactive', 'closed'];
 const MEMBERSHIP_STATUSES = ['active', 'suspended', 'no_membership'];
+const MEMBERSHIP_STATUS = { active: 'active', suspended: 'suspended', none: 'no_membership' } as const;
 const USER_EXPANDS = ['platformRoles', 'counts.resources', 'productAccess', 'groups'];
 const GROUP_EXPANDS = ['counts.resources', 'counts.users'];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -382,11 +408,14 @@ export class EmbeddedOrganization {
   private readonly pagingRandom: () => number;
   /** The User management API's draws (EmbeddedOrgOptions.profileSeed). */
   private readonly userManagementRandom: () => number;
+  /** The other draws where the reference is silent (EmbeddedOrgOptions.answerSeed). */
+  private readonly answerRandom: () => number;
 
   constructor(private readonly options: EmbeddedOrgOptions = {}) {
     this.now = options.now ?? Date.now;
     this.pagingRandom = seededRandom(options.pagingSeed ?? Math.floor(Math.random() * 2 ** 32));
     this.userManagementRandom = seededRandom(options.profileSeed ?? Math.floor(Math.random() * 2 ** 32));
+    this.answerRandom = seededRandom(options.answerSeed ?? Math.floor(Math.random() * 2 ** 32));
     this.verifiedDomains = new Set(
       (options.verifiedDomains ?? DEFAULT_VERIFIED_DOMAINS).map((d) => d.trim().toLowerCase()),
     );
@@ -501,7 +530,7 @@ export class EmbeddedOrganization {
         request,
         errorResponse(429, 'ADMIN-429-1', 'Rate limit exceeded.', {
           ...rateHeaders,
-          'retry-after': String(Math.max(1, Math.ceil(limited.resetMs / 1000))),
+          ...this.retryAfter(request, Math.max(1, Math.ceil(limited.resetMs / 1000))),
         }),
         'rate-limit',
       );
@@ -513,7 +542,7 @@ export class EmbeddedOrganization {
       return this.record(
         request,
         errorResponse(429, 'ADMIN-429-1', 'Rate limit exceeded.', {
-          'retry-after': String(wait),
+          ...this.retryAfter(request, wait),
           'x-ratelimit-limit': String(this.rateLimiter?.limit ?? 100),
           'x-ratelimit-remaining': '0',
           'x-ratelimit-reset': new Date(this.now() + wait * 1000).toISOString(),
@@ -532,6 +561,19 @@ export class EmbeddedOrganization {
     // A lost answer: the change is made (and durable), the client never hears of it.
     if (fault === 'timeout-after') return this.record(request, this.lostAnswer(true), fault);
     return this.record(request, response);
+  }
+
+  /**
+   * Retry-After on a 429, or nothing: the Organizations API documents only X-RateLimit-Limit,
+   * -Remaining and -Reset (ISO 8601; org-api-facts.md §7, §11), and `Retry-After` is not
+   * promised, so a client must be able to wait until X-RateLimit-Reset alone. Drawn per
+   * answer unless EmbeddedOrgOptions.retryAfterOn429 fixes it. Jira's site API documents
+   * Retry-After on its 429s (org-api-facts.md §11): always sent there.
+   */
+  private retryAfter(request: OrgRequest, seconds: number): Record<string, string> {
+    const site = new URL(request.path, 'http://embedded.invalid').pathname.startsWith(`${SITE_PREFIX}/`);
+    const send = site || (this.options.retryAfterOn429 ?? this.answerRandom() < 0.5);
+    return send ? { 'retry-after': String(seconds) } : {};
   }
 
   private lostAnswer(applied: boolean): OrgResponse {
@@ -807,7 +849,7 @@ export class EmbeddedOrganization {
       accountType: 'atlassian',
       status: this.statusOf(user),
       accountStatus: user.accountStatus,
-      membershipStatus: { active: 'active', suspended: 'suspended', none: 'no_membership' }[user.membership],
+      membershipStatus: MEMBERSHIP_STATUS[user.membership],
       addedToOrg: user.addedToOrg,
       name: user.name,
       nickname: user.nickname,
@@ -962,8 +1004,10 @@ export class EmbeddedOrganization {
     } else {
       candidates = [...this.store.state.users.values()];
     }
+    // Accounts with no membership in the directory are listed too, as `not_invited` (spec
+    // UserStatus, membershipStatus no_membership): the seed's outside account, those removed,
+    // and those an invite did not place.
     const matches = candidates.filter((user) => {
-      if (user.membership === 'none') return false;
       if (directoryIds && !directoryIds.includes(this.meta.directoryId)) return false;
       if (accountIds && !accountIds.includes(user.accountId)) return false;
       if (groupIds && !groupIds.some((g) => this.groupMembers.get(g)?.has(user.accountId))) return false;
@@ -971,7 +1015,7 @@ export class EmbeddedOrganization {
       if (claimStatus && this.claimStatusOf(user.email) !== claimStatus) return false;
       if (status && !status.includes(this.statusOf(user))) return false;
       if (accountStatus && !accountStatus.includes(user.accountStatus)) return false;
-      if (membershipStatus && !membershipStatus.includes(user.membership)) return false;
+      if (membershipStatus && !membershipStatus.includes(MEMBERSHIP_STATUS[user.membership])) return false;
       if (emailDomains && !emailDomains.includes(user.email.split('@')[1]?.toLowerCase() ?? '')) return false;
       if (emails && !emails.includes(user.email.toLowerCase())) return false;
       if (
@@ -1140,36 +1184,92 @@ export class EmbeddedOrganization {
     optionalBoolean(body, 'sendNotification');
     optionalString(body, 'notificationText');
 
-    const data = [...new Map(emails.map((e) => [e.toLowerCase(), e])).values()].map((email) => {
+    const permissionRules = rules as { resource: string; role: string }[];
+    const unique = [...new Map(emails.map((e) => [e.toLowerCase(), e])).values()];
+    // A product role beyond the product's user limit refuses the invite, before any change.
+    for (const email of unique) {
+      const known = this.findUserByEmail(email);
+      for (const { resource, role } of permissionRules) {
+        if (this.roleProblem(resource, role, ASSIGNABLE_ROLES)) continue;
+        const limit = this.limitReached(known?.accountId, [resource]);
+        if (limit) throw refuse(409, 'ADMIN-UAM-409-3', limit);
+      }
+    }
+    // "Added to directories based on apps in your invitation" (org-api-facts.md §2, §11): with
+    // roles or groups the account joins the directory; with neither, UNCONFIRMED (drawn).
+    const places =
+      permissionRules.length > 0 ||
+      groups.length > 0 ||
+      (this.options.placeBareInvites ?? this.answerRandom() < 0.5);
+    const data = unique.map((email) => {
       let user = this.findUserByEmail(email);
       if (!user) {
-        user = this.newUser(email, email.split('@')[0]);
+        user = this.newUser(email, email.split('@')[0], places ? {} : { membership: 'none' });
         this.putUser(user);
-      } else if (user.membership === 'none') {
+      } else if (user.membership === 'none' && places) {
         user = { ...user, membership: 'active', managementSource: 'invited' };
         this.putUser(user);
       }
       const accountId = user.accountId;
-      const roleAssignmentResult = (rules as { resource: string; role: string }[]).map(
-        ({ resource, role }) => {
-          const reason = this.roleProblem(resource, role, ASSIGNABLE_ROLES);
-          if (!reason) this.grantUserRole(accountId, resource, role);
-          return { resource, role, status: reason ? 'ERROR' : 'INVITED', statusReason: reason ?? null };
-        },
-      );
+      const placed = user.membership !== 'none';
+      const roleAssignmentResult = permissionRules.map(({ resource, role }) => {
+        const reason = this.roleProblem(resource, role, ASSIGNABLE_ROLES);
+        if (!reason) this.grantUserRole(accountId, resource, role);
+        return { resource, role, status: reason ? 'ERROR' : 'INVITED', statusReason: reason ?? null };
+      });
       const groupAssignmentResult = groups.map((groupId) => {
         const group = this.store.get('groups', groupId);
         const reason = !group
           ? 'Group not found.'
           : group.protected
             ? 'The group cannot be modified.'
-            : undefined;
+            : !placed
+              ? 'User not found.'
+              : this.limitReached(
+                  accountId,
+                  this.groupRoles(groupId).map((g) => g.resourceId),
+                );
         if (!reason) this.addMember(groupId, accountId);
         return { group: groupId, status: reason ? 'ERROR' : 'INVITED', statusReason: reason ?? null };
       });
       return { id: accountId, email: user.email, results: [{ roleAssignmentResult, groupAssignmentResult }] };
     });
     return ok({ data });
+  }
+
+  /**
+   * Why giving the account access to these resources would pass a product's user limit
+   * (EmbeddedOrgOptions.userLimits), if it would: the product's active users with any role
+   * that grants use (user-access-admin grants none) are at the limit, and the account is not
+   * one of them. Suspended users are not billed (org-api-facts.md §5), so not counted.
+   */
+  private limitReached(accountId: string | undefined, resourceIds: string[]): string | undefined {
+    const limits = this.options.userLimits;
+    if (!limits) return undefined;
+    // A suspended member is not billed (org-api-facts.md §5): what it is given takes no seat.
+    const account = accountId === undefined ? undefined : this.store.get('users', accountId);
+    if (account && account.membership === 'suspended') return undefined;
+    for (const resourceId of new Set(resourceIds)) {
+      const product = this.meta.workspaces.find((w) => w.id === resourceId)?.typeKey;
+      const limit = product === undefined ? undefined : limits[product];
+      if (product === undefined || limit === undefined) continue;
+      const users = [...this.store.state.users.values()].filter(
+        (u) => u.membership === 'active' && this.usesProduct(u.accountId, product),
+      );
+      if (users.some((u) => u.accountId === accountId)) continue;
+      if (users.length >= limit) {
+        return `The user limit of ${product} (${limit} users) is reached.`;
+      }
+    }
+    return undefined;
+  }
+
+  private usesProduct(accountId: string, product: string): boolean {
+    for (const [resourceId, roles] of this.effectiveRoles(accountId)) {
+      if (this.meta.workspaces.find((w) => w.id === resourceId)?.typeKey !== product) continue;
+      if ([...roles.keys()].some((role) => role !== 'atlassian/user-access-admin')) return true;
+    }
+    return false;
   }
 
   /** Why a role cannot be granted on a resource, if it cannot. */
@@ -1405,7 +1505,7 @@ export class EmbeddedOrganization {
 
   /**
    * Add a member: 204. The account must be in the directory (404 "User not found"; invite
-   * first). Adding a member twice is a 204 that changes nothing (UNCONFIRMED; the facts say
+   * first: org-api-facts.md §4, Atlassian KB [A7]), `this.user` refuses any other. Adding a member twice is a 204 that changes nothing (UNCONFIRMED; the facts say
    * treat 204 and 409 alike).
    */
   addMembership(ctx: Context): OrgResponse {
@@ -1413,7 +1513,15 @@ export class EmbeddedOrganization {
     if (!accountId) throw badRequest('accountId is required.');
     const group = this.modifiableGroup(ctx.params.groupId);
     this.user(accountId);
-    if (!this.groupMembers.get(group.id)?.has(accountId)) this.addMember(group.id, accountId);
+    if (!this.groupMembers.get(group.id)?.has(accountId)) {
+      // "You cannot add if the add would exceed an app's user limit" (org-api-facts.md §4).
+      const limit = this.limitReached(
+        accountId,
+        this.groupRoles(group.id).map((g) => g.resourceId),
+      );
+      if (limit) throw refuse(409, 'ADMIN-409-3', limit);
+      this.addMember(group.id, accountId);
+    }
     return noContent();
   }
 
