@@ -522,12 +522,44 @@ describe('the admin page', () => {
     const works = await p.waitForMessage('The connection works');
     expect(p.text(works)).toMatch(/^Site https:\/\/offline\.atlassian\.net, as /);
     expect(p.text(works)).toMatch(/Products: .*jira-software/);
+    // The seed admin is an organization admin too: nothing to warn about.
+    expect(works.props.appearance).toBe('success');
 
     // Disconnect, confirmed in a modal: nothing is set any more.
     await p.click('Disconnect');
     await p.waitFor((tree) => p.nodes(tree, 'Modal').length > 0);
     await p.click('Disconnect', (tree) => p.nodes(tree, 'Modal')[0]);
     await p.waitFor((tree) => p.nodes(tree, 'Modal').length === 0 && p.text(tree).includes('Not connected'));
+  });
+
+  it('site-admin mode: Test connection warns when the token cannot invite new users (no organization admin)', async () => {
+    await start();
+    // Ada: a site admin (atlassian/site-admin) who is no organization admin.
+    const api = client(org);
+    const ada = (await api.accountOf(SEED_ACCOUNTS.existing)) as string;
+    expect(
+      (
+        await api.call('POST', `/v1/orgs/${org.orgId}/users/${ada}/roles/assign`, {
+          role: 'atlassian/site-admin',
+        })
+      ).status,
+    ).toBe(204);
+    const token = org.createSiteApiToken(SEED_ACCOUNTS.existing);
+    const p = await open();
+    await p.waitForText('No token yet');
+    p.openTab('Atlassian connection');
+    await p.waitForText('Organization ID');
+    p.pick('mode', 'site');
+    await p.waitForText('Site URL');
+    p.type('atlassian-site-url', 'https://offline.atlassian.net');
+    p.type('atlassian-email', SEED_ACCOUNTS.existing);
+    p.type('atlassian-api-token', token);
+    await p.click('Save');
+    await p.waitForMessage('Saved');
+    await p.click('Test connection');
+    const works = await p.waitForMessage('The connection works, with a warning');
+    expect(works.props.appearance).toBe('warning');
+    expect(p.text(works)).toMatch(/organization admin/i);
   });
 
   it('a section that fails to render shows why in its tab, and the page stays', async () => {

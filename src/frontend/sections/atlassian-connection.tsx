@@ -276,9 +276,18 @@ function TestResult({ result }: { result: ConnectionTestResult }) {
     result.mode === 'site'
       ? `Site ${result.siteUrl ?? ''}, as ${result.displayName ?? result.accountId ?? 'the token owner'}.`
       : `Organization ${result.orgName ?? result.orgId ?? ''}, directory ${result.directoryName ?? result.directoryId ?? ''}.`;
+  // What works now but will fail later with this credential (a site admin who is not an
+  // organization admin cannot invite new users): said here, before the first invite fails.
+  const warnings = result.warnings ?? [];
   return (
-    <SectionMessage appearance="success" title="The connection works">
+    <SectionMessage
+      appearance={warnings.length > 0 ? 'warning' : 'success'}
+      title={warnings.length > 0 ? 'The connection works, with a warning' : 'The connection works'}
+    >
       <Text>{reached}</Text>
+      {warnings.map((warning) => (
+        <Text key={warning}>{warning}</Text>
+      ))}
       <Text>{`Products: ${result.products.join(', ') || 'none'}.`}</Text>
       {result.appReads ? (
         <Text>
