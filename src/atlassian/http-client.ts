@@ -14,6 +14,7 @@
  * manifest.yml), anything in tests. Time is injected too (`Clock`), so backoff is testable.
  */
 import { AtlassianError, AtlassianErrorKind } from './port';
+import { EgressMeter, RateLimitPacer } from './rate-limit';
 
 /** The part of a fetch Response the client reads (`@forge/api`'s and the global one fit). */
 export interface FetchResponse {
@@ -66,11 +67,22 @@ export interface HttpClientOptions {
   /** Epoch ms: nothing is sent, and no wait ends, after it (a consumer has 900 s). */
   deadline?: number;
   /**
-   * Forge allows 100 egress requests per invocation-minute (forge-platform.md §4, §5.1). When
-   * set, the client sends at most this many requests (retries count) and then fails
-   * `transient` with code `EGRESS_BUDGET` without sending. `requests` shows the count.
+   * A cap on the requests this client sends in all (retries count): past it, a request fails
+   * `transient` with code `EGRESS_BUDGET` without being sent. `requests` shows the count.
    */
   requestBudget?: number;
+  /**
+   * Forge's egress limit, per minute of the invocation (FORGE_EGRESS_PER_INVOCATION_MINUTE,
+   * counted from the client's creation): a request past a minute's allowance waits for the
+   * next minute, or fails `EGRESS_BUDGET` when that is past the deadline.
+   */
+  egressPerMinute?: number;
+  /**
+   * Atlassian's rate limit as its answers announce it, shared by every client of one
+   * installation (src/atlassian/rate-limit.ts): requests slow down before a 429 and wait out
+   * one another's.
+   */
+  pacer?: RateLimitPacer;
   /** Diagnostics (retries, rate limits). Never receives the key. */
   log?: (message: string) => void;
 }
@@ -101,6 +113,8 @@ export interface HttpStats {
   requests: number;
   retries: number;
   rateLimited: number;
+  /** Time spent waiting for the egress allowance or the rate limit before sending. */
+  pacedMs: number;
 }
 
 /** Encodes each interpolated value as one path segment: `encodePath\`/v2/orgs/${orgId}\``. */
@@ -208,17 +222,25 @@ export class AtlassianHttpClient {
   private readonly random: () => number;
   private readonly baseUrl: string;
   private readonly counts: HttpStats;
+  private readonly egress?: EgressMeter;
 
   constructor(
     private readonly options: HttpClientOptions,
-    /** Shared with the client this one was made `at` another base: one budget, one count. */
-    counts?: HttpStats,
+    /**
+     * Shared with the client this one was made `at` another base: one request count, one
+     * egress allowance (Forge counts every request of the invocation, whatever its host).
+     */
+    shared?: { counts: HttpStats; egress?: EgressMeter },
   ) {
     if (!options.apiKey) throw new AtlassianError('invalid', 'No Atlassian API key is configured.');
-    this.counts = counts ?? { requests: 0, retries: 0, rateLimited: 0 };
+    this.counts = shared?.counts ?? { requests: 0, retries: 0, rateLimited: 0, pacedMs: 0 };
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    if (shared) this.egress = shared.egress;
+    else if (options.egressPerMinute !== undefined) {
+      this.egress = new EgressMeter(options.egressPerMinute, this.clock.now());
+    }
   }
 
   /** Requests sent so far; the worker bounds its batch with this (egress limit). */
@@ -236,7 +258,10 @@ export class AtlassianHttpClient {
    * `https://api.atlassian.com/users/...`, beside the Organizations API's `/admin`.
    */
   at(baseUrl: string): AtlassianHttpClient {
-    return new AtlassianHttpClient({ ...this.options, baseUrl }, this.counts);
+    return new AtlassianHttpClient(
+      { ...this.options, baseUrl },
+      { counts: this.counts, egress: this.egress },
+    );
   }
 
   /** Requests left before `requestBudget` is reached (Infinity without a budget). */
@@ -274,8 +299,14 @@ export class AtlassianHttpClient {
           'EGRESS_BUDGET',
         );
       }
+      await this.pace(label, deadline);
       this.counts.requests++;
       const result = await this.attempt(url, { method: request.method, headers, body }, deadline);
+      // A 429's own headers go through blockFor below (a wait past maxWaitMs is left to the
+      // job's reschedule, so an admin's retry is not held by a stale window).
+      if (result.kind === 'answer' && result.status !== 429) {
+        this.options.pacer?.observe(result.headers, this.clock.now());
+      }
 
       if (result.kind === 'answer' && result.status >= 200 && result.status < 300) {
         return { status: result.status, body: parseJson<T>(result.text) };
@@ -289,6 +320,11 @@ export class AtlassianHttpClient {
         if (result.status === 429) {
           this.counts.rateLimited++;
           retryAfter = rateLimitDelay(result.headers, this.clock.now());
+          // Everyone sharing the rate limit holds back, not only this request; a wait longer
+          // than a client sleeps through is left to the job's reschedule (retryAfterMs).
+          const hold = retryAfter ?? this.backoff(attempt);
+          if (hold <= (this.options.maxWaitMs ?? 60_000))
+            this.options.pacer?.blockFor(hold, this.clock.now());
           const reason = result.headers.get('ratelimit-reason');
           if (reason) this.log(`${label}: rate limited (${reason}).`);
           failure = this.error('transient', `${detail} (rate limited)`, summary, undefined, result.status);
@@ -355,6 +391,49 @@ export class AtlassianHttpClient {
       );
       await this.clock.sleep(wait);
     }
+  }
+
+  /**
+   * Waits until the request may be sent: within this invocation-minute's egress allowance and
+   * the rate limit's pace. A wait that would end past the deadline, or is longer than
+   * `maxWaitMs`, fails the request `transient` (with `retryAfterMs`) without sending it.
+   */
+  private async pace(label: string, deadline: number): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const egressWait = this.egress?.take(now) ?? 0;
+      if (egressWait > 0) {
+        if (now + egressWait >= deadline) {
+          throw this.error(
+            'transient',
+            `${label}: this invocation's ${this.options.egressPerMinute} requests a minute are used up, and the next minute starts after its deadline (Forge egress limit).`,
+            {},
+            'EGRESS_BUDGET',
+          );
+        }
+        await this.wait(egressWait);
+        continue;
+      }
+      const rateWait = this.options.pacer?.acquire(now) ?? 0;
+      if (rateWait === 0) return;
+      if (now + rateWait >= deadline || rateWait > (this.options.maxWaitMs ?? 60_000)) {
+        throw new AtlassianError(
+          'transient',
+          `${label}: held back ${rateWait} ms by Atlassian's rate limit, longer than this invocation can wait.`,
+          undefined,
+          'RATE_LIMIT_WAIT',
+          { retryAfterMs: rateWait },
+        );
+      }
+      // The egress allowance taken above was not spent: the next round takes it again.
+      this.egress?.giveBack();
+      await this.wait(rateWait);
+    }
+  }
+
+  private async wait(ms: number): Promise<void> {
+    this.counts.pacedMs += ms;
+    await this.clock.sleep(ms);
   }
 
   private url(request: HttpRequest): string {

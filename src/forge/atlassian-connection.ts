@@ -24,6 +24,7 @@
  *   through `api.asApp().requestJira` instead (src/atlassian/app-reads.ts), sparing the
  *   credential and the egress budget.
  */
+import { FORGE_EGRESS_PER_INVOCATION_MINUTE, RateLimitPacer } from '../atlassian/rate-limit';
 import { asApp, assumeTrustedRoute, fetch, getAppContext, route } from '@forge/api';
 import { kvs } from '@forge/kvs';
 import type { Handlers } from '@forge/resolver';
@@ -53,8 +54,6 @@ import {
 const CONNECTION_KEY = 'atlassian-org-connection';
 const API_KEY_SECRET = 'atlassian-org-api-key';
 const SITE_TOKEN_SECRET = 'atlassian-site-api-token';
-/** Forge: 100 egress requests per invocation-minute (forge-platform.md §4, §5.1). */
-const EGRESS_PER_MINUTE = 100;
 /** Left for the caller to record what happened after the last request. */
 const DEADLINE_MARGIN_MS = 5_000;
 /** The admin page warns this many days before the credential expires. */
@@ -166,6 +165,8 @@ export interface ConnectOptions {
   deadline?: number;
   /** Default: 100 per minute of the invocation's remaining time (Forge's egress limit). */
   requestBudget?: number;
+  /** The installation's view of Atlassian's rate limit (src/atlassian/rate-limit.ts). */
+  pacer?: RateLimitPacer;
   timeoutMs?: number;
   /** Default: `fetch` from @forge/api. */
   fetch?: FetchLike;
@@ -452,11 +453,16 @@ function clientOptions(options: ConnectOptions) {
   // "100 requests per runtime minute" (UNCONFIRMED how it scales past the first minute, facts §8).
   const requestBudget =
     options.requestBudget ??
-    (remaining === undefined ? undefined : EGRESS_PER_MINUTE * Math.max(1, Math.floor(remaining / 60_000)));
+    (remaining === undefined
+      ? undefined
+      : FORGE_EGRESS_PER_INVOCATION_MINUTE * Math.max(1, Math.floor(remaining / 60_000)));
   return {
     fetch: options.fetch ?? fetch,
     ...(deadline !== undefined ? { deadline } : {}),
     ...(requestBudget !== undefined ? { requestBudget } : {}),
+    // Within the total, each minute's allowance: a 900 s invocation spends it every minute.
+    egressPerMinute: FORGE_EGRESS_PER_INVOCATION_MINUTE,
+    ...(options.pacer ? { pacer: options.pacer } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.log ? { log: options.log } : {}),
   };

@@ -17,6 +17,7 @@ import { currentLicence, forgeLicence } from './licence';
 import { applyPolicies, policiesInForce, readPolicies } from './policy-store';
 import { buildStatus, countFailed, countPending } from './status';
 import { perInstallation } from './installation';
+import { RateLimitPacer } from '../atlassian/rate-limit';
 import { forgeTokens, generateToken, listTokens, revokeToken } from './tokens';
 
 export const SCIM_TRIGGER_KEY = 'scim-endpoint';
@@ -42,10 +43,16 @@ const push = (reason: string, delayInSeconds = 0) =>
     });
 
 /**
+ * Atlassian's rate limit as this installation's answers announce it (src/atlassian/rate-limit.ts):
+ * kept per installation, shared by the invocations one process serves for it.
+ */
+const pacer = perInstallation(() => new RateLimitPacer());
+
+/**
  * The Atlassian organization, or undefined while no API key is configured ("not connected").
  * Built per call: the adapter's deadline and egress budget are the invocation's.
  */
-const atlassian = (): Promise<AtlassianPort | undefined> => connectedAtlassian();
+const atlassian = (): Promise<AtlassianPort | undefined> => connectedAtlassian({ pacer: pacer() });
 
 /**
  * A user or group changed: its mark is already committed, and a sync run is asked for soon.
@@ -141,16 +148,18 @@ export const scim = (event: WebTriggerEvent) => installed().app.handleWebTrigger
 /**
  * Background jobs, within the 900 s these functions may run: the directory's own (membership
  * purges), then the sync to Atlassian in a bounded batch. The queue consumer runs them when
- * a request queued one, the hourly sweep catches any it missed. Work the batch left queues
- * the consumer again: a minute later when the batch's Atlassian calls were spent (Forge
- * counts egress per invocation-minute), or when the earliest retry is due.
+ * a request queued one, the hourly sweep catches any it missed. The HTTP client keeps the run
+ * within Forge's egress limit per invocation-minute and Atlassian's rate limit, so a run
+ * spends its whole time; work it left queues the consumer again at once, or when the
+ * earliest retry is due.
  */
 const runPendingJobs = async () => {
   const { app } = installed();
   const deadline = Date.now() + 840_000;
   await app.directory.jobs.runPending(deadline);
   const result = await app.sync.run(deadline);
-  const wanted = result.pending ? Date.now() + 60_000 : result.nextAt;
+  // Out of time with work left: the next run at once (the client paced this one's egress).
+  const wanted = result.pending ? Date.now() + 1_000 : result.nextAt;
   if (wanted === undefined) return;
   // An event waits at most 900 s; a later retry is reached by the run that event starts.
   const delay = Math.min(900, Math.max(1, Math.ceil((wanted - Date.now()) / 1000)));

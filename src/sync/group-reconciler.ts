@@ -315,7 +315,7 @@ export class GroupReconciler {
       do {
         const page = await this.deps.directory.memberships.ofGroupAfter(desired, after, cursor);
         for (const { value } of page.results) {
-          await this.addMember(id, value.user, groupId, run, verify, mayAdd);
+          await this.addMember(id, value.user, groupId, run, { verify, created }, mayAdd);
           after = value.slot;
           context.reached = `${ADD}${after}`;
         }
@@ -453,15 +453,23 @@ export class GroupReconciler {
    * A membership with a link is trusted to be there (one call per member and reconcile would
    * spend the batch on large groups), except in a full reconcile: then each is checked, and
    * one removed in Atlassian by hand is added again (now the app's), or reported.
+   *
+   * A new membership of a group the app created is added without asking `isMember` first:
+   * the read could only tell "already there", and an add of a member already there answers
+   * as a new one does (org-api-facts.md §4: 204, or 409, which the adapter takes as success),
+   * so its answer already says the member is there. The read stays where its answer decides
+   * something: in a group the app found (a member already there is not the app's to remove
+   * later) and in a full reconcile (drift).
    */
   private async addMember(
     id: string,
     userId: string,
     groupId: string,
     run: Run,
-    verify: boolean,
+    group: { verify: boolean; created: boolean },
     mayAdd: () => Promise<boolean>,
   ): Promise<void> {
+    const { verify } = group;
     const user = await this.deps.links.user(userId);
     // Not invited yet (or blocked): the user's own reconcile marks this group once linked.
     if (!user?.accountId || user.applied === 'deleted') {
@@ -474,7 +482,8 @@ export class GroupReconciler {
     const accountId = user.accountId;
     const member = await this.deps.links.member(id, userId);
     if (member && !member.adding && !verify) return;
-    if (!member?.adding) {
+    const mustAsk = verify || !group.created;
+    if (!member?.adding && mustAsk) {
       if (await run.read('isMember', () => this.deps.port.isMember(groupId, accountId))) {
         if (!member)
           await this.deps.links.write(this.deps.links.memberOperation(id, userId, { created: false }));

@@ -7,7 +7,11 @@
 import { AtlassianError, AtlassianErrorKind, AtlassianPort } from '../atlassian/port';
 import { LogEntryInput, SyncLog } from './log';
 
-/** Port calls one run may make: Forge allows 100 egress requests per invocation-minute. */
+/**
+ * Port calls one run may make (unbounded by default: the HTTP client keeps each invocation
+ * within Forge's egress limit, FORGE_EGRESS_PER_INVOCATION_MINUTE, and the run ends at its
+ * deadline). A bound makes runs short, as tests of resumable walks need.
+ */
 export class Budget {
   constructor(private remaining: number) {}
 
@@ -166,8 +170,9 @@ export class Run {
       return await call();
     } catch (error) {
       if (!(error instanceof AtlassianError)) throw error;
-      // The HTTP client's own egress budget: like ours, the job simply waits for the next run.
-      if (error.code === 'EGRESS_BUDGET') throw new BudgetExhausted();
+      // The invocation's egress allowance or time ran out before the request was sent:
+      // nothing happened, and the job simply waits for the next run, as with our budget.
+      if (error.code === 'EGRESS_BUDGET' || error.code === 'DEADLINE') throw new BudgetExhausted();
       if (expected.includes(error.kind)) throw error;
       // A product's user limit: nothing this app retries can change it (the error says the fix).
       const limited = error.kind === 'user-limit';

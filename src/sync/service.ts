@@ -23,8 +23,9 @@ export interface SyncOptions {
   connection?: () => Promise<AtlassianPort | undefined>;
   now?: () => number;
   /**
-   * Atlassian calls per run. Forge allows 100 egress requests per invocation-minute and the
-   * HTTP client may retry a call; the rest of the work is left queued for the next run.
+   * A bound on the Atlassian calls of one run (none by default: the HTTP client keeps each
+   * invocation within Forge's egress limit per invocation-minute and Atlassian's announced
+   * rate limit, and a run ends at its deadline). The rest is left queued for the next run.
    */
   callsPerRun?: number;
   /** Attempts before a non-transient failure is given up (until the next change). */
@@ -46,7 +47,6 @@ interface ConnectionState {
   dryRun?: boolean;
 }
 
-export const DEFAULT_CALLS_PER_RUN = 80;
 const DEFAULT_MAX_ATTEMPTS = 5;
 /** A full reconcile still "running" after this long is taken as lost, and may start again. */
 const FULL_RECONCILE_STUCK_MS = 2 * 24 * 3600 * 1000;
@@ -111,7 +111,7 @@ export class SyncService {
       }
       return reconciler;
     };
-    const budget = new Budget(this.options.callsPerRun ?? DEFAULT_CALLS_PER_RUN);
+    const budget = new Budget(this.options.callsPerRun ?? Number.POSITIVE_INFINITY);
     const count = new ProgressCount();
     const job = (queued: QueuedJob) => {
       const preview = isPreview(queued.kind);

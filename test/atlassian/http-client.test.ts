@@ -3,6 +3,7 @@
  * the time and egress budgets, no blind resend of a write that is not idempotent, the
  * mapping of answers to AtlassianError kinds, and that the key never leaves in any text.
  */
+import { EgressMeter, RateLimitPacer } from '../../src/atlassian/rate-limit';
 import {
   AtlassianHttpClient,
   encodePath,
@@ -121,7 +122,7 @@ describe('retries of idempotent requests', () => {
     expect((await client.request(get)).body).toEqual({ ok: true });
     // random() = 0.5: half of 100, then half of 200.
     expect(sleeps).toEqual([50, 100]);
-    expect(client.stats).toEqual({ requests: 3, retries: 2, rateLimited: 0 });
+    expect(client.stats).toEqual({ requests: 3, retries: 2, rateLimited: 0, pacedMs: 0 });
     expect(logs.join('\n')).toMatch(/retrying in 50 ms/);
   });
 
@@ -355,5 +356,39 @@ describe('the key never leaves', () => {
     expect(redact('sent Bearer abc.def')).toBe('sent Bearer [REDACTED]');
     expect(redact('{"authorization":"Basic dXNlcjpwdw=="}')).toBe('{"authorization":"[REDACTED]"}');
     expect(redact('key=ATATT-xyz1', 'ATATT-xyz1')).toBe('key=[REDACTED]');
+  });
+});
+
+describe('pacing (src/atlassian/rate-limit.ts)', () => {
+  const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null });
+
+  it('spreads the last requests of a window over the time to its reset, and holds all after a 429', () => {
+    const pacer = new RateLimitPacer();
+    const now = 1_000_000;
+    pacer.observe(
+      headers({
+        'x-ratelimit-limit': '20',
+        'x-ratelimit-remaining': '2',
+        'x-ratelimit-reset': new Date(now + 1_000).toISOString(),
+      }),
+      now,
+    );
+    // Two left (at the low-water mark of a tenth of 20): spread over the second to the reset.
+    expect(pacer.acquire(now)).toBe(0);
+    expect(pacer.acquire(now + 100)).toBe(350);
+    expect(pacer.acquire(now + 450)).toBe(0);
+    // None left: nothing before the reset.
+    expect(pacer.acquire(now + 700)).toBe(300);
+    expect(pacer.acquire(now + 1_000)).toBe(0);
+    pacer.blockFor(2_000, now + 1_000);
+    expect(pacer.acquire(now + 1_500)).toBe(1_500);
+  });
+
+  it('keeps an invocation within its requests per minute, waiting for the next minute', () => {
+    const meter = new EgressMeter(2, 0);
+    expect(meter.take(10)).toBe(0);
+    expect(meter.take(20)).toBe(0);
+    expect(meter.take(30)).toBe(59_970);
+    expect(meter.take(60_000)).toBe(0);
   });
 });
