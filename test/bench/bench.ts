@@ -13,7 +13,8 @@
  *                                          an Entra-style push through SCIM, then the reconcile
  *                                          worker until the embedded Atlassian organization
  *                                          matches (provisioning.ts; also --users, --groups,
- *                                          --memberships, --calls-per-run)
+ *                                          --memberships, --calls-per-run,
+ *                                          --bare-invites-unplaced)
  *   npm run bench -- --push [--writes 200] [--clients 8] [--latency-ms 20]
  *                                          only the cost of the web trigger's awaited queue push,
  *                                          on the shipped `scim` entry point and the offline
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
         ? { callsPerRun: positiveIntegers(callsPerRun, '--calls-per-run')[0] }
         : {}),
       membersPerPatch: count('--members-per-patch', 100),
+      bareInvitesPlace: !argv.includes('--bare-invites-unplaced'),
       quick,
     });
     return;

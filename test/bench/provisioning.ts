@@ -52,6 +52,13 @@ export interface ProvisioningOptions {
   callsPerRun?: number;
   /** Members per PATCH, as Entra batches them. */
   membersPerPatch: number;
+  /**
+   * Whether an invite naming no group puts the account in the directory (UNCONFIRMED; the
+   * embedded organization draws it by default). The bench fixes it so its figures repeat:
+   * true by default; false (--bare-invites-unplaced) is the pessimistic reading, where a user
+   * invited before any group is invited again, naming its group, once a membership arrives.
+   */
+  bareInvitesPlace: boolean;
   quick: boolean;
 }
 
@@ -261,6 +268,7 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
     latencyMs: options.latencyMs,
     rateLimit,
     faults: { seed: 1 },
+    placeBareInvites: options.bareInvitesPlace,
   });
   const records: HttpRecord[] = [];
   const portCalls = new Map<string, number>();
@@ -307,7 +315,8 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
       `pushed through the real web trigger handler (Entra style: POST /Users, POST /Groups empty, PATCH ` +
       `${options.membersPerPatch} members at a time), then the reconcile worker in consumer runs of ` +
       `${callsPerRun === undefined ? 'up to 840 s' : `${callsPerRun} port calls`} into the embedded organization (every answer +${options.latencyMs} ms, ` +
-      `${options.rateLimit > 0 ? `${options.rateLimit} requests/s before 429` : 'no rate limit'}).\n`,
+      `${options.rateLimit > 0 ? `${options.rateLimit} requests/s before 429` : 'no rate limit'}; ` +
+      `an invite naming no group ${options.bareInvitesPlace ? 'places' : 'does not place'} the account).\n`,
   );
 
   // Connected first, as an admin would before configuring the identity provider.
@@ -499,10 +508,19 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
           ? `in ${seconds(convergeMs)}${lowerBoundMs > 0 ? `, ${fmt(convergeMs / lowerBoundMs, 2)}× the rate limit's lower bound` : ''}`
           : (problems[0] ?? 'jobs left')),
     },
-    {
-      pass: duplicateInvites + duplicateGroups + duplicateMemberships === 0,
-      text: `0 duplicate invites, groups and memberships: ${duplicateInvites}, ${duplicateGroups}, ${duplicateMemberships}`,
-    },
+    options.bareInvitesPlace
+      ? {
+          pass: duplicateInvites + duplicateGroups + duplicateMemberships === 0,
+          text: `0 duplicate invites, groups and memberships: ${duplicateInvites}, ${duplicateGroups}, ${duplicateMemberships}`,
+        }
+      : {
+          // A second invite of an account the first left outside the directory is how it joins
+          // (naming its group): at most one per user, and never a second group or membership.
+          pass: duplicateInvites <= users && duplicateGroups + duplicateMemberships === 0,
+          text:
+            `at most one placing re-invite per user, 0 duplicate groups and memberships: ` +
+            `${duplicateInvites} re-invites (${fmt(users)} users), ${duplicateGroups}, ${duplicateMemberships}`,
+        },
   ];
   console.log('== Targets ==');
   for (const line of lines) console.log(`${line.pass ? 'PASS' : 'FAIL'}  ${line.text}`);
