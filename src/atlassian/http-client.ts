@@ -66,9 +66,10 @@ export interface HttpClientOptions {
   /** Epoch ms: nothing is sent, and no wait ends, after it (a consumer has 900 s). */
   deadline?: number;
   /**
-   * Forge allows 100 egress requests per invocation-minute (forge-platform.md §4, §5.1). When
-   * set, the client sends at most this many requests (retries count) and then fails
-   * `transient` with code `EGRESS_BUDGET` without sending. `requests` shows the count.
+   * Forge allows 100 egress requests per invocation-minute
+   * (https://developer.atlassian.com/platform/forge/limits-invocation/). When set, the client sends
+   * at most this many requests (retries count) and then fails `transient` with code `EGRESS_BUDGET`
+   * without sending. `requests` shows the count.
    */
   requestBudget?: number;
   /** Diagnostics (retries, rate limits). Never receives the key. */
@@ -125,7 +126,8 @@ export function kindForStatus(status: number): AtlassianErrorKind {
 /**
  * How long a 429 asks us to wait, in ms, or undefined when it does not say:
  * `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset`, the header the
- * Organizations API documents (ISO 8601 UTC, org-api-facts.md §7; `Retry-After` is only
+ * Organizations API documents (ISO 8601 UTC, "Rate limits" in
+ * https://developer.atlassian.com/cloud/admin/organization/rest/intro/; `Retry-After` is only
  * documented for Jira/Confluence, so honouring it first is harmless and UNCONFIRMED for the
  * Org API). `RateLimit-Reason` alone carries no time: the caller backs off.
  */

@@ -1,8 +1,9 @@
 /**
  * The Atlassian port on the Organizations REST API (`https://api.atlassian.com/admin`) with an
- * organization admin API key. Every call follows ../shared/docs/org-api-facts.md and the
- * contract ../shared/specs/admin-organization-v2.derived.json (test/atlassian/ checks each
- * request against it); section numbers below are the fact sheet's.
+ * organization admin API key. Every call follows Atlassian's reference pages, named below by
+ * their group: https://developer.atlassian.com/cloud/admin/organization/rest/api-group-users/,
+ * …/api-group-groups/ and …/api-group-workspaces/ (test/atlassian/ checks each request against
+ * the contract; what they leave UNCONFIRMED is in README.md "The Organizations API adapter").
  *
  * What is safe to send twice is sent through the client's retries; what is not (invite,
  * create group) is never resent blindly: both look the e-mail / group name up first (so a
@@ -189,7 +190,7 @@ function rolesOf(assignment: WireRoleAssignment): string[] {
   return roles.length > 0 ? roles : (assignment.roles ?? []);
 }
 
-/** `ari:cloud:jira-software::site/<cloudId>` → `jira-software` (§6). */
+/** `ari:cloud:jira-software::site/<cloudId>` → `jira-software` (Workspaces). */
 function productOfAri(ari: string | undefined): string | undefined {
   return /^ari:cloud:([^:]+)::/.exec(ari ?? '')?.[1];
 }
@@ -212,7 +213,7 @@ function toAccount(user: WireUser, fallbackEmail = ''): AtlassianAccount | undef
     ...(user.name ? { name: user.name } : {}),
     status: toStatus(user),
     // Only the two values the spec names: anything else leaves `managed` unknown, so a new
-    // value can never make an account linkable (org-api-facts.md §3, spec ClaimStatus).
+    // value can never make an account linkable (Users, spec ClaimStatus).
     ...(user.claimStatus === 'managed' || user.claimStatus === 'unmanaged'
       ? { managed: user.claimStatus === 'managed' }
       : {}),
@@ -283,8 +284,9 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   /**
    * The directory every user and group call addresses. Centralized orgs have one; an org on
-   * the original experience may have several (facts §0/[S14]), and then the admin must pick:
-   * `-` ("every directory") is documented for reads only, so it is never used for writes.
+   * the original experience may have several (Atlassian's article "New Organization APIs"),
+   * and then the admin must pick: `-` ("every directory") is documented for reads only, so it
+   * is never used for writes.
    */
   directoryId(): Promise<string> {
     this.directory ??= this.listDirectories().then((directories) => {
@@ -343,7 +345,7 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   // ---- users -------------------------------------------------------------------------------
 
-  /** §3: exact e-mail search `{"emails":[e]}`, never with `searchTerm` (400 together). */
+  /** Users: exact e-mail search `{"emails":[e]}`, never with `searchTerm` (400 together). */
   async findAccountByEmail(email: string): Promise<AtlassianAccount | undefined> {
     const users = await this.searchUsers({ emails: [email] }, (user) => sameText(user.email, email));
     const match = users.find((user) => sameText(user.email, email));
@@ -365,9 +367,9 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §2: one e-mail per call (the maximum per call is UNCONFIRMED), `sendNotification: false`
+   * Invite: one e-mail per call (the maximum per call is UNCONFIRMED), `sendNotification: false`
    * (the identity provider owns the onboarding; Atlassian mails only with a text anyway), no
-   * permission rules (product access comes through groups, §6). Create-or-find: an account
+   * permission rules (product access comes through groups). Create-or-find: an account
    * with this e-mail already in the directory is returned without inviting. The name is not
    * sent: the invite API has no such field, and an Atlassian account's name is its owner's.
    * An account the search reports `not_invited` (an Atlassian account with no membership in
@@ -393,7 +395,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     const results = body?.data ?? [];
     const result =
       results.find((r) => sameText(r.email, email)) ?? (results.length === 1 ? results[0] : undefined);
-    // §2: failures are per e-mail, role and group, under a 2xx: check every status.
+    // Invite: failures are per e-mail, role and group, under a 2xx: check every status.
     const errors = (result?.results ?? []).flatMap((r) => [
       ...(r.roleAssignmentResult ?? [])
         .filter((x) => x.status !== 'INVITED')
@@ -406,7 +408,7 @@ export class OrgAdminAdapter implements AtlassianPort {
       throw new AtlassianError('invalid', `Invite of ${email} partly failed: ${errors.join('; ')}.`, 200);
     }
     if (result?.id) {
-      // The answer carries no status; a fresh invitee is taken as active (UNCONFIRMED, §2).
+      // The answer carries no status; a fresh invitee is taken as active (UNCONFIRMED, Invite).
       return { accountId: result.id, email: result.email ?? email, status: 'active' };
     }
     const found = await this.findAccountByEmail(email);
@@ -420,7 +422,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     );
   }
 
-  /** §5: POST with `{}` and JSON content type (415 otherwise, reported by a third party). */
+  /** Users: POST with `{}` and JSON content type (415 otherwise, reported by a third party). */
   suspend(accountId: string): Promise<void> {
     return this.setAccess(accountId, 'suspend', 'suspended');
   }
@@ -444,7 +446,7 @@ export class OrgAdminAdapter implements AtlassianPort {
       });
     } catch (error) {
       // Suspending a suspended user (or restoring an active one) may be refused: its
-      // answer is UNCONFIRMED (§5), so a refusal is success when the state is already right.
+      // answer is UNCONFIRMED (Users), so a refusal is success when the state is already right.
       if (isKind(error, 'conflict', 'invalid') && (await this.getAccount(accountId))?.status === target)
         return;
       throw error;
@@ -470,7 +472,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §5: DELETE …/users/{accountId} removes the user from the directory (the account itself
+   * Users: DELETE …/users/{accountId} removes the user from the directory (the account itself
    * stays; Atlassian may finish it asynchronously). A second removal is 404 (the user is no
    * longer in the directory): removed is what was asked, so that is success.
    */
@@ -478,7 +480,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     await this.deleteFromDirectory(encodePath`/users/${accountId}`);
   }
 
-  /** §3: users search `{accountIds:[id], expand:['groups']}`. */
+  /** Users: search `{accountIds:[id], expand:['groups']}`. */
   async groupsOf(accountId: string): Promise<AtlassianGroup[]> {
     const users = await this.searchUsers(
       { accountIds: [accountId], expand: ['groups'] },
@@ -489,7 +491,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §3 and §6: the groups holding any product role (groups search by `roleIds`), then each
+   * Groups: the groups holding any product role (groups search by `roleIds`), then each
    * one's role assignments, which name the product owning each resource. A group holding only
    * user-access-admin grants no product use and is left out.
    */
@@ -516,7 +518,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §6 and spec getGroupRoleAssignments: every role the group holds, one entry per role and
+   * Spec getGroupRoleAssignments: every role the group holds, one entry per role and
    * resource; the product is the resource's owner (or read off its ARI). Platform roles, if a
    * group ever holds one, come without a resource. A group not found holds nothing.
    */
@@ -545,7 +547,7 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   // ---- groups ------------------------------------------------------------------------------
 
-  /** §3: `{"groupNames":[n]}` (exact, case-insensitive; never with searchTerm or groupIds). */
+  /** Groups: `{"groupNames":[n]}` (exact, case-insensitive; never with searchTerm or groupIds). */
   async findGroupByName(name: string): Promise<AtlassianGroup | undefined> {
     const path = await this.dirPath('/groups/search');
     for await (const data of this.searchPages<WireGroup>(path, { groupNames: [name] })) {
@@ -611,7 +613,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * UNCONFIRMED endpoint (facts §1): Atlassian's "Rename group" tutorial exists, but its
+   * UNCONFIRMED endpoint: Atlassian's tutorial …/organization/rename-group/ exists, but its
    * method, path and body could not be read, and the contract has no such operation. Guessing
    * PUT/PATCH could do something else; delete-and-recreate would drop the group's product
    * access and every membership not managed here. So: unsupported, with what to do instead.
@@ -637,7 +639,7 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   // ---- memberships -------------------------------------------------------------------------
 
-  /** §3: users search `{accountIds:[id], groupIds:[gid]}`. */
+  /** Users: search `{accountIds:[id], groupIds:[gid]}`. */
   async isMember(groupId: string, accountId: string): Promise<boolean> {
     const users = await this.searchUsers(
       { accountIds: [accountId], groupIds: [groupId] },
@@ -647,7 +649,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §3: one page of the users search `{groupIds:[gid]}`; the next page is asked for with the
+   * Users: one page of the search `{groupIds:[gid]}`; the next page is asked for with the
    * cursor links.next gives AND the filter again: nothing says a search cursor carries the
    * filters (UNCONFIRMED), and without them page 2 would list non-members.
    */
@@ -668,7 +670,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §4: `{"accountId"}`, 204. Adding twice leaves one membership, so the client may retry.
+   * Groups: `{"accountId"}`, 204. Adding twice leaves one membership, so the client may retry.
    * What "already a member" answers is UNCONFIRMED: a 409 or 400 is success when the search
    * says the account is a member. A 404 ("User not found": not in the directory yet) stays.
    */
@@ -686,7 +688,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     }
   }
 
-  /** §4: DELETE, 204. "Not a member" (UNCONFIRMED: 404?) is success once the search agrees. */
+  /** Groups: DELETE, 204. "Not a member" (UNCONFIRMED: 404?) is success once the search agrees. */
   async removeMember(groupId: string, accountId: string): Promise<void> {
     try {
       await this.http.request({
@@ -708,7 +710,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   // ---- product access ----------------------------------------------------------------------
 
   /**
-   * §6: POST /v2/orgs/{o}/workspaces. The first page is asked for with an empty body; later
+   * Workspaces: POST …/workspaces. The first page is asked for with an empty body; later
    * ones with `{cursor}` alone ("when a cursor is provided… no other properties may be present":
    * the filter is empty, so searchPages' filter-plus-cursor is the cursor alone).
    */
@@ -738,7 +740,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §6: `{resourceId, roleId}`; repeating leaves the same state, so the client may retry.
+   * Groups: `{resourceId, roleId}`; repeating leaves the same state, so the client may retry.
    * Assigning a held role or revoking an absent one may be refused (UNCONFIRMED): success when
    * the group's role assignments already say so.
    */

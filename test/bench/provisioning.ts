@@ -63,7 +63,7 @@ const RUN_DEADLINE_MS = 840_000;
 const REQUEST_BUDGET = 100 * Math.floor((900_000 - 5_000) / 60_000);
 /** How long a run that leaves work waits before the next one on Forge (src/forge/index.ts). */
 const FORGE_CONTINUE_DELAY_MS = 60_000;
-/** Forge's egress limit per invocation-minute (forge-platform.md §4). */
+/** Forge's egress limit per invocation-minute (developer.atlassian.com/platform/forge/limits-invocation). */
 const FORGE_EGRESS_PER_MINUTE = 100;
 const MAX_RUNS = 20_000;
 
