@@ -334,14 +334,14 @@ function banner(s: Served, base: string, triggerKey: string): string[] {
  */
 async function storeConnection(connections: typeof ForgeConnection, org: LocalOrganization): Promise<string> {
   const site = process.env.ATLASSIAN_MODE?.trim() === 'site' && org.embedded;
-  const saved = await connections.getOrgConnection();
+  const saved = await connections.getAtlassianConnection();
   const target = site ? new URL(org.embedded!.meta.siteUrl).origin : org.connection.orgId;
   const savedTarget = saved.mode === 'site' ? saved.siteUrl : saved.orgId;
   if (saved.source === 'admin' && savedTarget !== target) {
     return `kept the one saved on the admin page (${saved.mode} ${savedTarget ?? '?'})`;
   }
   if (site) {
-    await connections.saveOrgConnection({
+    await connections.saveAtlassianConnection({
       mode: 'site',
       siteUrl: target,
       email: SEED_ACCOUNTS.admin,
@@ -350,7 +350,7 @@ async function storeConnection(connections: typeof ForgeConnection, org: LocalOr
     return `site admin ${SEED_ACCOUNTS.admin} on ${target}, saved in this installation's storage`;
   }
   const { orgId, apiKey, baseUrl, directoryId } = org.connection;
-  await connections.saveOrgConnection({
+  await connections.saveAtlassianConnection({
     mode: 'org',
     orgId,
     apiKey,
