@@ -306,11 +306,21 @@ describe('Test connection', () => {
 
   it('lets other failures through', async () => {
     await call('saveAtlassianConnection', { orgId: ORG, apiKey: KEY });
+    let attempts = 0;
     external = async () => {
+      attempts++;
       throw new Error('boom');
     };
-    const result = await call<ConnectionTestResult>('testAtlassianConnection');
-    expect(result).toMatchObject({ ok: false, kind: 'transient' });
+    // The client retries a network error with full-jitter backoff (Math.random by default):
+    // pin the jitter to no wait, so the retries run without seconds of real sleep.
+    const jitter = jest.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      const result = await call<ConnectionTestResult>('testAtlassianConnection');
+      expect(result).toMatchObject({ ok: false, kind: 'transient' });
+      expect(attempts).toBeGreaterThan(1);
+    } finally {
+      jitter.mockRestore();
+    }
   });
 
   it('the adapter is undefined while not connected', async () => {
