@@ -4,7 +4,8 @@
  * read:user:jira, read:email-address:jira in manifest.yml) and leaves everything else to the
  * admin credential's adapter. It spares the credential (an org key or a site admin's token,
  * with their rate limits) and Forge's egress budget: product fetch is not egress
- * (forge-platform.md, org-api-facts.md §8: "excluding requestJira/requestConfluence").
+ * ("excluding requestJira/requestConfluence",
+ * https://developer.atlassian.com/platform/forge/limits-invocation/).
  *
  * Which reads: a group by name or id, a user's groups, membership, a group's members, and
  * (site-admin mode only) accounts by id or e-mail. In the Organizations API mode account

@@ -139,7 +139,8 @@ export function kindForStatus(status: number): AtlassianErrorKind {
 /**
  * How long a 429 asks us to wait, in ms, or undefined when it does not say:
  * `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset`, the header the
- * Organizations API documents (ISO 8601 UTC, org-api-facts.md §7; `Retry-After` is only
+ * Organizations API documents (ISO 8601 UTC, "Rate limits" in
+ * https://developer.atlassian.com/cloud/admin/organization/rest/intro/; `Retry-After` is only
  * documented for Jira/Confluence, so honouring it first is harmless and UNCONFIRMED for the
  * Org API). `RateLimit-Reason` alone carries no time: the caller backs off.
  */

@@ -1,7 +1,7 @@
 /**
  * Reads of users, groups and memberships on a Jira Cloud site's REST API v3
- * (../shared/specs/jira-platform-swagger-v3.v3.json), over whichever client is given: the
- * site admin's Basic-auth client (site-adapter.ts) or the app's own product fetch
+ * (https://developer.atlassian.com/cloud/jira/platform/rest/v3/), over whichever client is
+ * given: the site admin's Basic-auth client (site-adapter.ts) or the app's own product fetch
  * (app-reads.ts, `api.asApp().requestJira`). The same calls either way; only who pays differs.
  *
  * Account and group IDs on a site are the organization's (one identity platform), so these
@@ -33,7 +33,10 @@ export interface JiraPage<T> {
 
 /** Pages followed at most, so an answer that never ends cannot eat the invocation. */
 export const MAX_PAGES = 50;
-/** group/member takes maxResults 1–50 (org-api-facts.md §10). */
+/**
+ * group/member takes maxResults 1–50 ("Get users from group",
+ * https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-groups/).
+ */
 export const MEMBER_PAGE = 50;
 
 /**
@@ -112,8 +115,9 @@ export class JiraReads {
 
   /**
    * GET /rest/api/3/user/search?query=<e-mail>: a prefix match on e-mail and name, active
-   * users only (facts §10); a candidate counts only when its e-mail is exactly this one (read
-   * with user/email when the answer hides it).
+   * users only (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-user-search/);
+   * a candidate counts only when its e-mail is exactly this one (read with user/email when the
+   * answer hides it).
    */
   async findAccountByEmail(email: string): Promise<AtlassianAccount | undefined> {
     const users =

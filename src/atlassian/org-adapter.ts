@@ -1,8 +1,9 @@
 /**
  * The Atlassian port on the Organizations REST API (`https://api.atlassian.com/admin`) with an
- * organization admin API key. Every call follows ../shared/docs/org-api-facts.md and the
- * contract ../shared/specs/admin-organization-v2.derived.json (test/atlassian/ checks each
- * request against it); section numbers below are the fact sheet's.
+ * organization admin API key. Every call follows Atlassian's reference pages, named below by
+ * their group: https://developer.atlassian.com/cloud/admin/organization/rest/api-group-users/,
+ * …/api-group-groups/ and …/api-group-workspaces/ (test/atlassian/ checks each request against
+ * the contract; what they leave UNCONFIRMED is in README.md "The Organizations API adapter").
  *
  * What is safe to send twice is sent through the client's retries; what is not (invite,
  * create group) is never resent blindly: both look the e-mail / group name up first (so a
@@ -175,7 +176,7 @@ export function nextPageOf(next: string | null | undefined, baseUrl: string): Ne
 }
 
 /**
- * "You cannot add if the add would exceed an app's user limit" (org-api-facts.md §4): the
+ * "You cannot add if the add would exceed an app's user limit" (Groups, add user to group): the
  * error catalogue's codes for it, UNCONFIRMED which one the service answers.
  */
 const USER_LIMIT_CODES = new Set(['ADMIN-409-3', 'ADMIN-UAM-409-3']);
@@ -214,7 +215,7 @@ function rolesOf(assignment: WireRoleAssignment): string[] {
   return roles.length > 0 ? roles : (assignment.roles ?? []);
 }
 
-/** `ari:cloud:jira-software::site/<cloudId>` → `jira-software` (§6). */
+/** `ari:cloud:jira-software::site/<cloudId>` → `jira-software` (Workspaces). */
 function productOfAri(ari: string | undefined): string | undefined {
   return /^ari:cloud:([^:]+)::/.exec(ari ?? '')?.[1];
 }
@@ -237,7 +238,7 @@ function toAccount(user: WireUser, fallbackEmail = ''): AtlassianAccount | undef
     ...(user.name ? { name: user.name } : {}),
     status: toStatus(user),
     // Only the two values the spec names: anything else leaves `managed` unknown, so a new
-    // value can never make an account linkable (org-api-facts.md §3, spec ClaimStatus).
+    // value can never make an account linkable (Users, spec ClaimStatus).
     ...(user.claimStatus === 'managed' || user.claimStatus === 'unmanaged'
       ? { managed: user.claimStatus === 'managed' }
       : {}),
@@ -308,8 +309,9 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   /**
    * The directory every user and group call addresses. Centralized orgs have one; an org on
-   * the original experience may have several (facts §0/[S14]), and then the admin must pick:
-   * `-` ("every directory") is documented for reads only, so it is never used for writes.
+   * the original experience may have several (Atlassian's article "New Organization APIs"),
+   * and then the admin must pick: `-` ("every directory") is documented for reads only, so it
+   * is never used for writes.
    */
   directoryId(): Promise<string> {
     this.directory ??= this.listDirectories().then((directories) => {
@@ -368,7 +370,7 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   // ---- users -------------------------------------------------------------------------------
 
-  /** §3: exact e-mail search `{"emails":[e]}`, never with `searchTerm` (400 together). */
+  /** Users: exact e-mail search `{"emails":[e]}`, never with `searchTerm` (400 together). */
   async findAccountByEmail(email: string): Promise<AtlassianAccount | undefined> {
     const users = await this.searchUsers({ emails: [email] }, (user) => sameText(user.email, email));
     const match = users.find((user) => sameText(user.email, email));
@@ -390,7 +392,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §2 and §11: one e-mail per call (the maximum per call is UNCONFIRMED), with what places the
+   * Invite: one e-mail per call (the maximum per call is UNCONFIRMED), with what places the
    * user: `additionalGroups` (the groups it joins) and `permissionRules` (product roles), since
    * invited people are "added to directories based on apps in your invitation" and an invite
    * with neither may place no one. `sendNotification: false` (the identity provider owns the
@@ -446,7 +448,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     const results = answer?.data ?? [];
     const result =
       results.find((r) => sameText(r.email, email)) ?? (results.length === 1 ? results[0] : undefined);
-    // §2: failures are per e-mail, role and group, under a 2xx: each one is reported.
+    // Invite: failures are per e-mail, role and group, under a 2xx: each one is reported.
     const refused: Array<{ what: string; reason: string }> = [];
     const placedGroups = new Set<string>();
     for (const r of result?.results ?? []) {
@@ -461,7 +463,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     }
     const placement = { placedGroups: groups.filter((g) => placedGroups.has(g)), refused };
     if (result?.id) {
-      // The answer carries no status (§2): read back whether the account is in the directory.
+      // The answer carries no status (Invite): read back whether the account is in the directory.
       const account = await this.getAccount(result.id);
       const found: AtlassianAccount = account ?? {
         accountId: result.id,
@@ -481,7 +483,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     );
   }
 
-  /** §5: POST with `{}` and JSON content type (415 otherwise, reported by a third party). */
+  /** Users: POST with `{}` and JSON content type (415 otherwise, reported by a third party). */
   suspend(accountId: string): Promise<void> {
     return this.setAccess(accountId, 'suspend', 'suspended');
   }
@@ -505,7 +507,7 @@ export class OrgAdminAdapter implements AtlassianPort {
       });
     } catch (error) {
       // Suspending a suspended user (or restoring an active one) may be refused: its
-      // answer is UNCONFIRMED (§5), so a refusal is success when the state is already right.
+      // answer is UNCONFIRMED (Users), so a refusal is success when the state is already right.
       if (isKind(error, 'conflict', 'invalid') && (await this.getAccount(accountId))?.status === target)
         return;
       throw error;
@@ -531,7 +533,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §5: DELETE …/users/{accountId} removes the user from the directory (the account itself
+   * Users: DELETE …/users/{accountId} removes the user from the directory (the account itself
    * stays; Atlassian may finish it asynchronously). A second removal is 404 (the user is no
    * longer in the directory): removed is what was asked, so that is success.
    */
@@ -539,7 +541,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     await this.deleteFromDirectory(encodePath`/users/${accountId}`);
   }
 
-  /** §3: users search `{accountIds:[id], expand:['groups']}`. */
+  /** Users: search `{accountIds:[id], expand:['groups']}`. */
   async groupsOf(accountId: string): Promise<AtlassianGroup[]> {
     const users = await this.searchUsers(
       { accountIds: [accountId], expand: ['groups'] },
@@ -550,7 +552,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §3 and §6: the groups holding any product role (groups search by `roleIds`), then each
+   * Groups: the groups holding any product role (groups search by `roleIds`), then each
    * one's role assignments, which name the product owning each resource. A group holding only
    * user-access-admin grants no product use and is left out.
    */
@@ -577,7 +579,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §6 and spec getGroupRoleAssignments: every role the group holds, one entry per role and
+   * Spec getGroupRoleAssignments: every role the group holds, one entry per role and
    * resource; the product is the resource's owner (or read off its ARI). Platform roles, if a
    * group ever holds one, come without a resource. A group not found holds nothing.
    */
@@ -606,7 +608,7 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   // ---- groups ------------------------------------------------------------------------------
 
-  /** §3: `{"groupNames":[n]}` (exact, case-insensitive; never with searchTerm or groupIds). */
+  /** Groups: `{"groupNames":[n]}` (exact, case-insensitive; never with searchTerm or groupIds). */
   async findGroupByName(name: string): Promise<AtlassianGroup | undefined> {
     const path = await this.dirPath('/groups/search');
     for await (const data of this.searchPages<WireGroup>(path, { groupNames: [name] })) {
@@ -672,7 +674,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * UNCONFIRMED endpoint (facts §1): Atlassian's "Rename group" tutorial exists, but its
+   * UNCONFIRMED endpoint: Atlassian's tutorial …/organization/rename-group/ exists, but its
    * method, path and body could not be read, and the contract has no such operation. Guessing
    * PUT/PATCH could do something else; delete-and-recreate would drop the group's product
    * access and every membership not managed here. So: unsupported, with what to do instead.
@@ -698,7 +700,7 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   // ---- memberships -------------------------------------------------------------------------
 
-  /** §3: users search `{accountIds:[id], groupIds:[gid]}`. */
+  /** Users: search `{accountIds:[id], groupIds:[gid]}`. */
   async isMember(groupId: string, accountId: string): Promise<boolean> {
     const users = await this.searchUsers(
       { accountIds: [accountId], groupIds: [groupId] },
@@ -708,7 +710,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §3: one page of the users search `{groupIds:[gid]}`; the next page is asked for with the
+   * Users: one page of the search `{groupIds:[gid]}`; the next page is asked for with the
    * cursor links.next gives AND the filter again: nothing says a search cursor carries the
    * filters (UNCONFIRMED), and without them page 2 would list non-members.
    */
@@ -729,10 +731,10 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §4: `{"accountId"}`, 204. Adding twice leaves one membership, so the client may retry.
+   * Groups: `{"accountId"}`, 204. Adding twice leaves one membership, so the client may retry.
    * What "already a member" answers is UNCONFIRMED: a 409 or 400 is success when the search
    * says the account is a member. A 404 ("User not found": not in the directory yet) stays.
-   * A group granting a product at its licence's user limit is refused (§4): `user-limit`.
+   * A group granting a product at its licence's user limit is refused (Groups: add user to group): `user-limit`.
    */
   async addMember(groupId: string, accountId: string): Promise<void> {
     try {
@@ -749,7 +751,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     }
   }
 
-  /** §4: DELETE, 204. "Not a member" (UNCONFIRMED: 404?) is success once the search agrees. */
+  /** Groups: DELETE, 204. "Not a member" (UNCONFIRMED: 404?) is success once the search agrees. */
   async removeMember(groupId: string, accountId: string): Promise<void> {
     try {
       await this.http.request({
@@ -771,7 +773,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   // ---- product access ----------------------------------------------------------------------
 
   /**
-   * §6: POST /v2/orgs/{o}/workspaces. The first page is asked for with an empty body; later
+   * Workspaces: POST …/workspaces. The first page is asked for with an empty body; later
    * ones with `{cursor}` alone ("when a cursor is provided… no other properties may be present":
    * the filter is empty, so searchPages' filter-plus-cursor is the cursor alone).
    */
@@ -801,7 +803,7 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * §6: `{resourceId, roleId}`; repeating leaves the same state, so the client may retry.
+   * Groups: `{resourceId, roleId}`; repeating leaves the same state, so the client may retry.
    * Assigning a held role or revoking an absent one may be refused (UNCONFIRMED): success when
    * the group's role assignments already say so.
    */

@@ -1,8 +1,8 @@
 /**
  * The Atlassian port: what provisioning needs from an Atlassian organization, whatever the
- * credential behind it. The reconcile worker (src/sync) speaks only this; adapters (the
- * Organizations REST API with an org admin API key today; a site-admin token later) map it
- * onto real calls. Every method is safe to call again after a failure whose outcome is
+ * credential behind it. The reconcile worker (src/sync) speaks only this; two adapters map it
+ * onto real calls: org-adapter.ts (the Organizations REST API with an org admin API key) and
+ * site-adapter.ts (one site's Jira REST API with a site admin's API token). Every method is safe to call again after a failure whose outcome is
  * unknown: adapters read state back rather than repeat a write blindly.
  */
 
@@ -18,7 +18,8 @@ export interface AtlassianAccount {
   status: AccountStatus;
   /**
    * Whether the organization manages the account (Organizations API `claimStatus`: `managed`
-   * when the account's e-mail domain is verified and the account claimed, org-api-facts.md §3).
+   * when the account's e-mail domain is verified and the account claimed,
+   * https://developer.atlassian.com/cloud/admin/organization/rest/api-group-users/).
    * Undefined where the adapter cannot tell: Jira's REST API (the site-admin mode) has no claim
    * status. Linking by e-mail takes only a managed account (src/sync/user-reconciler.ts).
    */

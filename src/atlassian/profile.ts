@@ -1,6 +1,6 @@
 /**
  * An Atlassian account's profile as the User management API names it
- * (../shared/specs/admin-user-management.2022-08-29.json, `AtlassianAccountUser`): the fields
+ * (https://developer.atlassian.com/cloud/admin/user-management/rest/, `AtlassianAccountUser`): the fields
  * the app may change for accounts the organization manages, each by the JSON path the API's
  * `profile.write` privilege lists ("Each key should be a valid JSON path of the target object").
  */

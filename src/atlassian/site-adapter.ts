@@ -1,9 +1,10 @@
 /**
  * The site-admin mode: the Atlassian port on one site's Jira Cloud REST API v3
  * (`https://<site>.atlassian.net/rest/api/3`) with a site admin's e-mail and API token (Basic
- * auth), as miniOrange's cloud app asks for. Requests follow
- * ../shared/specs/jira-platform-swagger-v3.v3.json (test/site-mode/contract.test.ts checks
- * each one) and ../shared/docs/org-api-facts.md §10.
+ * auth), as miniOrange's cloud app asks for. Requests follow Jira's REST API v3 reference
+ * (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-groups/, and the
+ * api-group-users and api-group-user-search pages beside it); test/site-mode/contract.test.ts
+ * checks each one against its OpenAPI document.
  *
  * What the mode cannot do, and says so with `AtlassianError('unsupported')`:
  * - suspend / restore: Jira has no suspension. The reconcile worker then deactivates by

@@ -1,6 +1,6 @@
 /**
  * The client of Atlassian's User management API (`https://api.atlassian.com/users/{account_id}/manage...`,
- * ../shared/specs/admin-user-management.2022-08-29.json; org-api-facts.md §11): what the org
+ * https://developer.atlassian.com/cloud/admin/user-management/rest/): what the org
  * admin API key may change on an account the organization manages, and the changes. It is
  * reached with the same key and HTTP client as the Organizations API (retries, 429s, the
  * egress budget), at the API host's root rather than under `/admin`.

@@ -63,7 +63,8 @@ const DAY_MS = 86_400_000;
 /** `org`: organization admin API key (Organizations API); `site`: site admin e-mail + API token (Jira REST). */
 export type ConnectionMode = 'org' | 'site';
 
-export interface OrgConnection {
+/** A connection in either mode: the identifiers, never the credential. */
+export interface AtlassianConnection {
   /** Absent: `org` (connections saved before site mode existed are org ones). */
   mode?: ConnectionMode;
   /** Org mode: the organization (admin.atlassian.com/o/<orgId>). */
@@ -80,7 +81,7 @@ export interface OrgConnection {
   expiresOn?: string;
 }
 
-interface StoredConnection extends OrgConnection {
+interface StoredConnection extends AtlassianConnection {
   /** What "Test connection" discovered, used while no directoryId is configured. */
   discoveredDirectoryId?: string;
 }
@@ -93,7 +94,7 @@ interface StoredConnection extends OrgConnection {
  * - `expiresInDays` / `expiryWarning`: from `expiresOn`; the warning is set from
  *   EXPIRY_WARNING_DAYS (14) days before, and once it has passed.
  */
-export interface OrgConnectionView {
+export interface AtlassianConnectionView {
   configured: boolean;
   apiKeySet: boolean;
   /** The mode in force (or being set up): `org` when nothing says otherwise. */
@@ -118,7 +119,7 @@ export interface OrgConnectionView {
  * (`apiToken`, or one stored before). `expiresOn` (YYYY-MM-DD) is the credential's expiry;
  * `''` forgets it, absent keeps it.
  */
-export interface OrgConnectionInput extends OrgConnection {
+export interface AtlassianConnectionInput extends AtlassianConnection {
   /** Org mode. Omitted or empty: keep the stored key. */
   apiKey?: string;
   /** Site mode. Omitted or empty: keep the stored token. */
@@ -176,7 +177,7 @@ export interface ConnectOptions {
 }
 
 const trimmed = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
-const modeOf = (connection: OrgConnection | undefined): ConnectionMode =>
+const modeOf = (connection: AtlassianConnection | undefined): ConnectionMode =>
   connection?.mode === 'site' ? 'site' : 'org';
 
 /**
@@ -196,7 +197,7 @@ export function credentialDaysLeft(expiresOn: string | undefined, now = Date.now
   return Math.round((end - today) / DAY_MS);
 }
 
-function expiry(expiresOn: string | undefined, now = Date.now()): Partial<OrgConnectionView> {
+function expiry(expiresOn: string | undefined, now = Date.now()): Partial<AtlassianConnectionView> {
   if (!expiresOn) return {};
   const days = credentialDaysLeft(expiresOn, now);
   if (days === undefined) return { expiresOn };
@@ -219,8 +220,8 @@ function identified(connection: StoredConnection | undefined): boolean {
 function view(
   connection: StoredConnection | undefined,
   credentialSet: boolean,
-  source?: OrgConnectionView['source'],
-): OrgConnectionView {
+  source?: AtlassianConnectionView['source'],
+): AtlassianConnectionView {
   const configured = identified(connection) && credentialSet;
   const mode = modeOf(connection);
   const fields =
@@ -302,14 +303,13 @@ async function activeConnection(): Promise<ActiveConnection | undefined> {
 }
 
 /** The connection as the admin page shows it (the one in force, else what is half set up). */
-export async function getOrgConnection(): Promise<OrgConnectionView> {
+export async function getAtlassianConnection(): Promise<AtlassianConnectionView> {
   const connection = (await kvs.get<StoredConnection>(CONNECTION_KEY)) ?? undefined;
   const secret = await secretOf(modeOf(connection));
   if (identified(connection) && secret) return view(connection, true, 'admin');
   const env = fromEnvironment();
   return env ? view(env.connection, true, 'environment') : view(connection, Boolean(secret));
 }
-export const getAtlassianConnection = getOrgConnection;
 
 /**
  * manifest.yml's egress (`permissions.external.fetch.backend`), mirrored here so a connection
@@ -367,7 +367,9 @@ function expiryDate(raw: unknown): string | undefined {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Validates and stores the connection (and the credential, when given); answers what is stored. */
-export async function saveOrgConnection(input: OrgConnectionInput): Promise<OrgConnectionView> {
+export async function saveAtlassianConnection(
+  input: AtlassianConnectionInput,
+): Promise<AtlassianConnectionView> {
   const rawMode = input?.mode ?? 'org';
   if (rawMode !== 'org' && rawMode !== 'site')
     throw new AtlassianError('invalid', 'The mode must be org or site.');
@@ -428,14 +430,13 @@ export async function saveOrgConnection(input: OrgConnectionInput): Promise<OrgC
   await kvs.set(CONNECTION_KEY, connection);
   return view(connection, true, 'admin');
 }
-export const saveAtlassianConnection = saveOrgConnection;
 
 /** Forgets the stored connection and both credentials (environment variables, if any, then apply). */
-export async function clearOrgConnection(): Promise<OrgConnectionView> {
+export async function clearAtlassianConnection(): Promise<AtlassianConnectionView> {
   await kvs.deleteSecret(API_KEY_SECRET);
   await kvs.deleteSecret(SITE_TOKEN_SECRET);
   await kvs.delete(CONNECTION_KEY);
-  return getOrgConnection();
+  return getAtlassianConnection();
 }
 
 function invocationRemainingMs(): number | undefined {
@@ -450,7 +451,7 @@ function clientOptions(options: ConnectOptions) {
   const remaining = invocationRemainingMs();
   const deadline =
     options.deadline ?? (remaining === undefined ? undefined : Date.now() + remaining - DEADLINE_MARGIN_MS);
-  // "100 requests per runtime minute" (UNCONFIRMED how it scales past the first minute, facts §8).
+  // "100 requests per runtime minute" (limits-invocation; UNCONFIRMED how it scales past the first minute).
   const requestBudget =
     options.requestBudget ??
     (remaining === undefined
@@ -626,7 +627,7 @@ async function checkAppReads(appFetch: ProductFetch | undefined): Promise<AppRea
  * and the organization has products. Site mode: the token is the e-mail's, the account is a
  * site admin, and the site has a Jira product. Either way, whether reads as the app work.
  */
-export async function testOrgConnection(options: ConnectOptions = {}): Promise<ConnectionTestResult> {
+export async function testAtlassianConnection(options: ConnectOptions = {}): Promise<ConnectionTestResult> {
   const active = await activeConnection();
   if (!active) {
     const mode = modeOf((await kvs.get<StoredConnection>(CONNECTION_KEY)) ?? undefined);
@@ -671,27 +672,27 @@ export async function testOrgConnection(options: ConnectOptions = {}): Promise<C
     throw error;
   }
 }
-export const testAtlassianConnection = testOrgConnection;
 
 /**
  * The admin page's calls for the connection (spread into the admin resolver):
  * - getAtlassianConnection: the view (never the credential);
- * - saveAtlassianConnection(OrgConnectionInput): validates, stores, answers the view; a bad
+ * - saveAtlassianConnection(AtlassianConnectionInput): validates, stores, answers the view; a bad
  *   value throws an error whose message says which field and why;
  * - testAtlassianConnection: ConnectionTestResult (ok, or the kind, message and what is missing);
  * - clearAtlassianConnection: forgets both modes' credentials, answers the view.
  */
 export type AtlassianConnectionApi = {
-  getAtlassianConnection: () => OrgConnectionView;
-  saveAtlassianConnection: (input: OrgConnectionInput) => OrgConnectionView;
+  getAtlassianConnection: () => AtlassianConnectionView;
+  saveAtlassianConnection: (input: AtlassianConnectionInput) => AtlassianConnectionView;
   testAtlassianConnection: () => ConnectionTestResult;
-  clearAtlassianConnection: () => OrgConnectionView;
+  clearAtlassianConnection: () => AtlassianConnectionView;
 };
 
 export const atlassianConnectionResolvers: Handlers<AtlassianConnectionApi> = {
-  getAtlassianConnection: () => getOrgConnection(),
-  saveAtlassianConnection: ({ payload }) => saveOrgConnection(payload),
+  getAtlassianConnection: () => getAtlassianConnection(),
+  saveAtlassianConnection: ({ payload }) => saveAtlassianConnection(payload),
   // A resolver has 25 s: leave room to answer.
-  testAtlassianConnection: () => testOrgConnection({ deadline: Date.now() + 20_000, timeoutMs: 10_000 }),
-  clearAtlassianConnection: () => clearOrgConnection(),
+  testAtlassianConnection: () =>
+    testAtlassianConnection({ deadline: Date.now() + 20_000, timeoutMs: 10_000 }),
+  clearAtlassianConnection: () => clearAtlassianConnection(),
 };

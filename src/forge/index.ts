@@ -9,7 +9,11 @@ import type { WebTriggerEvent } from '../webtrigger/event';
 import type { AtlassianPort } from '../atlassian/port';
 import { LOG_STATUSES, LogQuery } from '../sync/log';
 import type { AdminApi, AdminLicence, SyncLogQuery } from './admin-api';
-import { atlassianConnectionResolvers, connectedAtlassian, getOrgConnection } from './atlassian-connection';
+import {
+  atlassianConnectionResolvers,
+  connectedAtlassian,
+  getAtlassianConnection,
+} from './atlassian-connection';
 import { AdminRefusal, adminOnly, makeAdminResolver } from './authorize';
 import { ForgeEntityStore } from './kvs-store';
 import { FullReconcileDeps, reconcileResolvers, scheduledReconcile } from './reconcile';
@@ -204,7 +208,7 @@ export const adminResolver = makeAdminResolver<AdminApi>(
         app.directory.groups.total(),
         countPending(store),
         countFailed(app, now),
-        getOrgConnection(),
+        getAtlassianConnection(),
         app.sync.requests.refused.read(),
       ]);
       return buildStatus({

@@ -3,7 +3,11 @@
  * from what the resolver shows, and what Save sends (the chosen mode's fields only; an empty
  * credential field keeps the stored credential, which the page never sees).
  */
-import type { ConnectionMode, OrgConnectionInput, OrgConnectionView } from '../forge/atlassian-connection';
+import type {
+  ConnectionMode,
+  AtlassianConnectionInput,
+  AtlassianConnectionView,
+} from '../forge/atlassian-connection';
 
 export interface ConnectionFields {
   mode: ConnectionMode;
@@ -17,7 +21,7 @@ export interface ConnectionFields {
   expiresOn: string;
 }
 
-export const fieldsOf = (view: OrgConnectionView): ConnectionFields => ({
+export const fieldsOf = (view: AtlassianConnectionView): ConnectionFields => ({
   mode: view.mode,
   orgId: view.orgId ?? '',
   directoryId: view.directoryId ?? '',
@@ -30,7 +34,7 @@ export const fieldsOf = (view: OrgConnectionView): ConnectionFields => ({
 });
 
 /** What Save sends: the mode's fields only; an empty credential keeps the stored one. */
-export function connectionInput(fields: ConnectionFields): OrgConnectionInput {
+export function connectionInput(fields: ConnectionFields): AtlassianConnectionInput {
   const common = { mode: fields.mode, expiresOn: fields.expiresOn.trim() };
   if (fields.mode === 'site') {
     return {

@@ -1,7 +1,7 @@
 /**
  * Step-by-step setup of each identity provider, with the exact names its admin console gives
- * the fields (from each vendor's documentation; /work/shared/docs/market-and-idp-behaviour.md
- * §1 and §3 say what each one sends). Data only: the SCIM connection tab renders it, and
+ * the fields (from each vendor's documentation; README.md "Identity-provider tolerance" and
+ * test/idp/ say what each one sends). Data only: the SCIM connection tab renders it, and
  * `guideFields` fills in this installation's values.
  */
 

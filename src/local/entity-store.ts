@@ -227,8 +227,8 @@ export class LocalEntityStore implements EntityStore {
       }
       seen.add(id);
       if (op.type === 'set') {
-        const value = this.validate(op.entity, op.key, op.value);
-        bytes += Buffer.byteLength(JSON.stringify(value), 'utf8');
+        const { value, json } = this.checked(op.entity, op.key, op.value);
+        bytes += Buffer.byteLength(json, 'utf8');
         journal.push({ e: op.entity, k: op.key, v: value });
       } else {
         this.definition(op.entity);
@@ -285,6 +285,11 @@ export class LocalEntityStore implements EntityStore {
   }
 
   private validate(entity: string, key: string, value: object): Stored {
+    return this.checked(entity, key, value).value;
+  }
+
+  /** The value as it will be stored (a copy), and its JSON text, once Forge's rules allow it. */
+  private checked(entity: string, key: string, value: object): { value: Stored; json: string } {
     const definition = this.definition(entity);
     checkKey(key);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -323,7 +328,7 @@ export class LocalEntityStore implements EntityStore {
       }
     }
     const json = JSON.stringify(value);
-    if (this.internal.has(entity)) return JSON.parse(json) as Stored;
+    if (this.internal.has(entity)) return { value: JSON.parse(json) as Stored, json };
     checkIndexSizes(definition, key, value as Stored);
     if (Buffer.byteLength(json, 'utf8') > FORGE_LIMITS.maxValueBytes) {
       throw new StorageLimitError(`Value of ${entity}/${key} is larger than 240 KiB.`, 'MAX_SIZE');
@@ -331,7 +336,7 @@ export class LocalEntityStore implements EntityStore {
     if (depth(value) > FORGE_LIMITS.maxValueDepth) {
       throw new StorageLimitError(`Value of ${entity}/${key} is nested deeper than 31 levels.`, 'MAX_DEPTH');
     }
-    return JSON.parse(json) as Stored;
+    return { value: JSON.parse(json) as Stored, json };
   }
 
   private apply(entity: string, key: string, value: Stored | undefined): void {
@@ -503,7 +508,10 @@ function matchesKind(kind: string, value: unknown): boolean {
 function depth(value: unknown): number {
   if (typeof value !== 'object' || value === null) return 0;
   let deepest = 0;
-  for (const child of Object.values(value)) deepest = Math.max(deepest, depth(child));
+  // Only objects nest: long arrays of ids cost a type check each, not a call.
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepest = Math.max(deepest, depth(child));
+  }
   return deepest + 1;
 }
 
@@ -521,6 +529,8 @@ function entryOf(index: EntityIndexDefinition, key: string, value: Stored): Inde
 
 function compareScalars(a: Scalar, b: Scalar): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
+  // Every index lookup compares several times: strings (most range values) without copies.
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   const x = String(a);
   const y = String(b);
   return x < y ? -1 : x > y ? 1 : 0;

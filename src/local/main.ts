@@ -152,7 +152,7 @@ interface Served {
   /** The policies in force once the file (if any) is applied, and where they come from. */
   inForce?: PoliciesInForce;
   /** The Atlassian connection in force, as the admin page shows it. */
-  mode?: ForgeConnection.OrgConnectionView;
+  mode?: ForgeConnection.AtlassianConnectionView;
   /** What the token this start installed did to the others (for the banner). */
   tokenChange?: string;
   /** N ≥ 2: what happened to the connection in the installation's storage. */
@@ -308,7 +308,7 @@ async function main(): Promise<void> {
         s.policies = await applyPolicyFile(s.policyFile.file, policyStore.applyPolicies);
       }
       s.inForce = await policyStore.readPolicies();
-      s.mode = await connections.getOrgConnection();
+      s.mode = await connections.getAtlassianConnection();
 
       // The bearer token lives where it does on Forge: its hash in a kvs secret. Made last,
       // just before the banner prints it: a start that fails earlier leaves no unseen token.
@@ -443,14 +443,14 @@ function banner(s: Served, base: string, triggerKey: string): string[] {
  */
 async function storeConnection(connections: typeof ForgeConnection, org: LocalOrganization): Promise<string> {
   const site = process.env.ATLASSIAN_MODE?.trim() === 'site' && org.embedded;
-  const saved = await connections.getOrgConnection();
+  const saved = await connections.getAtlassianConnection();
   const target = site ? new URL(org.embedded!.meta.siteUrl).origin : org.connection.orgId;
   const savedTarget = saved.mode === 'site' ? saved.siteUrl : saved.orgId;
   if (saved.source === 'admin' && savedTarget !== target) {
     return `kept the one saved on the admin page (${saved.mode} ${savedTarget ?? '?'})`;
   }
   if (site) {
-    await connections.saveOrgConnection({
+    await connections.saveAtlassianConnection({
       mode: 'site',
       siteUrl: target,
       email: SEED_ACCOUNTS.admin,
@@ -459,7 +459,7 @@ async function storeConnection(connections: typeof ForgeConnection, org: LocalOr
     return `site admin ${SEED_ACCOUNTS.admin} on ${target}, saved in this installation's storage`;
   }
   const { orgId, apiKey, baseUrl, directoryId } = org.connection;
-  await connections.saveOrgConnection({
+  await connections.saveAtlassianConnection({
     mode: 'org',
     orgId,
     apiKey,

@@ -5,7 +5,7 @@
  * where they come from. Policies stay in storage once applied, so a plain restart after a
  * start with a policy file keeps them; the banner says so.
  */
-import type { OrgConnectionView } from '../forge/atlassian-connection';
+import type { AtlassianConnectionView } from '../forge/atlassian-connection';
 import { DEFAULT_POLICIES, type Policies } from '../sync/policies';
 
 export interface PoliciesInForce {
@@ -17,7 +17,7 @@ export interface PoliciesInForce {
 const SHOWN_VALUE_CHARS = 60;
 
 /** `Mode:` — which API the sync provisions through, into what, and where the credential comes from. */
-export function modeBanner(connection: OrgConnectionView): string {
+export function modeBanner(connection: AtlassianConnectionView): string {
   const variables = connection.mode === 'site' ? 'ATLASSIAN_SITE_*' : 'ATLASSIAN_ORG_*';
   const from =
     connection.source === 'admin'

@@ -75,7 +75,8 @@ export class StorageLimitError extends Error {
 }
 
 /**
- * Forge's documented Key-Value Store and Custom Entity Store limits (forge-platform.md §2.4).
+ * Forge's documented Key-Value Store and Custom Entity Store limits
+ * (https://developer.atlassian.com/platform/forge/limits-kvs-ce/).
  * The Forge docs page each one comes from is named beside it.
  */
 export const FORGE_LIMITS = {

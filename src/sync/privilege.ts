@@ -9,7 +9,7 @@
  * - it holds an admin role on any resource: the platform roles atlassian/org-admin and
  *   atlassian/site-admin, the product admin role atlassian/admin and atlassian/user-access-admin
  *   (it administers the very users and groups the app provisions); role names from the
- *   Organizations API's RoleId (../shared/docs/atlassian-apis.md §3, org-api-facts.md §6).
+ *   Organizations API's RoleId (developer.atlassian.com/cloud/admin/organization/rest/api-group-groups).
  *   Any other role whose name ends in "admin" counts too, so a role Atlassian adds later is
  *   refused rather than granted;
  * - or it is one of the admin groups Atlassian makes on every site (site-admins, org-admins,

@@ -1,7 +1,7 @@
 /**
  * Profile sync: the SCIM attributes an identity provider sends, pushed to the profile of the
  * Atlassian account they are linked to, through Atlassian's User management API
- * (org-api-facts.md §11; ../shared/specs/admin-user-management.2022-08-29.json). Only for
+ * (https://developer.atlassian.com/cloud/admin/user-management/rest/). Only for
  * accounts the organization manages, only the fields `GET /users/{id}/manage` allows, and only
  * when a value changed since the app last settled it: an unchanged user costs no call at all,
  * a changed one one read (what may be changed) and one PATCH, plus one PUT for a new e-mail.

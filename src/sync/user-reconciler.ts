@@ -837,8 +837,9 @@ export class UserReconciler {
    * be linked. Linking is what lets an identity provider suspend or strip an account, so an
    * e-mail alone must not hand it over (issue 13, case 4):
    * - an account the organization manages (Organizations API claimStatus `managed`: its
-   *   e-mail domain is verified and the account claimed, org-api-facts.md §3) belongs to the
-   *   organization, whose identity provider may manage it: linked, active or not;
+   *   e-mail domain is verified and the account claimed, "Users" in the Organizations REST
+   *   API reference) belongs to the organization, whose identity provider may manage it:
+   *   linked, active or not;
    * - one the adapter says is unmanaged is someone's own account: never linked by e-mail,
    *   whatever the identity provider sends (the log says how to claim it);
    * - where the adapter cannot tell (site-admin mode: Jira REST has no claim status,

@@ -2,9 +2,10 @@
  * Translation between Forge web trigger events and the SCIM layer's request and response.
  * Pure: the local server feeds it the same events Forge would, so both run one code path.
  *
- * What Forge sends (forge-platform.md §1.2): header names in any case with array values,
- * the body as a string, the sub-path after the trigger URL in `userPath`, and query
- * parameters as arrays, where one value may have been split at its commas.
+ * What Forge sends (https://developer.atlassian.com/platform/forge/events-reference/web-trigger/):
+ * header names in any case with array values, the body as a string, the sub-path after the trigger
+ * URL in `userPath`, and query parameters as arrays, where one value may have been split at its
+ * commas.
  */
 import { ScimRequest, ScimResponse } from '../scim/http';
 

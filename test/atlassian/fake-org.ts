@@ -1,6 +1,6 @@
 /**
  * A small in-test Atlassian organization behind a fetch-like function: just enough of the
- * Organizations API (as org-api-facts.md describes it) to drive the adapter, with small pages
+ * Organizations API (https://developer.atlassian.com/cloud/admin/organization/rest/) to drive the adapter, with small pages
  * to exercise cursors, and a fault hook that can fail a request before or after it took
  * effect. Not the embedded organization (src/local/embedded-org): this one lives in tests.
  */

@@ -194,7 +194,7 @@ describe('429', () => {
     expect(sleeps).toEqual([7000]);
   });
 
-  it('waits until X-RateLimit-Reset (ISO 8601 UTC, facts §7) when there is no Retry-After', async () => {
+  it('waits until X-RateLimit-Reset (ISO 8601 UTC, as the Organizations API documents it) when there is no Retry-After', async () => {
     const reset = new Date(T0 + 4500).toISOString();
     const { client, sleeps } = setup([answer(429, undefined, { 'X-RateLimit-Reset': reset }), answer(200)]);
     await client.request(get);

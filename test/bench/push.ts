@@ -314,7 +314,7 @@ async function runScenario(
     await target.runtime.run(async () => {
       await modules.tokens.installToken(TOKEN);
       if (scenario.connected) {
-        await modules.connection.saveOrgConnection({
+        await modules.connection.saveAtlassianConnection({
           orgId: target.org.orgId,
           directoryId: target.org.directoryId,
           apiKey: target.org.apiKey,

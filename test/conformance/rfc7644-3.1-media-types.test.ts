@@ -1,7 +1,7 @@
 /**
  * RFC 7644 §3.1 (Background) and §8.1 (Media Type): SCIM messages are JSON; responses use
  * application/scim+json; clients may send application/json. Okta sends a charset parameter
- * and some clients send text/json (market-and-idp-behaviour.md §4).
+ * and some clients send text/json (https://developer.okta.com/docs/reference/scim/scim-20/).
  */
 import { createTestApp } from '../support/harness';
 import { createUser, expectScimError, patchOp, USER_SCHEMA } from './scim';

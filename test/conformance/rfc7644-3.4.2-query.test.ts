@@ -176,7 +176,7 @@ describe('RFC 7644 §3.4.2.2: complex attribute filter grouping (value paths)', 
     expect(userNames(await query('emails[type eq "work" and value co "home.org"]'))).toEqual([]);
   });
 
-  // Entra ID sends a sub-attribute after the value path (market-and-idp-behaviour.md §3.1).
+  // Entra ID sends a sub-attribute after the value path (learn.microsoft.com, "Tutorial: Develop a SCIM endpoint").
   it('accepts emails[type eq "work"].value eq "…"', async () => {
     expect(userNames(await query('emails[type eq "work"].value eq "bob@example.com"'))).toEqual([BOB]);
     expect(userNames(await query('emails[type eq "home"].value eq "bob@example.com"'))).toEqual([]);

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { readManifest } from '../../src/local/forge-runtime/manifest';
 import { ExternalBackend, noProducts, ProductBackend } from '../../src/local/forge-runtime/network';
-import type { ConnectionTestResult, OrgConnectionView } from '../../src/forge/atlassian-connection';
+import type { ConnectionTestResult, AtlassianConnectionView } from '../../src/forge/atlassian-connection';
 import { EGRESS_HOSTS } from '../../src/forge/atlassian-connection';
 import {
   EmbeddedOrganization,
@@ -83,23 +83,23 @@ const kvs = () => test.load<typeof import('@forge/kvs')>('@forge/kvs').kvs;
 
 describe('the connection record and the key secret', () => {
   it('stores the key as a secret and never answers it back', async () => {
-    expect(await call<OrgConnectionView>('getAtlassianConnection')).toEqual({
+    expect(await call<AtlassianConnectionView>('getAtlassianConnection')).toEqual({
       configured: false,
       apiKeySet: false,
       mode: 'org',
     });
-    const saved = await call<OrgConnectionView>('saveAtlassianConnection', {
+    const saved = await call<AtlassianConnectionView>('saveAtlassianConnection', {
       orgId: ` ${ORG} `,
       apiKey: KEY,
     });
     expect(saved).toEqual({ configured: true, apiKeySet: true, mode: 'org', source: 'admin', orgId: ORG });
     expect(JSON.stringify(saved)).not.toContain(KEY);
     expect(await kvs().getSecret('atlassian-org-api-key')).toBe(KEY);
-    const read = await call<OrgConnectionView>('getAtlassianConnection');
+    const read = await call<AtlassianConnectionView>('getAtlassianConnection');
     expect(read).toEqual(saved);
 
     // Changing the org or directory keeps the key.
-    const moved = await call<OrgConnectionView>('saveAtlassianConnection', {
+    const moved = await call<AtlassianConnectionView>('saveAtlassianConnection', {
       orgId: 'org-2',
       directoryId: 'dir-2',
       baseUrl: 'https://api.atlassian.com/admin/',
@@ -114,7 +114,7 @@ describe('the connection record and the key secret', () => {
     });
     expect(await kvs().getSecret('atlassian-org-api-key')).toBe(KEY);
 
-    expect(await call<OrgConnectionView>('clearAtlassianConnection')).toEqual({
+    expect(await call<AtlassianConnectionView>('clearAtlassianConnection')).toEqual({
       configured: false,
       apiKeySet: false,
       mode: 'org',
@@ -169,7 +169,7 @@ describe('the connection record and the key secret', () => {
       [site('https://acme.atlassian.net.example.com'), false],
     ];
     for (const [input, allowed] of cases) {
-      const saving = call<OrgConnectionView>('saveAtlassianConnection', input);
+      const saving = call<AtlassianConnectionView>('saveAtlassianConnection', input);
       if (allowed) await expect(saving).resolves.toMatchObject({ configured: true });
       else await expect(saving).rejects.toThrow(EGRESS_REFUSAL);
     }
@@ -181,7 +181,7 @@ describe('the connection record and the key secret', () => {
   });
 
   it('accepts plain http to this machine only (a local stand-in organization)', async () => {
-    const saved = await call<OrgConnectionView>('saveAtlassianConnection', {
+    const saved = await call<AtlassianConnectionView>('saveAtlassianConnection', {
       orgId: ORG,
       apiKey: KEY,
       baseUrl: 'http://127.0.0.1:9999/atlassian',
@@ -193,7 +193,7 @@ describe('the connection record and the key secret', () => {
     process.env.ATLASSIAN_ORG_ID = ORG;
     process.env.ATLASSIAN_ORG_API_KEY = KEY;
     process.env.ATLASSIAN_ORG_API_BASE = 'https://api.atlassian.com/admin/';
-    expect(await call<OrgConnectionView>('getAtlassianConnection')).toEqual({
+    expect(await call<AtlassianConnectionView>('getAtlassianConnection')).toEqual({
       configured: true,
       apiKeySet: true,
       mode: 'org',
@@ -207,7 +207,7 @@ describe('the connection record and the key secret', () => {
     });
     // A connection stored on the admin page wins.
     await call('saveAtlassianConnection', { orgId: 'org-2', apiKey: KEY });
-    expect(await call<OrgConnectionView>('getAtlassianConnection')).toMatchObject({
+    expect(await call<AtlassianConnectionView>('getAtlassianConnection')).toMatchObject({
       source: 'admin',
       orgId: 'org-2',
     });
@@ -306,11 +306,21 @@ describe('Test connection', () => {
 
   it('lets other failures through', async () => {
     await call('saveAtlassianConnection', { orgId: ORG, apiKey: KEY });
+    let attempts = 0;
     external = async () => {
+      attempts++;
       throw new Error('boom');
     };
-    const result = await call<ConnectionTestResult>('testAtlassianConnection');
-    expect(result).toMatchObject({ ok: false, kind: 'transient' });
+    // The client retries a network error with full-jitter backoff (Math.random by default):
+    // pin the jitter to no wait, so the retries run without seconds of real sleep.
+    const jitter = jest.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      const result = await call<ConnectionTestResult>('testAtlassianConnection');
+      expect(result).toMatchObject({ ok: false, kind: 'transient' });
+      expect(attempts).toBeGreaterThan(1);
+    } finally {
+      jitter.mockRestore();
+    }
   });
 
   it('the adapter is undefined while not connected', async () => {
@@ -333,7 +343,7 @@ describe('the site-admin mode', () => {
   });
   const SITE_URL = 'https://offline.atlassian.net';
   const saveSite = (apiToken?: string, extra: Record<string, unknown> = {}) =>
-    call<OrgConnectionView>('saveAtlassianConnection', {
+    call<AtlassianConnectionView>('saveAtlassianConnection', {
       mode: 'site',
       siteUrl: `${SITE_URL}/jira/your-work`,
       email: SEED_ACCOUNTS.admin,
@@ -456,7 +466,7 @@ describe('the site-admin mode', () => {
     process.env.ATLASSIAN_SITE_URL = SITE_URL;
     process.env.ATLASSIAN_SITE_EMAIL = SEED_ACCOUNTS.admin;
     process.env.ATLASSIAN_SITE_API_TOKEN = site.siteApiToken;
-    expect(await call<OrgConnectionView>('getAtlassianConnection')).toEqual({
+    expect(await call<AtlassianConnectionView>('getAtlassianConnection')).toEqual({
       configured: true,
       apiKeySet: true,
       mode: 'site',

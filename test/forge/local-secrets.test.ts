@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OrgConnectionView } from '../../src/forge/atlassian-connection';
+import type { AtlassianConnectionView } from '../../src/forge/atlassian-connection';
 import { embeddedOrgBackend } from '../../src/local/embedded-org';
 import { AdminSite, adminSite } from '../support/admin-site';
 import { createTestRuntime, invokeAdmin, TestRuntime } from '../support/forge-runtime';
@@ -42,7 +42,7 @@ const mode = (file: string) => fs.statSync(file).mode & 0o777;
 
 describe('local secrets', () => {
   it('keeps the store owner-only and forgets a deleted key on disk at once', async () => {
-    const saved = await admin<OrgConnectionView>('saveAtlassianConnection', {
+    const saved = await admin<AtlassianConnectionView>('saveAtlassianConnection', {
       orgId: 'a1b2c3d4-0000-4000-8000-000000000001',
       apiKey: API_KEY,
     });
@@ -56,7 +56,7 @@ describe('local secrets', () => {
     // The key is on disk while it is saved (the journal makes the write durable)...
     expect(holding(API_KEY)).not.toEqual([]);
 
-    expect((await admin<OrgConnectionView>('clearAtlassianConnection')).apiKeySet).toBe(false);
+    expect((await admin<AtlassianConnectionView>('clearAtlassianConnection')).apiKeySet).toBe(false);
     // ...and in no file once Disconnect deleted it, with the runtime still running.
     expect(holding(API_KEY)).toEqual([]);
     for (const file of filesUnder(store)) expect([file, mode(file)]).toEqual([file, 0o600]);

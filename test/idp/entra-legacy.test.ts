@@ -2,7 +2,9 @@
  * Replay of Microsoft Entra ID's provisioning service in its default dialect (no
  * aadOptscim062020 flag): capitalised ops, string booleans, member removal with a value
  * list, `"$ref": null`, Microsoft's own group schema URN and noisy POST bodies.
- * Source: market-and-idp-behaviour.md §3.1 (quirks 1-11 and the lifecycle replay).
+ * Source: Microsoft's "Tutorial: Develop and plan provisioning for a SCIM endpoint"
+ * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups)
+ * and https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility.
  *
  * The steps share one directory and run in order, as one provisioning cycle would.
  */

@@ -2,7 +2,9 @@
  * Replay of Microsoft Entra ID with the aadOptscim062020 flag (RFC-style PATCH): lower-case
  * ops, real booleans, a path-less replace whose value has dotted and URN keys, and member
  * removal by `members[value eq "…"]` with no value.
- * Source: market-and-idp-behaviour.md §3.1 quirk 3 and replay steps 3', 5, 6.
+ * Source: Microsoft's "Known issues and resolutions with SCIM 2.0 protocol compliance"
+ * (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility),
+ * the `aadOptscim062020` flag.
  */
 import { createTestApp, filter } from '../support/harness';
 import {

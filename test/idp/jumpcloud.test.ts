@@ -4,7 +4,7 @@
  * taken over rather than duplicated; groups can be renamed; members are removed Azure-style
  * (`remove` + `path: members` + `value: [{value}]`, no filter); unbinding a group
  * deactivates its members unless another managed group covers them.
- * Source: market-and-idp-behaviour.md §3.6.
+ * Source: https://jumpcloud.com/support/provision-and-manage-users-and-groups-in-apps-using-custom-scim-identity-management-integration
  */
 import { createTestApp, filter, TestApp } from '../support/harness';
 import {

@@ -3,7 +3,7 @@
  * externalId but no name object and e-mails without type, updates by full PUT with a
  * relative meta.location, groups created and updated by POST/PUT with the full member list
  * and relative member `$ref`s, and a hard DELETE of users. No PATCH at all.
- * Source: market-and-idp-behaviour.md §3.5.
+ * Source: https://github.com/mitodl/keycloak-scim (ScimClient, UserAdapter, GroupAdapter).
  */
 import { createTestApp, ScimResult, TestApp } from '../support/harness';
 import {

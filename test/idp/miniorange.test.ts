@@ -3,8 +3,8 @@
  * (userName, name.givenName, name.familyName, emails[type eq "work"].value, displayName,
  * active), maps groups by displayName, and deprovisions either by DELETE or by removing the
  * user from the mapped group.
- * Source: market-and-idp-behaviour.md §1 and §3.9 (the exact PATCH shapes are a documented
- * gap; this replay uses the RFC forms with miniOrange's attribute paths).
+ * Source: https://developers.miniorange.com/docs/atlassian/scim/user-sync-settings (the exact
+ * PATCH shapes are not documented; this replay uses the RFC forms with miniOrange's attribute paths).
  */
 import { createTestApp, filter, TestApp } from '../support/harness';
 import {

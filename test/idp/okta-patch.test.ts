@@ -3,7 +3,8 @@
  * deactivate, PUT for profile updates, Group Push with a rename PATCH that carries the
  * read-only id, membership by remove-filter plus add, and the spec test's checks (integer
  * paging fields, 409 on duplicates, case-insensitive userName, 404 and 401 error bodies).
- * Source: market-and-idp-behaviour.md §3.2 and its "Replay: Okta (OIN, PATCH flavour)".
+ * Source: https://developer.okta.com/docs/reference/scim/scim-20/ (OIN apps: PATCH for activation and
+ * deactivation) and https://developer.okta.com/docs/guides/scim-provisioning-integration-test/main/.
  */
 import { createTestApp, filter, RequestOptions } from '../support/harness';
 import {

@@ -2,7 +2,8 @@
  * Replay of Okta's App Integration Wizard client ("SCIM 2.0 Test App (Bearer Token)"):
  * every update is a GET followed by a PUT of the full object, deactivation included, and
  * import pages through /Users with startIndex += 100 until totalResults is reached.
- * Source: market-and-idp-behaviour.md §3.2 quirks 5, 6, 8 and "AIW variant".
+ * Source: https://developer.okta.com/docs/reference/scim/scim-20/ (App Integration Wizard apps:
+ * PUT for every update; import paging; group push).
  */
 import { createTestApp, TestApp } from '../support/harness';
 import {

@@ -3,8 +3,9 @@
  * bodies come from an admin-editable JSON template, hence string booleans, "id": null,
  * `emails` as a single object, e-mails without primary, a non-standard manager.managerId and
  * the SCIM 1.1 core URN. "Refresh Entitlements" lists the target's groups with GET /Groups.
- * Source: market-and-idp-behaviour.md §3.3 (template-derived; the membership and update
- * verbs are a documented gap, so those steps use plain PATCH and PUT).
+ * Source: https://scim.dev/guide/applications/onelogin and
+ * https://boxyhq.com/docs/directory-sync/providers/onelogin (template-derived; the membership
+ * and update verbs are not documented, so those steps use plain PATCH and PUT).
  */
 import { createTestApp, filter } from '../support/harness';
 import {

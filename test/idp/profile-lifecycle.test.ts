@@ -1,6 +1,6 @@
 /**
  * Profile changes at the identity provider, replayed as Entra ID (PATCH with "Replace" and the
- * enterprise extension's full path, market-and-idp-behaviour.md) and Okta (a full PUT of the
+ * enterprise extension's full path, as in Microsoft's SCIM endpoint tutorial) and Okta (a full PUT of the
  * profile) send them, end to end into the embedded organization: a rename and a new
  * department show in the account's Atlassian profile, each change costing one profile write.
  */

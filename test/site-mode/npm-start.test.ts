@@ -37,8 +37,8 @@ it('provisions a SCIM user through the Jira site with the site admin token', asy
     const basic = `Basic ${Buffer.from('admin@offline.example:site-token-1').toString('base64')}`;
     let found: { emailAddress?: string; active?: boolean }[] = [];
     // The sync runs from a queued event a few seconds after the SCIM write.
-    for (let i = 0; i < 60 && found.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (let i = 0; i < 240 && found.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
       const answer = await fetch(`${site}/rest/api/3/user/search?query=zed%40example.com`, {
         headers: { authorization: basic },
       });

@@ -1,6 +1,7 @@
 /**
  * Site-admin mode and creating users (issue 14, item 2). Jira's reference for
- * POST /rest/api/3/user: "The caller has to be an organization admin" (org-api-facts.md §11).
+ * POST /rest/api/3/user: "The caller has to be an organization admin" ("Create user",
+ * https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-users/).
  * The embedded site refuses a site admin who is not one (403, the spec's status for a missing
  * permission), and Test connection (verify) says so before the first invite fails, with what
  * to do; the invite's own failure says the same.

@@ -21,7 +21,7 @@ import {
   Text,
   Textfield,
 } from '@forge/react';
-import type { ConnectionTestResult, OrgConnectionView } from '../../forge/atlassian-connection';
+import type { ConnectionTestResult, AtlassianConnectionView } from '../../forge/atlassian-connection';
 import { ConnectionFields, connectionInput, fieldsOf } from '../connection-form';
 import { connectionTestAdvice } from '../connection-advice';
 import { describeFailure } from '../format';
@@ -45,7 +45,7 @@ const MODE_OPTIONS = [
 
 type FieldEvent = { target: { value?: unknown } };
 
-function describeView(view: OrgConnectionView): string {
+function describeView(view: AtlassianConnectionView): string {
   if (!view.configured) {
     return 'Changes from the identity provider wait until Atlassian is connected, then all are made.';
   }
@@ -59,7 +59,7 @@ function describeView(view: OrgConnectionView): string {
 }
 
 export function AtlassianConnectionSection({ onChanged }: { onChanged: () => Promise<void> }) {
-  const [view, setView] = useState<OrgConnectionView | undefined>();
+  const [view, setView] = useState<AtlassianConnectionView | undefined>();
   const [fields, setFields] = useState<ConnectionFields | undefined>();
   const [test, setTest] = useState<ConnectionTestResult | undefined>();
   const [busy, setBusy] = useState<'save' | 'test' | 'clear' | undefined>();
@@ -67,7 +67,7 @@ export function AtlassianConnectionSection({ onChanged }: { onChanged: () => Pro
   const [error, setError] = useState<string | undefined>();
   const [saved, setSaved] = useState(false);
 
-  const show = (next: OrgConnectionView) => {
+  const show = (next: AtlassianConnectionView) => {
     setView(next);
     setFields(fieldsOf(next));
   };

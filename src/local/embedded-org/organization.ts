@@ -8,9 +8,10 @@
  * out (paths under /admin, as on api.atlassian.com). The HTTP front (transport.ts) and the
  * offline Forge runtime's egress backend both call it.
  *
- * The contract is ../shared/specs/admin-organization-v2.derived.json (22 operations) plus
- * GET /admin/v1/orgs. Where Atlassian's behaviour is UNCONFIRMED the choice made here is
- * written next to the code and in README.md ("Embedded Atlassian organization").
+ * The contract is the Organizations REST API v2 subset the adapter uses (22 operations,
+ * https://developer.atlassian.com/cloud/admin/organization/rest/) plus GET /admin/v1/orgs.
+ * Where Atlassian's behaviour is UNCONFIRMED the choice made here is written next to the code
+ * and in README.md ("Embedded Atlassian organization").
  *
  * Errors use Atlassian's common envelope everywhere (also for 401 and 429, which the real
  * gateway may answer as `{code, message}`):
@@ -59,8 +60,9 @@ export interface EmbeddedOrgOptions {
   /**
    * The e-mail domains the organization has verified (default DEFAULT_VERIFIED_DOMAINS, the
    * seed accounts' and the tests' domains). Accounts on them answer `claimStatus: managed`,
-   * every other account `unmanaged`, as the users search does (org-api-facts.md §3, spec
-   * ClaimStatus). Atlassian also wants verified accounts claimed; here verifying claims them.
+   * every other account `unmanaged`, as the users search does (spec ClaimStatus, "Users" in
+   * the Organizations REST API). Atlassian also wants verified accounts claimed; here
+   * verifying claims them.
    */
   verifiedDomains?: string[];
   /**
@@ -1413,7 +1415,8 @@ export class EmbeddedOrganization {
   /**
    * Delete: 204; protected groups (site-admins, org-admins) are refused with 403, and a group
    * that still has members with 409 `ADMIN-409-5` "Group not empty" (the error catalogue's
-   * code; org-api-facts.md). Jira's own DELETE /rest/api/3/group (site-api.ts) still deletes.
+   * code, as the client generated from the spec, github.com/MrRefactoring/jira.js, carries it).
+   * Jira's own DELETE /rest/api/3/group (site-api.ts) still deletes.
    */
   deleteGroup(ctx: Context): OrgResponse {
     const group = this.group(ctx.params.groupId);

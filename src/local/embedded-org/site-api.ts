@@ -6,8 +6,9 @@
  *
  * Paths arrive under `/site` (`/site/rest/api/3/group/bulk` is
  * `https://<site>.atlassian.net/rest/api/3/group/bulk`). Shapes follow
- * ../shared/specs/jira-platform-swagger-v3.v3.json; test/embedded-org/site-api.test.ts holds
- * every served operation to that spec. Errors are Jira's `{errorMessages, errors}` envelope.
+ * Jira's REST API v3 (https://developer.atlassian.com/cloud/jira/platform/rest/v3/);
+ * test/embedded-org/site-api.test.ts holds every served operation to its OpenAPI document.
+ * Errors are Jira's `{errorMessages, errors}` envelope.
  *
  * Who calls:
  * - Basic auth with `admin@offline.example` and the site API token (`org.siteApiToken`): the
@@ -21,13 +22,13 @@
  * A product fetch carries the app's scopes: an operation whose scope sets (the spec's) none
  * of them covers is refused 401 "scope does not match", as Forge's proxy does.
  *
- * Choices where Jira's behaviour is not documented exactly (README "Embedded org"):
- * `user/search` matches the start of the e-mail or of a word of the display name, active users
- * only (org-api-facts.md §10); adding a member twice or removing a non-member is 400; adding
- * an unknown user is 404; deleting site-admins/org-admins or changing their members is 403;
- * creating a user (POST /rest/api/3/user) needs an organization admin, as Jira's reference
- * says: a site admin who is not one gets 403, with a message that varies;
- * `group/member` pages hold at most 50.
+ * Choices where Jira's behaviour is not documented exactly (README "Embedded org"): `user/search`
+ * matches the start of the e-mail or of a word of the display name, active users only
+ * (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-user-search/); adding a
+ * member twice or removing a non-member is 400; adding an unknown user is 404; deleting
+ * site-admins/org-admins or changing their members is 403; creating a user (POST /rest/api/3/user)
+ * needs an organization admin, as Jira's reference says: a site admin who is not one gets 403, with
+ * a message that varies; `group/member` pages hold at most 50.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { GroupRecord, OrgMeta, OrgRequest, OrgResponse, RoleGrant, UserRecord } from './types';
@@ -508,7 +509,8 @@ const SITE_ROUTES: SiteRoute[] = [
       const query = (ctx.query.get('query') ?? '').trim().toLowerCase();
       const accountId = ctx.query.get('accountId');
       if (!query && !accountId) throw refuse(400, 'One of query or accountId is required.');
-      // Active users only (facts §10): an account suspended in the organization is not found.
+      // Active users only (Jira's "Find users" reference): an account suspended in the
+      // organization is not found.
       const matches = (user: UserRecord) =>
         user.membership === 'active' &&
         user.accountStatus === 'active' &&
@@ -534,8 +536,8 @@ const SITE_ROUTES: SiteRoute[] = [
     scopes: [['manage:jira-configuration'], ['write:user:jira']],
     write: true,
     run: (ctx) => {
-      // Jira's reference (jira.js users.ts, 2026; org-api-facts.md §11): "The caller has to be
-      // an organization admin". A site admin who is not one is refused 403, the status the
+      // Jira's reference ("Create user" in developer.atlassian.com/cloud/jira/platform/rest/v3/
+      // api-group-users): "The caller has to be an organization admin". A site admin who is not one is refused 403, the status the
       // spec gives for a missing permission; its message is not documented, so it varies.
       if (ctx.caller.kind !== 'account' || !isOrgAdmin(ctx.state, ctx.caller.user)) {
         throw refuse(403, NOT_ORG_ADMIN[orgAdminRefusals++ % NOT_ORG_ADMIN.length]);

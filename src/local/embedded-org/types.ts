@@ -1,7 +1,7 @@
 /**
  * What the embedded Atlassian organization stores and exchanges. Shapes follow
- * ../shared/specs/admin-organization-v2.derived.json (the v2 Organizations API subset the
- * adapter uses); records hold only what the answers are computed from.
+ * Atlassian's Organizations REST API v2 (https://developer.atlassian.com/cloud/admin/organization/rest/;
+ * the subset the adapter uses); records hold only what the answers are computed from.
  */
 
 /** One HTTP request, as the transports hand it over (path under the gateway: /admin/...). */

@@ -1,7 +1,7 @@
 /**
  * The embedded organization's User management API (https://api.atlassian.com/users/...,
- * ../shared/specs/admin-user-management.2022-08-29.json, "IDv2: User management"; org-api-facts.md
- * §11): the four operations profile sync uses, with the reference's rules.
+ * https://developer.atlassian.com/cloud/admin/user-management/rest/, "IDv2: User management"):
+ * the four operations profile sync uses, with the reference's rules.
  *
  *   GET   /users/{account_id}/manage          what the key may change (profile.write per field, email.set...)
  *   GET   /users/{account_id}/manage/profile  the profile

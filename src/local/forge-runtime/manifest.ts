@@ -153,7 +153,7 @@ export function resolveHandler(sourceRoot: string, handler: string): ResolvedHan
   return { module: path.resolve(sourceRoot, handler.slice(0, dot)), exportName: handler.slice(dot + 1) };
 }
 
-/** The documented default and maximum run times (forge-platform.md §5.1). */
+/** The documented default and maximum run times (developer.atlassian.com/platform/forge/limits-invocation). */
 export function timeoutMs(manifest: AppManifest, functionKey: string, kind: ModuleKind): number {
   if (kind === 'webtrigger') return 55_000;
   if (kind === 'resolver') return 25_000;

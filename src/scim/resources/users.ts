@@ -84,7 +84,7 @@ export class UsersEndpoint {
   /**
    * PUT replaces the user (RFC 7644 §3.5.1), with one deliberate exception: a PUT without
    * `active` keeps the current value. Okta's full-object PUTs leave it out, and reading its
-   * absence as "false" would suspend people (market-and-idp-behaviour.md §3.2).
+   * absence as "false" would suspend people (https://developer.okta.com/docs/reference/scim/scim-20/).
    */
   async replace(request: ScimRequest, id: string): Promise<ScimResponse> {
     const doc = normalizeResource(type, readJson(request));
