@@ -58,7 +58,7 @@ export function createApp(options: AppOptions): App {
   const directory: Directory = new Directory(options.store, {
     ...options,
     tracker: {
-      operations: (type, id): WriteOperation[] => sync.changeOperations(type, id),
+      operations: (type, id, doc): WriteOperation[] => sync.changeOperations(type, id, doc),
       changed: () => options.onSyncPending?.(),
     },
   });

@@ -59,8 +59,10 @@ export interface CollectionConfig {
    * Writes committed atomically with every create, update and delete of a resource (the
    * sync's "reconcile this resource" mark): they ride in the change's first transaction, and
    * again in its last when the change needed several, so no part of it goes unnoticed.
+   * `doc` is the resource as the change leaves it (as it was, for a delete): the sync log
+   * names the resource from it.
    */
-  trackedOperations?(id: string): WriteOperation[];
+  trackedOperations?(id: string, doc: ScimObject): WriteOperation[];
   /** Called after such a change committed (asks for it to be processed soon). */
   changed?(id: string): void;
 }
@@ -157,9 +159,9 @@ export class ResourceCollection {
             { type: 'set' as const, entity: this.config.entity, key: id, value: record },
             this.stripes.writeOperation(stripe, summary),
             ...side,
-            ...this.tracked(id),
+            ...this.tracked(id, doc),
           ];
-          await this.commit(first, extra, () => this.tracked(id));
+          await this.commit(first, extra, () => this.tracked(id, doc));
           this.stripes.committed(stripe, summary);
           this.config.changed?.(id);
           return created;
@@ -231,9 +233,9 @@ export class ResourceCollection {
           },
           ...claimOps,
           ...this.sideDiff(id, current.doc, change.doc),
-          ...this.tracked(id),
+          ...this.tracked(id, change.doc),
         ];
-        await this.commit(first, extra, () => this.tracked(id));
+        await this.commit(first, extra, () => this.tracked(id, change.doc));
         acquired = undefined;
         this.config.changed?.(id);
         return toStored(id, record);
@@ -271,7 +273,7 @@ export class ResourceCollection {
         },
         this.claims.releaseOperation(this.config.claimKind, unique),
         ...this.sideRecords(id, current.doc).map(deleteSide),
-        ...this.tracked(id),
+        ...this.tracked(id, current.doc),
       ];
       // One more operation is the release record's.
       const extra = await prepare(current, MAX_TX - own.length - 1);
@@ -337,8 +339,8 @@ export class ResourceCollection {
     return this.findByIndex('by-seq', { op: 'greaterThanEqualTo', value: 0 }, cursor);
   }
 
-  private tracked(id: string): WriteOperation[] {
-    return this.config.trackedOperations?.(id) ?? [];
+  private tracked(id: string, doc: ScimObject): WriteOperation[] {
+    return this.config.trackedOperations?.(id, doc) ?? [];
   }
 
   private sideRecords(id: string, doc: ScimObject): SideRecord[] {

@@ -6,7 +6,7 @@ import { ScimError } from '../scim/errors';
 import { ScimObject } from '../scim/schema/normalize';
 import { EntityStore, WriteOperation } from '../storage/port';
 import { Claims } from './claims';
-import { ResourceCollection, SideRecord } from './collection';
+import { ResourceCollection, SideRecord, StoredResource } from './collection';
 import { GROUP, USER, USER_EMAIL } from './entities';
 import { fold, hashKey, indexValue, isBlankAttribute } from './keys';
 import { Jobs } from './jobs';
@@ -25,8 +25,11 @@ export interface DirectoryOptions {
 
 /** What a write of a resource commits with it, and whom it tells afterwards. */
 export interface ChangeTracker {
-  /** Operations for the write's own transaction (its "reconcile this resource" mark). */
-  operations(type: 'user' | 'group', id: string): WriteOperation[];
+  /**
+   * Operations for the write's own transaction (its "reconcile this resource" mark); `doc` is
+   * the resource as the write leaves it (as it was, for a delete).
+   */
+  operations(type: 'user' | 'group', id: string, doc: ScimObject): WriteOperation[];
   /** The write committed (fire and forget). */
   changed(type: 'user' | 'group', id: string): void;
 }
@@ -64,7 +67,7 @@ export class Directory {
     const tracking = (type: 'user' | 'group') =>
       tracker
         ? {
-            trackedOperations: (id: string) => tracker.operations(type, id),
+            trackedOperations: (id: string, doc: ScimObject) => tracker.operations(type, id, doc),
             changed: (id: string) => tracker.changed(type, id),
           }
         : {};
@@ -118,6 +121,30 @@ export class Directory {
       cursor,
     });
     return { ids: [...new Set(page.results.map((r) => r.value.user))], nextCursor: page.nextCursor };
+  }
+
+  /**
+   * The users and groups a person may mean by `name`: users whose userName or an e-mail
+   * equals it, then groups whose displayName does (each case-insensitively, by index: three
+   * queries, no scan). At most `limit`, users first.
+   */
+  async resourcesNamed(name: string, limit = 10): Promise<{ type: 'user' | 'group'; id: string }[]> {
+    const folded = fold(name.trim());
+    const value = indexValue(folded);
+    if (isBlankAttribute(value)) return [];
+    // Index values are truncated (keys.ts): a longer name is confirmed on the document.
+    const named = (attribute: string) => (r: StoredResource) => fold(String(r.doc[attribute])) === folded;
+    const where = { op: 'equalTo' as const, value };
+    const [byUserName, byEmail, byGroupName] = await Promise.all([
+      this.users.findByIndex('by-user-name', where),
+      this.userIdsByEmail(value),
+      this.groups.findByIndex('by-display-name', where),
+    ]);
+    const users = new Set([...byUserName.items.filter(named('userName')).map((u) => u.id), ...byEmail.ids]);
+    return [
+      ...[...users].map((id) => ({ type: 'user' as const, id })),
+      ...byGroupName.items.filter(named('displayName')).map((g) => ({ type: 'group' as const, id: g.id })),
+    ].slice(0, limit);
   }
 
   jobsPending(): void {

@@ -8,6 +8,7 @@ import { App, createApp } from '../app';
 import type { WebTriggerEvent } from '../webtrigger/event';
 import type { AtlassianPort } from '../atlassian/port';
 import { LOG_STATUSES, LogQuery } from '../sync/log';
+import { logResourceIds } from '../sync/log-resource';
 import type { AdminApi, AdminLicence, SyncLogQuery } from './admin-api';
 import {
   atlassianConnectionResolvers,
@@ -286,7 +287,11 @@ export const adminResolver = makeAdminResolver<AdminApi>(
     },
 
     getSyncLog: async ({ payload }) => {
-      const page = await installed().app.sync.log.query(logQuery(payload));
+      const { app } = installed();
+      const query = logQuery(payload);
+      // A name (userName, e-mail, group name) filters by the resource it names now.
+      if (query.resource) [query.resource] = await logResourceIds(app.directory, query.resource);
+      const page = await app.sync.log.query(query);
       return { entries: page.entries, ...(page.cursor ? { cursor: page.cursor } : {}) };
     },
     retryResource: async ({ payload }) => {
@@ -338,7 +343,8 @@ function logQuery(payload: SyncLogQuery | undefined): LogQuery {
   const query: LogQuery = {};
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
   const time = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-  query.resource = text(payload?.resource)?.slice(0, 100);
+  // Ids are 36 characters; a name (looked up in the directory) may be as long as an index value.
+  query.resource = text(payload?.resource)?.slice(0, 256);
   const status = text(payload?.status);
   query.status = LOG_STATUSES.find((s) => s === status);
   query.since = time(payload?.since);

@@ -14,6 +14,15 @@ export function canRetry(
   );
 }
 
+/**
+ * The resource as the table names it: its name when the entry carries one (entries written
+ * before names were logged do not), else its SCIM id.
+ */
+export function resourceLabel(entry: SyncLogEntryView): string {
+  if (entry.resource === '-') return '';
+  return entry.name ?? entry.resource;
+}
+
 /** The entry's fields an admin reads, as label/value lines (secrets are never logged). */
 export function entryDetails(entry: SyncLogEntryView): [string, string][] {
   const lines: [string, string | number | undefined][] = [
@@ -22,6 +31,7 @@ export function entryDetails(entry: SyncLogEntryView): [string, string][] {
     ['Source', entry.source],
     ['Operation', entry.operation],
     ['Resource', entry.resource === '-' ? undefined : `${entry.resourceType ?? ''} ${entry.resource}`.trim()],
+    ['Name', entry.name],
     ['Why', entry.why],
     ['Result', entry.result],
     ['Identity provider', entry.idp],

@@ -1,5 +1,5 @@
 /**
- * The Activity tab's filters as a sync log query (pure): a status, a resource id and a time
+ * The Activity tab's filters as a sync log query (pure): a status, a resource (id or name) and a time
  * range relative to now. The resolver checks the query again.
  */
 import type { LogQuery, LogStatus } from '../sync/log';

@@ -4,9 +4,14 @@
  *   npm run log                                  the last 50 entries
  *   npm run log -- --status failed --since 1h    failures of the last hour
  *   npm run log -- --resource <scim id>          one user's or group's history
+ *   npm run log -- --resource ada@example.com    the same, by userName, e-mail or group name
  *   npm run log -- --limit 200 --json            as JSON lines
  *
  * --since/--until take 30s, 15m, 1h, 2d or an ISO date. DATA_DIR as for npm start.
+ *
+ * A name is looked up in the directory, so it also finds the entries written before the log
+ * carried names; a name the directory no longer holds (a deleted user) is looked for in the
+ * names of the newest NAME_SCAN_LIMIT entries.
  *
  * It reads a copy of the store (snapshot and journal), so it can run beside `npm start`:
  * opening the live store would compact the journal the server is writing.
@@ -14,8 +19,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isResourceId } from '../directory/collection';
+import { Directory } from '../directory/directory';
 import { ENTITIES } from '../directory/entities';
+import { fold } from '../directory/keys';
 import { LOG_STATUSES, LogEntry, LogQuery, LogStatus, SyncLog } from '../sync/log';
+import { logResourceIds } from '../sync/log-resource';
 import { LocalEntityStore } from './entity-store';
 import { EVENT_INTERNAL_ENTITIES } from './forge-runtime/events';
 import { KVS_INTERNAL_ENTITIES } from './forge-runtime/kvs';
@@ -25,6 +34,9 @@ export interface LogOptions {
   limit: number;
   json: boolean;
 }
+
+/** Entries searched for a name the directory no longer holds, newest first. */
+export const NAME_SCAN_LIMIT = 10_000;
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -94,20 +106,49 @@ export async function readLog(dataDir: string, options: LogOptions): Promise<Log
       ...EVENT_INTERNAL_ENTITIES,
     ]);
     const log = new SyncLog(store);
-    const entries: LogEntry[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await log.query({ ...options.query, limit: 100, cursor });
-      entries.push(...page.entries);
-      cursor = page.cursor;
-    } while (cursor && entries.length < options.limit);
-    return entries.slice(0, options.limit);
+    const wanted = options.query.resource;
+    if (wanted === undefined) return await read(log, options.query, options.limit);
+    let ids = await logResourceIds(new Directory(store), wanted);
+    if (ids.length === 1 && ids[0] === wanted.trim() && wanted.trim() !== '-' && !isResourceId(ids[0])) {
+      ids = [...ids, ...(await idsNamedInLog(log, options.query, wanted))];
+    }
+    // Each resource's entries, merged newest first (a name may belong to a user and a group).
+    const pages = await Promise.all(
+      ids.map((resource) => read(log, { ...options.query, resource }, options.limit)),
+    );
+    return pages
+      .flat()
+      .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, options.limit);
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }
 }
 
-/** One line per entry: time, status, source, resource, operation, and what came of it. */
+async function read(log: SyncLog, query: LogQuery, limit: number): Promise<LogEntry[]> {
+  const entries: LogEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await log.query({ ...query, limit: 100, cursor });
+    entries.push(...page.entries);
+    cursor = page.cursor;
+  } while (cursor && entries.length < limit);
+  return entries.slice(0, limit);
+}
+
+/** Ids of the resources the newest entries name `name` (case-insensitively). */
+async function idsNamedInLog(log: SyncLog, query: LogQuery, name: string): Promise<string[]> {
+  const folded = fold(name.trim());
+  const { resource: _resource, status: _status, ...range } = query;
+  const entries = await read(log, range, NAME_SCAN_LIMIT);
+  const ids = entries.filter((e) => e.name !== undefined && fold(e.name) === folded).map((e) => e.resource);
+  return [...new Set(ids)];
+}
+
+/**
+ * One line per entry: time, status, source, resource (its name as it was then, and its id),
+ * operation, and what came of it.
+ */
 export function formatEntry(entry: LogEntry): string {
   const detail = [
     entry.httpStatus !== undefined ? String(entry.httpStatus) : undefined,
@@ -122,7 +163,7 @@ export function formatEntry(entry: LogEntry): string {
     new Date(entry.at).toISOString(),
     entry.status.padEnd(9),
     entry.source.padEnd(9),
-    entry.resource.padEnd(36),
+    (entry.name ? `${entry.name} ${entry.resource}` : entry.resource).padEnd(36),
     entry.operation,
     detail.length > 0 ? `— ${detail.join('; ')}` : '',
   ]

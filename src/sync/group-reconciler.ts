@@ -16,6 +16,7 @@ import { AtlassianError, AtlassianGroup, isKind } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
 import { atlassianGroupName } from './group-names';
 import { GroupLink, MemberLink } from './links';
+import { resourceName } from './log';
 import { FIXES, PrivilegeBoundary } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
 import { ignoreNotFound, OperationFailed, ReconcileContext, Run } from './run';
@@ -38,6 +39,8 @@ export class GroupReconciler {
       this.deps.directory.groups.get(id),
       this.deps.links.group(id),
     ]);
+    // A deleted group is named by its Atlassian name as the app last saw or applied it.
+    run.named(desired ? resourceName('group', desired.doc) : stored?.name);
     if (!desired) {
       await this.groupGone(id, stored, run);
       return undefined;

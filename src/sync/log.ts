@@ -42,6 +42,13 @@ export interface LogEntryInput {
   /** The SCIM resource id it concerns ("-" for none). */
   resource?: string;
   resourceType?: 'user' | 'group';
+  /**
+   * What a person calls the resource, as it was when the entry was written: a user's
+   * userName (else its e-mail), a group's displayName. Known where the entry is built (no
+   * extra read), bounded to MAX_NAME characters. Absent on entries written before names were
+   * logged and on failed requests (their body is never read into the log).
+   */
+  name?: string;
   /** Why the app did it ("user created", "member removed at the identity provider"...). */
   why?: string;
   /** What came of it, in a few words. */
@@ -86,6 +93,8 @@ export interface LogPage {
 /** Default retention of the log. */
 export const LOG_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const MAX_TEXT = 500;
+/** Names are for recognising a resource in a list; a 4 KB userName would crowd the row. */
+export const MAX_NAME = 120;
 
 export class SyncLog {
   constructor(
@@ -102,6 +111,11 @@ export class SyncLog {
   /** The write of one entry, for a transaction of its own or of the change it describes. */
   entryOperation(entry: LogEntryInput, at = this.now(), key = this.key(at)): WriteOperation {
     const { status, resource, ...doc } = entry;
+    if (doc.name !== undefined) {
+      const name = doc.name.trim();
+      if (name === '') delete doc.name;
+      else doc.name = name.length > MAX_NAME ? `${name.slice(0, MAX_NAME - 1)}…` : name;
+    }
     for (const field of ['error', 'result', 'why', 'operation'] as const) {
       const value = doc[field];
       if (typeof value === 'string' && value.length > MAX_TEXT) doc[field] = `${value.slice(0, MAX_TEXT)}…`;
@@ -217,6 +231,21 @@ function parsePosition(cursor: string | undefined): { at: number; skip: number }
 
 function toEntry(id: string, record: LogRecord): LogEntry {
   return { id, at: record.at, resource: record.resource, status: record.status, ...record.doc };
+}
+
+/**
+ * What a person calls a SCIM resource: a user's userName (always present, RFC 7643 §4.1.1),
+ * else its primary e-mail; a group's displayName (RFC 7643 §4.2). Undefined for a document
+ * that has neither.
+ */
+export function resourceName(
+  resourceType: 'user' | 'group',
+  doc: Record<string, unknown>,
+): string | undefined {
+  const pick = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
+  if (resourceType === 'group') return pick(doc.displayName);
+  const emails = Array.isArray(doc.emails) ? (doc.emails as { value?: unknown; primary?: unknown }[]) : [];
+  return pick(doc.userName) ?? pick(emails.find((e) => e?.primary === true)?.value) ?? pick(emails[0]?.value);
 }
 
 /** The identity provider behind a request, from its User-Agent (best effort). */

@@ -80,12 +80,15 @@ export class RequestLog {
     return response;
   }
 
-  /** The request's entry, for the transaction of the resource write happening now (if any). */
-  operations(resource: string, resourceType: 'user' | 'group'): WriteOperation[] {
+  /**
+   * The request's entry, for the transaction of the resource write happening now (if any),
+   * with the resource's name as the write leaves it.
+   */
+  operations(resource: string, resourceType: 'user' | 'group', name?: string): WriteOperation[] {
     const record = this.current.getStore();
     if (!record) return [];
     record.inTransaction = true;
-    return [this.entry(record, expectedStatus(record), this.now() - record.at, resource, resourceType)];
+    return [this.entry(record, expectedStatus(record), this.now() - record.at, resource, resourceType, name)];
   }
 
   private entry(
@@ -94,6 +97,7 @@ export class RequestLog {
     ms: number,
     resource?: string,
     resourceType?: 'user' | 'group',
+    name?: string,
   ): WriteOperation {
     return this.log.entryOperation(
       {
@@ -102,6 +106,7 @@ export class RequestLog {
         status: status < 400 ? 'ok' : 'failed',
         resource,
         resourceType: resourceType ?? typeOf(record.path),
+        ...(name !== undefined ? { name } : {}),
         httpStatus: status,
         idp: record.idp,
         ms,

@@ -50,6 +50,8 @@ export class OperationFailed extends Error {
   constructor(
     readonly operation: string,
     override readonly cause: AtlassianError,
+    /** The resource's name, for the entry that gives up on it (see Run.named). */
+    readonly resourceName?: string,
   ) {
     super(`${operation}: ${cause.message}`);
     this.name = 'OperationFailed';
@@ -81,7 +83,12 @@ export interface ReconcileContext {
   dryRun?: boolean;
 }
 
-export type Target = { resource: string; resourceType: 'user' | 'group' };
+export type Target = {
+  resource: string;
+  resourceType: 'user' | 'group';
+  /** What a person calls it (sync log `name`); set by Run.named once it is known. */
+  name?: string;
+};
 
 /**
  * One resource's run: every Atlassian call goes through it, so each spends the budget, each
@@ -95,9 +102,17 @@ export class Run {
     private readonly port: AtlassianPort,
     private readonly log: SyncLog,
     private readonly context: ReconcileContext,
-    private readonly target: Target,
+    private target: Target,
   ) {
     this.dryRun = context.dryRun === true;
+  }
+
+  /**
+   * Names the resource in every entry from here on: the reconciler knows the name once it has
+   * read the resource (or its link, when the resource is gone), so naming costs no read.
+   */
+  named(name: string | undefined): void {
+    if (name !== undefined && name !== '') this.target = { ...this.target, name };
   }
 
   read<T>(operation: string, call: () => Promise<T>): Promise<T> {
@@ -189,7 +204,7 @@ export class Run {
         errorKind: error.kind,
         error: error.message,
       });
-      throw new OperationFailed(operation, error);
+      throw new OperationFailed(operation, error, this.target.name);
     }
   }
 }

@@ -7,7 +7,7 @@ import type { AtlassianPort } from '../atlassian/port';
 import type { Directory } from '../directory/directory';
 import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperation } from '../storage/port';
 import { Links } from './links';
-import { describeError, SyncLog } from './log';
+import { describeError, resourceName, SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from './policies';
 import { releaseWaiting } from './seats';
 import { CountingLog, FullReconcileProgress, IDLE_PROGRESS, PROGRESS_STATE, ProgressCount } from './progress';
@@ -73,10 +73,12 @@ export class SyncService {
 
   /**
    * Written in the transaction of every directory write of a user or group: its mark (so the
-   * change is reconciled even if the process dies right after) and the SCIM request's entry.
+   * change is reconciled even if the process dies right after) and the SCIM request's entry,
+   * named from `doc`, the resource as the write leaves it.
    */
-  changeOperations(type: 'user' | 'group', id: string): WriteOperation[] {
-    return [this.queue.markOperation(type, id), ...this.requests.operations(id, type)];
+  changeOperations(type: 'user' | 'group', id: string, doc?: Record<string, unknown>): WriteOperation[] {
+    const name = doc ? resourceName(type, doc) : undefined;
+    return [this.queue.markOperation(type, id), ...this.requests.operations(id, type, name)];
   }
 
   async connected(): Promise<AtlassianPort | undefined> {
@@ -301,7 +303,11 @@ export class SyncService {
   private async failed(job: QueuedJob, attempt: number, error: unknown): Promise<JobOutcome> {
     const cause = error instanceof OperationFailed ? error.cause : undefined;
     const kind = resourceKind(job.kind);
-    const target = { resource: job.doc.id, resourceType: kind === 'group' ? 'group' : 'user' } as const;
+    const target = {
+      resource: job.doc.id,
+      resourceType: kind === 'group' ? 'group' : 'user',
+      ...(error instanceof OperationFailed && error.resourceName ? { name: error.resourceName } : {}),
+    } as const;
     if (!cause) {
       // Not an Atlassian answer (a bug, a broken record): logged here, retried like the rest.
       await this.log.write({

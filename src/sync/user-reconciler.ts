@@ -19,6 +19,7 @@ import { ScimObject } from '../scim/schema/normalize';
 import type { GroupReconciler } from './group-reconciler';
 import { syncProfile } from './profile';
 import { UserLink } from './links';
+import { resourceName } from './log';
 import type { DeactivationAction, DeletionAction } from './policies';
 import { FIXES } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
@@ -57,6 +58,8 @@ export class UserReconciler {
       await this.releaseWaiting();
     }
     const [desired, link] = await Promise.all([this.deps.directory.users.get(id), this.deps.links.user(id)]);
+    // A deleted user is named by the address the app last invited or matched.
+    run.named(desired ? resourceName('user', desired.doc) : link?.email);
     if (!desired) return this.userGone(id, link, run, context);
 
     const email = primaryEmail(desired.doc);

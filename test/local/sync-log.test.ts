@@ -30,7 +30,9 @@ describe('npm run log', () => {
     expect(all.map((e) => e.operation)).toEqual(['connection', 'GET /Users/not-a-user', 'POST /Users']);
     const mine = await readLog(test.dataDir, parseArgs(['--resource', id, '--since', '1h']));
     expect(mine).toHaveLength(1);
-    expect(formatEntry(mine[0])).toMatch(new RegExp(`ok +scim +${id}  POST /Users  — 201; okta; \\d+ms$`));
+    expect(formatEntry(mine[0])).toMatch(
+      new RegExp(`ok +scim +ada@example.com ${id}  POST /Users  — 201; okta; \\d+ms$`),
+    );
     const failed = await readLog(test.dataDir, parseArgs(['--status', 'failed', '--limit', '1']));
     expect(failed.map((e) => e.httpStatus)).toEqual([404]);
     expect(await readLog(test.dataDir, parseArgs(['--until', '2000-01-01']))).toEqual([]);
@@ -51,6 +53,50 @@ describe('npm run log', () => {
         .split('\n')
         .map((line) => JSON.parse(line).operation),
     ).toHaveLength(3);
+  });
+
+  it('finds a resource by userName, e-mail or group name, including entries written before names were logged', async () => {
+    test = createTestRuntime();
+    const tokens = await test.runtime.loadModule<typeof import('../../src/forge/tokens')>('forge/tokens');
+    await tokens.installToken('t');
+    const { SyncLog } = await test.runtime.loadModule<typeof import('../../src/sync/log')>('sync/log');
+    const { ForgeEntityStore } =
+      await test.runtime.loadModule<typeof import('../../src/forge/kvs-store')>('forge/kvs-store');
+    const created = await scim('POST', '/Users', {
+      userName: 'ada',
+      emails: [{ value: 'ada@example.com', primary: true }],
+    });
+    const ada = JSON.parse(created.body as string).id as string;
+    // An entry as the log wrote them before it carried names: only the id.
+    await test.runtime.run(() =>
+      new SyncLog(new ForgeEntityStore()).write({
+        source: 'atlassian',
+        operation: 'invite',
+        status: 'ok',
+        resource: ada,
+        resourceType: 'user',
+      }),
+    );
+    const group = await scim('POST', '/Groups', { displayName: 'Engineering' });
+    const engineering = JSON.parse(group.body as string).id as string;
+    const gone = await scim('POST', '/Users', { userName: 'grace@example.com' });
+    const grace = JSON.parse(gone.body as string).id as string;
+    await scim('DELETE', `/Users/${grace}`);
+
+    const byEmail = await readLog(test.dataDir, parseArgs(['--resource', 'ADA@example.com']));
+    expect(byEmail.map((e) => [e.operation, e.name])).toEqual([
+      ['invite', undefined],
+      ['POST /Users', 'ada'],
+    ]);
+    expect((await readLog(test.dataDir, parseArgs(['--resource', 'ada']))).map((e) => e.id)).toEqual(
+      byEmail.map((e) => e.id),
+    );
+    const byGroup = await readLog(test.dataDir, parseArgs(['--resource', 'engineering']));
+    expect(byGroup.map((e) => [e.resource, e.operation])).toEqual([[engineering, 'POST /Groups']]);
+    // Deleted: the directory no longer knows the name; the log's own names still do.
+    const deleted = await readLog(test.dataDir, parseArgs(['--resource', 'grace@example.com']));
+    expect(deleted.map((e) => e.operation)).toEqual([`DELETE /Users/${grace}`, 'POST /Users']);
+    expect(await readLog(test.dataDir, parseArgs(['--resource', 'nobody@example.com']))).toEqual([]);
   });
 
   it('stops quietly when the reader closes the pipe (npm run log | head)', async () => {

@@ -126,7 +126,7 @@ export function ActivitySection({ now }: { now: number }) {
             />
           </Stack>
           <Stack space="space.050">
-            <Label labelFor="log-resource">User or group id</Label>
+            <Label labelFor="log-resource">User or group: id, userName, e-mail or group name</Label>
             <Textfield
               id="log-resource"
               name="resource"

@@ -21,7 +21,7 @@ import {
 import type { SyncLogEntryView } from '../../forge/admin-api';
 import { fixHint } from '../fix-hints';
 import { describeFailure, formatAgo } from '../format';
-import { canRetry, entryDetails } from '../log-entry';
+import { canRetry, entryDetails, resourceLabel } from '../log-entry';
 import { invoke } from '../invoke';
 import { STATUS_APPEARANCE } from '../log-filters';
 
@@ -77,7 +77,7 @@ export function LogTable({
               content: <Lozenge appearance={STATUS_APPEARANCE[entry.status]}>{entry.status}</Lozenge>,
             },
             { key: 'operation', content: `${entry.source}: ${entry.operation}` },
-            { key: 'resource', content: entry.resource === '-' ? '' : entry.resource },
+            { key: 'resource', content: resourceLabel(entry) },
             { key: 'result', content: entry.result ?? entry.error ?? '' },
             {
               key: 'open',

@@ -44,19 +44,29 @@ export function createAdminBundles(options: { root: string; appEntry: string }):
   };
   // Each bundle builds on its own, so a page that does not compile still gets the host,
   // which shows the page's build error.
-  const bundles: { names: string[]; context: Promise<esbuild.BuildContext> }[] = [
+  // The contexts are made when the page is first asked for, not at start: an esbuild service
+  // and its Atlaskit module graph cost memory a server that only answers SCIM never needs.
+  const bundles: {
+    names: string[];
+    options: esbuild.BuildOptions;
+    context?: Promise<esbuild.BuildContext>;
+  }[] = [
     {
       names: ['host.js', 'host.css'],
-      context: esbuild.context({
+      options: {
         ...common,
         entryPoints: { host: path.join(options.root, 'static/admin/host/main.tsx') },
         tsconfig: path.join(options.root, 'static/admin/tsconfig.json'),
-      }),
+      },
     },
-    { names: ['app.js'], context: esbuild.context({ ...common, entryPoints: { app: options.appEntry } }) },
+    { names: ['app.js'], options: { ...common, entryPoints: { app: options.appEntry } } },
   ];
-  // A context that cannot be made is reported by the build that needs it.
-  for (const bundle of bundles) bundle.context.catch(() => undefined);
+  const contextOf = (bundle: (typeof bundles)[number]) => {
+    bundle.context ??= esbuild.context(bundle.options);
+    // A context that cannot be made is reported by the build that needs it.
+    bundle.context.catch(() => undefined);
+    return bundle.context;
+  };
   let built: Promise<Map<string, Asset | Error>> | undefined;
 
   const build = async (): Promise<Map<string, Asset | Error>> => {
@@ -64,7 +74,7 @@ export function createAdminBundles(options: { root: string; appEntry: string }):
     await Promise.all(
       bundles.map(async (bundle) => {
         try {
-          const result = await (await bundle.context).rebuild();
+          const result = await (await contextOf(bundle)).rebuild();
           for (const file of result.outputFiles ?? []) {
             const name = path.basename(file.path);
             const contentType = CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream';
@@ -93,7 +103,7 @@ export function createAdminBundles(options: { root: string; appEntry: string }):
     },
     async dispose() {
       await Promise.all(
-        bundles.map(async (bundle) => (await bundle.context.catch(() => undefined))?.dispose()),
+        bundles.map(async (bundle) => (await bundle.context?.catch(() => undefined))?.dispose()),
       );
     },
   };

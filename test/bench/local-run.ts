@@ -1,0 +1,345 @@
+/**
+ * What `npm start` costs: time to the banner, throughput under a request mix of several
+ * identity-provider clients, peak memory of every process it runs (the server, tsx, esbuild
+ * services), and GET /Users paging at two directory sizes.
+ *
+ *   npx tsx test/bench/local-run.ts                     npm start's own command, 8 clients
+ *   npx tsx test/bench/local-run.ts --command "node --import tsx src/local/main.ts"
+ *   npx tsx test/bench/local-run.ts --peer http://127.0.0.1:9000/scim/v2 --peer-token T
+ *   npx tsx test/bench/local-run.ts --clients 8 --seconds 20 --users 1000 --scale 10000
+ *
+ * The server starts on a fresh DATA_DIR and a free port; its bearer token is read from the
+ * banner. Memory is sampled from /proc every 100 ms over the whole process tree (RSS summed),
+ * and each process's own peak (VmHWM) is reported too. With --peer the same mix runs against
+ * another SCIM server (the in-memory SCIMMY peer, say) right after, on the same machine, and
+ * the throughput ratio is printed. Seeded: every run sends the same requests.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface Options {
+  command: string;
+  clients: number;
+  seconds: number;
+  users: number;
+  scale?: number;
+  peer?: string;
+  peerToken?: string;
+}
+
+function parse(argv: string[]): Options {
+  const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+  const options: Options = { command: scripts.start, clients: 8, seconds: 20, users: 1000 };
+  for (let i = 0; i < argv.length; i++) {
+    const value = () => argv[++i];
+    switch (argv[i]) {
+      case '--command':
+        options.command = value();
+        break;
+      case '--clients':
+        options.clients = Number(value());
+        break;
+      case '--seconds':
+        options.seconds = Number(value());
+        break;
+      case '--users':
+        options.users = Number(value());
+        break;
+      case '--scale':
+        options.scale = Number(value());
+        break;
+      case '--peer':
+        options.peer = value();
+        break;
+      case '--peer-token':
+        options.peerToken = value();
+        break;
+      default:
+        throw new Error(`Unknown option ${argv[i]}`);
+    }
+  }
+  return options;
+}
+
+/** A SCIM server to drive: its base URL and bearer token. */
+interface Target {
+  base: string;
+  token: string;
+}
+
+/** A small seeded generator (mulberry32), so every run sends the same mix. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function call(target: Target, method: string, pathAndQuery: string, body?: unknown) {
+  const response = await fetch(`${target.base}${pathAndQuery}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${target.token}`,
+      'content-type': 'application/scim+json',
+      'user-agent': 'local-run bench',
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+function userBody(n: number) {
+  const name = `bench.user.${n}@example.com`;
+  return {
+    schemas: [USER_SCHEMA],
+    userName: name,
+    name: { givenName: 'Bench', familyName: `User ${n}` },
+    emails: [{ value: name, primary: true, type: 'work' }],
+    active: true,
+  };
+}
+
+/** Creates users `from`..`to`-1 with `clients` clients at once; their ids. */
+async function seed(target: Target, from: number, to: number, clients: number): Promise<string[]> {
+  const ids: string[] = [];
+  let next = from;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < to) {
+        const n = next++;
+        const created = await call(target, 'POST', '/Users', userBody(n));
+        if (created.status !== 201) throw new Error(`POST /Users answered ${created.status}`);
+        ids.push(created.body.id);
+      }
+    }),
+  );
+  return ids;
+}
+
+interface MixResult {
+  ops: number;
+  errors: number;
+  seconds: number;
+}
+
+/**
+ * `clients` clients, each sending its next request when the previous one answered: an
+ * identity provider's steady state (lookups by userName, reads, PATCHes, pages, creates).
+ */
+async function mix(target: Target, ids: string[], options: Options, firstNew: number): Promise<MixResult> {
+  const random = seeded(7);
+  const end = Date.now() + options.seconds * 1000;
+  let ops = 0;
+  let errors = 0;
+  let created = firstNew;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: options.clients }, async () => {
+      while (Date.now() < end) {
+        const r = random();
+        const n = Math.floor(random() * ids.length);
+        let status: number;
+        if (r < 0.35) {
+          const filter = encodeURIComponent(`userName eq "bench.user.${n}@example.com"`);
+          status = (await call(target, 'GET', `/Users?filter=${filter}`)).status;
+        } else if (r < 0.6) {
+          status = (await call(target, 'GET', `/Users/${ids[n]}`)).status;
+        } else if (r < 0.8) {
+          status = (
+            await call(target, 'PATCH', `/Users/${ids[n]}`, {
+              schemas: [PATCH_SCHEMA],
+              Operations: [{ op: 'replace', path: 'active', value: random() < 0.5 }],
+            })
+          ).status;
+        } else if (r < 0.9) {
+          const start = 1 + Math.floor(random() * Math.max(1, ids.length - 100));
+          status = (await call(target, 'GET', `/Users?startIndex=${start}&count=100`)).status;
+        } else {
+          const answer = await call(target, 'POST', '/Users', userBody(created++));
+          status = answer.status;
+          if (status === 201) ids.push(answer.body.id);
+        }
+        ops++;
+        if (status >= 400) errors++;
+      }
+    }),
+  );
+  return { ops, errors, seconds: (Date.now() - started) / 1000 };
+}
+
+/** p50 in ms of one client reading pages of 100 at random positions. */
+async function pagingP50(target: Target, total: number, samples = 100): Promise<number> {
+  const random = seeded(11);
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const start = 1 + Math.floor(random() * Math.max(1, total - 100));
+    const t0 = performance.now();
+    const page = await call(target, 'GET', `/Users?startIndex=${start}&count=100`);
+    times.push(performance.now() - t0);
+    if (page.status !== 200) throw new Error(`GET /Users page answered ${page.status}`);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** The process tree under `pid`, read from /proc. */
+function tree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i]) ?? []));
+  return all;
+}
+
+function status(pid: number): { name: string; rssKb: number; hwmKb: number } | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const name = cmd
+      .slice(0, 5)
+      .map((part) => path.basename(part))
+      .join(' ');
+    return { name, rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples the tree's summed RSS; `stop` answers its peak and each process's own peak. */
+function sampleMemory(pid: number) {
+  let peakKb = 0;
+  const processes = new Map<number, { name: string; hwmKb: number }>();
+  const sample = () => {
+    let sum = 0;
+    for (const p of tree(pid)) {
+      const s = status(p);
+      if (!s) continue;
+      sum += s.rssKb;
+      processes.set(p, { name: s.name, hwmKb: Math.max(s.hwmKb, processes.get(p)?.hwmKb ?? 0) });
+    }
+    peakKb = Math.max(peakKb, sum);
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { peakKb, processes: [...processes.values()] };
+    },
+  };
+}
+
+async function startServer(options: Options, dataDir: string) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const started = performance.now();
+  const child = spawn('sh', ['-c', `exec ${options.command}`], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PATH: `${path.join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const memory = sampleMemory(child.pid!);
+  let output = '';
+  const target = await new Promise<Target>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const base = /SCIM base URL: (\S+)/.exec(output)?.[1];
+      const token = /Bearer token: +(\S+)/.exec(output)?.[1];
+      if (base && token) resolve({ base, token });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
+  });
+  const readyMs = performance.now() - started;
+  return { child, target, readyMs, memory };
+}
+
+async function measure(target: Target, options: Options) {
+  const ids = await seed(target, 0, options.users, options.clients);
+  const p1 = await pagingP50(target, options.users);
+  const result = await mix(target, ids, options, 1_000_000);
+  let scaled: number | undefined;
+  if (options.scale) {
+    const total = ids.length;
+    await seed(target, 2_000_000, 2_000_000 + options.scale - total, options.clients);
+    scaled = await pagingP50(target, options.scale);
+  }
+  return { result, p1, scaled };
+}
+
+function report(label: string, m: Awaited<ReturnType<typeof measure>>, options: Options): number {
+  const rate = m.result.ops / m.result.seconds;
+  console.log(
+    `${label}: ${rate.toFixed(0)} requests/s with ${options.clients} clients ` +
+      `(${m.result.ops} in ${m.result.seconds.toFixed(1)} s, ${m.result.errors} errors)`,
+  );
+  console.log(`${label}: GET /Users page of 100 p50 at ${options.users} users: ${m.p1.toFixed(2)} ms`);
+  if (m.scaled !== undefined) {
+    console.log(
+      `${label}: ... at ${options.scale} users: ${m.scaled.toFixed(2)} ms (${(m.scaled / m.p1).toFixed(2)}×)`,
+    );
+  }
+  return rate;
+}
+
+async function main(): Promise<void> {
+  const options = parse(process.argv.slice(2));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-run-'));
+  console.log(`command: ${options.command}`);
+  const server = await startServer(options, dataDir);
+  try {
+    const afterStart = server.memory.stop();
+    console.log(
+      `ready (banner printed) in ${server.readyMs.toFixed(0)} ms; RSS at ready ${(afterStart.peakKb / 1024).toFixed(0)} MB`,
+    );
+    const memory = sampleMemory(server.child.pid!);
+    const own = await measure(server.target, options);
+    const { peakKb, processes } = memory.stop();
+    const rate = report('npm start', own, options);
+    console.log(
+      `npm start: peak RSS of its process tree ${(peakKb / 1024).toFixed(0)} MB; per process (VmHWM):`,
+    );
+    for (const p of processes) console.log(`  ${(p.hwmKb / 1024).toFixed(0).padStart(5)} MB  ${p.name}`);
+    if (options.peer) {
+      const peer = await measure({ base: options.peer, token: options.peerToken ?? '' }, options);
+      const peerRate = report('peer', peer, options);
+      console.log(`throughput npm start / peer: ${(rate / peerRate).toFixed(2)}×`);
+    }
+  } finally {
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => server.child.once('exit', resolve));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
