@@ -13,7 +13,7 @@ import {
   SEED_ACCOUNTS,
 } from '../../src/local/embedded-org';
 import type { ForgeDoc } from '../../src/local/forge-runtime';
-import { offlineLicense } from '../../src/local/forge-runtime/runtime';
+import { offlineLicense } from '../../src/local/forge-runtime/installation';
 import type { Policies } from '../../src/sync/policies';
 import { client } from '../embedded-org/helpers';
 import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';

@@ -7,7 +7,7 @@
 import type * as Tokens from '../../src/forge/tokens';
 import type { AdminStatus } from '../../src/forge/admin-api';
 import type { ForgeDoc, OfflineLicenceState, UiHost } from '../../src/local/forge-runtime';
-import { offlineLicense } from '../../src/local/forge-runtime/runtime';
+import { offlineLicense } from '../../src/local/forge-runtime/installation';
 import type * as UiHostModule from '../../src/local/forge-runtime/ui-host';
 import fs from 'node:fs';
 import { licenceStatus } from '../../src/forge/licence';

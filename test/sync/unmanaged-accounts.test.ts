@@ -4,7 +4,7 @@
  * own: an identity provider sending its e-mail never links it, so never suspends it; the log
  * says how to fix it. Driven over SCIM, read back through the organization's REST API.
  */
-import { DEFAULT_VERIFIED_DOMAINS } from '../../src/local/embedded-org/organization';
+import { DEFAULT_VERIFIED_DOMAINS } from '../../src/local/embedded-org/seed';
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { client } from '../embedded-org/helpers';
 import { createWorld, readOrg, World } from './support';

@@ -36,7 +36,9 @@
  */
 import path from 'node:path';
 import { FAULT_KINDS, FaultKind } from './faults';
-import { EmbeddedOrganization, EmbeddedOrgOptions, SEED_ACCOUNTS } from './organization';
+import type { EmbeddedOrgOptions } from './options';
+import { EmbeddedOrganization } from './organization';
+import { SEED_ACCOUNTS } from './seed';
 
 export const DEFAULT_API_BASE = 'https://api.atlassian.com/admin';
 

@@ -1,13 +1,11 @@
 /** The embedded Atlassian organization (see organization.ts). Local runs and tests only. */
-export {
-  EmbeddedOrganization,
-  DEFAULT_LIMITS,
-  PROTECTED_GROUPS,
-  ROUTES,
-  SEED_ACCOUNTS,
-  errorResponse,
-} from './organization';
-export type { CallRecord, EmbeddedOrgOptions } from './organization';
+export { EmbeddedOrganization } from './organization';
+export type { CallRecord } from './organization';
+export type { EmbeddedOrgOptions } from './options';
+export { DEFAULT_LIMITS } from './paging';
+export { DEFAULT_VERIFIED_DOMAINS, PROTECTED_GROUPS, SEED_ACCOUNTS } from './seed';
+export { ROUTES } from './routes';
+export { errorResponse } from './errors';
 export { FAULT_KINDS, FaultPlan, RateLimiter } from './faults';
 export { seededRandom } from '../seeded-random';
 export type { FaultKind, FaultMatch, FaultOptions } from './faults';

@@ -32,6 +32,12 @@ export type ExternalBackend = (url: URL, init: RequestInit | undefined) => Promi
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
+/** A platform answer with a JSON body (none for 204). */
+export function jsonResponse(status: number, body: unknown): Response {
+  if (status === 204 || body === undefined) return new Response(null, { status });
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
 export const noProducts: ProductBackend = async (request) =>
   json(503, {
     code: 'NO_PRODUCT_OFFLINE',

@@ -8,7 +8,8 @@
  *   queues, scheduled triggers, UI modules with resolvers, resources, scopes, egress, entities.
  * - Storage (kvs.ts): the KVS, Custom Entity Store and secrets on LocalEntityStore in DATA_DIR.
  * - Async events (events.ts) delivered to the consumer function; schedules fire on interval.
- * - `webTrigger.getUrl` answers `<baseUrl><path of the trigger>`.
+ * - Web triggers (web-triggers.ts): `webTrigger.getUrl` answers `<baseUrl><path of the trigger>`.
+ * - The installation (installation.ts): its site, ids and licence.
  * - Product and external fetch (network.ts) with scopes and egress enforced.
  * - Each invocation runs in its own context (AsyncLocalStorage): `__forge_runtime__` is that
  *   invocation's (module key, invocation id, remaining time, principal), its time limit is
@@ -16,7 +17,7 @@
  *   schedules), and so are the 5 MB request and response limits. A timed-out invocation
  *   cannot be killed inside one process: its later platform calls fail instead.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { LocalEntityStore } from '../entity-store';
 import {
@@ -27,6 +28,7 @@ import {
   StoredEvent,
 } from './events';
 import { ConsoleLevel, currentScope, hostInstallation, runInScope, unhostInstallation } from './host';
+import { Installation, offlineInstallation } from './installation';
 import { KVS_INTERNAL_ENTITIES, KvsService } from './kvs';
 import { AppManifest, INTERVAL_MS, ModuleKind, readManifest, resolveHandler, timeoutMs } from './manifest';
 import {
@@ -34,64 +36,18 @@ import {
   egressRefusal,
   ExternalBackend,
   grantsProduct,
+  jsonResponse,
   noExternalHosts,
   noProducts,
   ProductBackend,
   scopeMismatch,
 } from './network';
+import { platformError, WebTriggerResult, WebTriggerUrls, webTriggerResponse } from './web-triggers';
 
 /** Forge's invocation payload limit, for requests and responses (`limits-invocation`). */
 export const MAX_PAYLOAD_BYTES = 5 * 1024 * 1024;
 /** A front-end invocation's request (`invoke` from @forge/bridge): 500 KB (`limits-invocation`). */
 export const MAX_FRONTEND_REQUEST_BYTES = 500 * 1000;
-
-export interface Installation {
-  /** The app's installation on this site (the app context's installation ARI names it). */
-  installationId: string;
-  cloudId: string;
-  siteUrl: string;
-  /** The product the installation context names (Jira is the app's required product). */
-  product: 'jira' | 'confluence';
-  /** What Forge passes as `license` (undefined for free and development installations). */
-  license?: Record<string, unknown>;
-  /** The app environment the installation belongs to (`forge deploy -e`); DEVELOPMENT locally. */
-  environmentType: 'DEVELOPMENT' | 'STAGING' | 'PRODUCTION';
-}
-
-/** `FORGE_LICENSE` of `npm start` and tests: what an installation's licence looks like. */
-export type OfflineLicenceState = 'active' | 'inactive' | 'none';
-
-/**
- * The `license` Forge would pass: `none` is undefined (free, development and unlisted
- * installations), `inactive` a subscription that ended on `endDate`. The shape is the License
- * API's documented example (`apis-reference/license-api`): fields without a value are null, not
- * absent, and the app must read them as "no answer".
- */
-export function offlineLicense(
-  state: OfflineLicenceState,
-  endDate = '2026-11-30T00:00:00.000Z',
-): Record<string, unknown> | undefined {
-  if (state === 'none') return undefined;
-  return {
-    active: state === 'active',
-    type: 'commercial',
-    isEvaluation: false,
-    trialEndDate: null,
-    billingPeriod: 'MONTHLY',
-    subscriptionEndDate: state === 'active' ? '2099-12-31T00:00:00.000Z' : endDate,
-    supportEntitlementNumber: null,
-    ccpEntitlementId: 'ent-offline',
-    ccpEntitlementSlug: 'scim-commercial',
-    capabilitySet: 'capabilityStandard',
-  };
-}
-
-/** Reads FORGE_LICENSE (unset: none); anything else is an error. */
-export function parseOfflineLicenceState(value: string | undefined): OfflineLicenceState {
-  const state = (value ?? 'none').trim().toLowerCase() || 'none';
-  if (state === 'active' || state === 'inactive' || state === 'none') return state;
-  throw new Error(`FORGE_LICENSE must be active, inactive or none, not ${JSON.stringify(value)}.`);
-}
 
 export interface ForgeRuntimeOptions {
   /** The project root: manifest.yml and src/ are read from here. */
@@ -141,12 +97,6 @@ export interface Invocation {
   chain: number;
 }
 
-export interface WebTriggerResult {
-  statusCode: number;
-  headers: Record<string, string[]>;
-  body?: string;
-}
-
 /** A timed-out invocation. */
 export class InvocationTimeoutError extends Error {
   constructor(kind: ModuleKind, functionKey: string, ms: number) {
@@ -163,31 +113,19 @@ const noopMetrics = {
   gauge: () => ({ set() {} }),
 };
 
-/** The first installation's ids; later ones derive theirs from their cloudId. */
-const DEFAULT_CLOUD_ID = '00000000-0000-4000-8000-0000000c1001';
-const DEFAULT_INSTALLATION_ID = '00000000-0000-4000-8000-00000000a001';
-
-/** A stable UUID-shaped id for `seed` (so a restart keeps an installation's identity). */
-function derivedUuid(seed: string): string {
-  const hex = createHash('sha256').update(seed).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 export class ForgeRuntime {
   readonly manifest: AppManifest;
   readonly store: LocalEntityStore;
   readonly kvs: KvsService;
   readonly events: EventQueues;
   readonly installation: Installation;
-  /** URL path of each web trigger under the base URL (default /x1/<module key>). */
-  readonly webTriggerPaths: Record<string, string>;
+  /** The web trigger URLs `webTrigger.getUrl` answers, and those deleted. */
+  private readonly webTriggers: WebTriggerUrls;
   private readonly sourceRoot: string;
   private readonly handlers = new Map<string, Promise<AnyFunction>>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly schedules: NodeJS.Timeout[] = [];
-  private readonly deletedUrls = new Set<string>();
   private readonly now: () => number;
-  private baseUrl?: string;
   private installed = false;
   private closed = false;
 
@@ -195,18 +133,10 @@ export class ForgeRuntime {
     this.manifest = options.manifest ?? readManifest(path.join(options.root, 'manifest.yml'));
     this.sourceRoot = options.sourceRoot ?? path.join(options.root, 'src');
     this.now = options.now ?? Date.now;
-    this.baseUrl = options.baseUrl?.replace(/\/+$/, '');
-    this.webTriggerPaths = { ...options.webTriggerPaths };
-    const cloudId = options.installation?.cloudId ?? DEFAULT_CLOUD_ID;
-    this.installation = {
-      installationId:
-        cloudId === DEFAULT_CLOUD_ID ? DEFAULT_INSTALLATION_ID : derivedUuid(`installation:${cloudId}`),
-      cloudId,
-      siteUrl: 'https://offline.atlassian.net',
-      product: 'jira',
-      environmentType: 'DEVELOPMENT',
-      ...options.installation,
-    };
+    this.webTriggers = new WebTriggerUrls(this.manifest.webtriggers, options.baseUrl, {
+      ...options.webTriggerPaths,
+    });
+    this.installation = offlineInstallation(options.installation);
     this.store = new LocalEntityStore(
       this.manifest.entities,
       options.dataDir ? path.join(options.dataDir, 'store') : undefined,
@@ -233,18 +163,22 @@ export class ForgeRuntime {
     );
   }
 
+  /** URL path of each web trigger under the base URL (default /x1/<module key>). */
+  get webTriggerPaths(): Record<string, string> {
+    return this.webTriggers.paths;
+  }
+
   get installContext(): string {
     return `ari:cloud:${this.installation.product}::site/${this.installation.cloudId}`;
   }
 
   setBaseUrl(url: string): void {
-    this.baseUrl = url.replace(/\/+$/, '');
+    this.webTriggers.setBaseUrl(url);
   }
 
   /** The URL `webTrigger.getUrl(moduleKey)` answers. */
   webTriggerUrl(moduleKey: string): string | undefined {
-    if (!this.baseUrl) return undefined;
-    return `${this.baseUrl}${this.webTriggerPaths[moduleKey] ?? `/x1/${moduleKey}`}`;
+    return this.webTriggers.url(moduleKey);
   }
 
   /** The invocation of this installation the caller runs in, if any. */
@@ -300,7 +234,7 @@ export class ForgeRuntime {
     const appUuid = this.manifest.appId.split('/').pop() ?? this.manifest.appId;
     const traceId = randomUUID().replace(/-/g, '');
     return {
-      proxy: { token: 'offline-forge-runtime', url: this.baseUrl ?? 'http://127.0.0.1' },
+      proxy: { token: 'offline-forge-runtime', url: this.webTriggers.base ?? 'http://127.0.0.1' },
       metrics: noopMetrics,
       tracing: { traceId, spanId: traceId.slice(0, 16) },
       contextAri: this.installContext,
@@ -354,7 +288,7 @@ export class ForgeRuntime {
       return jsonResponse(answer.status, answer.body);
     }
     if (descriptor.type === 'fpp' && descriptor.remote === 'stargate') {
-      if (target === '/graphql') return this.graphql(parsed());
+      if (target === '/graphql') return this.webTriggers.graphql(parsed());
       if (target.startsWith('/webhook/queue/')) {
         const answer = await this.events.handle(target, parsed());
         return jsonResponse(answer.status, answer.body);
@@ -382,55 +316,6 @@ export class ForgeRuntime {
     }
     return jsonResponse(501, {
       message: `The offline Forge runtime does not emulate ${String(descriptor.type)} calls.`,
-    });
-  }
-
-  /** The platform GraphQL calls of @forge/api's webTrigger: create, delete, list URLs. */
-  private graphql(request: unknown): Response {
-    const { query = '', variables = {} } = (request ?? {}) as {
-      query?: string;
-      variables?: Record<string, unknown>;
-    };
-    if (query.includes('createWebTriggerUrl')) {
-      const input = (variables.input ?? {}) as { triggerKey?: string };
-      const key = String(input.triggerKey);
-      if (!this.manifest.webtriggers.some((w) => w.key === key)) {
-        return jsonResponse(200, {
-          data: null,
-          errors: [{ message: `No web trigger ${key} in manifest.yml.` }],
-        });
-      }
-      const url = this.webTriggerUrl(key);
-      if (!url)
-        return new Response('The local server is not listening yet.', {
-          status: 503,
-          statusText: 'Service Unavailable',
-        });
-      this.deletedUrls.delete(url);
-      return jsonResponse(200, { data: { createWebTriggerUrl: { url } } });
-    }
-    if (query.includes('deleteWebTriggerUrl')) {
-      const url = this.manifest.webtriggers
-        .map((w) => this.webTriggerUrl(w.key))
-        .find((u) => u?.endsWith(`/${String(variables.id)}`));
-      if (url) this.deletedUrls.add(url);
-      return jsonResponse(200, {
-        data: {
-          deleteWebTriggerUrl: url
-            ? { success: true }
-            : { success: false, message: 'Unknown web trigger URL.' },
-        },
-      });
-    }
-    if (query.includes('webTriggerUrlsByAppContext')) {
-      const urls = this.manifest.webtriggers
-        .map((w) => ({ triggerKey: w.key, url: this.webTriggerUrl(w.key) }))
-        .filter((u) => u.url && !this.deletedUrls.has(u.url));
-      return jsonResponse(200, { data: { webTriggerUrlsByAppContext: urls } });
-    }
-    return jsonResponse(200, {
-      data: null,
-      errors: [{ message: 'The offline Forge runtime does not emulate this query.' }],
     });
   }
 
@@ -527,7 +412,8 @@ export class ForgeRuntime {
     const trigger = this.manifest.webtriggers.find((w) => w.key === moduleKey);
     if (!trigger) return platformError(404, `No web trigger ${moduleKey} in manifest.yml.`);
     const url = this.webTriggerUrl(moduleKey);
-    if (url && this.deletedUrls.has(url)) return platformError(404, 'This web trigger URL was deleted.');
+    if (url && this.webTriggers.isDeleted(url))
+      return platformError(404, 'This web trigger URL was deleted.');
     if (Buffer.byteLength(JSON.stringify({ headers: event.headers, body: event.body })) > MAX_PAYLOAD_BYTES) {
       return platformError(413, 'The request is larger than the 5 MB Forge allows.');
     }
@@ -702,41 +588,4 @@ export class ForgeRuntime {
   private warn(message: string): void {
     (this.options.warn ?? ((m: string) => console.warn(`forge runtime: ${m}`)))(message);
   }
-}
-
-function jsonResponse(status: number, body: unknown): Response {
-  if (status === 204 || body === undefined) return new Response(null, { status });
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-}
-
-function platformError(statusCode: number, message: string): WebTriggerResult {
-  return {
-    statusCode,
-    headers: { 'Content-Type': ['application/json'] },
-    body: JSON.stringify({ message }),
-  };
-}
-
-/** A function's answer as Forge accepts it, or undefined when Forge would answer 500. */
-function webTriggerResponse(result: unknown): WebTriggerResult | undefined {
-  if (typeof result !== 'object' || result === null) return undefined;
-  const { statusCode, headers, body } = result as Record<string, unknown>;
-  if (
-    typeof statusCode !== 'number' ||
-    !Number.isInteger(statusCode) ||
-    statusCode < 100 ||
-    statusCode > 599
-  ) {
-    return undefined;
-  }
-  if (body !== undefined && typeof body !== 'string') return undefined;
-  const checked: Record<string, string[]> = {};
-  if (headers !== undefined) {
-    if (typeof headers !== 'object' || headers === null) return undefined;
-    for (const [name, values] of Object.entries(headers)) {
-      if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) return undefined;
-      checked[name] = values as string[];
-    }
-  }
-  return { statusCode, headers: checked, ...(body !== undefined ? { body } : {}) };
 }
