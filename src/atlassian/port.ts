@@ -85,7 +85,7 @@ export type ProductRole =
  * - `payment-required`: the organization has no paid subscription (402 on invite): report,
  *   never retry until the admin changes something;
  * - `user-limit`: the grant would take a product past its licence's user limit (409
- *   `ADMIN-409-3`/`ADMIN-UAM-409-3`, UNCONFIRMED codes, org-api-facts.md §4): report with the
+ *   `ADMIN-409-3`/`ADMIN-UAM-409-3`, UNCONFIRMED codes, Organizations REST API error catalogue): report with the
  *   fix (raise the user tier or free seats), never retry until something changes;
  * - `not-found`, `conflict`, `forbidden`, `invalid`: the request cannot succeed as it is;
  * - `unsupported`: this adapter cannot do it at all (e.g. a rename the API does not offer).
@@ -140,7 +140,8 @@ export const sameText = (a: string | undefined, b: string) =>
 
 export type { ProfileChanges, ProfileControls, ProfileField } from './profile';
 /**
- * What an invite places the user with (Organizations API invite, org-api-facts.md §2 and §11:
+ * What an invite places the user with (Organizations REST API, Users: invite,
+ * https://developer.atlassian.com/cloud/admin/organization/rest/api-group-users/:
  * invited people are "added to directories based on apps in your invitation" and to the
  * groups; an invite with neither may place no one).
  */

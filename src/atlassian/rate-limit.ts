@@ -3,12 +3,13 @@
  * them.
  *
  * - Forge's egress limit: 100 requests per invocation-minute to external hosts
- *   (forge-platform.md §4 "Egress limits", §5.1). It is per invocation: each consumer
+ *   (https://developer.atlassian.com/platform/forge/limits-invocation/). It is per invocation: each consumer
  *   invocation running at once has its own, and a 900 s invocation has it every minute it
  *   runs. `EgressMeter` counts one invocation's requests per minute of its run.
  * - Atlassian's rate limit, which no page puts a number on: it is announced per answer in
  *   `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (ISO 8601 UTC), and a
- *   breach answers 429 "until the counter resets" (org-api-facts.md §7). `RateLimitPacer`
+ *   breach answers 429 "until the counter resets" (Organizations REST API, Rate limiting:
+ *   https://developer.atlassian.com/cloud/admin/organization/rest/intro/). `RateLimitPacer`
  *   keeps what the last answer announced and spaces requests out before `Remaining` reaches
  *   0, so the app does not cause its own 429s; after a 429 it holds every request until the
  *   reset. The counter is the organization's, shared by every invocation of an installation,
@@ -17,7 +18,7 @@
  *   processes learn the same state from their own answers' headers.
  */
 
-/** Forge: 100 egress requests per invocation-minute (forge-platform.md §4, §5.1). */
+/** Forge: 100 egress requests per invocation-minute (https://developer.atlassian.com/platform/forge/limits-invocation/). */
 export const FORGE_EGRESS_PER_INVOCATION_MINUTE = 100;
 
 const MINUTE_MS = 60_000;
@@ -130,7 +131,7 @@ function nonNegativeInteger(value: string | null): number | undefined {
 }
 
 /**
- * `X-RateLimit-Reset` as epoch ms: ISO 8601 UTC as documented (org-api-facts.md §7); epoch
+ * `X-RateLimit-Reset` as epoch ms: ISO 8601 UTC as documented (Organizations REST API, Rate limiting); epoch
  * seconds or a delta in seconds are accepted too, as `rateLimitDelay` does.
  */
 export function resetTime(value: string | null, now: number): number | undefined {

@@ -459,7 +459,7 @@ export class GroupReconciler {
    *
    * A new membership of a group the app created is added without asking `isMember` first:
    * the read could only tell "already there", and an add of a member already there answers
-   * as a new one does (org-api-facts.md §4: 204, or 409, which the adapter takes as success),
+   * as a new one does (Organizations REST API, Groups: add user to group: 204, or 409, which the adapter takes as success),
    * so its answer already says the member is there. The read stays where its answer decides
    * something: in a group the app found (a member already there is not the app's to remove
    * later) and in a full reconcile (drift).

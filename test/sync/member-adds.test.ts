@@ -1,7 +1,7 @@
 /**
  * A member add reads first only where the read's answer decides something (issue 15, item 1).
  * In a group the app created, the add itself tells the outcome (an add of a member already
- * there answers as a new one does, org-api-facts.md §4), so no `isMember` precedes it. In a
+ * there answers as a new one does, Organizations REST API, Groups: add user to group), so no `isMember` precedes it. In a
  * group the app found, a member already there is not the app's: the read tells, and removing
  * that user at the identity provider later leaves the membership alone.
  */

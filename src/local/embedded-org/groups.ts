@@ -132,7 +132,7 @@ export function getGroup(org: OrganizationState, ctx: Context): OrgResponse {
 /**
  * Delete: 204; protected groups (site-admins, org-admins) are refused with 403, and a group
  * that still has members with 409 `ADMIN-409-5` "Group not empty" (the error catalogue's
- * code; org-api-facts.md). Jira's own DELETE /rest/api/3/group (site-api.ts) still deletes.
+ * code, as the client generated from the spec, github.com/MrRefactoring/jira.js, carries it). Jira's own DELETE /rest/api/3/group (site-api.ts) still deletes.
  */
 export function deleteGroup(org: OrganizationState, ctx: Context): OrgResponse {
   const group = org.group(ctx.params.groupId);
@@ -148,7 +148,7 @@ export function deleteGroup(org: OrganizationState, ctx: Context): OrgResponse {
 
 /**
  * Add a member: 204. The account must be in the directory (404 "User not found"; invite
- * first: org-api-facts.md §4, Atlassian KB [A7]), `org.user` refuses any other. Adding a member twice is a 204 that changes nothing (UNCONFIRMED; the facts say
+ * first: Groups, add user to group, and Atlassian's KB "How to add uninvited users to groups using REST API"), `org.user` refuses any other. Adding a member twice is a 204 that changes nothing (UNCONFIRMED; the facts say
  * treat 204 and 409 alike).
  */
 export function addMembership(org: OrganizationState, ctx: Context): OrgResponse {
@@ -157,7 +157,7 @@ export function addMembership(org: OrganizationState, ctx: Context): OrgResponse
   const group = org.modifiableGroup(ctx.params.groupId);
   org.user(accountId);
   if (!org.groupMembers.get(group.id)?.has(accountId)) {
-    // "You cannot add if the add would exceed an app's user limit" (org-api-facts.md §4).
+    // "You cannot add if the add would exceed an app's user limit" (Groups: add user to group).
     const limit = limitReached(
       org,
       accountId,

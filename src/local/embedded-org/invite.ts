@@ -55,7 +55,7 @@ export function invite(org: OrganizationState, ctx: Context): OrgResponse {
       if (limit) throw refuse(409, 'ADMIN-UAM-409-3', limit);
     }
   }
-  // "Added to directories based on apps in your invitation" (org-api-facts.md §2, §11): with
+  // "Added to directories based on apps in your invitation" (Organizations REST API, Users: invite): with
   // roles or groups the account joins the directory; with neither, UNCONFIRMED (drawn).
   const places =
     permissionRules.length > 0 ||

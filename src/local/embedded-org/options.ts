@@ -26,7 +26,7 @@ export interface EmbeddedOrgOptions {
   /**
    * The e-mail domains the organization has verified (default DEFAULT_VERIFIED_DOMAINS, the
    * seed accounts' and the tests' domains). Accounts on them answer `claimStatus: managed`,
-   * every other account `unmanaged`, as the users search does (org-api-facts.md §3, spec
+   * every other account `unmanaged`, as the users search does (Organizations REST API Users search, spec
    * ClaimStatus). Atlassian also wants verified accounts claimed; here verifying claims them.
    */
   verifiedDomains?: string[];
@@ -51,21 +51,21 @@ export interface EmbeddedOrgOptions {
   answerSeed?: number;
   /**
    * Whether an invite with neither `permissionRules` nor `additionalGroups` adds the account to
-   * the directory: UNCONFIRMED (org-api-facts.md §11: invited people are "added to directories
+   * the directory: UNCONFIRMED (Users: invite: invited people are "added to directories
    * based on apps in your invitation", so such an invite may place no one). Default: drawn per
    * invite (answerSeed); true or false fixes it.
    */
   placeBareInvites?: boolean;
   /**
    * Whether a 429 carries Retry-After besides X-RateLimit-Reset: the Organizations API
-   * documents only X-RateLimit-Limit/Remaining/Reset (org-api-facts.md §7 and §11). Default:
+   * documents only X-RateLimit-Limit/Remaining/Reset (Organizations REST API, Rate limiting). Default:
    * drawn per answer (answerSeed); true or false fixes it.
    */
   retryAfterOn429?: boolean;
   /**
    * Users each product may have (typeKey → limit, e.g. {"jira-software": 10}): a member add
    * or an invite that would give one more user the product is refused (409 `ADMIN-409-3`,
-   * UNCONFIRMED code, org-api-facts.md §4). No limit when absent.
+   * UNCONFIRMED code, Groups: add user to group). No limit when absent.
    */
   userLimits?: Record<string, number>;
   now?: () => number;

@@ -8,9 +8,10 @@
  * out (paths under /admin, as on api.atlassian.com). The HTTP front (transport.ts) and the
  * offline Forge runtime's egress backend both call it.
  *
- * The contract is ../shared/specs/admin-organization-v2.derived.json (22 operations) plus
- * GET /admin/v1/orgs. Where Atlassian's behaviour is UNCONFIRMED the choice made here is
- * written next to the code and in README.md ("Embedded Atlassian organization").
+ * The contract is the Organizations REST API v2 subset the adapter uses (22 operations,
+ * https://developer.atlassian.com/cloud/admin/organization/rest/) plus GET /admin/v1/orgs.
+ * Where Atlassian's behaviour is UNCONFIRMED the choice made here is written next to the code
+ * and in README.md ("Embedded Atlassian organization").
  *
  * This class is what happens around every request (latency, the rate limit, faults, the call
  * record, authentication, routing, the commit before the answer); the rest has a module each:
@@ -220,10 +221,10 @@ export class EmbeddedOrganization {
 
   /**
    * Retry-After on a 429, or nothing: the Organizations API documents only X-RateLimit-Limit,
-   * -Remaining and -Reset (ISO 8601; org-api-facts.md §7, §11), and `Retry-After` is not
+   * -Remaining and -Reset (ISO 8601; Organizations REST API, Rate limiting), and `Retry-After` is not
    * promised, so a client must be able to wait until X-RateLimit-Reset alone. Drawn per
    * answer unless EmbeddedOrgOptions.retryAfterOn429 fixes it. Jira's site API documents
-   * Retry-After on its 429s (org-api-facts.md §11): always sent there.
+   * Retry-After on its 429s (Jira REST API, Rate limiting): always sent there.
    */
   private retryAfter(request: OrgRequest, seconds: number): Record<string, string> {
     const site = new URL(request.path, 'http://embedded.invalid').pathname.startsWith(`${SITE_PREFIX}/`);

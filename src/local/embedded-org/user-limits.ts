@@ -5,7 +5,7 @@ import type { OrganizationState } from './state';
  * Why giving the account access to these resources would pass a product's user limit
  * (EmbeddedOrgOptions.userLimits), if it would: the product's active users with any role
  * that grants use (user-access-admin grants none) are at the limit, and the account is not
- * one of them. Suspended users are not billed (org-api-facts.md §5), so not counted.
+ * one of them. Suspended users are not billed (Organizations REST API, Users: suspend), so not counted.
  */
 export function limitReached(
   org: OrganizationState,
@@ -14,7 +14,7 @@ export function limitReached(
 ): string | undefined {
   const limits = org.options.userLimits;
   if (!limits) return undefined;
-  // A suspended member is not billed (org-api-facts.md §5): what it is given takes no seat.
+  // A suspended member is not billed (Organizations REST API, Users: suspend): what it is given takes no seat.
   const account = accountId === undefined ? undefined : org.store.get('users', accountId);
   if (account && account.membership === 'suspended') return undefined;
   for (const resourceId of new Set(resourceIds)) {
