@@ -1,7 +1,7 @@
 /**
  * The reconcile worker for groups: links a SCIM group to an Atlassian group (found by name or
  * created), renames it in place, and walks its members. Naming, creation and adoption follow
- * the policies (src/sync/policies.ts); so does what happens to a change made by hand in
+ * the policies (src/policies/policies.ts); so does what happens to a change made by hand in
  * Atlassian (`drift.action`: repair it, or report it and leave it).
  *
  * A full reconcile (context.force: "reconcile now" and the daily schedule) also checks what a
@@ -14,7 +14,7 @@
  */
 import { AtlassianError, AtlassianGroup, isKind } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
-import { atlassianGroupName } from './group-names';
+import { atlassianGroupName } from '../policies/group-names';
 import { GroupLink, MemberLink } from './links';
 import { FIXES, PrivilegeBoundary } from './privilege';
 import type { ReconcilerDeps } from './reconciler';

@@ -4,7 +4,7 @@
  * difference. Every step is idempotent and re-reads what it needs, so running a resource
  * twice, out of order, or after a crash at any point converges on the same organization.
  *
- * What it does for each change is the policies' choice (src/sync/policies.ts); with the
+ * What it does for each change is the policies' choice (src/policies/policies.ts); with the
  * defaults: an account with the user's e-mail is linked,
  * not invited again; active=false suspends and active=true restores; a deleted user is
  * suspended and loses the memberships the app added; accounts are never deleted; a group is
@@ -17,7 +17,7 @@ import type { Directory } from '../directory/directory';
 import { GroupReconciler } from './group-reconciler';
 import { Links } from './links';
 import { SyncLog } from './log';
-import { DEFAULT_POLICIES, Policies } from './policies';
+import { DEFAULT_POLICIES, Policies } from '../policies/policies';
 import type { SyncQueue } from './queue';
 import { ReconcileContext } from './run';
 import { UserReconciler } from './user-reconciler';
@@ -34,7 +34,7 @@ export interface ReconcilerDeps {
   log: SyncLog;
   queue: SyncQueue;
   now: () => number;
-  /** The policies in force for this run (src/sync/policies.ts). */
+  /** The policies in force for this run (src/policies/policies.ts). */
   policies: Policies;
 }
 

@@ -8,7 +8,7 @@ import type { Directory } from '../directory/directory';
 import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperation } from '../storage/port';
 import { Links } from './links';
 import { describeError, SyncLog } from './log';
-import { DEFAULT_POLICIES, Policies } from './policies';
+import { DEFAULT_POLICIES, Policies } from '../policies/policies';
 import { releaseWaiting } from './seats';
 import { CountingLog, FullReconcileProgress, IDLE_PROGRESS, PROGRESS_STATE, ProgressCount } from './progress';
 import { BudgetExhausted, Budget, OperationFailed, Reconciler } from './reconciler';

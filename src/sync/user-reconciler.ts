@@ -1,7 +1,7 @@
 /**
  * The reconcile worker for users: links a SCIM user to an Atlassian account (found by e-mail
  * or invited), and applies its active state; a deleted user loses the access the app gave.
- * What exactly happens on each change is the policies' choice (src/sync/policies.ts):
+ * What exactly happens on each change is the policies' choice (src/policies/policies.ts):
  *
  * - linking: an account found by e-mail is linked, or reported as a conflict; once linked the
  *   link is by accountId, so an e-mail change at the identity provider keeps it;
@@ -19,7 +19,7 @@ import { ScimObject } from '../scim/schema/normalize';
 import type { GroupReconciler } from './group-reconciler';
 import { syncProfile } from './profile';
 import { UserLink } from './links';
-import type { DeactivationAction, DeletionAction } from './policies';
+import type { DeactivationAction, DeletionAction } from '../policies/policies';
 import { FIXES } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
 import { ignoreNotFound, ReconcileContext, Run } from './run';

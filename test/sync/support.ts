@@ -14,7 +14,7 @@ import { LocalEntityStore } from '../../src/local/entity-store';
 import { EmbeddedOrganization, EmbeddedOrgOptions, embeddedOrgBackend } from '../../src/local/embedded-org';
 import { hashToken } from '../../src/scim/auth';
 import type { EntityStore } from '../../src/storage/port';
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 import type { SyncRunResult } from '../../src/sync/service';
 import { client } from '../embedded-org/helpers';
 import { ScimResult, TOKEN, webTriggerEvent } from '../support/harness';
