@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ENTITIES } from '../directory/entities';
+import { ENTITIES } from '../entities';
 import { LOG_STATUSES, LogEntry, LogQuery, LogStatus, SyncLog } from '../sync/log';
 import { LocalEntityStore } from './entity-store';
 import { EVENT_INTERNAL_ENTITIES } from './forge-runtime/events';

@@ -9,7 +9,7 @@ import { createOrgAdminAdapter } from '../../src/atlassian/org-adapter';
 import type { AtlassianGroup, AtlassianPort } from '../../src/atlassian/port';
 import type { FetchLike } from '../../src/atlassian/http-client';
 import { App, createApp } from '../../src/app';
-import { ENTITIES } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { EmbeddedOrganization, EmbeddedOrgOptions, embeddedOrgBackend } from '../../src/local/embedded-org';
 import { hashToken } from '../../src/scim/auth';
