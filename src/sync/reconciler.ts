@@ -19,11 +19,11 @@ import { Links } from './links';
 import { SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from '../policies/policies';
 import type { SyncQueue } from './queue';
-import { ReconcileContext } from './run';
+import { ReconcileContext } from './atlassian-calls';
 import { UserReconciler } from './user-reconciler';
 
-export { Budget, BudgetExhausted, OperationFailed } from './run';
-export type { ReconcileContext } from './run';
+export { Budget, BudgetExhausted, OperationFailed } from './atlassian-calls';
+export type { ReconcileContext } from './atlassian-calls';
 export { primaryEmail } from './user-reconciler';
 
 /** What both halves of the reconcile worker work with. */

@@ -13,7 +13,7 @@ import { releaseWaiting } from './seats';
 import { CountingLog, FullReconcileProgress, IDLE_PROGRESS, PROGRESS_STATE, ProgressCount } from './progress';
 import { BudgetExhausted, Budget, OperationFailed, Reconciler } from './reconciler';
 import { RequestLog } from './requests';
-import { PlannedWrite, ReconcileContext } from './run';
+import { PlannedWrite, ReconcileContext } from './atlassian-calls';
 import { JobOutcome, PreviewKind, QueuedJob, RunResult, SyncKind, SyncQueue } from './queue';
 
 export interface SyncOptions {

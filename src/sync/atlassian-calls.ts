@@ -1,8 +1,8 @@
 /**
- * One resource's run of the reconcile worker: the budget of Atlassian calls it may spend,
- * the errors that end it, and `Run`, through which every Atlassian call goes (so each call
- * spends the budget, each write is logged with why and what came of it, and each failure is
- * logged once).
+ * The Atlassian calls of one resource's reconcile: the budget of calls it may spend, the
+ * errors that end it, and `AtlassianCalls`, through which every call to the port goes (so each
+ * call spends the budget, each write is logged with why and what came of it, and each failure
+ * is logged once). The step between a reconciler and the port (src/atlassian/port.ts).
  */
 import { AtlassianError, AtlassianErrorKind, AtlassianPort } from '../atlassian/port';
 import { LogEntryInput, SyncLog } from './log';
@@ -84,10 +84,10 @@ export interface ReconcileContext {
 export type Target = { resource: string; resourceType: 'user' | 'group' };
 
 /**
- * One resource's run: every Atlassian call goes through it, so each spends the budget, each
+ * One resource's Atlassian calls: every call goes through it, so each spends the budget, each
  * write is logged with why and what came of it, and each failure is logged once.
  */
-export class Run {
+export class AtlassianCalls {
   /** Plan only: writes are logged as `planned` and not made; reads are made as usual. */
   readonly dryRun: boolean;
 
