@@ -70,11 +70,6 @@ export interface ReconcileContext {
    */
   resumeAfter?: string;
   /**
-   * Set by a group's member walk after each page it finished: where to continue if the
-   * run's budget ends before the walk does.
-   */
-  reached?: string;
-  /**
    * Plan only: writes are logged as `planned` and not made (policies.dryRun, or an admin's
    * preview). The caller also hands the reconciler links that write nothing (Links.planOnly).
    */

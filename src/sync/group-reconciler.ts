@@ -19,6 +19,7 @@ import { GroupLink, MemberLink } from './links';
 import { FIXES, PrivilegeBoundary } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
 import { ignoreNotFound, OperationFailed, ReconcileContext, AtlassianCalls } from './atlassian-calls';
+import type { WalkProgress } from './result';
 
 /** The `reported` problem of a group refused for its admin power (see privilege.ts). */
 const ADMIN_PROBLEM = 'admin:';
@@ -31,8 +32,15 @@ export class GroupReconciler {
     this.privilege = new PrivilegeBoundary(deps.port);
   }
 
-  /** Reconciles a group; answers where its member walk stopped if it ran out of time. */
-  async group(id: string, context: ReconcileContext): Promise<string | undefined> {
+  /**
+   * Reconciles a group; answers where its member walk stopped if it ran out of time, and
+   * keeps in `progress` where it got, for a run whose budget ends mid-walk.
+   */
+  async group(
+    id: string,
+    context: ReconcileContext,
+    progress: WalkProgress = {},
+  ): Promise<string | undefined> {
     const calls = new AtlassianCalls(this.deps.port, this.deps.log, context, {
       resource: id,
       resourceType: 'group',
@@ -118,7 +126,7 @@ export class GroupReconciler {
     const linked = group;
     let verdict: Promise<boolean> | undefined;
     const mayAdd = () => (verdict ??= this.mayGrant(id, link, linked, calls, context));
-    return this.reconcileMembers(id, desired, group.id, link.created, calls, context, mayAdd);
+    return this.reconcileMembers(id, desired, group.id, link.created, calls, context, progress, mayAdd);
   }
 
   /**
@@ -300,8 +308,8 @@ export class GroupReconciler {
    * hand), a page of Atlassian's members at a time. A group of 35,000 cannot be walked in one
    * run: past the deadline the walk returns where it stopped (see ResumePoint) and the job
    * continues from there in a later invocation. Where it got is also kept in
-   * `context.reached`, after each member, so a run whose budget ends mid-walk continues from
-   * there rather than from the start.
+   * `progress.reached`, after each member, so a run whose budget ends mid-walk continues from
+   * there rather than from the start (src/sync/result.ts, settle).
    *
    * The resume point is a key, never a storage query cursor: Forge's `entities-api-query`
    * page says not to persist cursors ("they may not always be stable"), and a cursor may be
@@ -315,6 +323,7 @@ export class GroupReconciler {
     created: boolean,
     calls: AtlassianCalls,
     context: ReconcileContext,
+    progress: WalkProgress,
     mayAdd: () => Promise<boolean>,
   ): Promise<string | undefined> {
     const resume = parseResumePoint(context.resumeAfter);
@@ -330,27 +339,27 @@ export class GroupReconciler {
         for (const { value } of page.results) {
           await this.addMember(id, value.user, groupId, calls, { verify, created }, mayAdd);
           after = value.slot;
-          context.reached = `${ADD}${after}`;
+          progress.reached = `${ADD}${after}`;
         }
         cursor = page.nextCursor;
         // Only once this run got further than the last: else it would stop where it began.
         if (cursor && after !== resume.after && past()) return `${ADD}${after ?? ''}`;
       } while (cursor);
-      context.reached = REMOVE;
+      progress.reached = REMOVE;
     }
     if (resume.phase !== 'extra') {
       const stopped = await this.removeGone(
         id,
         resume.phase === 'remove' ? resume.after : undefined,
         calls,
-        context,
+        progress,
         past,
       );
       if (stopped) return stopped;
     }
     // Memberships the app did not create in a group it did not create are not its business.
     if (!verify || !created) return undefined;
-    context.reached = EXTRA;
+    progress.reached = EXTRA;
     // Atlassian's own paging cursor (the org API's `links.next`), not a Forge storage cursor:
     // Forge's advice on storage cursors does not apply, so it is kept as it is.
     let cursor = resume.phase === 'extra' ? resume.after : undefined;
@@ -359,7 +368,7 @@ export class GroupReconciler {
       const page = await calls.read('listMembers', () => this.deps.port.listMembers(groupId, from));
       for (const accountId of page.accountIds) await this.extraMember(id, groupId, accountId, calls);
       cursor = page.cursor;
-      context.reached = `${EXTRA}${cursor ?? ''}`;
+      progress.reached = `${EXTRA}${cursor ?? ''}`;
       if (cursor && past()) return `${EXTRA}${cursor}`;
     } while (cursor);
     return undefined;
@@ -383,7 +392,7 @@ export class GroupReconciler {
     id: string,
     resumeAfter: string | undefined,
     calls: AtlassianCalls,
-    context: ReconcileContext,
+    progress: WalkProgress,
     past: () => boolean,
   ): Promise<string | undefined> {
     // `skip`: the keys done by an earlier invocation; `after`: the last key done so far.
@@ -414,7 +423,7 @@ export class GroupReconciler {
           );
         }
         after = key;
-        context.reached = `${REMOVE}${key}`;
+        progress.reached = `${REMOVE}${key}`;
       }
       cursor = page.nextCursor;
       if (!cursor) return undefined;

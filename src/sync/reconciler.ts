@@ -20,10 +20,12 @@ import { SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from '../policies/policies';
 import type { SyncQueue } from './queue';
 import { ReconcileContext } from './atlassian-calls';
+import { DONE, ReconcileResult, settle, WalkProgress } from './result';
 import { UserReconciler } from './user-reconciler';
 
-export { Budget, BudgetExhausted, OperationFailed } from './atlassian-calls';
+export { Budget } from './atlassian-calls';
 export type { ReconcileContext } from './atlassian-calls';
+export type { ReconcileResult } from './result';
 export { primaryEmail } from './user-reconciler';
 
 /** What both halves of the reconcile worker work with. */
@@ -56,12 +58,23 @@ export class Reconciler {
     this.users = new UserReconciler(deps, this.groups);
   }
 
-  user(id: string, context: ReconcileContext): Promise<void> {
-    return this.users.user(id, context);
+  /** Reconciles a user; answers what came of it (src/sync/result.ts). */
+  user(id: string, context: ReconcileContext): Promise<ReconcileResult> {
+    return settle(async () => {
+      await this.users.user(id, context);
+      return DONE;
+    });
   }
 
-  /** Reconciles a group; answers where its member walk stopped if it ran out of time. */
-  group(id: string, context: ReconcileContext): Promise<string | undefined> {
-    return this.groups.group(id, context);
+  /**
+   * Reconciles a group; answers what came of it, with where its member walk stopped when it
+   * ran out of time or budget (`continue`).
+   */
+  group(id: string, context: ReconcileContext): Promise<ReconcileResult> {
+    const progress: WalkProgress = {};
+    return settle(async () => {
+      const after = await this.groups.group(id, context, progress);
+      return after ? { type: 'continue', after } : DONE;
+    }, progress);
   }
 }
