@@ -9,7 +9,7 @@ import type { LicenceGate } from './scim/licence';
 import { Logger } from './scim/resources/common';
 import { ScimService } from './scim/service';
 import { EntityStore, WriteOperation } from './storage/port';
-import type { Policies } from './sync/policies';
+import type { Policies } from './policies/policies';
 import { SyncService } from './sync/service';
 import { toScimRequest, toWebTriggerResponse, WebTriggerEvent, WebTriggerResponse } from './webtrigger/event';
 
@@ -39,7 +39,7 @@ export interface AppOptions extends Omit<DirectoryOptions, 'tracker'> {
   /** Atlassian calls per sync run (see SyncOptions.callsPerRun). */
   syncCallsPerRun?: number;
   syncRetryDelayMs?: (attempt: number) => number;
-  /** The provisioning policies in force (src/sync/policies.ts); absent: the defaults. */
+  /** The provisioning policies in force (src/policies/policies.ts); absent: the defaults. */
   policies?: () => Promise<Policies>;
   /** Whether SCIM writes are allowed (on Forge: the Marketplace licence); absent: always. */
   licence?: LicenceGate;

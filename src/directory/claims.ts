@@ -8,9 +8,9 @@
  * resource. Such a claim is taken over once it is older than any request can run and its
  * owner does not hold the value.
  */
-import { conflict } from '../scim/errors';
 import { ConditionFailedError, EntityStore } from '../storage/port';
 import { CLAIM } from './entities';
+import { UniquenessConflictError } from './errors';
 import { hashKey } from './keys';
 
 interface ClaimRecord {
@@ -53,7 +53,7 @@ export class Claims {
       if (existing.owner === owner) return;
       const fresh = this.now() - existing.at < STALE_CLAIM_MS;
       if (fresh || (await ownerHolds(existing.owner, value))) {
-        throw conflict(`${describe} is already taken.`);
+        throw new UniquenessConflictError(describe);
       }
       try {
         await this.store.transact([
@@ -63,7 +63,7 @@ export class Claims {
         if (!(error instanceof ConditionFailedError)) throw error;
       }
     }
-    throw conflict(`${describe} is already taken.`);
+    throw new UniquenessConflictError(describe);
   }
 
   releaseOperation(kind: ClaimKind, value: string) {

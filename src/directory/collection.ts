@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { notFound } from '../scim/errors';
 import { ScimObject } from '../scim/schema/normalize';
 import {
   EntityStore,
@@ -16,6 +15,7 @@ import {
   WriteOperation,
 } from '../storage/port';
 import { ClaimKind, Claims } from './claims';
+import { ResourceNotFoundError } from './errors';
 import { allocate, locate, totalOf } from './order';
 import { optimistically } from './retry';
 import { OrderStripes } from './stripes';
@@ -104,7 +104,7 @@ export class ResourceCollection {
 
   async require(id: string): Promise<StoredResource> {
     const found = await this.get(id);
-    if (!found) throw notFound(`Resource ${id} not found.`);
+    if (!found) throw new ResourceNotFoundError(id);
     return found;
   }
 

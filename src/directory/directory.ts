@@ -2,12 +2,12 @@
  * The SCIM state in storage: users, groups and memberships, with the indexes that answer
  * identity-provider lookups without scans. Knows nothing of HTTP or of Forge.
  */
-import { ScimError } from '../scim/errors';
 import { ScimObject } from '../scim/schema/normalize';
 import { EntityStore, WriteOperation } from '../storage/port';
 import { Claims } from './claims';
 import { ResourceCollection, SideRecord, StoredResource } from './collection';
 import { GROUP, USER, USER_EMAIL } from './entities';
+import { ResourceNotFoundError } from './errors';
 import { fold, hashKey, indexValue, isBlankAttribute } from './keys';
 import { Jobs } from './jobs';
 import { Memberships } from './memberships';
@@ -181,7 +181,7 @@ export class Directory {
       await this.groups.update(groupId, change);
       return true;
     } catch (error) {
-      if (error instanceof ScimError && error.status === 404) return false;
+      if (error instanceof ResourceNotFoundError) return false;
       throw error;
     }
   }

@@ -1,13 +1,13 @@
 /**
- * The custom entities the directory stores. manifest.yml declares exactly these (a test
- * compares them), and the local store validates every write against them, as Forge does.
+ * The custom entities the directory stores. The app's whole list (these and the sync's) is put
+ * together in src/entities.ts, which manifest.yml declares exactly (a test compares them) and
+ * the local store validates every write against, as Forge does.
  *
  * Forge's value rules (storage-reference/entities-manifest, "Values"): `integer` is 32-bit
  * signed, so times (epoch milliseconds, `at`) are `float`; a `string` must hold a
  * non-whitespace character, so a blank value is left out rather than written.
  */
 import type { EntityDefinition } from '../storage/port';
-import { SYNC_ENTITIES } from '../sync/entities';
 
 export const USER = 'scim-user';
 export const USER_EMAIL = 'scim-user-email';
@@ -27,7 +27,7 @@ const resourceAttributes = {
   doc: 'any',
 } as const;
 
-export const ENTITIES: EntityDefinition[] = [
+export const DIRECTORY_ENTITIES: EntityDefinition[] = [
   {
     name: USER,
     attributes: { ...resourceAttributes, userName: 'string' },
@@ -76,6 +76,4 @@ export const ENTITIES: EntityDefinition[] = [
     attributes: { kind: 'string', at: 'float', doc: 'any' },
     indexes: [{ name: 'by-at', range: ['at'] }],
   },
-  // Provisioning into Atlassian (src/sync/entities.ts): marks, links and the sync log.
-  ...SYNC_ENTITIES,
 ];

@@ -9,7 +9,7 @@
  */
 import type { LogEntry, LogQuery } from '../sync/log';
 import type { RefusedCount } from '../sync/requests';
-import type { Policies, PolicyProblem } from '../sync/policies';
+import type { Policies, PolicyProblem } from '../policies/policies';
 import type { FullReconcileProgress } from '../sync/progress';
 import type { AtlassianConnectionApi } from './atlassian-connection';
 

@@ -1,12 +1,12 @@
 /**
  * The provisioning policies as configuration: one plain kvs value (not a secret: nothing in it
- * is), written only after src/sync/policy-validation.ts accepted it, read once per sync run.
+ * is), written only after src/policies/validation.ts accepted it, read once per sync run.
  * The admin page saves through `savePolicies`; `npm start` applies POLICIES_FILE through the
  * same `applyPolicies`, recorded as coming from the file.
  */
 import { kvs } from '@forge/kvs';
-import { DEFAULT_POLICIES, Policies, PolicyProblem } from '../sync/policies';
-import { mergePolicies, policyProblems, validatePolicies } from '../sync/policy-validation';
+import { DEFAULT_POLICIES, Policies, PolicyProblem } from '../policies/policies';
+import { mergePolicies, policyProblems, validatePolicies } from '../policies/validation';
 
 const POLICIES_KEY = 'provisioning-policies';
 

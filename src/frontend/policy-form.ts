@@ -10,9 +10,9 @@ import type {
   Policies,
   PolicyProblem,
   ProductAccessGrant,
-} from '../sync/policies';
+} from '../policies/policies';
 import type { ProductRole } from '../atlassian/port';
-import { policyProblems } from '../sync/policy-validation';
+import { policyProblems } from '../policies/validation';
 
 export interface PolicyForm {
   linkExistingByEmail: boolean;
@@ -87,7 +87,7 @@ export function regexError(pattern: string, flags: string): string | undefined {
  * The document the form describes, and the problems found without asking the server: first
  * the form's own (a line that is not a mapping, a regex that does not compile, a seat cap that
  * is not a whole number, an e-mail without an @); when there are none, the server's pure
- * validation (src/sync/policy-validation.ts) runs here too, so most mistakes show at once.
+ * validation (src/policies/validation.ts) runs here too, so most mistakes show at once.
  */
 export function fromForm(form: PolicyForm): { policies: Policies; problems: PolicyProblem[] } {
   const problems: PolicyProblem[] = [];

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PolicySaveResult } from '../forge/policy-store';
-import { validatePolicies } from '../sync/policy-validation';
+import { validatePolicies } from '../policies/validation';
 
 export type ApplyPolicies = (document: unknown, source: 'file') => Promise<PolicySaveResult>;
 

@@ -6,7 +6,7 @@
  * start with a policy file keeps them; the banner says so.
  */
 import type { AtlassianConnectionView } from '../forge/atlassian-connection';
-import { DEFAULT_POLICIES, type Policies } from '../sync/policies';
+import { DEFAULT_POLICIES, type Policies } from '../policies/policies';
 
 export interface PoliciesInForce {
   policies: Policies;

@@ -3,6 +3,8 @@
  * ScimError; anything else reaching the router is a bug and becomes a 500 with no detail
  * leaked.
  */
+import { ResourceNotFoundError, UniquenessConflictError } from '../directory/errors';
+
 export type ScimType =
   | 'invalidFilter'
   | 'tooMany'
@@ -46,3 +48,14 @@ export const notFound = (detail: string): ScimError => new ScimError(404, detail
 export const conflict = (detail: string): ScimError => new ScimError(409, detail, 'uniqueness');
 
 export const preconditionFailed = (detail: string): ScimError => new ScimError(412, detail);
+
+/**
+ * The directory's refusals as the protocol says them, the one place they are mapped: an unknown
+ * id is 404 (RFC 7644 §3.12), a value another resource holds is 409 `uniqueness` (§3.3, §3.12).
+ * Anything else is not the directory's refusal: undefined.
+ */
+export function fromDirectoryError(error: unknown): ScimError | undefined {
+  if (error instanceof ResourceNotFoundError) return notFound(error.message);
+  if (error instanceof UniquenessConflictError) return conflict(error.message);
+  return undefined;
+}

@@ -7,7 +7,7 @@ import type { Directory } from '../directory/directory';
 import { ConditionFailedError, StorageLimitError, TransientStorageError } from '../storage/port';
 import { isAuthenticated, markAuthenticated, TokenVerifier } from './auth';
 import { resourceTypesResponse, schemasResponse, serviceProviderConfig } from './discovery';
-import { ScimError } from './errors';
+import { fromDirectoryError, ScimError } from './errors';
 import { jsonResponse, ScimRequest, ScimResponse } from './http';
 import type { LicenceGate } from './licence';
 import { EndpointContext, Logger, readJson } from './resources/common';
@@ -191,9 +191,10 @@ export class ScimService {
     if (!decision.allowed) throw new ScimError(403, decision.reason);
   }
 
-  private failure(error: unknown, request: ScimRequest): ScimResponse {
+  private failure(thrown: unknown, request: ScimRequest): ScimResponse {
     // The token check itself can fail (storage): the path is then still anyone's.
     const path = isAuthenticated(request) ? request.path : '(before authentication)';
+    const error = fromDirectoryError(thrown) ?? thrown;
     if (error instanceof ScimError) {
       const headers: Record<string, string> =
         error.status === 401 ? { 'www-authenticate': 'Bearer realm="SCIM"' } : {};

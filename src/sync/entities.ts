@@ -1,7 +1,7 @@
 /**
  * The custom entities of provisioning into Atlassian. They are declared in manifest.yml with
- * the directory's (src/directory/entities.ts lists them in ENTITIES, which the manifest test
- * and the local store use).
+ * the directory's (src/entities.ts puts both lists together, for the manifest test and the
+ * local store).
  *
  * - sync-job: one "reconcile this resource" mark per resource, written in the same
  *   transaction as the directory change; repeated changes overwrite it, so they coalesce.

@@ -1,7 +1,7 @@
 /**
  * The reconcile worker for groups: links a SCIM group to an Atlassian group (found by name or
  * created), renames it in place, and walks its members. Naming, creation and adoption follow
- * the policies (src/sync/policies.ts); so does what happens to a change made by hand in
+ * the policies (src/policies/policies.ts); so does what happens to a change made by hand in
  * Atlassian (`drift.action`: repair it, or report it and leave it).
  *
  * A full reconcile (context.force: "reconcile now" and the daily schedule) also checks what a
@@ -14,12 +14,13 @@
  */
 import { AtlassianError, AtlassianGroup, isKind } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
-import { atlassianGroupName } from './group-names';
+import { atlassianGroupName } from '../policies/group-names';
 import { GroupLink, MemberLink } from './links';
 import { resourceName } from './log';
 import { FIXES, PrivilegeBoundary } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
-import { ignoreNotFound, OperationFailed, ReconcileContext, Run } from './run';
+import { ignoreNotFound, OperationFailed, ReconcileContext, AtlassianCalls } from './atlassian-calls';
+import type { WalkProgress } from './result';
 
 /** The `reported` problem of a group refused for its admin power (see privilege.ts). */
 const ADMIN_PROBLEM = 'admin:';
@@ -32,24 +33,34 @@ export class GroupReconciler {
     this.privilege = new PrivilegeBoundary(deps.port);
   }
 
-  /** Reconciles a group; answers where its member walk stopped if it ran out of time. */
-  async group(id: string, context: ReconcileContext): Promise<string | undefined> {
-    const run = new Run(this.deps.port, this.deps.log, context, { resource: id, resourceType: 'group' });
+  /**
+   * Reconciles a group; answers where its member walk stopped if it ran out of time, and
+   * keeps in `progress` where it got, for a run whose budget ends mid-walk.
+   */
+  async group(
+    id: string,
+    context: ReconcileContext,
+    progress: WalkProgress = {},
+  ): Promise<string | undefined> {
+    const calls = new AtlassianCalls(this.deps.port, this.deps.log, context, {
+      resource: id,
+      resourceType: 'group',
+    });
     const [desired, stored] = await Promise.all([
       this.deps.directory.groups.get(id),
       this.deps.links.group(id),
     ]);
     // A deleted group is named by its Atlassian name as the app last saw or applied it.
-    run.named(desired ? resourceName('group', desired.doc) : stored?.name);
+    calls.named(desired ? resourceName('group', desired.doc) : stored?.name);
     if (!desired) {
-      await this.groupGone(id, stored, run);
+      await this.groupGone(id, stored, calls);
       return undefined;
     }
     let link: GroupLink = stored ?? { created: false };
     const naming = atlassianGroupName(String(desired.doc.displayName), this.deps.policies.groups);
     if (!naming.ok) {
       // Atlassian would refuse it: reported, not sent; the members wait for a name it takes.
-      await this.report(id, link, run, context, `name:${naming.reason}`, {
+      await this.report(id, link, calls, context, `name:${naming.reason}`, {
         operation: 'createGroup',
         why: 'group name policies',
         result: `not sent: ${naming.reason}. Fix: change the group's name at the identity provider, or the group-name map, rewrite or prefix`,
@@ -61,10 +72,10 @@ export class GroupReconciler {
     let group: AtlassianGroup | undefined;
     if (link.groupId) {
       const groupId = link.groupId;
-      group = await run.read('getGroup', () => this.deps.port.getGroup(groupId));
+      group = await calls.read('getGroup', () => this.deps.port.getGroup(groupId));
       if (!group) {
         if (this.reportsDrift) {
-          await this.report(id, link, run, context, `deleted:${groupId}`, {
+          await this.report(id, link, calls, context, `deleted:${groupId}`, {
             operation: 'getGroup',
             why: `drift: the linked group "${link.name ?? name}" was deleted in Atlassian by hand`,
             result:
@@ -74,18 +85,23 @@ export class GroupReconciler {
           return undefined;
         }
         // Deleted in Atlassian by someone else: provision it again as if new.
-        await run.note('getGroup', 'attention', 'linked group is gone in Atlassian', 'provisioning it again');
+        await calls.note(
+          'getGroup',
+          'attention',
+          'linked group is gone in Atlassian',
+          'provisioning it again',
+        );
         link = { created: false };
       }
     }
     if (!group) {
-      const linked = await this.linkGroup(id, name, link, run, context);
+      const linked = await this.linkGroup(id, name, link, calls, context);
       if (!linked) return undefined;
       ({ group, link } = linked);
     }
     if (group.modifiable === false) {
       if (!link.protected) {
-        await run.note('update', 'skipped', 'group is protected in Atlassian', `left alone: ${group.name}`);
+        await calls.note('update', 'skipped', 'group is protected in Atlassian', `left alone: ${group.name}`);
       }
       await this.deps.links.write(this.deps.links.groupOperation(id, { ...link, protected: true }));
       return undefined;
@@ -94,13 +110,13 @@ export class GroupReconciler {
       // The name the app applied last is still wanted, yet Atlassian has another: a hand edit.
       const byHand = link.name === name;
       if (byHand && this.reportsDrift) {
-        link = await this.report(id, link, run, context, `renamed:${group.name}`, {
+        link = await this.report(id, link, calls, context, `renamed:${group.name}`, {
           operation: 'renameGroup',
           why: `drift: renamed by hand in Atlassian from "${name}" to "${group.name}"`,
           result: `reported, not repaired (drift policy: report). Fix: rename it back to "${name}" in Atlassian, or set the drift policy to repair`,
         });
       } else {
-        link = await this.rename(id, group, name, link, run, byHand);
+        link = await this.rename(id, group, name, link, calls, byHand);
       }
     } else if (link.reported && !link.reported.startsWith(ADMIN_PROBLEM)) {
       // Whatever was reported is resolved (admin power is settled by the first add below).
@@ -112,8 +128,8 @@ export class GroupReconciler {
     // members are all in place costs no role read.
     const linked = group;
     let verdict: Promise<boolean> | undefined;
-    const mayAdd = () => (verdict ??= this.mayGrant(id, link, linked, run, context));
-    return this.reconcileMembers(id, desired, group.id, link.created, run, context, mayAdd);
+    const mayAdd = () => (verdict ??= this.mayGrant(id, link, linked, calls, context));
+    return this.reconcileMembers(id, desired, group.id, link.created, calls, context, progress, mayAdd);
   }
 
   /**
@@ -126,10 +142,10 @@ export class GroupReconciler {
     id: string,
     link: GroupLink,
     group: AtlassianGroup,
-    run: Run,
+    calls: AtlassianCalls,
     context: ReconcileContext,
   ): Promise<boolean> {
-    const power = await this.privilege.adminPower(group, run);
+    const power = await this.privilege.adminPower(group, calls);
     if (!power) {
       if (link.reported?.startsWith(ADMIN_PROBLEM)) {
         const next = { ...link };
@@ -138,7 +154,7 @@ export class GroupReconciler {
       }
       return true;
     }
-    await this.report(id, link, run, context, `${ADMIN_PROBLEM}${group.id}`, {
+    await this.report(id, link, calls, context, `${ADMIN_PROBLEM}${group.id}`, {
       operation: 'addMember',
       why: `${power}: adding members would give them admin power`,
       result: `members not added (the app never grants admin power). Fix: ${FIXES.linkedGroup}`,
@@ -157,13 +173,13 @@ export class GroupReconciler {
   private async report(
     id: string,
     link: GroupLink,
-    run: Run,
+    calls: AtlassianCalls,
     context: ReconcileContext,
     problem: string,
     entry: { operation: string; why: string; result: string },
   ): Promise<GroupLink> {
     if (link.reported !== problem || context.force) {
-      await run.note(entry.operation, 'attention', entry.why, entry.result);
+      await calls.note(entry.operation, 'attention', entry.why, entry.result);
     }
     const next = { ...link, reported: problem };
     if (link.reported !== problem) await this.deps.links.write(this.deps.links.groupOperation(id, next));
@@ -179,7 +195,7 @@ export class GroupReconciler {
     id: string,
     name: string,
     link: GroupLink,
-    run: Run,
+    calls: AtlassianCalls,
     context: ReconcileContext,
   ): Promise<{ group: AtlassianGroup; link: GroupLink } | undefined> {
     const { onExistingName, createUnknown } = this.deps.policies.groups;
@@ -187,18 +203,18 @@ export class GroupReconciler {
     let created = false;
     const pending = link.creating;
     if (pending) {
-      group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(pending));
+      group = await calls.read('findGroupByName', () => this.deps.port.findGroupByName(pending));
       created = group !== undefined;
     }
-    if (!group) group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(name));
+    if (!group) group = await calls.read('findGroupByName', () => this.deps.port.findGroupByName(name));
     if (group && !created) {
       // Never adopted when it holds admin power: the SCIM group stays, unlinked, and its
       // members wait for a name that maps to a group without admin roles. A group Atlassian
       // protects (site-admins...) is linked as before only to be left alone: no member is
       // ever added to it (see group()).
-      const power = group.modifiable === false ? undefined : await this.privilege.adminPower(group, run);
+      const power = group.modifiable === false ? undefined : await this.privilege.adminPower(group, calls);
       if (power) {
-        await this.report(id, link, run, context, `${ADMIN_PROBLEM}${group.id}`, {
+        await this.report(id, link, calls, context, `${ADMIN_PROBLEM}${group.id}`, {
           operation: 'link',
           why: `${power}: linking it would give the SCIM group's members admin power`,
           result: `not linked, no member added (the app never adopts a group with admin power). Fix: ${FIXES.scimGroup}`,
@@ -208,7 +224,7 @@ export class GroupReconciler {
       // Reported missing earlier (createUnknown off): it was created for the app, so linked.
       const awaited = link.reported === `missing:${name}`;
       if (onExistingName === 'report' && !awaited) {
-        await this.report(id, link, run, context, `conflict:${name}`, {
+        await this.report(id, link, calls, context, `conflict:${name}`, {
           operation: 'link',
           why: `a group named "${name}" exists in Atlassian and the app did not create it`,
           result:
@@ -217,11 +233,11 @@ export class GroupReconciler {
         });
         return undefined;
       }
-      await run.note('link', 'ok', 'a group with this name exists', `linked to ${group.id}`);
+      await calls.note('link', 'ok', 'a group with this name exists', `linked to ${group.id}`);
     }
     if (!group) {
       if (!createUnknown) {
-        await this.report(id, link, run, context, `missing:${name}`, {
+        await this.report(id, link, calls, context, `missing:${name}`, {
           operation: 'createGroup',
           why: `no group named "${name}" in Atlassian`,
           result:
@@ -232,14 +248,17 @@ export class GroupReconciler {
       }
       await this.deps.links.write(this.deps.links.groupOperation(id, { created: false, creating: name }));
       try {
-        group = await run.write('createGroup', 'group provisioned', () => this.deps.port.createGroup(name), [
-          'conflict',
-        ]);
+        group = await calls.write(
+          'createGroup',
+          'group provisioned',
+          () => this.deps.port.createGroup(name),
+          ['conflict'],
+        );
         created = true;
       } catch (error) {
         // Created by someone else since we looked: link to it, not ours to delete.
         if (!(error instanceof AtlassianError && error.kind === 'conflict')) throw error;
-        group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(name));
+        group = await calls.read('findGroupByName', () => this.deps.port.findGroupByName(name));
         if (!group) throw new OperationFailed('createGroup', error);
       }
     }
@@ -253,14 +272,16 @@ export class GroupReconciler {
     group: AtlassianGroup,
     name: string,
     link: GroupLink,
-    run: Run,
+    calls: AtlassianCalls,
     byHand: boolean,
   ): Promise<GroupLink> {
     const why = byHand
       ? `drift: renamed by hand in Atlassian to "${group.name}"; renamed back`
       : `renamed at the identity provider or by the group-name policies, from "${group.name}"`;
     try {
-      await run.apply(`renameGroup`, why, () => this.deps.port.renameGroup(group.id, name), ['unsupported']);
+      await calls.apply(`renameGroup`, why, () => this.deps.port.renameGroup(group.id, name), [
+        'unsupported',
+      ]);
       const next = { ...link, name };
       delete next.renameNeeded;
       delete next.reported;
@@ -269,7 +290,7 @@ export class GroupReconciler {
       if (!(error instanceof AtlassianError && error.kind === 'unsupported')) throw error;
       // Never delete and recreate: the group's permissions and product access would go.
       if (link.renameNeeded !== name) {
-        await run.entry({
+        await calls.entry({
           operation: 'renameGroup',
           status: 'attention',
           why,
@@ -290,8 +311,8 @@ export class GroupReconciler {
    * hand), a page of Atlassian's members at a time. A group of 35,000 cannot be walked in one
    * run: past the deadline the walk returns where it stopped (see ResumePoint) and the job
    * continues from there in a later invocation. Where it got is also kept in
-   * `context.reached`, after each member, so a run whose budget ends mid-walk continues from
-   * there rather than from the start.
+   * `progress.reached`, after each member, so a run whose budget ends mid-walk continues from
+   * there rather than from the start (src/sync/result.ts, settle).
    *
    * The resume point is a key, never a storage query cursor: Forge's `entities-api-query`
    * page says not to persist cursors ("they may not always be stable"), and a cursor may be
@@ -303,8 +324,9 @@ export class GroupReconciler {
     desired: StoredResource,
     groupId: string,
     created: boolean,
-    run: Run,
+    calls: AtlassianCalls,
     context: ReconcileContext,
+    progress: WalkProgress,
     mayAdd: () => Promise<boolean>,
   ): Promise<string | undefined> {
     const resume = parseResumePoint(context.resumeAfter);
@@ -318,38 +340,38 @@ export class GroupReconciler {
       do {
         const page = await this.deps.directory.memberships.ofGroupAfter(desired, after, cursor);
         for (const { value } of page.results) {
-          await this.addMember(id, value.user, groupId, run, { verify, created }, mayAdd);
+          await this.addMember(id, value.user, groupId, calls, { verify, created }, mayAdd);
           after = value.slot;
-          context.reached = `${ADD}${after}`;
+          progress.reached = `${ADD}${after}`;
         }
         cursor = page.nextCursor;
         // Only once this run got further than the last: else it would stop where it began.
         if (cursor && after !== resume.after && past()) return `${ADD}${after ?? ''}`;
       } while (cursor);
-      context.reached = REMOVE;
+      progress.reached = REMOVE;
     }
     if (resume.phase !== 'extra') {
       const stopped = await this.removeGone(
         id,
         resume.phase === 'remove' ? resume.after : undefined,
-        run,
-        context,
+        calls,
+        progress,
         past,
       );
       if (stopped) return stopped;
     }
     // Memberships the app did not create in a group it did not create are not its business.
     if (!verify || !created) return undefined;
-    context.reached = EXTRA;
+    progress.reached = EXTRA;
     // Atlassian's own paging cursor (the org API's `links.next`), not a Forge storage cursor:
     // Forge's advice on storage cursors does not apply, so it is kept as it is.
     let cursor = resume.phase === 'extra' ? resume.after : undefined;
     do {
       const from = cursor;
-      const page = await run.read('listMembers', () => this.deps.port.listMembers(groupId, from));
-      for (const accountId of page.accountIds) await this.extraMember(id, groupId, accountId, run);
+      const page = await calls.read('listMembers', () => this.deps.port.listMembers(groupId, from));
+      for (const accountId of page.accountIds) await this.extraMember(id, groupId, accountId, calls);
       cursor = page.cursor;
-      context.reached = `${EXTRA}${cursor ?? ''}`;
+      progress.reached = `${EXTRA}${cursor ?? ''}`;
       if (cursor && past()) return `${EXTRA}${cursor}`;
     } while (cursor);
     return undefined;
@@ -372,8 +394,8 @@ export class GroupReconciler {
   private async removeGone(
     id: string,
     resumeAfter: string | undefined,
-    run: Run,
-    context: ReconcileContext,
+    calls: AtlassianCalls,
+    progress: WalkProgress,
     past: () => boolean,
   ): Promise<string | undefined> {
     // `skip`: the keys done by an earlier invocation; `after`: the last key done so far.
@@ -399,12 +421,12 @@ export class GroupReconciler {
             value.user,
             user?.accountId,
             value.doc,
-            run,
+            calls,
             'member removed at the identity provider',
           );
         }
         after = key;
-        context.reached = `${REMOVE}${key}`;
+        progress.reached = `${REMOVE}${key}`;
       }
       cursor = page.nextCursor;
       if (!cursor) return undefined;
@@ -418,7 +440,12 @@ export class GroupReconciler {
    * have there was added by hand (drift), and is removed or reported. Admins and protected
    * accounts are never touched.
    */
-  private async extraMember(id: string, groupId: string, accountId: string, run: Run): Promise<void> {
+  private async extraMember(
+    id: string,
+    groupId: string,
+    accountId: string,
+    calls: AtlassianCalls,
+  ): Promise<void> {
     const userId = await this.deps.links.accountUser(accountId);
     const user = userId ? await this.deps.links.user(userId) : undefined;
     if (userId && user?.accountId === accountId) {
@@ -432,14 +459,14 @@ export class GroupReconciler {
     if (protectedAccounts.accountIds.includes(accountId)) return;
     if (protectedAccounts.emails.length > 0) {
       // Protected by e-mail: one account read, only when such a list exists.
-      const account = await run.read('getAccount', () => this.deps.port.getAccount(accountId));
+      const account = await calls.read('getAccount', () => this.deps.port.getAccount(accountId));
       const email = account?.email.toLowerCase();
       if (email && protectedAccounts.emails.some((e) => e.toLowerCase() === email)) return;
     }
-    if (await run.read('isAdmin', () => this.deps.port.isAdmin(accountId))) return;
+    if (await calls.read('isAdmin', () => this.deps.port.isAdmin(accountId))) return;
     const why = `drift: member added by hand in Atlassian to a group the app created (${accountId})`;
     if (this.reportsDrift) {
-      await run.note(
+      await calls.note(
         'removeMember',
         'attention',
         why,
@@ -447,7 +474,7 @@ export class GroupReconciler {
       );
       return;
     }
-    await run.apply('removeMember', why, () =>
+    await calls.apply('removeMember', why, () =>
       this.deps.port.removeMember(groupId, accountId).catch(ignoreNotFound),
     );
   }
@@ -468,7 +495,7 @@ export class GroupReconciler {
     id: string,
     userId: string,
     groupId: string,
-    run: Run,
+    calls: AtlassianCalls,
     group: { verify: boolean; created: boolean },
     mayAdd: () => Promise<boolean>,
   ): Promise<void> {
@@ -487,13 +514,13 @@ export class GroupReconciler {
     if (member && !member.adding && !verify) return;
     const mustAsk = verify || !group.created;
     if (!member?.adding && mustAsk) {
-      if (await run.read('isMember', () => this.deps.port.isMember(groupId, accountId))) {
+      if (await calls.read('isMember', () => this.deps.port.isMember(groupId, accountId))) {
         if (!member)
           await this.deps.links.write(this.deps.links.memberOperation(id, userId, { created: false }));
         return;
       }
       if (member && this.reportsDrift) {
-        await run.note(
+        await calls.note(
           'addMember',
           'attention',
           `drift: membership removed by hand in Atlassian (${accountId})`,
@@ -511,7 +538,9 @@ export class GroupReconciler {
     }
     const why =
       member && !member.adding ? 'membership missing in Atlassian' : 'member added at the identity provider';
-    await run.apply('addMember', `${why} (${accountId})`, () => this.deps.port.addMember(groupId, accountId));
+    await calls.apply('addMember', `${why} (${accountId})`, () =>
+      this.deps.port.addMember(groupId, accountId),
+    );
     await this.deps.links.write(this.deps.links.memberOperation(id, userId, { created: true }));
   }
 
@@ -521,34 +550,34 @@ export class GroupReconciler {
     userId: string,
     accountId: string | undefined,
     member: MemberLink,
-    run: Run,
+    calls: AtlassianCalls,
     why: string,
   ): Promise<void> {
     const group = await this.deps.links.group(groupId);
     if (member.created && accountId && group?.groupId && !group.protected) {
       const atlassianGroup = group.groupId;
-      await run.apply('removeMember', `${why} (${accountId})`, () =>
+      await calls.apply('removeMember', `${why} (${accountId})`, () =>
         this.deps.port.removeMember(atlassianGroup, accountId).catch(ignoreNotFound),
       );
     }
     await this.deps.links.write(this.deps.links.deleteMemberOperation(groupId, userId));
   }
 
-  private async groupGone(id: string, link: GroupLink | undefined, run: Run): Promise<void> {
+  private async groupGone(id: string, link: GroupLink | undefined, calls: AtlassianCalls): Promise<void> {
     if (!link) return;
     let groupId = link.groupId;
     if (!groupId && link.creating) {
       const pending = link.creating;
-      groupId = (await run.read('findGroupByName', () => this.deps.port.findGroupByName(pending)))?.id;
+      groupId = (await calls.read('findGroupByName', () => this.deps.port.findGroupByName(pending)))?.id;
     }
     const created = link.created || (!link.groupId && groupId !== undefined);
     if (groupId && !link.protected && created) {
       const target = groupId;
-      const group = await run.read('getGroup', () => this.deps.port.getGroup(target));
+      const group = await calls.read('getGroup', () => this.deps.port.getGroup(target));
       if (group && group.deletable !== false && group.modifiable !== false) {
-        await this.deleteCreatedGroup(id, target, run);
+        await this.deleteCreatedGroup(id, target, calls);
       } else if (group) {
-        await run.note(
+        await calls.note(
           'deleteGroup',
           'skipped',
           'group deleted at the identity provider',
@@ -560,7 +589,7 @@ export class GroupReconciler {
       });
     } else {
       if (groupId && !link.protected) {
-        await run.note(
+        await calls.note(
           'deleteGroup',
           'skipped',
           'group deleted at the identity provider',
@@ -574,7 +603,7 @@ export class GroupReconciler {
           userId,
           user?.accountId,
           member,
-          run,
+          calls,
           'group deleted at the identity provider',
         );
       });
@@ -589,11 +618,11 @@ export class GroupReconciler {
    * by hand in Atlassian), keeps the group and says so with the fix. An empty group costs one
    * write, as before.
    */
-  private async deleteCreatedGroup(id: string, groupId: string, run: Run): Promise<void> {
+  private async deleteCreatedGroup(id: string, groupId: string, calls: AtlassianCalls): Promise<void> {
     const why = 'group deleted at the identity provider';
     const remove = () => this.deps.port.deleteGroup(groupId).catch(ignoreNotFound);
     try {
-      await run.apply('deleteGroup', why, remove, ['conflict']);
+      await calls.apply('deleteGroup', why, remove, ['conflict']);
       return;
     } catch (error) {
       if (!isKind(error, 'conflict')) throw error;
@@ -601,18 +630,18 @@ export class GroupReconciler {
     await this.forEachMemberLink('group', id, async (_g, member, userId) => {
       const accountId = member.created ? (await this.deps.links.user(userId))?.accountId : undefined;
       if (!accountId) return;
-      await run.apply('removeMember', `${why} (${accountId})`, () =>
+      await calls.apply('removeMember', `${why} (${accountId})`, () =>
         this.deps.port.removeMember(groupId, accountId).catch(ignoreNotFound),
       );
     });
-    const left = await run.read('listMembers', () => this.deps.port.listMembers(groupId));
+    const left = await calls.read('listMembers', () => this.deps.port.listMembers(groupId));
     if (left.accountIds.length === 0 && !left.cursor) {
-      await run.apply('deleteGroup', why, remove);
+      await calls.apply('deleteGroup', why, remove);
       return;
     }
     const shown = left.accountIds.slice(0, 5).join(', ');
     const more = left.cursor || left.accountIds.length > 5 ? ' and more' : '';
-    await run.note(
+    await calls.note(
       'deleteGroup',
       'attention',
       why,

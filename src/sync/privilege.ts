@@ -28,7 +28,7 @@ import type {
   ProductRole,
 } from '../atlassian/port';
 import { isAdminRole } from '../atlassian/admin-roles';
-import type { Run } from './run';
+import type { AtlassianCalls } from './atlassian-calls';
 
 /**
  * The admin groups Atlassian creates on a site (support.atlassian.com "default groups"):
@@ -71,10 +71,10 @@ export class PrivilegeBoundary {
    * The name and Atlassian's protection are checked first, so a well-known admin group costs
    * no call.
    */
-  async adminPower(group: AtlassianGroup, run: Run): Promise<string | undefined> {
+  async adminPower(group: AtlassianGroup, calls: AtlassianCalls): Promise<string | undefined> {
     if (isAdminGroupName(group.name)) return `"${group.name}" is one of Atlassian's admin groups`;
     if (group.modifiable === false) return `"${group.name}" is protected by Atlassian`;
-    const admin = (await this.rolesOf(group.id, run)).find((r) => isAdminRole(r.role));
+    const admin = (await this.rolesOf(group.id, calls)).find((r) => isAdminRole(r.role));
     if (!admin) return undefined;
     return `"${group.name}" holds the admin role ${admin.role}${admin.product ? ` on ${admin.product}` : ''}`;
   }
@@ -89,14 +89,14 @@ export class PrivilegeBoundary {
     access: ProductAccessGroup[],
     product: string,
     role: ProductRole,
-    run: Run,
+    calls: AtlassianCalls,
   ): Promise<ProductGroupChoice> {
     const candidates = access
       .filter((a) => a.products.includes(product) && a.group.modifiable !== false)
       .sort((a, b) => a.group.name.localeCompare(b.group.name));
     for (const { group, roles: carried } of candidates) {
       if (isAdminGroupName(group.name)) continue;
-      const roles = carried ?? (await this.rolesOf(group.id, run));
+      const roles = carried ?? (await this.rolesOf(group.id, calls));
       if (roles.length > 0 && roles.every((r) => r.role === role && r.product === product)) return { group };
     }
     if (candidates.length === 0) {
@@ -110,10 +110,10 @@ export class PrivilegeBoundary {
     };
   }
 
-  private rolesOf(groupId: string, run: Run): Promise<GroupRole[]> {
+  private rolesOf(groupId: string, calls: AtlassianCalls): Promise<GroupRole[]> {
     let roles = this.roles.get(groupId);
     if (!roles) {
-      roles = run.read('groupRoles', () => this.readRoles(groupId));
+      roles = calls.read('groupRoles', () => this.readRoles(groupId));
       this.roles.set(groupId, roles);
       roles.catch(() => this.roles.delete(groupId));
     }

@@ -27,7 +27,7 @@ import { PROFILE_FIELDS, ProfileChanges, ProfileControls, ProfileField } from '.
 import { ENTERPRISE_USER_SCHEMA } from '../scim/schema/definitions';
 import type { ScimObject } from '../scim/schema/normalize';
 import type { Links } from './links';
-import type { Run } from './run';
+import type { AtlassianCalls } from './atlassian-calls';
 
 /** What the app last settled on the linked account's profile (stored on the user's link). */
 export interface ProfileLink {
@@ -157,7 +157,7 @@ function outOfBounds(changes: ProfileChanges): Map<ProfileField, string> {
 export interface ProfileSync {
   port: AtlassianPort;
   links: Links;
-  run: Run;
+  calls: AtlassianCalls;
   /** Throws when the account is (now) protected: the privilege check before any write. */
   guard: () => Promise<void>;
 }
@@ -177,7 +177,7 @@ export async function syncProfile(
   account: AtlassianAccount,
   stored: ProfileLink | undefined,
 ): Promise<ProfileLink | undefined> {
-  const { port, run } = sync;
+  const { port, calls } = sync;
   const settled = stored?.accountId === account.accountId ? stored : undefined;
   const wanted = desiredProfile(doc);
   const changes = profileChanges(wanted, settled, account);
@@ -196,10 +196,10 @@ export async function syncProfile(
   const controls =
     account.managed === false
       ? undefined
-      : await run.read('profileControls', () => port.profileControls!(account.accountId));
+      : await calls.read('profileControls', () => port.profileControls!(account.accountId));
   if (!controls) {
     if (!settled?.unmanaged) {
-      await run.note(
+      await calls.note(
         'updateProfile',
         'skipped',
         why,
@@ -221,7 +221,7 @@ async function pushFields(
   controls: ProfileControls,
   why: string,
 ): Promise<void> {
-  const { run, port } = sync;
+  const { calls, port } = sync;
   const refused: string[] = [];
   const bad = outOfBounds(changes);
   const allowed: ProfileChanges = {};
@@ -232,7 +232,7 @@ async function pushFields(
     else allowed[field] = value;
   }
   if (refused.length > 0) {
-    await run.note(
+    await calls.note(
       'updateProfile',
       'attention',
       why,
@@ -242,14 +242,14 @@ async function pushFields(
   if (Object.keys(allowed).length === 0) return;
   const fields = Object.keys(allowed).join(', ');
   try {
-    await run.apply(`updateProfile`, `${why}: ${fields}`, () => port.updateProfile!(accountId, allowed), [
+    await calls.apply(`updateProfile`, `${why}: ${fields}`, () => port.updateProfile!(accountId, allowed), [
       'invalid',
       'forbidden',
       'not-found',
     ]);
   } catch (error) {
     if (!(error instanceof AtlassianError)) throw error;
-    await run.entry({
+    await calls.entry({
       operation: 'updateProfile',
       status: 'attention',
       why: `${why}: ${fields}`,
@@ -266,10 +266,10 @@ async function pushEmail(
   email: string,
   controls: ProfileControls,
 ): Promise<void> {
-  const { run, port } = sync;
+  const { calls, port } = sync;
   const why = 'e-mail changed at the identity provider';
   if (!controls.email.allowed) {
-    await run.note(
+    await calls.note(
       'setEmail',
       'attention',
       why,
@@ -278,7 +278,7 @@ async function pushEmail(
     return;
   }
   try {
-    await run.apply('setEmail', why, () => port.setEmail!(accountId, email), [
+    await calls.apply('setEmail', why, () => port.setEmail!(accountId, email), [
       'invalid',
       'forbidden',
       'conflict',
@@ -292,7 +292,7 @@ async function pushEmail(
         : error.kind === 'conflict' || error.kind === 'invalid'
           ? `Atlassian refused ${email} (another account may use it): give the user a free address at the identity provider`
           : 'Atlassian refused the change';
-    await run.entry({
+    await calls.entry({
       operation: 'setEmail',
       status: 'attention',
       why,
@@ -311,7 +311,7 @@ function sameProfile(a: ProfileLink, b: ProfileLink): boolean {
 /** The connection cannot write profiles (site-admin mode): said once for the whole app. */
 async function noteUnsupported(sync: ProfileSync): Promise<void> {
   if (await sync.links.state<{ noted: true }>(UNSUPPORTED_NOTED)) return;
-  await sync.run.note(
+  await sync.calls.note(
     'updateProfile',
     'skipped',
     'profile changed at the identity provider',

@@ -4,7 +4,7 @@
  * difference. Every step is idempotent and re-reads what it needs, so running a resource
  * twice, out of order, or after a crash at any point converges on the same organization.
  *
- * What it does for each change is the policies' choice (src/sync/policies.ts); with the
+ * What it does for each change is the policies' choice (src/policies/policies.ts); with the
  * defaults: an account with the user's e-mail is linked,
  * not invited again; active=false suspends and active=true restores; a deleted user is
  * suspended and loses the memberships the app added; accounts are never deleted; a group is
@@ -17,13 +17,15 @@ import type { Directory } from '../directory/directory';
 import { GroupReconciler } from './group-reconciler';
 import { Links } from './links';
 import { SyncLog } from './log';
-import { DEFAULT_POLICIES, Policies } from './policies';
+import { DEFAULT_POLICIES, Policies } from '../policies/policies';
 import type { SyncQueue } from './queue';
-import { ReconcileContext } from './run';
+import { ReconcileContext } from './atlassian-calls';
+import { DONE, ReconcileResult, settle, WalkProgress } from './result';
 import { UserReconciler } from './user-reconciler';
 
-export { Budget, BudgetExhausted, OperationFailed } from './run';
-export type { ReconcileContext } from './run';
+export { Budget } from './atlassian-calls';
+export type { ReconcileContext } from './atlassian-calls';
+export type { ReconcileResult } from './result';
 export { primaryEmail } from './user-reconciler';
 
 /** What both halves of the reconcile worker work with. */
@@ -34,7 +36,7 @@ export interface ReconcilerDeps {
   log: SyncLog;
   queue: SyncQueue;
   now: () => number;
-  /** The policies in force for this run (src/sync/policies.ts). */
+  /** The policies in force for this run (src/policies/policies.ts). */
   policies: Policies;
 }
 
@@ -56,12 +58,23 @@ export class Reconciler {
     this.users = new UserReconciler(deps, this.groups);
   }
 
-  user(id: string, context: ReconcileContext): Promise<void> {
-    return this.users.user(id, context);
+  /** Reconciles a user; answers what came of it (src/sync/result.ts). */
+  user(id: string, context: ReconcileContext): Promise<ReconcileResult> {
+    return settle(async () => {
+      await this.users.user(id, context);
+      return DONE;
+    });
   }
 
-  /** Reconciles a group; answers where its member walk stopped if it ran out of time. */
-  group(id: string, context: ReconcileContext): Promise<string | undefined> {
-    return this.groups.group(id, context);
+  /**
+   * Reconciles a group; answers what came of it, with where its member walk stopped when it
+   * ran out of time or budget (`continue`).
+   */
+  group(id: string, context: ReconcileContext): Promise<ReconcileResult> {
+    const progress: WalkProgress = {};
+    return settle(async () => {
+      const after = await this.groups.group(id, context, progress);
+      return after ? { type: 'continue', after } : DONE;
+    }, progress);
   }
 }

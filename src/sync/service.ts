@@ -8,12 +8,13 @@ import type { Directory } from '../directory/directory';
 import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperation } from '../storage/port';
 import { Links } from './links';
 import { describeError, resourceName, SyncLog } from './log';
-import { DEFAULT_POLICIES, Policies } from './policies';
+import { DEFAULT_POLICIES, Policies } from '../policies/policies';
 import { releaseWaiting } from './seats';
 import { CountingLog, FullReconcileProgress, IDLE_PROGRESS, PROGRESS_STATE, ProgressCount } from './progress';
-import { BudgetExhausted, Budget, OperationFailed, Reconciler } from './reconciler';
+import { Budget, Reconciler } from './reconciler';
 import { RequestLog } from './requests';
-import { PlannedWrite, ReconcileContext } from './run';
+import type { ReconcileContext } from './atlassian-calls';
+import type { ReconcileResult } from './result';
 import { JobOutcome, PreviewKind, QueuedJob, RunResult, SyncKind, SyncQueue } from './queue';
 
 export interface SyncOptions {
@@ -271,76 +272,85 @@ export class SyncService {
       // A key to resume the member walk after (the job's `after`), never a storage cursor.
       resumeAfter: job.doc.after,
     };
+    let result: ReconcileResult;
     try {
       if (kind === 'all') return await this.walk(job);
-      let outcome: JobOutcome = { type: 'done' };
-      if (kind === 'user') await reconciler.user(job.doc.id, context);
-      else {
-        const after = await reconciler.group(job.doc.id, context);
-        if (after) outcome = { type: 'continue', after };
-      }
-      if (outcome.type === 'done' && job.doc.full) count.resource(kind);
-      return outcome;
+      result =
+        kind === 'user'
+          ? await reconciler.user(job.doc.id, context)
+          : await reconciler.group(job.doc.id, context);
     } catch (error) {
-      if (error instanceof BudgetExhausted) {
-        // A member walk that finished pages keeps them: the next run continues after them.
-        return context.reached ? { type: 'continue', after: context.reached } : { type: 'stop' };
-      }
-      // A dry run's plan for this resource ends at a write whose result it would need.
-      if (error instanceof PlannedWrite) {
-        if (job.doc.full) count.resource(kind === 'group' ? 'group' : 'user');
-        return { type: 'done' };
-      }
       // Storage trouble: let the invocation fail; the job stays and the platform retries it.
       if (error instanceof TransientStorageError || error instanceof ConditionFailedError) throw error;
-      const outcome = await this.failed(job, attempt, error);
-      // Given up: as done as it will get in this full reconcile (its failure is counted).
-      if (outcome.type === 'done' && job.doc.full && kind !== 'all') count.resource(kind);
-      return outcome;
-    }
-  }
-
-  private async failed(job: QueuedJob, attempt: number, error: unknown): Promise<JobOutcome> {
-    const cause = error instanceof OperationFailed ? error.cause : undefined;
-    const kind = resourceKind(job.kind);
-    const target = {
-      resource: job.doc.id,
-      resourceType: kind === 'group' ? 'group' : 'user',
-      ...(error instanceof OperationFailed && error.resourceName ? { name: error.resourceName } : {}),
-    } as const;
-    if (!cause) {
       // Not an Atlassian answer (a bug, a broken record): logged here, retried like the rest.
       await this.log.write({
         source: 'sync',
         operation: `reconcile ${kind}`,
         status: 'failed',
-        ...target,
+        ...target(job),
         attempts: attempt,
         error: describeError(error),
       });
+      return this.outcomeOf(job, attempt, { type: 'failed', error, final: false }, count);
     }
-    const transient = cause?.kind === 'transient';
-    // A product's user limit: retrying changes nothing until the admin raises it or frees seats.
-    const final = cause?.kind === 'user-limit';
-    if (final || (!transient && attempt >= (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS))) {
-      await this.log.write({
-        source: 'sync',
-        operation: `reconcile ${kind}`,
-        status: 'failed',
-        ...target,
-        attempts: attempt,
-        result: `gave up after ${attempt} attempts; retried when the resource changes or an admin asks`,
-        errorKind: cause?.kind,
-        error: describeError(cause ?? error),
-      });
-      return { type: 'done' };
+    return this.outcomeOf(job, attempt, result, count);
+  }
+
+  /**
+   * The one place a reconcile's result becomes job state and backoff: done (counted in a full
+   * reconcile), continued from a key, left for the next run, or retried after a delay until it
+   * is given up (logged, and retried only when the resource changes or an admin asks).
+   */
+  private async outcomeOf(
+    job: QueuedJob,
+    attempt: number,
+    result: ReconcileResult | { type: 'failed'; error: unknown; final: false },
+    count: ProgressCount,
+  ): Promise<JobOutcome> {
+    const kind = resourceKind(job.kind);
+    // A full reconcile counts each user and group once it is as done as it will get.
+    const counted = () => {
+      if (job.doc.full && kind !== 'all') count.resource(kind);
+    };
+    switch (result.type) {
+      case 'done':
+        counted();
+        return { type: 'done' };
+      case 'continue':
+        return { type: 'continue', after: result.after };
+      case 'out-of-budget':
+        return { type: 'stop' };
+      case 'retry':
+      case 'failed': {
+        const cause = 'cause' in result ? result.cause : undefined;
+        const error = 'error' in result ? result.error : cause;
+        const final = result.type === 'failed' && result.final;
+        if (
+          final ||
+          (result.type === 'failed' && attempt >= (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS))
+        ) {
+          await this.log.write({
+            source: 'sync',
+            operation: `reconcile ${kind}`,
+            status: 'failed',
+            ...target(job, 'name' in result ? result.name : undefined),
+            attempts: attempt,
+            result: `gave up after ${attempt} attempts; retried when the resource changes or an admin asks`,
+            errorKind: cause?.kind,
+            error: describeError(error),
+          });
+          // Given up: as done as it will get in this full reconcile (its failure is counted).
+          counted();
+          return { type: 'done' };
+        }
+        // Atlassian may say how long to wait (a long Retry-After the client did not sleep through).
+        const delay = Math.max(
+          (this.options.retryDelayMs ?? defaultRetryDelay)(attempt),
+          cause?.retryAfterMs ?? 0,
+        );
+        return { type: 'retry', at: this.now() + delay, attempts: attempt, error: describeError(error) };
+      }
     }
-    // Atlassian may say how long to wait (a long Retry-After the client did not sleep through).
-    const delay = Math.max(
-      (this.options.retryDelayMs ?? defaultRetryDelay)(attempt),
-      cause?.retryAfterMs ?? 0,
-    );
-    return { type: 'retry', at: this.now() + delay, attempts: attempt, error: describeError(cause ?? error) };
   }
 
   /**
@@ -403,6 +413,15 @@ export class SyncService {
     // changes at all) are reconciled too.
     if (connected) await this.reconcileAll();
   }
+}
+
+/** The resource a job's log entries are about, by its name too when the reconcile knew it. */
+function target(job: QueuedJob, name?: string) {
+  return {
+    resource: job.doc.id,
+    resourceType: resourceKind(job.kind) === 'group' ? 'group' : 'user',
+    ...(name ? { name } : {}),
+  } as const;
 }
 
 /** The resource a job reconciles, whether it is a preview's or a real one. */

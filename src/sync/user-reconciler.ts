@@ -1,7 +1,7 @@
 /**
  * The reconcile worker for users: links a SCIM user to an Atlassian account (found by e-mail
  * or invited), and applies its active state; a deleted user loses the access the app gave.
- * What exactly happens on each change is the policies' choice (src/sync/policies.ts):
+ * What exactly happens on each change is the policies' choice (src/policies/policies.ts):
  *
  * - linking: an account found by e-mail is linked, or reported as a conflict; once linked the
  *   link is by accountId, so an e-mail change at the identity provider keeps it;
@@ -20,10 +20,10 @@ import type { GroupReconciler } from './group-reconciler';
 import { syncProfile } from './profile';
 import { UserLink } from './links';
 import { resourceName } from './log';
-import type { DeactivationAction, DeletionAction } from './policies';
+import type { DeactivationAction, DeletionAction } from '../policies/policies';
 import { FIXES } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
-import { ignoreNotFound, ReconcileContext, Run } from './run';
+import { ignoreNotFound, ReconcileContext, AtlassianCalls } from './atlassian-calls';
 import { readSeats, releaseWaiting, SEATS, SeatState } from './seats';
 import type { WriteOperation } from '../storage/port';
 
@@ -52,19 +52,22 @@ export class UserReconciler {
   // ---- users ---------------------------------------------------------------------------
 
   async user(id: string, context: ReconcileContext): Promise<void> {
-    const run = new Run(this.deps.port, this.deps.log, context, { resource: id, resourceType: 'user' });
+    const calls = new AtlassianCalls(this.deps.port, this.deps.log, context, {
+      resource: id,
+      resourceType: 'user',
+    });
     if (!this.released) {
       this.released = true;
       await this.releaseWaiting();
     }
     const [desired, link] = await Promise.all([this.deps.directory.users.get(id), this.deps.links.user(id)]);
     // A deleted user is named by the address the app last invited or matched.
-    run.named(desired ? resourceName('user', desired.doc) : link?.email);
-    if (!desired) return this.userGone(id, link, run, context);
+    calls.named(desired ? resourceName('user', desired.doc) : link?.email);
+    if (!desired) return this.userGone(id, link, calls, context);
 
     const email = primaryEmail(desired.doc);
     if (!email) {
-      await this.block(id, link, desired, run, 'invalid', 'The user has no e-mail address to invite.');
+      await this.block(id, link, desired, calls, 'invalid', 'The user has no e-mail address to invite.');
       return;
     }
     if (link?.blocked && link.blocked.version === desired.version && !context.force) {
@@ -77,16 +80,16 @@ export class UserReconciler {
     delete next.waiting;
 
     if (this.allowListed(undefined, email)) {
-      return this.leaveProtected(id, link, next, undefined, desired.version, run, 'on the allow-list');
+      return this.leaveProtected(id, link, next, undefined, desired.version, calls, 'on the allow-list');
     }
     let account: AtlassianAccount | undefined;
     if (link?.accountId)
-      account = await run.read('getAccount', () => this.deps.port.getAccount(link.accountId!));
-    account ??= await run.read('findAccountByEmail', () => this.deps.port.findAccountByEmail(email));
+      account = await calls.read('getAccount', () => this.deps.port.getAccount(link.accountId!));
+    account ??= await calls.read('findAccountByEmail', () => this.deps.port.findAccountByEmail(email));
 
     if (account && account.status !== 'not_invited') {
-      const why = await this.protection(account, email, next, run, context.force === true);
-      if (why) return this.leaveProtected(id, link, next, account.accountId, desired.version, run, why);
+      const why = await this.protection(account, email, next, calls, context.force === true);
+      if (why) return this.leaveProtected(id, link, next, account.accountId, desired.version, calls, why);
     }
     delete next.protectedAccount;
     delete next.protectedNoted;
@@ -96,31 +99,31 @@ export class UserReconciler {
       if (!wantActive) {
         // Never invite someone the identity provider says is inactive.
         if (link?.applied !== 'suspended') {
-          await run.note('invite', 'skipped', 'user is inactive', 'not invited while inactive');
+          await calls.note('invite', 'skipped', 'user is inactive', 'not invited while inactive');
         }
         await this.save(id, link, { ...next, applied: 'suspended' });
         return;
       }
       // What places the user (the new-user grants, its linked SCIM groups), chosen first.
-      const placing = await this.placement(id, link, next, run);
+      const placing = await this.placement(id, link, next, calls);
       const tried = link?.unplaced;
       if (tried && !context.force && placing.groups.every((g) => tried.groups.includes(g))) {
         // Invited before and not placed; this invite would be the same: wait for a new group
         // (the group worker marks the user when one arrives) or an admin's Retry.
         return;
       }
-      if (!(await this.takeSeat(id, link))) return this.wait(id, link, next, run);
+      if (!(await this.takeSeat(id, link))) return this.wait(id, link, next, calls);
       const why = link?.applied === 'deleted' ? 'user created again' : 'user provisioned';
       const named = placing.groups.length > 0 ? `; joins ${placing.groups.length} group(s) with it` : '';
-      if (run.dryRun) {
+      if (calls.dryRun) {
         // The invite's account is unknown, but what places it is: the plan names that too.
-        await run.apply('invite', `${why}${named}`, () => Promise.resolve());
+        await calls.apply('invite', `${why}${named}`, () => Promise.resolve());
         return;
       }
       await this.intendMembers(id, placing.scim, 'adding');
       let invited: InvitedAccount;
       try {
-        invited = await run.write(
+        invited = await calls.write(
           'invite',
           `${why}${named}`,
           () =>
@@ -138,7 +141,7 @@ export class UserReconciler {
           error instanceof AtlassianError &&
           (error.kind === 'payment-required' || error.kind === 'user-limit')
         ) {
-          await this.block(id, link, desired, run, error.kind, error.message, 'invite');
+          await this.block(id, link, desired, calls, error.kind, error.message, 'invite');
           return;
         }
         throw error;
@@ -148,7 +151,7 @@ export class UserReconciler {
       placedNow = new Set(invited.placedGroups ?? []);
       await this.intendMembers(id, new Map([...placing.scim].filter(([, g]) => placedNow.has(g))), 'added');
       for (const { what, reason } of invited.refused ?? []) {
-        await run.note(
+        await calls.note(
           'invite',
           'attention',
           why,
@@ -156,40 +159,40 @@ export class UserReconciler {
         );
       }
       if (invited.status === 'not_invited')
-        return this.notPlaced(id, link, next, invited, placing.groups, run);
+        return this.notPlaced(id, link, next, invited, placing.groups, calls);
       delete next.unplaced;
     } else if (link?.accountId !== account.accountId && !this.policies.linking.linkExistingByEmail) {
-      await this.conflict(id, link, desired, run, account);
+      await this.conflict(id, link, desired, calls, account);
       return;
-    } else if (link?.accountId !== account.accountId && !this.linkable(account, wantActive, run.dryRun)) {
-      return this.notLinked(id, link, next, account, run);
+    } else if (link?.accountId !== account.accountId && !this.linkable(account, wantActive, calls.dryRun)) {
+      return this.notLinked(id, link, next, account, calls);
     }
     const owner = await this.deps.links.accountOwner(account.accountId, id);
-    if (owner !== id) return this.ownedElsewhere(id, link, desired, run, account, owner);
+    if (owner !== id) return this.ownedElsewhere(id, link, desired, calls, account, owner);
     const newlyLinked = next.accountId !== account.accountId || link?.applied === 'deleted';
     next.accountId = account.accountId;
     if (newlyLinked && !next.invited) {
-      await run.note('link', 'ok', 'an account with this e-mail exists', `linked to ${account.accountId}`);
+      await calls.note('link', 'ok', 'an account with this e-mail exists', `linked to ${account.accountId}`);
     }
     // What the link says the app applied last, unless this is a new link.
     const applied = newlyLinked ? undefined : link?.applied;
     if (wantActive) {
-      if (!(await this.activate(id, link, next, account, applied, run))) return;
+      if (!(await this.activate(id, link, next, account, applied, calls))) return;
     } else {
       try {
-        await this.deactivate(id, link, next, account, applied, run);
+        await this.deactivate(id, link, next, account, applied, calls);
       } catch (error) {
         if (!(error instanceof AdminNow)) throw error;
-        return this.leaveProtected(id, link, next, account.accountId, desired.version, run, error.why);
+        return this.leaveProtected(id, link, next, account.accountId, desired.version, calls, error.why);
       }
     }
     next.applied = wantActive ? 'active' : 'suspended';
     if (newlyLinked && wantActive && !next.welcome?.done) {
-      await this.welcome(id, link, next, account.accountId, run, placedNow);
+      await this.welcome(id, link, next, account.accountId, calls, placedNow);
     }
     await this.save(id, link, next);
     if (newlyLinked) await this.markGroupsOf(id);
-    await this.profile(id, next, desired.doc, email, account, run);
+    await this.profile(id, next, desired.doc, email, account, calls);
   }
 
   /**
@@ -203,17 +206,17 @@ export class UserReconciler {
     doc: ScimObject,
     email: string,
     account: AtlassianAccount,
-    run: Run,
+    calls: AtlassianCalls,
   ): Promise<void> {
-    const sync = { port: this.deps.port, links: this.deps.links, run };
-    const guard = () => this.refuseAdmin(account.accountId, next, run);
+    const sync = { port: this.deps.port, links: this.deps.links, calls };
+    const guard = () => this.refuseAdmin(account.accountId, next, calls);
     let profile: UserLink['profile'];
     try {
       profile = await syncProfile({ ...sync, guard }, doc, email, account, next.profile);
     } catch (error) {
       if (!(error instanceof AdminNow)) throw error;
       // Left alone; the admin answer saved below makes the next reconcile leave it protected.
-      await run.note(
+      await calls.note(
         'updateProfile',
         'skipped',
         `protected account: ${error.why}`,
@@ -235,7 +238,7 @@ export class UserReconciler {
     next: UserLink,
     account: AtlassianAccount,
     applied: UserLink['applied'],
-    run: Run,
+    calls: AtlassianCalls,
   ): Promise<boolean> {
     const inactive = account.status === 'suspended' || account.status === 'deactivated';
     // Active, applied as active, yet suspended in Atlassian: someone did it by hand.
@@ -243,7 +246,7 @@ export class UserReconciler {
     if (drift && this.policies.drift.action === 'report') {
       await this.reportDrift(
         next,
-        run,
+        calls,
         'suspended',
         `account ${account.accountId} is ${account.status} in Atlassian but active at the identity provider`,
       );
@@ -251,17 +254,17 @@ export class UserReconciler {
     }
     if (inactive) {
       if (!(await this.takeSeat(id, link))) {
-        await this.wait(id, link, next, run);
+        await this.wait(id, link, next, calls);
         return false;
       }
       const why = drift
         ? 'account suspended in Atlassian by hand (drift repaired)'
         : 'user active at the identity provider';
       try {
-        await run.apply('restore', why, () => this.deps.port.restore(account.accountId), ['unsupported']);
+        await calls.apply('restore', why, () => this.deps.port.restore(account.accountId), ['unsupported']);
       } catch (error) {
         if (!(error instanceof AtlassianError && error.kind === 'unsupported')) throw error;
-        await run.entry({
+        await calls.entry({
           operation: 'restore',
           status: 'attention',
           why,
@@ -272,7 +275,7 @@ export class UserReconciler {
       }
     }
     delete next.driftNoted;
-    if (applied === 'suspended') await this.reactivated(id, next, account.accountId, run);
+    if (applied === 'suspended') await this.reactivated(id, next, account.accountId, calls);
     delete next.deactivation;
     return true;
   }
@@ -282,11 +285,16 @@ export class UserReconciler {
    * (after a suspension) the memberships the app had added, re-checked one by one — Entra does
    * not send the user's groups again.
    */
-  private async reactivated(id: string, next: UserLink, accountId: string, run: Run): Promise<void> {
+  private async reactivated(
+    id: string,
+    next: UserLink,
+    accountId: string,
+    calls: AtlassianCalls,
+  ): Promise<void> {
     const why = 'user reactivated at the identity provider';
     if (!this.policies.deactivation.restoreMemberships) {
       if (next.removedAccess?.length) {
-        await run.note(
+        await calls.note(
           'addMember',
           'skipped',
           why,
@@ -298,26 +306,31 @@ export class UserReconciler {
     }
     for (const groupId of next.removedAccess ?? []) {
       // A group deleted in Atlassian meanwhile has no access left to give back.
-      await run.apply('addMember', `${why}: product access removed on deactivation (${groupId})`, () =>
+      await calls.apply('addMember', `${why}: product access removed on deactivation (${groupId})`, () =>
         this.deps.port.addMember(groupId, accountId).catch(ignoreNotFound),
       );
     }
     delete next.removedAccess;
     // Links from before the policies have no `deactivation`: the app could only suspend then.
     if ((next.deactivation ?? 'suspend') === 'suspend') {
-      await this.recheckMemberships(id, accountId, run, why);
+      await this.recheckMemberships(id, accountId, calls, why);
     }
   }
 
   /** Every membership the app added for the user, checked in Atlassian and added back if gone. */
-  private async recheckMemberships(id: string, accountId: string, run: Run, why: string): Promise<void> {
+  private async recheckMemberships(
+    id: string,
+    accountId: string,
+    calls: AtlassianCalls,
+    why: string,
+  ): Promise<void> {
     await this.groups.forEachMemberLink('user', id, async (scimGroup, member) => {
       if (!member.created) return;
       const group = await this.deps.links.group(scimGroup);
       if (!group?.groupId || group.protected) return;
       const groupId = group.groupId;
-      if (await run.read('isMember', () => this.deps.port.isMember(groupId, accountId))) return;
-      await run.apply('addMember', `${why}: membership missing in Atlassian (${accountId})`, () =>
+      if (await calls.read('isMember', () => this.deps.port.isMember(groupId, accountId))) return;
+      await calls.apply('addMember', `${why}: membership missing in Atlassian (${accountId})`, () =>
         this.deps.port.addMember(groupId, accountId),
       );
     });
@@ -330,7 +343,7 @@ export class UserReconciler {
     next: UserLink,
     account: AtlassianAccount,
     applied: UserLink['applied'],
-    run: Run,
+    calls: AtlassianCalls,
   ): Promise<void> {
     if (applied !== 'suspended') {
       const why = 'user deactivated at the identity provider';
@@ -340,7 +353,7 @@ export class UserReconciler {
         next,
         account,
         this.policies.deactivation.action,
-        run,
+        calls,
         why,
       );
       return;
@@ -350,14 +363,14 @@ export class UserReconciler {
       if (this.policies.drift.action === 'report') {
         await this.reportDrift(
           next,
-          run,
+          calls,
           'active',
           `account ${account.accountId} is active in Atlassian but deactivated at the identity provider`,
         );
         return;
       }
-      await this.refuseAdmin(account.accountId, next, run);
-      await run.apply('suspend', 'account restored in Atlassian by hand (drift repaired)', () =>
+      await this.refuseAdmin(account.accountId, next, calls);
+      await calls.apply('suspend', 'account restored in Atlassian by hand (drift repaired)', () =>
         this.deps.port.suspend(account.accountId),
       );
     }
@@ -375,22 +388,22 @@ export class UserReconciler {
     next: UserLink,
     account: AtlassianAccount,
     action: DeactivationAction,
-    run: Run,
+    calls: AtlassianCalls,
     why: string,
   ): Promise<DeactivationAction> {
     if (action === 'none') {
-      await run.note('deactivate', 'skipped', why, 'left as it is in Atlassian: the policy is "none"');
+      await calls.note('deactivate', 'skipped', why, 'left as it is in Atlassian: the policy is "none"');
       return 'none';
     }
     if (action === 'suspend') {
       if (account.status !== 'active') return 'suspend';
-      await this.refuseAdmin(account.accountId, next, run);
+      await this.refuseAdmin(account.accountId, next, calls);
       try {
-        await run.apply('suspend', why, () => this.deps.port.suspend(account.accountId), ['unsupported']);
+        await calls.apply('suspend', why, () => this.deps.port.suspend(account.accountId), ['unsupported']);
         return 'suspend';
       } catch (error) {
         if (!(error instanceof AtlassianError && error.kind === 'unsupported')) throw error;
-        await run.note(
+        await calls.note(
           'suspend',
           'skipped',
           why,
@@ -398,7 +411,7 @@ export class UserReconciler {
         );
       }
     }
-    await this.removeProductAccess(id, link, next, account.accountId, run, why);
+    await this.removeProductAccess(id, link, next, account.accountId, calls, why);
     return 'remove-product-access';
   }
 
@@ -411,29 +424,29 @@ export class UserReconciler {
     link: UserLink | undefined,
     next: UserLink,
     accountId: string,
-    run: Run,
+    calls: AtlassianCalls,
     why: string,
   ): Promise<void> {
     // Asked once per deactivation: a suspension that fell back to this asked already.
-    await this.refuseAdmin(accountId, next, run);
+    await this.refuseAdmin(accountId, next, calls);
     // One after the other: each call spends the budget and may end the run; neither is wasted.
-    const mine = await run.read('groupsOf', () => this.deps.port.groupsOf(accountId));
-    const access = await this.productAccessGroups(run);
+    const mine = await calls.read('groupsOf', () => this.deps.port.groupsOf(accountId));
+    const access = await this.productAccessGroups(calls);
     const member = new Set(mine.map((g) => g.id));
     const targets = access.filter((a) => member.has(a.group.id) && a.group.modifiable !== false);
     if (targets.length === 0) {
-      if (!(await this.accessRemains(accountId, run, why)))
-        await run.note('removeMember', 'ok', why, 'no product access to remove');
+      if (!(await this.accessRemains(accountId, calls, why)))
+        await calls.note('removeMember', 'ok', why, 'no product access to remove');
       return;
     }
     next.removedAccess = [...new Set([...(next.removedAccess ?? []), ...targets.map((t) => t.group.id)])];
     await this.intent(id, link, { removedAccess: next.removedAccess });
     for (const { group, products } of targets) {
-      await run.apply('removeMember', `${why}: removes ${products.join(', ')} access (${group.name})`, () =>
+      await calls.apply('removeMember', `${why}: removes ${products.join(', ')} access (${group.name})`, () =>
         this.deps.port.removeMember(group.id, accountId).catch(ignoreNotFound),
       );
     }
-    await this.accessRemains(accountId, run, why);
+    await this.accessRemains(accountId, calls, why);
   }
 
   /**
@@ -442,12 +455,12 @@ export class UserReconciler {
    * site-admin mode's remainingAccess), a remainder is logged `failed`, so the overview is
    * not Healthy and the admin sees what is left and how to remove it (issue 13, case 9).
    */
-  private async accessRemains(accountId: string, run: Run, why: string): Promise<boolean> {
+  private async accessRemains(accountId: string, calls: AtlassianCalls, why: string): Promise<boolean> {
     const port = this.deps.port;
-    if (typeof port.remainingAccess !== 'function' || run.dryRun) return false;
-    const remaining = await run.read('remainingAccess', () => port.remainingAccess!(accountId));
+    if (typeof port.remainingAccess !== 'function' || calls.dryRun) return false;
+    const remaining = await calls.read('remainingAccess', () => port.remainingAccess!(accountId));
     if (!remaining?.length) return false;
-    await run.entry({
+    await calls.entry({
       operation: 'removeMember',
       status: 'failed',
       why,
@@ -459,10 +472,15 @@ export class UserReconciler {
   }
 
   /** Drift the policy says to report: logged (attention) once, left as it is. */
-  private async reportDrift(next: UserLink, run: Run, state: string, what: string): Promise<void> {
+  private async reportDrift(
+    next: UserLink,
+    calls: AtlassianCalls,
+    state: string,
+    what: string,
+  ): Promise<void> {
     if (next.driftNoted === state) return;
     next.driftNoted = state;
-    await run.note(
+    await calls.note(
       'drift',
       'attention',
       'a full reconcile found a change made by hand in Atlassian',
@@ -480,14 +498,14 @@ export class UserReconciler {
   private async userGone(
     id: string,
     link: UserLink | undefined,
-    run: Run,
+    calls: AtlassianCalls,
     context: ReconcileContext,
   ): Promise<void> {
     if (!link) return;
     const done = link.applied === 'deleted';
     const accountId = link.accountId;
     if (!accountId) {
-      if (link.protectedAccount) await this.noteProtectedOnce(link, -1, run, 'protected account');
+      if (link.protectedAccount) await this.noteProtectedOnce(link, -1, calls, 'protected account');
       await this.save(id, link, { ...link, applied: 'deleted' }, true);
       return;
     }
@@ -497,27 +515,27 @@ export class UserReconciler {
     // Fresh before the first deletion's writes (refuseAdmin); cached once they are done.
     const protectedWhy = this.allowListed(accountId, link.email)
       ? 'on the allow-list'
-      : await this.adminCheck(accountId, next, run, context.force === true || !done);
+      : await this.adminCheck(accountId, next, calls, context.force === true || !done);
     const action: DeletionAction = protectedWhy ? 'none' : this.policies.deletion.action;
-    if (protectedWhy && !done) await this.noteProtectedOnce(link, -1, run, protectedWhy);
+    if (protectedWhy && !done) await this.noteProtectedOnce(link, -1, calls, protectedWhy);
     // The deleted user has left its SCIM groups: the memberships the app added go, as for any
     // member the identity provider removes (whatever the policy does with the account). Removal
     // from the directory takes every group with it: no call per membership then.
     const callAtlassian = !protectedWhy && action !== 'remove-from-directory';
     await this.groups.forEachMemberLink('user', id, async (groupId, member) => {
       if (callAtlassian) {
-        await this.groups.removeMembership(groupId, id, accountId, member, run, why);
+        await this.groups.removeMembership(groupId, id, accountId, member, calls, why);
       } else {
         await this.deps.links.write(this.deps.links.deleteMemberOperation(groupId, id));
       }
     });
     if (!done) {
-      if (callAtlassian && action !== 'none') await this.removeWelcomeGroups(next, accountId, run, why);
-      const account = await run.read('getAccount', () => this.deps.port.getAccount(accountId));
+      if (callAtlassian && action !== 'none') await this.removeWelcomeGroups(next, accountId, calls, why);
+      const account = await calls.read('getAccount', () => this.deps.port.getAccount(accountId));
       if (account && account.status !== 'not_invited') {
         if (action === 'remove-from-directory')
-          await this.removeFromDirectory(id, link, next, account, run, why);
-        else if (!protectedWhy) await this.takeAccess(id, link, next, account, action, run, why);
+          await this.removeFromDirectory(id, link, next, account, calls, why);
+        else if (!protectedWhy) await this.takeAccess(id, link, next, account, action, calls, why);
       }
       next.applied = 'deleted';
       await this.save(id, link, next);
@@ -530,11 +548,11 @@ export class UserReconciler {
     link: UserLink | undefined,
     next: UserLink,
     account: AtlassianAccount,
-    run: Run,
+    calls: AtlassianCalls,
     why: string,
   ): Promise<void> {
     try {
-      await run.apply(
+      await calls.apply(
         'removeFromDirectory',
         why,
         () => this.deps.port.removeFromDirectory(account.accountId),
@@ -544,7 +562,7 @@ export class UserReconciler {
       delete next.removedAccess;
     } catch (error) {
       if (!(error instanceof AtlassianError && error.kind === 'unsupported')) throw error;
-      await run.entry({
+      await calls.entry({
         operation: 'removeFromDirectory',
         status: 'attention',
         why,
@@ -553,14 +571,19 @@ export class UserReconciler {
         errorKind: error.kind,
         error: error.message,
       });
-      await this.takeAccess(id, link, next, account, 'suspend', run, why);
+      await this.takeAccess(id, link, next, account, 'suspend', calls, why);
     }
   }
 
   /** The default groups and product access the app gave the user when it was new. */
-  private async removeWelcomeGroups(next: UserLink, accountId: string, run: Run, why: string): Promise<void> {
+  private async removeWelcomeGroups(
+    next: UserLink,
+    accountId: string,
+    calls: AtlassianCalls,
+    why: string,
+  ): Promise<void> {
     for (const groupId of next.welcome?.groups ?? []) {
-      await run.apply('removeMember', `${why}: a new-user grant the app gave (${groupId})`, () =>
+      await calls.apply('removeMember', `${why}: a new-user grant the app gave (${groupId})`, () =>
         this.deps.port.removeMember(groupId, accountId).catch(ignoreNotFound),
       );
     }
@@ -581,14 +604,14 @@ export class UserReconciler {
     link: UserLink | undefined,
     next: UserLink,
     accountId: string,
-    run: Run,
+    calls: AtlassianCalls,
     placed: ReadonlySet<string> = new Set(),
   ): Promise<void> {
-    const targets = await this.chooseWelcome(id, link, next, accountId, run);
+    const targets = await this.chooseWelcome(id, link, next, accountId, calls);
     for (const groupId of next.welcome?.groups ?? []) {
       if (placed.has(groupId)) continue;
       const why = `new user: ${targets.get(groupId) ?? `grant ${groupId}`}`;
-      await run.apply('addMember', `${why} (${accountId})`, () =>
+      await calls.apply('addMember', `${why} (${accountId})`, () =>
         this.deps.port.addMember(groupId, accountId),
       );
     }
@@ -606,22 +629,22 @@ export class UserReconciler {
     link: UserLink | undefined,
     next: UserLink,
     accountId: string | undefined,
-    run: Run,
+    calls: AtlassianCalls,
   ): Promise<Map<string, string>> {
     const targets = new Map<string, string>();
     if (next.welcome) return targets;
     const { defaultGroups, productAccess } = this.policies.newUsers;
     for (const name of defaultGroups) {
-      const group = await run.read('findGroupByName', () => this.deps.port.findGroupByName(name));
+      const group = await calls.read('findGroupByName', () => this.deps.port.findGroupByName(name));
       if (!group) {
-        await run.note(
+        await calls.note(
           'addMember',
           'attention',
           'new user: default group',
           `default group "${name}" does not exist in Atlassian (not created): create it, or remove it from the new-user default groups`,
         );
       } else if (group.modifiable === false) {
-        await run.note(
+        await calls.note(
           'addMember',
           'skipped',
           'new user: default group',
@@ -629,9 +652,9 @@ export class UserReconciler {
         );
       } else {
         // The privilege boundary (src/sync/privilege.ts): never a default group with admin power.
-        const power = await this.groups.privilege.adminPower(group, run);
+        const power = await this.groups.privilege.adminPower(group, calls);
         if (power) {
-          await run.note(
+          await calls.note(
             'addMember',
             'attention',
             `new user: default group ${group.name}`,
@@ -641,13 +664,13 @@ export class UserReconciler {
       }
     }
     if (productAccess.length > 0) {
-      const access = await this.productAccessGroups(run);
+      const access = await this.productAccessGroups(calls);
       for (const { product, role = 'atlassian/user' } of productAccess) {
         // Exactly the role the policy names, through a group holding that and nothing more.
-        const choice = await this.groups.privilege.productGroup(access, product, role, run);
+        const choice = await this.groups.privilege.productGroup(access, product, role, calls);
         if ('group' in choice)
           targets.set(choice.group.id, `${product} ${role} through ${choice.group.name}`);
-        else await run.note('addMember', 'attention', `new user: ${product} access`, choice.problem);
+        else await calls.note('addMember', 'attention', `new user: ${product} access`, choice.problem);
       }
     }
     if (targets.size === 0) {
@@ -656,7 +679,7 @@ export class UserReconciler {
       return targets;
     }
     const already = accountId
-      ? new Set((await run.read('groupsOf', () => this.deps.port.groupsOf(accountId))).map((g) => g.id))
+      ? new Set((await calls.read('groupsOf', () => this.deps.port.groupsOf(accountId))).map((g) => g.id))
       : new Set<string>();
     next.welcome = { groups: [...targets.keys()].filter((g) => !already.has(g)), done: false };
     await this.intent(id, link, { welcome: next.welcome });
@@ -674,9 +697,9 @@ export class UserReconciler {
     id: string,
     link: UserLink | undefined,
     next: UserLink,
-    run: Run,
+    calls: AtlassianCalls,
   ): Promise<{ groups: string[]; scim: Map<string, string> }> {
-    await this.chooseWelcome(id, link, next, undefined, run);
+    await this.chooseWelcome(id, link, next, undefined, calls);
     const welcome = next.welcome?.done ? [] : (next.welcome?.groups ?? []);
     const scim = new Map<string, string>();
     for await (const membership of this.deps.directory.memberships.allOfUser(id)) {
@@ -687,7 +710,7 @@ export class UserReconciler {
       if (member && !member.adding) continue;
       const atlassian = { id: group.groupId, name: group.name ?? group.groupId };
       // Refused here quietly: the group worker logs it, with the fix, when it tries the add.
-      if (await this.groups.privilege.adminPower(atlassian, run)) continue;
+      if (await this.groups.privilege.adminPower(atlassian, calls)) continue;
       scim.set(membership.group, group.groupId);
     }
     return { groups: [...new Set([...welcome, ...scim.values()])], scim };
@@ -723,9 +746,9 @@ export class UserReconciler {
     next: UserLink,
     account: AtlassianAccount,
     groups: string[],
-    run: Run,
+    calls: AtlassianCalls,
   ): Promise<void> {
-    await run.entry({
+    await calls.entry({
       operation: 'invite',
       status: 'attention',
       why: 'user provisioned',
@@ -738,8 +761,8 @@ export class UserReconciler {
     await this.save(id, link, waiting);
   }
 
-  private productAccessGroups(run: Run): Promise<ProductAccessGroup[]> {
-    this.accessGroups ??= run.read('productAccessGroups', () => this.deps.port.productAccessGroups());
+  private productAccessGroups(calls: AtlassianCalls): Promise<ProductAccessGroup[]> {
+    this.accessGroups ??= calls.read('productAccessGroups', () => this.deps.port.productAccessGroups());
     this.accessGroups.catch(() => (this.accessGroups = undefined));
     return this.accessGroups;
   }
@@ -758,11 +781,11 @@ export class UserReconciler {
     account: AtlassianAccount,
     email: string,
     next: UserLink,
-    run: Run,
+    calls: AtlassianCalls,
     force: boolean,
   ): Promise<string | undefined> {
     if (this.allowListed(account.accountId, email, account.email)) return 'on the allow-list';
-    return this.adminCheck(account.accountId, next, run, force);
+    return this.adminCheck(account.accountId, next, calls, force);
   }
 
   /**
@@ -772,11 +795,11 @@ export class UserReconciler {
   private async adminCheck(
     accountId: string,
     next: UserLink,
-    run: Run,
+    calls: AtlassianCalls,
     force: boolean,
   ): Promise<string | undefined> {
     if (next.admin?.accountId !== accountId || force) {
-      const value = await run.read('isAdmin', () => this.deps.port.isAdmin(accountId));
+      const value = await calls.read('isAdmin', () => this.deps.port.isAdmin(accountId));
       next.admin = { accountId, value };
       this.askedNow.add(next);
     }
@@ -789,9 +812,9 @@ export class UserReconciler {
    * asked again only on a forced reconcile (issue 13, case 3: an account made a site admin
    * after it was linked was suspended). Throws AdminNow for an admin: never touched.
    */
-  private async refuseAdmin(accountId: string, next: UserLink, run: Run): Promise<void> {
+  private async refuseAdmin(accountId: string, next: UserLink, calls: AtlassianCalls): Promise<void> {
     // One read per reconcile at most: an answer asked in this reconcile is fresh.
-    const why = await this.adminCheck(accountId, next, run, !this.askedNow.has(next));
+    const why = await this.adminCheck(accountId, next, calls, !this.askedNow.has(next));
     if (why) throw new AdminNow(why);
   }
 
@@ -805,7 +828,7 @@ export class UserReconciler {
     next: UserLink,
     accountId: string | undefined,
     version: number,
-    run: Run,
+    calls: AtlassianCalls,
     why: string,
   ): Promise<void> {
     if (next.accountId) {
@@ -816,7 +839,7 @@ export class UserReconciler {
     }
     if (accountId) next.protectedAccount = accountId;
     if (link?.protectedNoted !== version) {
-      await this.noteProtectedOnce(link, version, run, why);
+      await this.noteProtectedOnce(link, version, calls, why);
       next.protectedNoted = version;
     }
     delete next.applied;
@@ -826,11 +849,11 @@ export class UserReconciler {
   private async noteProtectedOnce(
     link: UserLink | undefined,
     version: number,
-    run: Run,
+    calls: AtlassianCalls,
     why: string,
   ): Promise<void> {
     if (link?.protectedNoted === version) return;
-    await run.note('protect', 'skipped', `protected account: ${why}`, 'skipped: protected account');
+    await calls.note('protect', 'skipped', `protected account: ${why}`, 'skipped: protected account');
   }
 
   // ---- linking conflicts and blocks ----------------------------------------------------
@@ -863,12 +886,12 @@ export class UserReconciler {
     link: UserLink | undefined,
     next: UserLink,
     account: AtlassianAccount,
-    run: Run,
+    calls: AtlassianCalls,
   ): Promise<void> {
     if (link?.applied !== 'suspended' || link.accountId) {
       const why = 'an account with this e-mail exists';
       if (account.managed === false) {
-        await run.entry({
+        await calls.entry({
           operation: 'link',
           status: 'attention',
           why,
@@ -877,7 +900,7 @@ export class UserReconciler {
           error: `Atlassian account ${account.accountId} has this e-mail but is not managed by the organization (claimStatus unmanaged).`,
         });
       } else {
-        await run.note(
+        await calls.note(
           'link',
           'attention',
           why,
@@ -898,7 +921,7 @@ export class UserReconciler {
     id: string,
     link: UserLink | undefined,
     desired: StoredResource,
-    run: Run,
+    calls: AtlassianCalls,
     account: AtlassianAccount,
     owner: string,
   ): Promise<void> {
@@ -913,7 +936,7 @@ export class UserReconciler {
     delete next.applied;
     await this.save(id, link, next);
     if (!already) {
-      await run.entry({
+      await calls.entry({
         operation: 'link',
         status: 'attention',
         why: 'user provisioned',
@@ -929,7 +952,7 @@ export class UserReconciler {
     id: string,
     link: UserLink | undefined,
     desired: StoredResource,
-    run: Run,
+    calls: AtlassianCalls,
     account: AtlassianAccount,
   ): Promise<void> {
     const already = link?.blocked?.version === desired.version && link.blocked.kind === 'conflict';
@@ -941,7 +964,7 @@ export class UserReconciler {
       }),
     );
     if (!already) {
-      await run.entry({
+      await calls.entry({
         operation: 'link',
         status: 'attention',
         why: 'user provisioned',
@@ -957,7 +980,7 @@ export class UserReconciler {
     id: string,
     link: UserLink | undefined,
     desired: StoredResource,
-    run: Run,
+    calls: AtlassianCalls,
     kind: string,
     reason: string,
     operation = 'provision',
@@ -967,7 +990,7 @@ export class UserReconciler {
     // Through save: a seat taken for the invite is given back.
     await this.save(id, link, { ...this.stored(id, link), blocked });
     if (!already) {
-      await run.entry({
+      await calls.entry({
         operation,
         status: 'blocked',
         why: 'user provisioned',
@@ -1021,10 +1044,15 @@ export class UserReconciler {
   }
 
   /** The cap is reached: the user waits (not invited), and the log says so once. */
-  private async wait(id: string, link: UserLink | undefined, next: UserLink, run: Run): Promise<void> {
+  private async wait(
+    id: string,
+    link: UserLink | undefined,
+    next: UserLink,
+    calls: AtlassianCalls,
+  ): Promise<void> {
     if (!link?.waiting) {
       const limit = this.policies.seatCap.limit;
-      await run.entry({
+      await calls.entry({
         operation: 'seat',
         status: 'blocked',
         why: 'user provisioned',

@@ -18,7 +18,7 @@
  * Background jobs (a deleted user leaving its groups, a deleted group's purge) run while
  * the load goes on, as the queue consumer runs them on Forge.
  */
-import { ENTITIES } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import type { EntityStore } from '../../src/storage/port';
 import { createApp } from '../../src/app';

@@ -30,7 +30,7 @@ import { App, createApp } from '../../src/app';
 import { createOrgAdminAdapter } from '../../src/atlassian/org-adapter';
 import type { FetchLike, FetchResponse } from '../../src/atlassian/http-client';
 import type { AtlassianPort } from '../../src/atlassian/port';
-import { ENTITIES } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
 import { EmbeddedOrganization, embeddedOrgBackend } from '../../src/local/embedded-org';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { hashToken } from '../../src/scim/auth';

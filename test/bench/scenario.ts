@@ -16,7 +16,7 @@
  * users all over the directory, leaving holes in the order buckets), and paging last, so
  * the Okta-style import runs over partly emptied buckets: the worst case for paging.
  */
-import { ENTITIES } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { userResourceType } from '../../src/scim/schema/definitions';
 import { normalizeResource } from '../../src/scim/schema/normalize';

@@ -4,7 +4,8 @@
  * concurrent requests through the web trigger handler. The local store yields to the event
  * loop on every call, as a network round trip would, so the requests really interleave.
  */
-import { ENTITIES, MEMBER } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
+import { MEMBER } from '../../src/directory/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { EntityStore, IndexQuery, QueryPage, WriteOperation } from '../../src/storage/port';
 import { createTestApp, filter, ScimResult, TestApp } from '../support/harness';

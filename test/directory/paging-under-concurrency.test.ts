@@ -8,7 +8,8 @@
  * every run. Afterwards, with no write in flight, `totalResults` must equal the real number
  * of users and a paging pass must return every user exactly once.
  */
-import { ENTITIES, USER } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
+import { USER } from '../../src/directory/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import type { EntityStore } from '../../src/storage/port';
 import { Random } from '../bench/data';

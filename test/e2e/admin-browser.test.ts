@@ -92,11 +92,13 @@ if (!available) {
       }),
     });
     expect(created.status).toBe(201);
-    const user = (await created.json()) as { id: string };
+    const user = (await created.json()) as { id: string; userName: string };
+    expect(user.userName).toBe(userName);
 
     await openSection('Activity');
-    await waitForText(user.id, 'Refresh');
-    const row = page.getByRole('row').filter({ hasText: user.id }).first();
+    // Each row names its user as the identity provider does (the SCIM id is in Details).
+    await waitForText(userName, 'Refresh');
+    const row = page.getByRole('row').filter({ hasText: userName }).first();
     await expect(row.innerText()).resolves.toContain('POST /Users');
     await shoot('activity');
 

@@ -5,7 +5,8 @@
  * quarantines an app after repeated 500s), and the identity provider's retry must bring
  * the directory to the right state.
  */
-import { CLAIM, ENTITIES, GROUP, JOB, MEMBER, USER } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
+import { CLAIM, GROUP, JOB, MEMBER, USER } from '../../src/directory/entities';
 import { padSeq } from '../../src/directory/keys';
 import { STALE_CLAIM_MS } from '../../src/directory/claims';
 import { LocalEntityStore } from '../../src/local/entity-store';

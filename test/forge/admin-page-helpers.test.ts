@@ -15,7 +15,7 @@ import { IDP_GUIDES, TOKEN_PLACEHOLDER, findGuide, guideFields } from '../../src
 import { NO_FILTERS, PAGE_SIZE, STATUSES, logQuery } from '../../src/frontend/log-filters';
 import { fromForm, problemsAt, regexError, toForm, unplacedProblems } from '../../src/frontend/policy-form';
 import { connectionTestAdvice } from '../../src/frontend/connection-advice';
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 import { LOG_STATUSES, LogEntry } from '../../src/sync/log';
 import { connectionInput } from '../../src/frontend/connection-form';
 import { canRetry, entryDetails } from '../../src/frontend/log-entry';

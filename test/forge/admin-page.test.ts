@@ -14,7 +14,7 @@ import {
 } from '../../src/local/embedded-org';
 import type { ForgeDoc } from '../../src/local/forge-runtime';
 import { offlineLicense } from '../../src/local/forge-runtime/installation';
-import type { Policies } from '../../src/sync/policies';
+import type { Policies } from '../../src/policies/policies';
 import { client } from '../embedded-org/helpers';
 import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
 import { AdminPage, openAdminPage } from './admin-page-support';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as PolicyStore from '../../src/forge/policy-store';
 import { applyPolicyFile, policyFilePath } from '../../src/local/policy-file';
-import { DEFAULT_POLICIES } from '../../src/sync/policies';
+import { DEFAULT_POLICIES } from '../../src/policies/policies';
 import { ROOT, startLocalServer } from '../local/run-local';
 import { AdminSite, adminSite } from '../support/admin-site';
 import { createTestRuntime, invokeAdmin, TestRuntime } from '../support/forge-runtime';

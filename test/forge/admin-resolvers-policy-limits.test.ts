@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as PolicyStore from '../../src/forge/policy-store';
 import { applyPolicyFile } from '../../src/local/policy-file';
-import { DEFAULT_POLICIES } from '../../src/sync/policies';
-import { validatePolicies } from '../../src/sync/policy-validation';
+import { DEFAULT_POLICIES } from '../../src/policies/policies';
+import { validatePolicies } from '../../src/policies/validation';
 import { AdminSite, adminSite } from '../support/admin-site';
 import { createTestRuntime, invokeAdmin, TestRuntime } from '../support/forge-runtime';
-import { largest, oversized } from '../sync/policy-documents';
+import { largest, oversized } from '../policies/policy-documents';
 
 let test: TestRuntime;
 let site: AdminSite;

@@ -12,7 +12,7 @@ import {
   SEED_ACCOUNTS,
 } from '../../src/local/embedded-org';
 import { hashToken } from '../../src/scim/auth';
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 import { client } from '../embedded-org/helpers';
 import { createTestRuntime, invokeAdmin, scimRequest, TestRuntime } from '../support/forge-runtime';
 

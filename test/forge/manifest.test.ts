@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { validate } from '@forge/manifest';
-import { ENTITIES } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
 
 const MANIFEST = path.resolve(__dirname, '../../manifest.yml');
 
@@ -29,7 +29,7 @@ describe('manifest.yml', () => {
     expect(['nodejs22.x', 'nodejs24.x']).toContain(runtime);
   });
 
-  it('declares the storage entities of src/directory/entities.ts', async () => {
+  it('declares the storage entities of src/entities.ts (the directory and the sync)', async () => {
     const result = await validate(false, MANIFEST);
     const declared = (
       result.manifestObject?.typedContent as { app: { storage: { entities: ManifestEntity[] } } }

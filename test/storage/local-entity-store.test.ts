@@ -3,7 +3,8 @@
  * directory bug shows up in a local test instead of in a customer's site, and must give
  * Forge's semantics for conditions, createIfAbsent and index queries.
  */
-import { ENTITIES, CLAIM, COUNTER, USER } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
+import { CLAIM, COUNTER, USER } from '../../src/directory/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import {
   ConditionFailedError,

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLAIM, ENTITIES, MEMBER } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
+import { CLAIM, MEMBER } from '../../src/directory/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 
 const JOURNAL = 'journal.jsonl';

@@ -5,7 +5,7 @@
  * local store that enforces Forge's limits.
  */
 import { App, createApp } from '../../src/app';
-import { ENTITIES } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { hashToken } from '../../src/scim/auth';
 import { Logger } from '../../src/scim/resources/common';

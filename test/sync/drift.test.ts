@@ -6,7 +6,7 @@
  */
 import type { AtlassianPort } from '../../src/atlassian/port';
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 import { client } from '../embedded-org/helpers';
 import {
   applied,

@@ -6,7 +6,7 @@
  */
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { SYNC_JOB } from '../../src/sync/entities';
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 import type { EntityStore, WriteOperation } from '../../src/storage/port';
 import { createGroup, createUser, createWorld, provisioned, readOrg, World } from './support';
 

@@ -2,8 +2,8 @@
  * The group-name policies as one pure function: the map first and exactly, else the rewrite
  * then the prefix; names Atlassian would refuse come back as refusals with the reason.
  */
-import { atlassianGroupName, MAX_GROUP_NAME } from '../../src/sync/group-names';
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
+import { atlassianGroupName, MAX_GROUP_NAME } from '../../src/policies/group-names';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 
 const groups = (patch: Partial<Policies['groups']>): Policies['groups'] => ({
   ...DEFAULT_POLICIES.groups,

@@ -5,7 +5,7 @@
  * already linked on the next full reconcile (renamed in place, never deleted and recreated).
  */
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 import { client } from '../embedded-org/helpers';
 import { applied, createUser, createWorld, readOrg, renamable, World } from './support';
 

@@ -1,13 +1,13 @@
 /**
- * Issue 13, case 5: group-name rewrites run on RE2 (src/sync/group-names.ts), in time linear in
+ * Issue 13, case 5: group-name rewrites run on RE2 (src/policies/group-names.ts), in time linear in
  * the name, so a pattern that backtracks exponentially on JavaScript's engine (`(\w|\d)*$` took
  * 122 s on a 29-character name) can neither hold the sync worker nor, through the single-threaded
  * runtime, the SCIM service. The documented syntax (JavaScript patterns, String.prototype.replace
  * replacements) keeps its meaning: RE2's answers are compared with JavaScript's where both are fast.
  */
-import { atlassianGroupName, compileRewrite } from '../../src/sync/group-names';
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
-import { validatePolicies } from '../../src/sync/policy-validation';
+import { atlassianGroupName, compileRewrite } from '../../src/policies/group-names';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
+import { validatePolicies } from '../../src/policies/validation';
 import { createUser, createWorld, readOrg } from './support';
 
 type Rewrite = NonNullable<Policies['groups']['rewrite']>;

@@ -2,7 +2,7 @@
  * The sync log: SCIM requests recorded at no extra round trip for writes, failures recorded
  * (throttled), reads not; queries by resource, status and time with cursor paging; retention.
  */
-import { ENTITIES } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { guessIdp, LOG_RETENTION_MS, LogEntry, SyncLog } from '../../src/sync/log';
 import { createTestApp, TOKEN } from '../support/harness';

@@ -5,7 +5,7 @@
  * seconds per function instance, and what waited is added by the next write after that.
  */
 import { createApp } from '../../src/app';
-import { ENTITIES } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { hashToken } from '../../src/scim/auth';
 import { webTriggerEvent } from '../support/harness';

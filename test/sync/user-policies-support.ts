@@ -4,7 +4,7 @@
  * changing a user, and the organization's product-access groups set up through its REST API.
  */
 import type { AtlassianPort } from '../../src/atlassian/port';
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 import type { LogEntry, LogStatus } from '../../src/sync/log';
 import { client } from '../embedded-org/helpers';
 import type { World } from './support';

@@ -1,6 +1,6 @@
 /** The Forge web trigger event ⇄ SCIM request/response translation. */
 import { createApp } from '../../src/app';
-import { ENTITIES } from '../../src/directory/entities';
+import { ENTITIES } from '../../src/entities';
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { hashToken } from '../../src/scim/auth';
 import { toScimRequest, toWebTriggerResponse } from '../../src/webtrigger/event';

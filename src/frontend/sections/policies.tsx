@@ -1,5 +1,5 @@
 /**
- * Policies: every field of `Policies` (src/sync/policies.ts) with what it does in plain words.
+ * Policies: every field of `Policies` (src/policies/policies.ts) with what it does in plain words.
  * Cheap checks run in the page (a regex that does not compile is refused with the engine's
  * reason); the server validates the whole document again and its problems are shown next to
  * the fields by path.
@@ -21,7 +21,7 @@ import {
   TextArea,
   Textfield,
 } from '@forge/react';
-import type { PolicyProblem } from '../../sync/policies';
+import type { PolicyProblem } from '../../policies/policies';
 import { describeFailure } from '../format';
 import { invoke } from '../invoke';
 import { PolicyForm, fromForm, problemsAt, toForm, unplacedProblems } from '../policy-form';

@@ -2,8 +2,8 @@
  * Validation of a policy document: every field of Policies checked, unknown fields refused,
  * every problem reported at once by path, with a reason an admin can act on.
  */
-import { DEFAULT_POLICIES, Policies } from '../../src/sync/policies';
-import { mergePolicies, policyProblems, validatePolicies } from '../../src/sync/policy-validation';
+import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
+import { mergePolicies, policyProblems, validatePolicies } from '../../src/policies/validation';
 
 const paths = (document: unknown) => policyProblems(document).map((p) => p.path);
 const reasonAt = (document: unknown, path: string) =>

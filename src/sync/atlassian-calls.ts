@@ -1,8 +1,8 @@
 /**
- * One resource's run of the reconcile worker: the budget of Atlassian calls it may spend,
- * the errors that end it, and `Run`, through which every Atlassian call goes (so each call
- * spends the budget, each write is logged with why and what came of it, and each failure is
- * logged once).
+ * The Atlassian calls of one resource's reconcile: the budget of calls it may spend, the
+ * errors that end it, and `AtlassianCalls`, through which every call to the port goes (so each
+ * call spends the budget, each write is logged with why and what came of it, and each failure
+ * is logged once). The step between a reconciler and the port (src/atlassian/port.ts).
  */
 import { AtlassianError, AtlassianErrorKind, AtlassianPort } from '../atlassian/port';
 import { LogEntryInput, SyncLog } from './log';
@@ -50,7 +50,7 @@ export class OperationFailed extends Error {
   constructor(
     readonly operation: string,
     override readonly cause: AtlassianError,
-    /** The resource's name, for the entry that gives up on it (see Run.named). */
+    /** The resource's name, for the entry that gives up on it (see AtlassianCalls.named). */
     readonly resourceName?: string,
   ) {
     super(`${operation}: ${cause.message}`);
@@ -72,11 +72,6 @@ export interface ReconcileContext {
    */
   resumeAfter?: string;
   /**
-   * Set by a group's member walk after each page it finished: where to continue if the
-   * run's budget ends before the walk does.
-   */
-  reached?: string;
-  /**
    * Plan only: writes are logged as `planned` and not made (policies.dryRun, or an admin's
    * preview). The caller also hands the reconciler links that write nothing (Links.planOnly).
    */
@@ -86,15 +81,15 @@ export interface ReconcileContext {
 export type Target = {
   resource: string;
   resourceType: 'user' | 'group';
-  /** What a person calls it (sync log `name`); set by Run.named once it is known. */
+  /** What a person calls it (sync log `name`); set by AtlassianCalls.named once it is known. */
   name?: string;
 };
 
 /**
- * One resource's run: every Atlassian call goes through it, so each spends the budget, each
+ * One resource's Atlassian calls: every call goes through it, so each spends the budget, each
  * write is logged with why and what came of it, and each failure is logged once.
  */
-export class Run {
+export class AtlassianCalls {
   /** Plan only: writes are logged as `planned` and not made; reads are made as usual. */
   readonly dryRun: boolean;
 

@@ -1,5 +1,5 @@
 /**
- * Validation of a provisioning policy document (src/sync/policies.ts) before it is stored:
+ * Validation of a provisioning policy document (src/policies/policies.ts) before it is stored:
  * what the admin page sends through `savePolicies`, or what `npm start` reads from
  * POLICIES_FILE. Pure: no storage, no Atlassian.
  *
@@ -233,7 +233,7 @@ function nameMap(limits: Limits): Check {
 
 /**
  * The pattern must compile with its flags (JavaScript's message says why not) and run on RE2,
- * the linear-time engine rewrites use (src/sync/group-names.ts): a backreference, a lookaround
+ * the linear-time engine rewrites use (src/policies/group-names.ts): a backreference, a lookaround
  * or a flag RE2 lacks is refused by name. A stored document is not refused for RE2's sake:
  * its section would fall back to no rewrite and groups would be created under other names;
  * instead each group waits, reported with the reason (atlassianGroupName).

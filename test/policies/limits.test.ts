@@ -5,14 +5,14 @@
  * refused at its path; a document within every field bound but too large as a whole (wide
  * characters) is refused as a whole, with its size.
  */
-import { Policies } from '../../src/sync/policies';
+import { Policies } from '../../src/policies/policies';
 import { largest, oversized, pad } from './policy-documents';
 import {
   POLICY_LIMITS,
   policyDocumentBytes,
   policyProblems,
   validatePolicies,
-} from '../../src/sync/policy-validation';
+} from '../../src/policies/validation';
 
 const KVS_VALUE_BYTES = 240 * 1024;
 const INVOKE_REQUEST_BYTES = 500 * 1000;

@@ -1,10 +1,10 @@
 /**
  * Policy documents at and beyond the size bounds (POLICY_LIMITS), shared by the validation
- * tests (test/sync/policy-limits.test.ts) and the resolver and policy-file tests
+ * tests (test/policies/limits.test.ts) and the resolver and policy-file tests
  * (test/forge/admin-resolvers-policy-limits.test.ts).
  */
-import { Policies } from '../../src/sync/policies';
-import { POLICY_LIMITS } from '../../src/sync/policy-validation';
+import { Policies } from '../../src/policies/policies';
+import { POLICY_LIMITS } from '../../src/policies/validation';
 
 export const pad = (i: number, fill: string, length: number) => String(i).padStart(length, fill);
 export const times = <T>(n: number, make: (i: number) => T): T[] =>

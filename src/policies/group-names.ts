@@ -1,5 +1,5 @@
 /**
- * The Atlassian name of a SCIM group, as the group-name policies say (src/sync/policies.ts):
+ * The Atlassian name of a SCIM group, as the group-name policies say (src/policies/policies.ts):
  * the explicit map first, exactly; otherwise the regular-expression rewrite, then the prefix.
  * Pure, so the worker, the admin page's preview and the tests agree on every name.
  *

@@ -1,0 +1,21 @@
+/**
+ * What the directory refuses, in its own words. The directory knows nothing of HTTP or SCIM:
+ * the SCIM layer turns these into protocol errors in one place (src/scim/errors.ts,
+ * fromDirectoryError), as a SCIM store raises the protocol's errors through its own.
+ */
+
+/** No resource of that id (it never existed, or it was deleted). */
+export class ResourceNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`Resource ${id} not found.`);
+    this.name = 'ResourceNotFoundError';
+  }
+}
+
+/** A value that must be unique (a userName, a displayName, an externalId) belongs to another resource. */
+export class UniquenessConflictError extends Error {
+  constructor(readonly what: string) {
+    super(`${what} is already taken.`);
+    this.name = 'UniquenessConflictError';
+  }
+}
