@@ -30,7 +30,7 @@ export function readSeatsForUpdate(links: Links): Promise<Versioned<SeatState>> 
  * an update that finds them changed since it read them reads again, this many times at most
  * (then the job is retried later, as for any storage failure).
  */
-export const SEAT_UPDATE_ATTEMPTS = 8;
+export const SEAT_UPDATE_ATTEMPTS = 20;
 
 /**
  * Marks the users waiting longest for reconcile, as many as there are free seats under

@@ -6,7 +6,7 @@
 import type { AtlassianPort } from '../atlassian/port';
 import type { Directory } from '../directory/directory';
 import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperation } from '../storage/port';
-import { Links } from './links';
+import { contentionPause, Links } from './links';
 import { describeError, SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from './policies';
 import { releaseWaiting } from './seats';
@@ -54,7 +54,7 @@ const FULL_RECONCILE_STUCK_MS = 2 * 24 * 3600 * 1000;
 /** Passes one run makes at most (each pass runs what was due when it started). */
 const MAX_PASSES = 50;
 /** Tries of a progress update that runs of other partitions keep beating to the write. */
-const PROGRESS_UPDATE_ATTEMPTS = 8;
+const PROGRESS_UPDATE_ATTEMPTS = 20;
 
 /** 30 s, doubling, at most an hour. */
 export const defaultRetryDelay = (attempt: number) => Math.min(3_600_000, 30_000 * 2 ** (attempt - 1));
@@ -239,6 +239,7 @@ export class SyncService {
         return;
       } catch (error) {
         if (!(error instanceof ConditionFailedError) || attempt >= PROGRESS_UPDATE_ATTEMPTS) throw error;
+        await contentionPause(attempt);
       }
     }
   }

@@ -18,7 +18,7 @@ import type { StoredResource } from '../directory/collection';
 import { ScimObject } from '../scim/schema/normalize';
 import type { GroupReconciler } from './group-reconciler';
 import { syncProfile } from './profile';
-import { UserLink } from './links';
+import { contentionPause, UserLink } from './links';
 import type { DeactivationAction, DeletionAction } from './policies';
 import { FIXES } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
@@ -1026,6 +1026,7 @@ export class UserReconciler {
         return true;
       } catch (error) {
         if (!(error instanceof ConditionFailedError) || attempt >= SEAT_UPDATE_ATTEMPTS) throw error;
+        await contentionPause(attempt);
       }
     }
   }
