@@ -23,29 +23,46 @@ import { applyPolicies, policiesInForce, readPolicies } from './policy-store';
 import { buildStatus, countFailed, countPending } from './status';
 import { perInstallation } from './installation';
 import { RateLimitPacer } from '../atlassian/rate-limit';
+import { allPartitions, SYNC_PARTITIONS } from '../sync/partitions';
 import { forgeTokens, generateToken, listTokens, revokeToken } from './tokens';
 
 export const SCIM_TRIGGER_KEY = 'scim-endpoint';
 const jobsQueue = new Queue({ key: 'directory-jobs' });
 
 /**
- * One consumer run at a time: two runs reconciling the same group at once could both create
- * it (the second then links it as found, not created). The hourly sweep may still overlap a
- * run; everything it does is idempotent, only that attribution could suffer, rarely.
+ * The consumer's events come in two kinds, each with its own concurrency key (the async events
+ * page, "Controlling processing concurrency": counters are per installation and key):
+ *
+ * - the dispatcher (no partition; key `directory-jobs`, limit 1, as every event was before
+ *   partitions): the directory's own jobs, the connection check, and waking the partitions
+ *   that have sync jobs. One runs at a time, so what must happen once (logging a connection
+ *   change and marking everything) happens once.
+ * - a partition's run (key `directory-jobs-<p>`, limit 1): the sync jobs of one partition
+ *   (src/sync/partitions.ts), so up to SYNC_PARTITIONS invocations run at once and no two
+ *   reconcile the same user or group.
  */
-const ONE_AT_A_TIME = { key: 'directory-jobs', limit: 1 };
+const DISPATCHER = { key: 'directory-jobs', limit: 1 };
+const concurrencyOf = (partition: number) => ({ key: `directory-jobs-${partition}`, limit: 1 });
 
-const push = (reason: string, delayInSeconds = 0) =>
-  jobsQueue
-    .push({
-      body: { reason },
-      concurrency: ONE_AT_A_TIME,
-      ...(delayInSeconds > 0 ? { delayInSeconds } : {}),
-    })
-    .catch((error: unknown) => {
-      // The hourly sweep picks the jobs up anyway.
-      console.warn('Could not queue background jobs', String(error));
-    });
+interface JobsEvent {
+  body?: { reason?: string; partition?: number };
+}
+
+/** Queues the dispatcher, or (with `partitions`) a run of each partition named. */
+const push = (reason: string, delayInSeconds = 0, partitions?: number[]) => {
+  const delay = delayInSeconds > 0 ? { delayInSeconds } : {};
+  const events = partitions
+    ? partitions.map((partition) => ({
+        body: { reason, partition },
+        concurrency: concurrencyOf(partition),
+        ...delay,
+      }))
+    : [{ body: { reason }, concurrency: DISPATCHER, ...delay }];
+  return jobsQueue.push(events).catch((error: unknown) => {
+    // The hourly sweep picks the jobs up anyway.
+    console.warn('Could not queue background jobs', String(error));
+  });
+};
 
 /**
  * Atlassian's rate limit as this installation's answers announce it (src/atlassian/rate-limit.ts):
@@ -151,26 +168,71 @@ const installed = perInstallation((): Installed => {
 export const scim = (event: WebTriggerEvent) => installed().app.handleWebTrigger(event);
 
 /**
- * Background jobs, within the 900 s these functions may run: the directory's own (membership
- * purges), then the sync to Atlassian in a bounded batch. The queue consumer runs them when
- * a request queued one, the hourly sweep catches any it missed. The HTTP client keeps the run
- * within Forge's egress limit per invocation-minute and Atlassian's rate limit, so a run
- * spends its whole time; work it left queues the consumer again at once, or when the
- * earliest retry is due.
+ * One partition's sync to Atlassian, within the 900 s these functions may run: its jobs until
+ * they are done or the deadline, at the pace the HTTP client keeps (Forge's egress limit per
+ * invocation-minute, Atlassian's rate-limit headers through the installation's pacer, shared
+ * by the partitions running at once in this process). Jobs it marked in other partitions (a
+ * user's groups, a walk's page) wake those; work left queues the partition again at once (out
+ * of time) or when its earliest retry is due.
  */
-const runPendingJobs = async () => {
+const runPartition = async (partition: number) => {
   const { app } = installed();
   const deadline = Date.now() + 840_000;
-  await app.directory.jobs.runPending(deadline);
-  const result = await app.sync.run(deadline);
-  // Out of time with work left: the next run at once (the client paced this one's egress).
+  await app.sync.runStarted(partition);
+  const result = await app.sync.run(deadline, { index: partition, count: SYNC_PARTITIONS });
+  if (!result.connected) return;
+  // Only a run that got somewhere can have marked jobs elsewhere (a retry marks nothing).
+  if ((result.ran ?? 0) > 0) await wakePartitions(app, partition);
   const wanted = result.pending ? Date.now() + 1_000 : result.nextAt;
-  if (wanted === undefined) return;
-  // An event waits at most 900 s; a later retry is reached by the run that event starts.
-  const delay = Math.min(900, Math.max(1, Math.ceil((wanted - Date.now()) / 1000)));
-  if (await app.sync.claimRunAt(Date.now() + delay * 1000)) {
-    await push(result.pending ? 'sync-continue' : 'sync-retry', delay);
+  if (wanted !== undefined) {
+    await queueRuns(app, new Map([[partition, wanted]]), result.pending ? 'sync-continue' : 'sync-retry');
   }
+};
+
+/**
+ * Queues a run of each partition with jobs for when its earliest is due (a partition found
+ * by a bounded scan; past the scan's bound, every partition), except `skip`, the caller's own.
+ */
+async function wakePartitions(app: App, skip?: number, reason = 'sync-marked'): Promise<void> {
+  const due =
+    (await app.sync.queue.earliestByPartition(SYNC_PARTITIONS)) ??
+    new Map(allPartitions().map((p) => [p, Date.now()]));
+  if (skip !== undefined) due.delete(skip);
+  await queueRuns(app, due, reason);
+}
+
+/** Queues a run of each partition at its time unless one is already queued by then. */
+async function queueRuns(app: App, runs: Map<number, number>, reason: string): Promise<void> {
+  const byDelay = new Map<number, number[]>();
+  for (const [partition, at] of runs) {
+    // An event waits at most 900 s; a later retry is reached by the run that event starts.
+    const delay = Math.min(900, Math.max(1, Math.ceil((at - Date.now()) / 1000)));
+    if (!(await app.sync.claimRunAt(Date.now() + delay * 1000, partition))) continue;
+    byDelay.set(delay, [...(byDelay.get(delay) ?? []), partition]);
+  }
+  // One push per delay: at most SYNC_PARTITIONS events, within a push's 50.
+  for (const [delay, partitions] of byDelay) await push(reason, delay, partitions);
+}
+
+/**
+ * A consumer event: a partition's run, or the dispatcher (no partition: queued by a SCIM
+ * change, the sweep, connecting, an admin, or by an older version of the app).
+ */
+const runPendingJobs = async (event?: JobsEvent) => {
+  const partition = event?.body?.partition;
+  if (
+    typeof partition === 'number' &&
+    Number.isInteger(partition) &&
+    partition >= 0 &&
+    partition < SYNC_PARTITIONS
+  ) {
+    return runPartition(partition);
+  }
+  const { app } = installed();
+  await app.directory.jobs.runPending(Date.now() + 840_000);
+  // Not connected: the marks wait (the status change is logged once, here).
+  if (!(await app.sync.checkConnection())) return;
+  await wakePartitions(app, undefined, event?.body?.reason ?? 'sweep');
 };
 export const jobs = runPendingJobs;
 

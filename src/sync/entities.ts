@@ -27,7 +27,9 @@ export const SYNC_ENTITIES: EntityDefinition[] = [
   },
   {
     name: SYNC_LINK,
-    attributes: { kind: 'string', user: 'string', group: 'string', doc: 'any' },
+    // `n`: the version of a shared counter (the seats), rewritten by each write: consumer
+    // runs going on at once write it only if it is still the version they read.
+    attributes: { kind: 'string', user: 'string', group: 'string', n: 'string', doc: 'any' },
     indexes: [
       // A deleted user's memberships, a deleted group's memberships.
       { name: 'by-user', range: ['user'] },

@@ -8,6 +8,7 @@
  * member), so a crash between the call and the link does not turn "created by the app" into
  * "found there" on the retry.
  */
+import { randomUUID } from 'node:crypto';
 import { EntityStore, FORGE_LIMITS, QueryPage, WriteOperation } from '../storage/port';
 import { SYNC_LINK } from './entities';
 import type { ProfileLink } from './profile';
@@ -84,7 +85,22 @@ interface LinkRecord<T> {
   kind: 'user' | 'group' | 'member' | 'state' | 'seat-wait' | 'account';
   user?: string;
   group?: string;
+  /** A shared counter's version (versionedState). */
+  n?: string;
   doc: T;
+}
+
+/**
+ * A pause before reading state again after another run wrote it first: random, growing with
+ * the attempt, so runs that collided do not collide again in step.
+ */
+export const contentionPause = (attempt: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, Math.floor(Math.random() * 10 * attempt)));
+
+/** App-wide state with the version a conditional write of it names (Links.versionedState). */
+export interface Versioned<T> {
+  doc: T;
+  version: string;
 }
 
 export class Links {
@@ -163,9 +179,40 @@ export class Links {
     await this.store.transact([this.stateOperation(name, doc)]);
   }
 
-  /** App-wide state as an operation, to commit with the links it counts (the seats). */
-  stateOperation<T extends object>(name: string, doc: T): WriteOperation {
-    return this.set(`state:${name}`, { kind: 'state', doc });
+  /**
+   * App-wide state as an operation, to commit with the links it counts (the seats). With
+   * `version` (from versionedState), the transaction fails with ConditionFailedError if the
+   * state was written since it was read: several consumer runs update the seats at once, and
+   * a plain read-modify-write would lose one of two updates.
+   */
+  stateOperation<T extends object>(name: string, doc: T, version?: string): WriteOperation {
+    const operation = this.set(`state:${name}`, { kind: 'state', n: randomUUID(), doc });
+    return version === undefined
+      ? operation
+      : { ...operation, condition: { attribute: 'n', equals: version } };
+  }
+
+  /**
+   * App-wide state and its version, for a conditional write (stateOperation). A state not
+   * written yet is created with `initial`, and one written before versions existed gets one,
+   * so there is always a version to name.
+   */
+  async versionedState<T extends object>(name: string, initial: T): Promise<Versioned<T>> {
+    const key = `state:${name}`;
+    for (;;) {
+      const record = await this.store.get<LinkRecord<T>>(SYNC_LINK, key);
+      if (record?.n !== undefined) return { doc: record.doc, version: record.n };
+      if (record) {
+        // Written by a version without `n`: versioned once, as it reads now.
+        const version = randomUUID();
+        await this.store.transact([this.set(key, { ...record, n: version })]);
+        return { doc: record.doc, version };
+      }
+      const version = randomUUID();
+      if (await this.store.createIfAbsent(SYNC_LINK, key, { kind: 'state', n: version, doc: initial })) {
+        return { doc: initial, version };
+      }
+    }
   }
 
   /**
@@ -245,6 +292,11 @@ export class Links {
 
 class PlanOnlyLinks extends Links {
   override async setState(): Promise<void> {}
+
+  /** A plan reads the state as it is and creates nothing; its writes are no-ops anyway. */
+  override async versionedState<T extends object>(name: string, initial: T): Promise<Versioned<T>> {
+    return { doc: (await this.state<T>(name)) ?? initial, version: '' };
+  }
 
   /** A plan claims nothing: it answers whether the account is free, as it reads now. */
   protected override async claim(): Promise<boolean> {

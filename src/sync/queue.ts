@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionFailedError, EntityStore, FORGE_LIMITS, WriteOperation } from '../storage/port';
 import { SYNC_JOB } from './entities';
+import { Partition, partitionOf } from './partitions';
 
 export type SyncKind = 'user' | 'group' | 'all' | PreviewKind;
 
@@ -112,15 +113,58 @@ export class SyncQueue {
     if (batch.length > 0) await this.store.transact(batch);
   }
 
-  /** When the earliest job is due (whether or not it is due yet). */
-  async earliest(): Promise<number | undefined> {
-    const page = await this.store.query<SyncJob>({
-      entity: SYNC_JOB,
-      index: 'by-at',
-      where: { op: 'greaterThanEqualTo', value: 0 },
-      limit: 1,
-    });
-    return page.results[0]?.value.at;
+  /**
+   * When the earliest job is due (whether or not it is due yet), of one partition when given;
+   * a partition's is looked for among the first `scan` jobs of all, which bounds the read.
+   */
+  async earliest(partition?: Partition, scan = 1_000): Promise<number | undefined> {
+    let cursor: string | undefined;
+    let seen = 0;
+    do {
+      const page = await this.store.query<SyncJob>({
+        entity: SYNC_JOB,
+        index: 'by-at',
+        where: { op: 'greaterThanEqualTo', value: 0 },
+        limit: partition ? FORGE_LIMITS.maxQueryLimit : 1,
+        cursor,
+      });
+      const first = page.results.find(
+        ({ value }) => !partition || partitionOf(value, partition.count) === partition.index,
+      );
+      if (first) return first.value.at;
+      seen += page.results.length;
+      cursor = partition ? page.nextCursor : undefined;
+    } while (cursor && seen < scan);
+    return undefined;
+  }
+
+  /**
+   * When each partition's earliest job is due, for the partitions that have jobs; undefined
+   * when there are more than `scan` jobs (the read is bounded: the caller then wakes every
+   * partition, each of which finds its own).
+   */
+  async earliestByPartition(count: number, scan = 5_000): Promise<Map<number, number> | undefined> {
+    const earliest = new Map<number, number>();
+    let cursor: string | undefined;
+    let seen = 0;
+    do {
+      const page = await this.store.query<SyncJob>({
+        entity: SYNC_JOB,
+        index: 'by-at',
+        where: { op: 'greaterThanEqualTo', value: 0 },
+        limit: FORGE_LIMITS.maxQueryLimit,
+        cursor,
+      });
+      for (const { value } of page.results) {
+        const partition = partitionOf(value, count);
+        // Oldest first: a partition's first job seen is its earliest.
+        if (!earliest.has(partition)) earliest.set(partition, value.at);
+      }
+      seen += page.results.length;
+      cursor = page.nextCursor;
+      if (cursor && seen >= scan) return undefined;
+    } while (cursor);
+    return earliest;
   }
 
   get(kind: SyncKind, id: string): Promise<SyncJob | undefined> {
@@ -146,12 +190,14 @@ export class SyncQueue {
   }
 
   /**
-   * Runs the jobs due now, oldest first. Jobs re-marked during the run move behind the
-   * others (their time is new) and run again if time allows.
+   * Runs the jobs due now, oldest first, of one partition when given (src/sync/partitions.ts;
+   * the others' are skipped, for their own invocations). Jobs re-marked during the run move
+   * behind the others (their time is new) and run again if time allows.
    */
   async runPending(
     run: (job: QueuedJob) => Promise<JobOutcome>,
     deadline = Number.POSITIVE_INFINITY,
+    partition?: Partition,
   ): Promise<RunResult> {
     const upTo = this.now();
     let finished = 0;
@@ -167,6 +213,7 @@ export class SyncQueue {
         cursor,
       });
       for (const { key, value } of page.results) {
+        if (partition && partitionOf(value, partition.count) !== partition.index) continue;
         if (Date.now() > deadline) return { finished, ran, pending: true, nextAt };
         const outcome = await run({ key, ...value });
         if (outcome.type === 'stop') return { finished, ran, pending: true, nextAt };

@@ -4,7 +4,7 @@
  * half of the worker keeps the counters in the transaction of each user's link; a freed seat,
  * or an admin raising the cap, releases the users waiting longest.
  */
-import type { Links } from './links';
+import type { Links, Versioned } from './links';
 import type { SyncQueue } from './queue';
 
 export interface SeatState {
@@ -19,6 +19,18 @@ export const SEATS = 'seats';
 export async function readSeats(links: Links): Promise<SeatState> {
   return (await links.state<SeatState>(SEATS)) ?? { used: 0, waiting: 0 };
 }
+
+/** The counters with their version, for an update written only if no other run wrote first. */
+export function readSeatsForUpdate(links: Links): Promise<Versioned<SeatState>> {
+  return links.versionedState<SeatState>(SEATS, { used: 0, waiting: 0 });
+}
+
+/**
+ * Consumer runs of other partitions update the counters at once (src/sync/partitions.ts):
+ * an update that finds them changed since it read them reads again, this many times at most
+ * (then the job is retried later, as for any storage failure).
+ */
+export const SEAT_UPDATE_ATTEMPTS = 20;
 
 /**
  * Marks the users waiting longest for reconcile, as many as there are free seats under

@@ -6,12 +6,13 @@
 import type { AtlassianPort } from '../atlassian/port';
 import type { Directory } from '../directory/directory';
 import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperation } from '../storage/port';
-import { Links } from './links';
+import { contentionPause, Links } from './links';
 import { describeError, resourceName, SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from '../policies/policies';
 import { releaseWaiting } from './seats';
 import { CountingLog, FullReconcileProgress, IDLE_PROGRESS, PROGRESS_STATE, ProgressCount } from './progress';
 import { Budget, Reconciler } from './reconciler';
+import { Partition } from './partitions';
 import { RequestLog } from './requests';
 import type { ReconcileContext } from './atlassian-calls';
 import type { ReconcileResult } from './result';
@@ -53,6 +54,8 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 const FULL_RECONCILE_STUCK_MS = 2 * 24 * 3600 * 1000;
 /** Passes one run makes at most (each pass runs what was due when it started). */
 const MAX_PASSES = 50;
+/** Tries of a progress update that runs of other partitions keep beating to the write. */
+const PROGRESS_UPDATE_ATTEMPTS = 20;
 
 /** 30 s, doubling, at most an hour. */
 export const defaultRetryDelay = (attempt: number) => Math.min(3_600_000, 30_000 * 2 ** (attempt - 1));
@@ -89,11 +92,15 @@ export class SyncService {
   /**
    * Reconciles marked resources, oldest first, until none are due, the deadline passes or
    * the batch's Atlassian calls are spent. Not connected: leaves every mark where it is.
+   *
+   * With a partition (src/sync/partitions.ts), only that partition's jobs: several such runs
+   * go on at once, so a connection change is noted by the one-at-a-time caller instead
+   * (checkConnection), not by each of them.
    */
-  async run(deadline = Number.POSITIVE_INFINITY): Promise<SyncRunResult> {
+  async run(deadline = Number.POSITIVE_INFINITY, partition?: Partition): Promise<SyncRunResult> {
     const port = await this.connected();
     const policies = (await this.options.policies?.()) ?? DEFAULT_POLICIES;
-    await this.noteConnection(port !== undefined, policies.dryRun);
+    if (!partition) await this.noteConnection(port !== undefined, policies.dryRun);
     if (!port) return { connected: false, finished: 0, pending: false };
     const log = new CountingLog(this.options.store, this.now);
     const reconcilers = new Map<boolean, Reconciler>();
@@ -122,12 +129,13 @@ export class SyncService {
       const dryRun = preview || policies.dryRun;
       return this.runJob(reconcilerFor(dryRun), queued, { budget, deadline, dryRun }, count);
     };
-    const total: SyncRunResult = { connected: true, finished: 0, pending: false };
+    const total: SyncRunResult = { connected: true, finished: 0, ran: 0, pending: false };
     // A pass runs what was due when it started; marks written meanwhile (a user's groups, a
     // walk's page) are due in the next pass.
     for (let passes = 1; ; passes++) {
-      const pass = await this.queue.runPending(job, deadline);
+      const pass = await this.queue.runPending(job, deadline, partition);
       total.finished += pass.finished;
+      total.ran = (total.ran ?? 0) + (pass.ran ?? 0);
       if (pass.nextAt !== undefined) total.nextAt = Math.min(total.nextAt ?? pass.nextAt, pass.nextAt);
       if (pass.pending || passes >= MAX_PASSES) {
         const result = { ...total, pending: pass.pending || pass.ran !== 0 };
@@ -137,10 +145,23 @@ export class SyncService {
       if (pass.ran === 0) break;
     }
     // Jobs waiting for a retry, including ones an earlier run rescheduled: when to come back.
-    const earliest = await this.queue.earliest();
+    const earliest = await this.queue.earliest(partition);
     if (earliest !== undefined) total.nextAt = Math.min(total.nextAt ?? earliest, earliest);
-    await this.recordProgress(count, { idle: true, empty: earliest === undefined });
+    // "Nothing left" is only known of all partitions: one partition's idle end does not say it.
+    const empty = partition ? (await this.queue.earliest()) === undefined : earliest === undefined;
+    await this.recordProgress(count, { idle: true, empty });
     return total;
+  }
+
+  /**
+   * Whether a credential is configured, with the change logged once (and everything marked on
+   * connecting), as a run notes it; no job runs.
+   */
+  async checkConnection(): Promise<boolean> {
+    const port = await this.connected();
+    const policies = (await this.options.policies?.()) ?? DEFAULT_POLICIES;
+    await this.noteConnection(port !== undefined, policies.dryRun);
+    return port !== undefined;
   }
 
   /**
@@ -199,20 +220,31 @@ export class SyncService {
     queue: { idle: boolean; empty: boolean },
   ): Promise<void> {
     if (count.empty && !queue.idle) return;
-    const progress = await this.links.state<FullReconcileProgress>(PROGRESS_STATE);
-    if (progress?.state !== 'running') return;
-    let next = count.addTo(progress);
-    const counted = next.users.done >= next.users.total && next.groups.done >= next.groups.total;
-    if (
-      queue.idle &&
-      (queue.empty || counted) &&
-      !(await this.walking('all')) &&
-      !(await this.walking('preview-all'))
-    ) {
-      next = { ...next, state: 'done', finishedAt: this.now() };
+    if ((await this.links.state<FullReconcileProgress>(PROGRESS_STATE))?.state !== 'running') return;
+    // Runs of other partitions add their counts at once: a write names the version it read,
+    // and one that lost the race reads again rather than overwrite their counts.
+    for (let attempt = 1; ; attempt++) {
+      const { doc: progress, version } = await this.links.versionedState(PROGRESS_STATE, IDLE_PROGRESS);
+      if (progress.state !== 'running') return;
+      let next = count.addTo(progress);
+      const counted = next.users.done >= next.users.total && next.groups.done >= next.groups.total;
+      if (
+        queue.idle &&
+        (queue.empty || counted) &&
+        !(await this.walking('all')) &&
+        !(await this.walking('preview-all'))
+      ) {
+        next = { ...next, state: 'done', finishedAt: this.now() };
+      }
+      if (count.empty && next.state === 'running') return;
+      try {
+        await this.options.store.transact([this.links.stateOperation(PROGRESS_STATE, next, version)]);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError) || attempt >= PROGRESS_UPDATE_ATTEMPTS) throw error;
+        await contentionPause(attempt);
+      }
     }
-    if (count.empty && next.state === 'running') return;
-    await this.links.setState(PROGRESS_STATE, next);
   }
 
   private async walking(kind: SyncKind): Promise<boolean> {
@@ -224,14 +256,26 @@ export class SyncService {
   }
 
   /**
-   * Whether a run at `at` must still be queued: false when one is already queued for then or
-   * earlier (every consumer run that leaves work asks, and a queued event for each would
-   * multiply the runs). Records `at` when true. A lost event only delays work to the sweep.
+   * A run (of a partition) started: the run queued for it is no longer waiting, so the next
+   * claim queues a new one, even when the queue delivered this one before its time (a test's
+   * drain does) and jobs marked during this run need another.
    */
-  async claimRunAt(at: number): Promise<boolean> {
-    const queued = await this.links.state<{ at: number }>('next-run');
+  async runStarted(partition?: number): Promise<void> {
+    const key = partition === undefined ? 'next-run' : `next-run:${partition}`;
+    if ((await this.links.state<{ at: number }>(key))?.at) await this.links.setState(key, { at: 0 });
+  }
+
+  /**
+   * Whether a run (of a partition) at `at` must still be queued: false when one is already
+   * queued for then or earlier (every run that leaves work asks, and a queued event for each
+   * would multiply the runs). Records `at` when true. A lost event only delays work to the
+   * sweep.
+   */
+  async claimRunAt(at: number, partition?: number): Promise<boolean> {
+    const key = partition === undefined ? 'next-run' : `next-run:${partition}`;
+    const queued = await this.links.state<{ at: number }>(key);
     if (queued && queued.at > this.now() && queued.at <= at) return false;
-    await this.links.setState('next-run', { at });
+    await this.links.setState(key, { at });
     return true;
   }
 

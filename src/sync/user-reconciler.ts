@@ -18,14 +18,14 @@ import type { StoredResource } from '../directory/collection';
 import { ScimObject } from '../scim/schema/normalize';
 import type { GroupReconciler } from './group-reconciler';
 import { syncProfile } from './profile';
-import { UserLink } from './links';
+import { contentionPause, UserLink } from './links';
 import { resourceName } from './log';
 import type { DeactivationAction, DeletionAction } from '../policies/policies';
 import { FIXES } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
 import { ignoreNotFound, ReconcileContext, AtlassianCalls } from './atlassian-calls';
-import { readSeats, releaseWaiting, SEATS, SeatState } from './seats';
-import type { WriteOperation } from '../storage/port';
+import { readSeatsForUpdate, releaseWaiting, SEAT_UPDATE_ATTEMPTS, SEATS, SeatState } from './seats';
+import { ConditionFailedError, type WriteOperation } from '../storage/port';
 
 /** Groups an invite names at most (the invite's limit is UNCONFIRMED): the rest are added as members. */
 const INVITE_GROUPS = 10;
@@ -1006,10 +1006,6 @@ export class UserReconciler {
 
   // ---- the seat cap --------------------------------------------------------------------
 
-  private seats(): Promise<SeatState> {
-    return readSeats(this.deps.links);
-  }
-
   /**
    * Takes a seat before the call that makes the account active (invite, restore), with the
    * counter in the same transaction: a call that succeeds and a run that then fails cannot
@@ -1019,20 +1015,47 @@ export class UserReconciler {
   private async takeSeat(id: string, link: UserLink | undefined): Promise<boolean> {
     if (link?.seat || this.seatsTaken.has(id)) return true;
     const limit = this.policies.seatCap.limit;
-    const seats = await this.seats();
-    if (limit !== undefined && seats.used >= limit) return false;
     const next: UserLink = { ...link, seat: true };
     delete next.waiting;
-    await this.deps.links.write(
-      this.deps.links.userOperation(id, next),
-      ...(link?.waiting ? [this.deps.links.unwaitOperation(id)] : []),
-      this.deps.links.stateOperation<SeatState>(SEATS, {
-        used: seats.used + 1,
-        waiting: Math.max(0, seats.waiting - (link?.waiting ? 1 : 0)),
-      }),
-    );
+    const taken = await this.updateSeats((seats) => {
+      if (limit !== undefined && seats.used >= limit) return undefined;
+      return {
+        seats: { used: seats.used + 1, waiting: Math.max(0, seats.waiting - (link?.waiting ? 1 : 0)) },
+        with: [
+          this.deps.links.userOperation(id, next),
+          ...(link?.waiting ? [this.deps.links.unwaitOperation(id)] : []),
+        ],
+      };
+    });
+    if (!taken) return false;
     this.seatsTaken.add(id);
     return true;
+  }
+
+  /**
+   * Writes the seat counters as `change` computes them from the counters read, with the
+   * operations it names, in one transaction that holds only if no other consumer run wrote
+   * the counters meanwhile (else it reads them again). `change` answers undefined to write
+   * nothing; the answer is whether it wrote.
+   */
+  private async updateSeats(
+    change: (seats: SeatState) => { seats: SeatState; with: WriteOperation[] } | undefined,
+  ): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const { doc, version } = await readSeatsForUpdate(this.deps.links);
+      const update = change(doc);
+      if (!update) return false;
+      try {
+        await this.deps.links.write(
+          ...update.with,
+          this.deps.links.stateOperation<SeatState>(SEATS, update.seats, version),
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError) || attempt >= SEAT_UPDATE_ATTEMPTS) throw error;
+        await contentionPause(attempt);
+      }
+    }
   }
 
   /** The link as stored now: the one read at the start, plus a seat taken since. */
@@ -1107,17 +1130,15 @@ export class UserReconciler {
     operations.unshift(
       forget ? this.deps.links.deleteOperation('user', id) : this.deps.links.userOperation(id, next),
     );
-    if (used !== 0 || waiting !== 0) {
-      const seats = await this.seats();
-      operations.push(
-        this.deps.links.stateOperation<SeatState>(SEATS, {
-          used: Math.max(0, seats.used + used),
-          waiting: Math.max(0, seats.waiting + waiting),
-        }),
-      );
-    }
     // One transaction (at most 25 operations): the link and its counters together.
-    await this.deps.links.write(...operations);
+    if (used !== 0 || waiting !== 0) {
+      await this.updateSeats((seats) => ({
+        seats: { used: Math.max(0, seats.used + used), waiting: Math.max(0, seats.waiting + waiting) },
+        with: operations,
+      }));
+    } else {
+      await this.deps.links.write(...operations);
+    }
     if (used < 0) await this.releaseWaiting();
   }
 

@@ -12,12 +12,15 @@
  * provider), with every answer delayed --atlassian-latency-ms and --rate-limit requests per
  * second before 429 (token bucket, one second of burst).
  *
- * The worker then runs as the queue consumer runs it on Forge (src/forge/index.ts): each run
- * gets a fresh Organizations API adapter on the real HTTP client (system clock, so a 429 is
- * really waited out) with the invocation's deadline and egress budget, runs the directory's
- * jobs, then one bounded sync batch (callsPerRun port calls). Runs follow each other at once
- * here; on Forge a run that leaves work queues the next one 60 s later, so the time on
- * Forge's schedule is printed too. A run that leaves only retries sleeps until they are due.
+ * The worker then runs as the queue consumer runs it on Forge (src/forge/index.ts): in rounds,
+ * each the dispatcher (the directory's jobs, the connection) and then one consumer invocation
+ * per partition of the sync's work (src/sync/partitions.ts) at once, each with a fresh
+ * Organizations API adapter on the real HTTP client (system clock, so a 429 is really waited
+ * out) with the invocation's deadline and its own egress allowance per minute, all sharing
+ * the installation's rate-limit pacer. A round waits for its slowest partition (Forge starts
+ * each partition's next run on its own, 1 s after it queued it), so the time on Forge's
+ * schedule adds that second per round that left work. A round that leaves only retries
+ * sleeps until they are due.
  *
  * Counted at the fetch the adapter uses, so every HTTP request (retries included) is seen:
  * writes are POST/DELETE other than searches and the workspaces list; reads are the rest.
@@ -35,6 +38,7 @@ import { EmbeddedOrganization, embeddedOrgBackend } from '../../src/local/embedd
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { hashToken } from '../../src/scim/auth';
 import { FORGE_EGRESS_PER_INVOCATION_MINUTE, RateLimitPacer } from '../../src/atlassian/rate-limit';
+import { allPartitions, SYNC_PARTITIONS } from '../../src/sync/partitions';
 import { client } from '../embedded-org/helpers';
 import { CountingStore } from '../support/counting-store';
 import { TOKEN, webTriggerEvent } from '../support/harness';
@@ -367,8 +371,20 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
     const requestsBefore = records.length;
     const portBefore = [...portCalls.values()].reduce((a, b) => a + b, 0);
     const deadline = Date.now() + RUN_DEADLINE_MS;
+    // As src/forge/index.ts runs them: the dispatcher (directory jobs, connection), then a
+    // consumer invocation per partition at once, each with its own adapter (its own egress
+    // allowance), all sharing the installation's pacer. A round waits for its slowest
+    // partition, where Forge would start each partition's next run on its own: pessimistic.
     const jobs = await app.directory.jobs.runPending(deadline);
-    const result = await app.sync.run(deadline);
+    await app.sync.checkConnection();
+    const results = await Promise.all(
+      allPartitions().map((index) => app.sync.run(deadline, { index, count: SYNC_PARTITIONS })),
+    );
+    const nextAts = results.flatMap((r) => (r.nextAt === undefined ? [] : [r.nextAt]));
+    const result = {
+      pending: results.some((r) => r.pending),
+      nextAt: nextAts.length > 0 ? Math.min(...nextAts) : undefined,
+    };
     const run: RunRecord = {
       ms: ms(runStarted),
       requests: records.length - requestsBefore,

@@ -16,7 +16,7 @@ import type { ForgeDoc } from '../../src/local/forge-runtime';
 import { offlineLicense } from '../../src/local/forge-runtime/installation';
 import type { Policies } from '../../src/policies/policies';
 import { client } from '../embedded-org/helpers';
-import { createTestRuntime, scimRequest, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, scimRequest, sweep, TestRuntime } from '../support/forge-runtime';
 import { AdminPage, openAdminPage } from './admin-page-support';
 
 // Each test drives a whole admin session (several resolver calls, consumer runs): room for a
@@ -212,7 +212,7 @@ describe('the admin page', () => {
     });
     expect(status).toBe(201);
     // The hourly sweep runs whatever the consumer has not run yet.
-    await test.runtime.fireScheduledTrigger('directory-sweep');
+    await sweep(test);
 
     p.openTab('Activity');
     const activity = await p.waitForText('atlassian: invite');
@@ -316,7 +316,7 @@ describe('the admin page', () => {
       expect(status).toBe(201);
       ids.push(user.id);
     }
-    await test.runtime.fireScheduledTrigger('directory-sweep');
+    await sweep(test);
 
     p.openTab('Overview');
     const red = await p.waitForText(/Needs attention/);
@@ -464,7 +464,7 @@ describe('the admin page', () => {
     const token = await generateToken(p);
     await connect(p);
     await scim('POST', '/Groups', token, { displayName: 'Designers' });
-    await test.runtime.fireScheduledTrigger('directory-sweep');
+    await sweep(test);
     // Someone deletes the group by hand in Atlassian: the full reconcile finds it.
     const api = client(org);
     const groupId = (await api.groupOf('Designers')) as string;

@@ -14,7 +14,7 @@ import {
 import { hashToken } from '../../src/scim/auth';
 import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 import { client } from '../embedded-org/helpers';
-import { createTestRuntime, invokeAdmin, scimRequest, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, invokeAdmin, scimRequest, sweep, TestRuntime } from '../support/forge-runtime';
 
 let test: TestRuntime;
 let org: EmbeddedOrganization;
@@ -328,7 +328,7 @@ describe('policies', () => {
     });
     expect(await admin('savePolicies', { policies: { dryRun: true } })).toMatchObject({ ok: true });
     expect((await scim('POST', '/Users', token, { userName: 'planned@example.com' }))[0]).toBe(201);
-    await test.runtime.fireScheduledTrigger('directory-sweep');
+    await sweep(test);
     expect(await client(org).accountOf('planned@example.com')).toBeUndefined();
     const log = await admin<{ entries: { status: string; operation: string }[] }>('getSyncLog', {
       status: 'planned',
@@ -421,7 +421,7 @@ describe('getStatus', () => {
     });
     expect(busy.lastScimRequestAt).toBe(busy.tokens[0].lastUsedAt);
 
-    await test.runtime.fireScheduledTrigger('directory-sweep');
+    await sweep(test);
     expect(await admin<AdminStatus>('getStatus')).toMatchObject({ pending: 0, failed: 0 });
 
     // A day and more of silence is an error.
@@ -458,7 +458,7 @@ describe('getStatus', () => {
     const failing = async (users: number) => {
       for (let i = 0; i < users; i++)
         await scim('POST', '/Users', token, { userName: `u${created++}@example.com` });
-      await test.runtime.fireScheduledTrigger('directory-sweep');
+      await sweep(test);
       return admin<AdminStatus>('getStatus');
     };
     // Each user's failed reconcile logs its failed call(s): a few is a warning...
@@ -504,7 +504,7 @@ describe('secrets', () => {
     await call('getPolicies');
     await call('savePolicies', { policies: DEFAULT_POLICIES });
     await call('savePolicies', { policies: { x: org.apiKey } });
-    await test.runtime.fireScheduledTrigger('directory-sweep');
+    await sweep(test);
     await call('getSyncLog', {});
     await call('revokeToken', { id: first.view.id });
     await call('getStatus');

@@ -8,7 +8,7 @@ import type { ReconcileProgress } from '../../src/forge/admin-api';
 import { EmbeddedOrganization, embeddedOrgBackend, SEED_ACCOUNTS } from '../../src/local/embedded-org';
 import { client } from '../embedded-org/helpers';
 import { AdminSite, adminSite } from '../support/admin-site';
-import { createTestRuntime, invokeAdmin, scimRequest, TestRuntime } from '../support/forge-runtime';
+import { createTestRuntime, invokeAdmin, scimRequest, sweep, TestRuntime } from '../support/forge-runtime';
 import { readOrg } from '../sync/support';
 
 let test: TestRuntime;
@@ -52,7 +52,7 @@ async function provisioned() {
   }
   await scim('POST', '/Groups', { displayName: 'Engineering', members: users.map((value) => ({ value })) });
   // The sweep runs what the web trigger's fire-and-forget push may not have queued yet.
-  await test.runtime.fireScheduledTrigger('directory-sweep');
+  await sweep(test);
   await test.runtime.events.drain();
   const api = client(org);
   expect((await readOrg(org)).groups.get('Engineering')?.members).toEqual([

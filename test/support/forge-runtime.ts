@@ -133,3 +133,13 @@ export function invokeAdmin<T>(test: TestRuntime, accountId: string, functionKey
     payload,
   }) as Promise<T>;
 }
+
+/**
+ * The hourly sweep as the runtime runs it: the trigger (the directory's jobs, the connection
+ * check) wakes a consumer run of each partition with sync jobs (src/sync/partitions.ts), and
+ * those runs, with whatever they queue in turn, are delivered until none is left.
+ */
+export async function sweep(test: TestRuntime): Promise<void> {
+  await test.runtime.fireScheduledTrigger('directory-sweep');
+  await test.runtime.events.drain();
+}
