@@ -168,6 +168,13 @@ const installed = perInstallation((): Installed => {
 export const scim = (event: WebTriggerEvent) => installed().app.handleWebTrigger(event);
 
 /**
+ * How long a consumer's run works: Forge gives queue consumers 900 s
+ * (https://developer.atlassian.com/platform/forge/limits-invocation/); the last minute is left
+ * to record what happened and queue the next run.
+ */
+const RUN_DEADLINE_MS = 840_000;
+
+/**
  * One partition's sync to Atlassian, within the 900 s these functions may run: its jobs until
  * they are done or the deadline, at the pace the HTTP client keeps (Forge's egress limit per
  * invocation-minute, Atlassian's rate-limit headers through the installation's pacer, shared
@@ -177,7 +184,7 @@ export const scim = (event: WebTriggerEvent) => installed().app.handleWebTrigger
  */
 const runPartition = async (partition: number) => {
   const { app } = installed();
-  const deadline = Date.now() + 840_000;
+  const deadline = Date.now() + RUN_DEADLINE_MS;
   await app.sync.runStarted(partition);
   const result = await app.sync.run(deadline, { index: partition, count: SYNC_PARTITIONS });
   if (!result.connected) return;
@@ -229,7 +236,7 @@ const runPendingJobs = async (event?: JobsEvent) => {
     return runPartition(partition);
   }
   const { app } = installed();
-  await app.directory.jobs.runPending(Date.now() + 840_000);
+  await app.directory.jobs.runPending(Date.now() + RUN_DEADLINE_MS);
   // Not connected: the marks wait (the status change is logged once, here).
   if (!(await app.sync.checkConnection())) return;
   await wakePartitions(app, undefined, event?.body?.reason ?? 'sweep');
