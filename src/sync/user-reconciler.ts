@@ -15,7 +15,7 @@
  */
 import { AtlassianAccount, AtlassianError, InvitedAccount } from '../atlassian/port';
 import { ScimObject } from '../scim/schema/normalize';
-import type { GroupReconciler } from './group-reconciler';
+import type { GroupSide } from './users/group-side';
 import { syncProfile } from './profile';
 import { UserLink } from './links';
 import { resourceName } from './log';
@@ -39,7 +39,7 @@ export class UserReconciler {
 
   constructor(
     private readonly deps: ReconcilerDeps,
-    private readonly groups: GroupReconciler,
+    private readonly groups: GroupSide,
   ) {
     const accessGroups = new ProductAccessGroups(deps.port);
     this.seats = new SeatCap(deps);

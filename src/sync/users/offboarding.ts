@@ -7,7 +7,7 @@
 import { AtlassianAccount, AtlassianError } from '../../atlassian/port';
 import type { DeactivationAction, DeletionAction } from '../../policies/policies';
 import { ignoreNotFound } from '../atlassian-calls';
-import type { GroupReconciler } from '../group-reconciler';
+import type { GroupSide } from './group-side';
 import type { UserLink } from '../links';
 import type { ReconcilerDeps } from '../reconciler';
 import { reportDrift } from './drift';
@@ -21,7 +21,7 @@ export class Offboarding {
     private readonly deps: ReconcilerDeps,
     private readonly seats: SeatCap,
     private readonly protection: Protection,
-    private readonly groups: GroupReconciler,
+    private readonly groups: GroupSide,
     private readonly accessGroups: ProductAccessGroups,
   ) {}
 

@@ -5,7 +5,7 @@
  * every destructive write (refuseAdmin).
  */
 import type { AtlassianAccount } from '../../atlassian/port';
-import type { GroupReconciler } from '../group-reconciler';
+import type { GroupSide } from './group-side';
 import type { UserLink } from '../links';
 import type { ReconcilerDeps } from '../reconciler';
 import type { SeatCap } from './seat-cap';
@@ -23,7 +23,7 @@ export class Protection {
   constructor(
     private readonly deps: ReconcilerDeps,
     private readonly seats: SeatCap,
-    private readonly groups: GroupReconciler,
+    private readonly groups: GroupSide,
   ) {}
 
   // ---- protected accounts --------------------------------------------------------------

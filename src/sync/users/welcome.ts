@@ -3,7 +3,7 @@
  * and remembered on the link, and the groups an invite names so it places the user at once.
  * Every group passes the privilege check first (src/sync/privilege.ts).
  */
-import type { GroupReconciler } from '../group-reconciler';
+import type { GroupSide } from './group-side';
 import { FIXES } from '../privilege';
 import type { ReconcilerDeps } from '../reconciler';
 import type { ProductAccessGroups } from './product-access';
@@ -25,7 +25,7 @@ export class NewUserGroups {
   constructor(
     private readonly deps: ReconcilerDeps,
     private readonly seats: SeatCap,
-    private readonly groups: GroupReconciler,
+    private readonly groups: GroupSide,
     private readonly accessGroups: ProductAccessGroups,
   ) {}
 
