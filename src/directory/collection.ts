@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { ScimObject } from '../scim/schema/normalize';
+import type { ScimObject } from './document';
 import {
   EntityStore,
   FORGE_LIMITS,

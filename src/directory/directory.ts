@@ -2,7 +2,7 @@
  * The SCIM state in storage: users, groups and memberships, with the indexes that answer
  * identity-provider lookups without scans. Knows nothing of HTTP or of Forge.
  */
-import { ScimObject } from '../scim/schema/normalize';
+import type { ScimObject } from './document';
 import { EntityStore, WriteOperation } from '../storage/port';
 import { Claims } from './claims';
 import { ResourceCollection, SideRecord, StoredResource } from './collection';

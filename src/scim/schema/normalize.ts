@@ -12,6 +12,7 @@
  * them would tell the identity provider a value was stored when it was not; Entra compares
  * what a GET returns with its source and would then re-send the value in every update.
  */
+import type { ScimObject } from '../../directory/document';
 import { badRequest } from '../errors';
 import { MAX_MEMBERS_PER_REQUEST, MAX_VALUES_PER_ATTRIBUTE, tooLong } from '../limits';
 import { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './definitions';
@@ -25,7 +26,8 @@ import {
   UnknownExtensionPath,
 } from './paths';
 
-export type ScimObject = Record<string, unknown>;
+/** The stored document type, re-exported for the protocol layer's modules. */
+export type { ScimObject };
 
 /** Limits that keep one stored resource far below Forge's 240 KiB value limit. */
 export const MAX_STRING_LENGTH = 16 * 1024;
