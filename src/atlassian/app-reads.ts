@@ -34,6 +34,7 @@ import {
   ProductAccessGroup,
   ProductResource,
   ProductRole,
+  CreateGroupOptions,
 } from './port';
 
 /** What a product fetch looks like from src/atlassian: a path on the site, the init, an answer. */
@@ -298,13 +299,18 @@ export class AppReadsPort implements AtlassianPort {
     return this.inner.productAccessGroups();
   }
   /** A group already there is found as the app; only a new one costs the credential. */
-  async createGroup(name: string, description?: string): Promise<AtlassianGroup> {
+  async createGroup(
+    name: string,
+    description?: string,
+    options: CreateGroupOptions = {},
+  ): Promise<AtlassianGroup> {
     if (this.served.has('findGroupByName') && !this.unavailable) {
-      const found = await this.findGroupByName(name);
+      // Looked up just now by the caller: not again.
+      const found = options.lookedUp ? undefined : await this.findGroupByName(name);
       if (found) return found;
       if (!this.unavailable && hasCreateWithoutLookup(this.inner)) return this.inner.createNewGroup(name);
     }
-    return this.inner.createGroup(name, description);
+    return this.inner.createGroup(name, description, options);
   }
   renameGroup(groupId: string, name: string): Promise<void> {
     return this.inner.renameGroup(groupId, name);

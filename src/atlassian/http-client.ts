@@ -302,7 +302,13 @@ export class AtlassianHttpClient {
       }
       await this.pace(label, deadline);
       this.counts.requests++;
-      const result = await this.attempt(url, { method: request.method, headers, body }, deadline);
+      let result: Attempt;
+      try {
+        result = await this.attempt(url, { method: request.method, headers, body }, deadline);
+      } finally {
+        // Whatever the outcome, the request no longer travels (the pacer counts those that do).
+        this.options.pacer?.settle();
+      }
       // A 429's own headers go through blockFor below (a wait past maxWaitMs is left to the
       // job's reschedule, so an admin's retry is not held by a stale window).
       if (result.kind === 'answer' && result.status !== 429) {

@@ -25,6 +25,7 @@ import {
   ProductResource,
   ProductRole,
   sameText,
+  CreateGroupOptions,
 } from './port';
 import type { ProfileChanges, ProfileControls } from './profile';
 import { UserManagementClient, userManagementBase } from './user-management';
@@ -405,6 +406,9 @@ export class OrgAdminAdapter implements AtlassianPort {
    *
    * The answer carries no status, so the account is read back: not in the directory (404)
    * comes back `not_invited`, and the caller must not add memberships (404 "User not found").
+   * Not read back when the e-mail had no account before and the invite placed it in a group
+   * (status INVITED for an `additionalGroups` entry): a group member is in the directory, and
+   * a new account is active, so the read would only confirm it (one request per new user).
    * Groups and roles the invite refused (status ERROR) come back one by one in `refused`, not
    * as a failure of the whole invite.
    */
@@ -421,10 +425,14 @@ export class OrgAdminAdapter implements AtlassianPort {
       const found = await this.findAccountByEmail(email);
       return found?.status === 'not_invited' && found.accountId === before ? undefined : found;
     };
-    return this.writeWithReadBack<InvitedAccount>(() => this.sendInvite(email, options), readBack);
+    return this.writeWithReadBack<InvitedAccount>(
+      () => this.sendInvite(email, options, before === undefined),
+      readBack,
+    );
   }
 
-  private async sendInvite(email: string, options: InviteOptions): Promise<InvitedAccount> {
+  /** `fresh`: the look-up found no account with this e-mail, so the invite makes a new one. */
+  private async sendInvite(email: string, options: InviteOptions, fresh: boolean): Promise<InvitedAccount> {
     const groups = [...new Set(options.groups ?? [])];
     const roles = options.roles ?? [];
     let answer: { data?: WireInviteResult[] } | undefined;
@@ -462,6 +470,11 @@ export class OrgAdminAdapter implements AtlassianPort {
       }
     }
     const placement = { placedGroups: groups.filter((g) => placedGroups.has(g)), refused };
+    if (result?.id && fresh && placement.placedGroups.length > 0) {
+      // A new account the invite put in a group is a directory member, and active: an account
+      // found `not_invited` before is read back, as it may be deactivated (accountStatus).
+      return { accountId: result.id, email: result.email ?? email, status: 'active', ...placement };
+    }
     if (result?.id) {
       // The answer carries no status (Invite): read back whether the account is in the directory.
       const account = await this.getAccount(result.id);
@@ -633,14 +646,20 @@ export class OrgAdminAdapter implements AtlassianPort {
   }
 
   /**
-   * Create-or-find, like invite: the name is looked up first, so calling again after an
-   * unknown outcome never makes a second group. The create answers 201 without a body (spec
+   * Create-or-find, like invite: the name is looked up first (unless the caller just did,
+   * `lookedUp`), so calling again after an unknown outcome never makes a second group. The create answers 201 without a body (spec
    * createGroup), so the new group's id is read back by name. A 409 (names are unique) means
    * someone made it in between: that group is returned.
    */
-  async createGroup(name: string, description?: string): Promise<AtlassianGroup> {
-    const existing = await this.findGroupByName(name);
-    if (existing) return existing;
+  async createGroup(
+    name: string,
+    description?: string,
+    options: CreateGroupOptions = {},
+  ): Promise<AtlassianGroup> {
+    if (!options.lookedUp) {
+      const existing = await this.findGroupByName(name);
+      if (existing) return existing;
+    }
     return this.writeWithReadBack(
       async () => {
         let created: { data?: WireGroup } & WireGroup = {};

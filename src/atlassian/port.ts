@@ -164,6 +164,15 @@ export interface InviteOptions {
   notInvited?: string;
 }
 
+export interface CreateGroupOptions {
+  /**
+   * The caller searched the name just now and found no group: the adapter creates without
+   * searching again (one look-up per new group). After an unknown outcome it still reads back
+   * before sending once more.
+   */
+  lookedUp?: boolean;
+}
+
 /** The account an invite made or found, and what it could place. */
 export interface InvitedAccount extends AtlassianAccount {
   /**
@@ -219,7 +228,7 @@ export interface AtlassianPort {
   /** The group with exactly this name (case-insensitive), if any. */
   findGroupByName(name: string): Promise<AtlassianGroup | undefined>;
   getGroup(groupId: string): Promise<AtlassianGroup | undefined>;
-  createGroup(name: string, description?: string): Promise<AtlassianGroup>;
+  createGroup(name: string, description?: string, options?: CreateGroupOptions): Promise<AtlassianGroup>;
   /** Renames a group in place, keeping its permissions; `unsupported` where impossible. */
   renameGroup(groupId: string, name: string): Promise<void>;
   deleteGroup(groupId: string): Promise<void>;

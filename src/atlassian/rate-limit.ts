@@ -61,10 +61,24 @@ export interface RateLimitHeaders {
 }
 
 /**
+ * Requests in flight at once before any answer has announced the limit: a partition's run
+ * sends one request at a time, so 16 partitions starting together would otherwise send 16
+ * before the first answer says how many are left. Grows by one per answer without headers
+ * (doubling per round trip, as TCP's slow start does), so a host that never announces a
+ * limit is soon not held back at all.
+ */
+export const SLOW_START_IN_FLIGHT = 4;
+/** How soon a request held by the slow start asks again (an answer is due any moment). */
+const SLOW_START_POLL_MS = 20;
+
+/**
  * Slows requests down before Atlassian's rate limit answers 429, from what its answers
  * announce. Below `lowWater` requests left (a tenth of the limit, at least 1), the requests
  * left are spread over the time until the reset; none left, or a 429: nothing is sent before
- * the reset (or Retry-After). Without headers it never waits: the 429 path still backs off.
+ * the reset (or Retry-After). Requests still in flight are counted as spent: an answer's
+ * `Remaining` was counted before they arrived, and a window that resets while they travel
+ * starts with them (both ways the counter is the server's, so the pacer assumes the worse).
+ * Before the first announcement, at most a slow-start window of requests is in flight.
  */
 export class RateLimitPacer {
   private limit?: number;
@@ -73,6 +87,10 @@ export class RateLimitPacer {
   private resetAt?: number;
   private blockedUntil = 0;
   private lastSendAt = 0;
+  /** Requests acquired whose attempt has not ended (answered, failed or timed out). */
+  private inFlight = 0;
+  /** Until a limit is announced: how many may be in flight (see SLOW_START_IN_FLIGHT). */
+  private startWindow = SLOW_START_IN_FLIGHT;
 
   /**
    * How long to wait before sending (ms); 0 means "send now", and the request is counted.
@@ -80,10 +98,19 @@ export class RateLimitPacer {
    */
   acquire(now: number): number {
     if (now < this.blockedUntil) return this.blockedUntil - now;
-    if (this.left !== undefined && this.resetAt !== undefined && this.limit !== undefined) {
-      if (now >= this.resetAt) {
-        // The announced window is over: what it said no longer holds.
-        this.left = undefined;
+    if (this.limit === undefined) {
+      if (this.inFlight >= this.startWindow) return SLOW_START_POLL_MS;
+    } else if (this.left !== undefined) {
+      if (this.resetAt !== undefined && now >= this.resetAt) {
+        // The announced window is over: a new one starts full, less what is still travelling
+        // (it lands in the new window). Not "unknown": runs waiting for the reset would all
+        // send at once. Its reset is known from the next answer.
+        this.left = Math.max(0, this.limit - this.inFlight);
+        this.resetAt = undefined;
+      }
+      if (this.resetAt === undefined) {
+        // A new window whose end no answer has announced yet: spend it, then wait for one.
+        if (this.left <= 0) return SLOW_START_POLL_MS;
       } else {
         const lowWater = Math.max(1, Math.ceil(this.limit / 10));
         if (this.left <= 0) return this.resetAt - now;
@@ -96,7 +123,17 @@ export class RateLimitPacer {
     }
     if (this.left !== undefined) this.left--;
     this.lastSendAt = now;
+    this.inFlight++;
     return 0;
+  }
+
+  /**
+   * An acquired request's attempt ended, whatever its outcome; before `observe` of its answer.
+   * Without an announced limit yet, each ending widens the slow-start window by one.
+   */
+  settle(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (this.limit === undefined) this.startWindow++;
   }
 
   /** Takes in what an answer announced (any status). */
@@ -106,11 +143,13 @@ export class RateLimitPacer {
     const reset = resetTime(headers.get('x-ratelimit-reset'), now);
     if (limit === undefined || remaining === undefined || reset === undefined) return;
     this.limit = limit;
+    // What the answer announced, less the requests still travelling (it did not count them).
+    const announced = Math.max(0, remaining - this.inFlight);
     // Answers to concurrent requests arrive out of order: the lowest "left" wins until reset.
     this.left =
       this.left !== undefined && this.resetAt !== undefined && now < this.resetAt
-        ? Math.min(this.left, remaining)
-        : remaining;
+        ? Math.min(this.left, announced)
+        : announced;
     this.resetAt = Math.max(reset, now);
   }
 

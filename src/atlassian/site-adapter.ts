@@ -33,6 +33,7 @@ import {
   ProductResource,
   ProductRole,
   sameText,
+  CreateGroupOptions,
 } from './port';
 
 export interface SiteConnectionConfig {
@@ -407,9 +408,15 @@ export class SiteAdminAdapter implements AtlassianPort {
    * POST /rest/api/3/group `{name}` (Jira groups have no description). Create-or-find: the
    * name is looked up first; a 400 (name in use) or an unknown outcome is read back by name.
    */
-  async createGroup(name: string, _description?: string): Promise<AtlassianGroup> {
-    const existing = await this.findGroupByName(name);
-    if (existing) return existing;
+  async createGroup(
+    name: string,
+    _description?: string,
+    options: CreateGroupOptions = {},
+  ): Promise<AtlassianGroup> {
+    if (!options.lookedUp) {
+      const existing = await this.findGroupByName(name);
+      if (existing) return existing;
+    }
     return this.createNewGroup(name);
   }
 

@@ -251,7 +251,8 @@ export class GroupReconciler {
         group = await calls.write(
           'createGroup',
           'group provisioned',
-          () => this.deps.port.createGroup(name),
+          // Searched by name just now (above): one look-up per new group.
+          () => this.deps.port.createGroup(name, undefined, { lookedUp: true }),
           ['conflict'],
         );
         created = true;

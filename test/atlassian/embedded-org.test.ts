@@ -92,6 +92,29 @@ describe('the adapter against the embedded organization', () => {
     expect(org.calls.filter((c) => c.status >= 500)).toEqual([]);
   });
 
+  it('an invite that places a new account in a group is not read back; one of an account found before is', async () => {
+    org = new EmbeddedOrganization({ faults: { seed: 1 }, placeBareInvites: false });
+    const adapter = connect(org);
+    const staff = await adapter.createGroup('Staff');
+    const reads = () => org.calls.filter((c) => c.method === 'GET' && /\/users\/[^/]+$/.test(c.path)).length;
+
+    // No account had this e-mail, and the group took it: a member of the directory, active.
+    const fresh = await adapter.invite('fresh@example.com', { groups: [staff.id], lookedUp: true });
+    expect(fresh).toMatchObject({ status: 'active', placedGroups: [staff.id] });
+    expect(org.membersOf(staff.id)).toEqual([fresh.accountId]);
+    expect(reads()).toBe(0);
+
+    // Placed nowhere: only a read tells whether the account is in the directory.
+    const bare = await adapter.invite('bare@example.com', { lookedUp: true });
+    expect(bare.status).toBe('not_invited');
+    expect(reads()).toBe(1);
+
+    // An Atlassian account found before (not_invited) may be deactivated: read back.
+    const outside = org.findUserByEmail(SEED_ACCOUNTS.outside)?.accountId;
+    await adapter.invite(SEED_ACCOUNTS.outside, { groups: [staff.id], lookedUp: true, notInvited: outside });
+    expect(reads()).toBe(2);
+  });
+
   it('a 429 with only X-RateLimit-Reset (no Retry-After): the client waits until the reset', async () => {
     const now = Date.parse('2026-03-01T09:00:00Z');
     org = new EmbeddedOrganization({

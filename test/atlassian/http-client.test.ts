@@ -3,7 +3,7 @@
  * the time and egress budgets, no blind resend of a write that is not idempotent, the
  * mapping of answers to AtlassianError kinds, and that the key never leaves in any text.
  */
-import { EgressMeter, RateLimitPacer } from '../../src/atlassian/rate-limit';
+import { EgressMeter, RateLimitPacer, SLOW_START_IN_FLIGHT } from '../../src/atlassian/rate-limit';
 import {
   AtlassianHttpClient,
   encodePath,
@@ -382,6 +382,44 @@ describe('pacing (src/atlassian/rate-limit.ts)', () => {
     expect(pacer.acquire(now + 1_000)).toBe(0);
     pacer.blockFor(2_000, now + 1_000);
     expect(pacer.acquire(now + 1_500)).toBe(1_500);
+  });
+
+  it('starts slowly: before any answer announces the limit, a few requests travel at once, more per answer', () => {
+    const pacer = new RateLimitPacer();
+    const now = 1_000_000;
+    // Sixteen partition runs starting together: four go, the rest wait for answers.
+    const first = Array.from({ length: 16 }, () => pacer.acquire(now));
+    expect(first.filter((wait) => wait === 0)).toHaveLength(SLOW_START_IN_FLIGHT);
+    expect(first.every((wait) => wait >= 0)).toBe(true);
+    // An answer without headers ends one and widens the window by one: two more may go.
+    pacer.settle();
+    expect(pacer.acquire(now + 50)).toBe(0);
+    expect(pacer.acquire(now + 50)).toBe(0);
+    expect(pacer.acquire(now + 50)).toBeGreaterThan(0);
+  });
+
+  it('counts requests still travelling against what an answer announces, and against a new window', () => {
+    const pacer = new RateLimitPacer();
+    const now = 1_000_000;
+    const announce = (remaining: number, at: number) =>
+      pacer.observe(
+        headers({
+          'x-ratelimit-limit': '20',
+          'x-ratelimit-remaining': String(remaining),
+          'x-ratelimit-reset': new Date(at + 1_000).toISOString(),
+        }),
+        at,
+      );
+    for (let i = 0; i < 4; i++) expect(pacer.acquire(now)).toBe(0);
+    // One answers "10 left"; three more are still travelling, so 7 are left: five go at once,
+    // and the last two (the low-water mark, a tenth of 20) are spread over the window.
+    pacer.settle();
+    announce(10, now + 50);
+    const next = Array.from({ length: 10 }, () => pacer.acquire(now + 50));
+    expect(next.filter((wait) => wait === 0)).toHaveLength(5);
+    // The window resets with eight still travelling: 12 may go before an answer says more.
+    const afterReset = Array.from({ length: 20 }, () => pacer.acquire(now + 1_100));
+    expect(afterReset.filter((wait) => wait === 0)).toHaveLength(12);
   });
 
   it('keeps an invocation within its requests per minute, waiting for the next minute', () => {

@@ -233,6 +233,14 @@ describe('groups', () => {
     expect(create?.body).toEqual({ name: 'Sales', description: 'The sales team' });
   });
 
+  it('creates without searching again when the caller just looked the name up', async () => {
+    const group = await adapter.createGroup('Sales', undefined, { lookedUp: true });
+    expect(org.groups.get(group.id)?.name).toBe('Sales');
+    // Only the read-back of the new group's id (the create answers without a body).
+    expect(calls().filter((c) => c.endsWith('/groups/search'))).toHaveLength(1);
+    expect(calls().filter((c) => c === `POST /v2/orgs/${ORG}/directories/${DIR}/groups`)).toHaveLength(1);
+  });
+
   it('returns the existing group of that name instead of creating another', async () => {
     const sales = org.addGroup('Sales');
     expect((await adapter.createGroup('sales')).id).toBe(sales.id);

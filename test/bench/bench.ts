@@ -14,7 +14,7 @@
  *                                          worker until the embedded Atlassian organization
  *                                          matches (provisioning.ts; also --users, --groups,
  *                                          --memberships, --calls-per-run,
- *                                          --bare-invites-unplaced)
+ *                                          --bare-invites-unplaced, --fault-rate 0.1)
  *   npm run bench -- --push [--writes 200] [--clients 8] [--latency-ms 20]
  *                                          only the cost of the web trigger's awaited queue push,
  *                                          on the shipped `scim` entry point and the offline
@@ -139,6 +139,8 @@ async function main(): Promise<void> {
     if (!(latency >= 0) || !(rateLimit >= 0)) {
       throw new Error('--atlassian-latency-ms and --rate-limit need numbers ≥ 0 (--rate-limit 0: none)');
     }
+    const faultRate = Number(option(argv, '--fault-rate') ?? 0);
+    if (!(faultRate >= 0 && faultRate <= 1)) throw new Error('--fault-rate needs a share between 0 and 1');
     const callsPerRun = option(argv, '--calls-per-run');
     await runProvisioning({
       users: count('--users', size.users),
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
         : {}),
       membersPerPatch: count('--members-per-patch', 100),
       bareInvitesPlace: !argv.includes('--bare-invites-unplaced'),
+      faultRate,
       quick,
     });
     return;

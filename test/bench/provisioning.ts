@@ -4,6 +4,7 @@
  *
  *   npm run bench -- --provisioning [--atlassian-latency-ms 50] [--rate-limit 20] [--quick]
  *   npm run bench -- --provisioning --users 1000 --groups 100 --memberships 10000 --calls-per-run 80
+ *   npm run bench -- --provisioning --quick --fault-rate 0.1
  *
  * The push is what Entra sends: POST /Users for every user, POST /Groups for every group
  * (empty), then PATCH /Groups/{id} adding members 100 at a time, all through the app's real
@@ -63,6 +64,12 @@ export interface ProvisioningOptions {
    * invited before any group is invited again, naming its group, once a membership arrives.
    */
   bareInvitesPlace: boolean;
+  /**
+   * Share of requests the organization fails (seeded: 429, 500, timeouts before and after the
+   * change, src/local/embedded-org/faults.ts); 0 by default. Requests and writes per change
+   * then count the retries and read-backs the faults cost; convergence must stay exact.
+   */
+  faultRate?: number;
   quick: boolean;
 }
 
@@ -271,7 +278,7 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
   const org = new EmbeddedOrganization({
     latencyMs: options.latencyMs,
     rateLimit,
-    faults: { seed: 1 },
+    faults: { seed: 1, rate: options.faultRate ?? 0 },
     placeBareInvites: options.bareInvitesPlace,
   });
   const records: HttpRecord[] = [];
@@ -320,7 +327,8 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
       `${options.membersPerPatch} members at a time), then the reconcile worker in consumer runs of ` +
       `${callsPerRun === undefined ? 'up to 840 s' : `${callsPerRun} port calls`} into the embedded organization (every answer +${options.latencyMs} ms, ` +
       `${options.rateLimit > 0 ? `${options.rateLimit} requests/s before 429` : 'no rate limit'}; ` +
-      `an invite naming no group ${options.bareInvitesPlace ? 'places' : 'does not place'} the account).\n`,
+      `an invite naming no group ${options.bareInvitesPlace ? 'places' : 'does not place'} the account` +
+      `${options.faultRate ? `; ${fmt(options.faultRate * 100)}% of requests fail (429, 500, timeouts)` : ''}).\n`,
   );
 
   // Connected first, as an admin would before configuring the identity provider.
