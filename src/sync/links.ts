@@ -90,13 +90,6 @@ interface LinkRecord<T> {
   doc: T;
 }
 
-/**
- * A pause before reading state again after another run wrote it first: random, growing with
- * the attempt, so runs that collided do not collide again in step.
- */
-export const contentionPause = (attempt: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, Math.floor(Math.random() * 10 * attempt)));
-
 /** App-wide state with the version a conditional write of it names (Links.versionedState). */
 export interface Versioned<T> {
   doc: T;

@@ -6,7 +6,8 @@
 import type { AtlassianPort } from '../atlassian/port';
 import type { Directory } from '../directory/directory';
 import { ConditionFailedError, EntityStore, TransientStorageError, WriteOperation } from '../storage/port';
-import { contentionPause, Links } from './links';
+import { optimistically } from '../directory/retry';
+import { Links } from './links';
 import { describeError, resourceName, SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from '../policies/policies';
 import { releaseWaiting } from './seats';
@@ -223,7 +224,7 @@ export class SyncService {
     if ((await this.links.state<FullReconcileProgress>(PROGRESS_STATE))?.state !== 'running') return;
     // Runs of other partitions add their counts at once: a write names the version it read,
     // and one that lost the race reads again rather than overwrite their counts.
-    for (let attempt = 1; ; attempt++) {
+    await optimistically(async () => {
       const { doc: progress, version } = await this.links.versionedState(PROGRESS_STATE, IDLE_PROGRESS);
       if (progress.state !== 'running') return;
       let next = count.addTo(progress);
@@ -237,14 +238,8 @@ export class SyncService {
         next = { ...next, state: 'done', finishedAt: this.now() };
       }
       if (count.empty && next.state === 'running') return;
-      try {
-        await this.options.store.transact([this.links.stateOperation(PROGRESS_STATE, next, version)]);
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError) || attempt >= PROGRESS_UPDATE_ATTEMPTS) throw error;
-        await contentionPause(attempt);
-      }
-    }
+      await this.options.store.transact([this.links.stateOperation(PROGRESS_STATE, next, version)]);
+    }, PROGRESS_UPDATE_ATTEMPTS);
   }
 
   private async walking(kind: SyncKind): Promise<boolean> {

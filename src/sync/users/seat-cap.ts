@@ -4,8 +4,9 @@
  * past the cap wait (FIFO). Every link the user worker writes goes through here, so the seat
  * counters (src/sync/seats.ts) change in the same transaction as the link that holds the seat.
  */
-import { ConditionFailedError, type WriteOperation } from '../../storage/port';
-import { contentionPause, UserLink } from '../links';
+import type { WriteOperation } from '../../storage/port';
+import { optimistically } from '../../directory/retry';
+import { UserLink } from '../links';
 import type { ReconcilerDeps } from '../reconciler';
 import { readSeatsForUpdate, releaseWaiting, SEAT_UPDATE_ATTEMPTS, SEATS, SeatState } from '../seats';
 import type { UserTurn } from './turn';
@@ -137,20 +138,15 @@ export class SeatCap {
   private async updateSeats(
     change: (seats: SeatState) => { seats: SeatState; with: WriteOperation[] } | undefined,
   ): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
+    return optimistically(async () => {
       const { doc, version } = await readSeatsForUpdate(this.deps.links);
       const update = change(doc);
       if (!update) return false;
-      try {
-        await this.deps.links.write(
-          ...update.with,
-          this.deps.links.stateOperation<SeatState>(SEATS, update.seats, version),
-        );
-        return true;
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError) || attempt >= SEAT_UPDATE_ATTEMPTS) throw error;
-        await contentionPause(attempt);
-      }
-    }
+      await this.deps.links.write(
+        ...update.with,
+        this.deps.links.stateOperation<SeatState>(SEATS, update.seats, version),
+      );
+      return true;
+    }, SEAT_UPDATE_ATTEMPTS);
   }
 }
