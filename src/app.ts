@@ -4,6 +4,7 @@
  */
 import type { AtlassianPort } from './atlassian/port';
 import { Directory, DirectoryOptions } from './directory/directory';
+import { directoryStore } from './directory-store';
 import { TokenHashSource, TokenVerifier } from './scim/auth';
 import type { LicenceGate } from './scim/licence';
 import { Logger } from './scim/resources/common';
@@ -72,7 +73,7 @@ export function createApp(options: AppOptions): App {
     policies: options.policies,
   });
   const scim = new ScimService({
-    directory,
+    store: directoryStore(directory),
     tokens: new TokenVerifier(options.tokens),
     logger: options.logger,
     scanLimit: options.scanLimit,

@@ -1,7 +1,8 @@
 /**
  * What the directory refuses, in its own words. The directory knows nothing of HTTP or SCIM:
- * the SCIM layer turns these into protocol errors in one place (src/scim/errors.ts,
- * fromDirectoryError), as a SCIM store raises the protocol's errors through its own.
+ * the composition's adapter (src/directory-store.ts) raises these as the SCIM store's refusals
+ * (src/scim/store.ts), which src/scim/errors.ts (fromStoreError) maps to protocol errors in one
+ * place, as an elimity-com/scim ResourceHandler raises the protocol's errors through its own.
  */
 
 /** No resource of that id (it never existed, or it was deleted). */

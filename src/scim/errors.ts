@@ -3,7 +3,7 @@
  * ScimError; anything else reaching the router is a bug and becomes a 500 with no detail
  * leaked.
  */
-import { ResourceNotFoundError, UniquenessConflictError } from '../directory/errors';
+import { ResourceMissingError, ValueTakenError } from './store';
 
 export type ScimType =
   | 'invalidFilter'
@@ -50,12 +50,12 @@ export const conflict = (detail: string): ScimError => new ScimError(409, detail
 export const preconditionFailed = (detail: string): ScimError => new ScimError(412, detail);
 
 /**
- * The directory's refusals as the protocol says them, the one place they are mapped: an unknown
- * id is 404 (RFC 7644 §3.12), a value another resource holds is 409 `uniqueness` (§3.3, §3.12).
- * Anything else is not the directory's refusal: undefined.
+ * The store's refusals (scim/store.ts) as the protocol says them, the one place they are
+ * mapped: an unknown id is 404 (RFC 7644 §3.12), a value another resource holds is 409
+ * `uniqueness` (§3.3, §3.12). Anything else is not the store's refusal: undefined.
  */
-export function fromDirectoryError(error: unknown): ScimError | undefined {
-  if (error instanceof ResourceNotFoundError) return notFound(error.message);
-  if (error instanceof UniquenessConflictError) return conflict(error.message);
+export function fromStoreError(error: unknown): ScimError | undefined {
+  if (error instanceof ResourceMissingError) return notFound(error.message);
+  if (error instanceof ValueTakenError) return conflict(error.message);
   return undefined;
 }

@@ -3,20 +3,21 @@
  * error. One instance serves the Forge web trigger and the local server alike; it knows
  * nothing of either.
  */
-import type { Directory } from '../directory/directory';
 import { ConditionFailedError, StorageLimitError, TransientStorageError } from '../storage/port';
 import { isAuthenticated, markAuthenticated, TokenVerifier } from './auth';
 import { resourceTypesResponse, schemasResponse, serviceProviderConfig } from './discovery';
-import { fromDirectoryError, ScimError } from './errors';
+import { fromStoreError, ScimError } from './errors';
 import { jsonResponse, ScimRequest, ScimResponse } from './http';
 import type { LicenceGate } from './licence';
 import { EndpointContext, Logger, readJson } from './resources/common';
 import { GroupsEndpoint } from './resources/groups';
 import { param, readListParams, readSearchRequest } from './resources/listing';
 import { UsersEndpoint } from './resources/users';
+import type { ScimStore } from './store';
 
 export interface ScimServiceOptions {
-  directory: Directory;
+  /** Where users and groups live (src/scim/store.ts). */
+  store: ScimStore;
   tokens: TokenVerifier;
   logger?: Logger;
   /** Largest page a list answers (ServiceProviderConfig filter.maxResults). */
@@ -58,7 +59,7 @@ export class ScimService {
     this.maxResults = options.maxResults ?? 100;
     this.licence = options.licence;
     const context: EndpointContext = {
-      directory: options.directory,
+      store: options.store,
       maxResults: this.maxResults,
       scanLimit: options.scanLimit ?? 10_000,
       logger: this.logger,
@@ -194,7 +195,7 @@ export class ScimService {
   private failure(thrown: unknown, request: ScimRequest): ScimResponse {
     // The token check itself can fail (storage): the path is then still anyone's.
     const path = isAuthenticated(request) ? request.path : '(before authentication)';
-    const error = fromDirectoryError(thrown) ?? thrown;
+    const error = fromStoreError(thrown) ?? thrown;
     if (error instanceof ScimError) {
       const headers: Record<string, string> =
         error.status === 401 ? { 'www-authenticate': 'Bearer realm="SCIM"' } : {};

@@ -4,25 +4,22 @@
  * whole filter, so a plan can be loose but never wrong.
  */
 import { ResourceTypeDefinition } from '../schema/definitions';
-import { resolvePath, canonicalPath } from '../schema/paths';
+import { findAttribute, resolvePath, canonicalPath } from '../schema/paths';
+import type { AttributeLookup } from '../store';
 import type { Filter } from './parse';
 
 /** Indexed attributes of a resource type, by canonical path, best first. */
 export interface IndexedAttribute {
   path: string;
-  /** Which lookup serves it. */
-  lookup: 'id' | 'email' | 'index';
-  index?: string;
-  /** Whether the index stores the value case-folded. */
-  folded?: boolean;
+  /** Which lookup serves it: the resource id, or the store's lookup by attribute. */
+  lookup: 'id' | 'attribute';
   /** Whether a prefix ("sw") query can use it. */
   prefix?: boolean;
 }
 
 export type Plan =
   | { kind: 'ids'; ids: string[] }
-  | { kind: 'email'; value: string }
-  | { kind: 'index'; index: string; op: 'equalTo' | 'beginsWith'; value: string; folded: boolean }
+  | ({ kind: 'lookup' } & AttributeLookup)
   | { kind: 'union'; plans: Plan[] }
   | { kind: 'scan' };
 
@@ -75,25 +72,22 @@ export function planFilter(type: ResourceTypeDefinition, indexed: IndexedAttribu
     if (!attribute) return undefined;
     const text = String(value);
     if (attribute.lookup === 'id') return op === 'eq' ? { kind: 'ids', ids: [text] } : undefined;
-    if (attribute.lookup === 'email') return op === 'eq' ? { kind: 'email', value: text } : undefined;
     if (op === 'sw' && !attribute.prefix) return undefined;
-    return {
-      kind: 'index',
-      index: attribute.index as string,
-      op: op === 'eq' ? 'equalTo' : 'beginsWith',
-      value: text,
-      folded: !!attribute.folded,
-    };
+    // "emails eq x" compares the value sub-attribute, so its caseExact is the one that counts.
+    const compared =
+      resolved.subAttribute ??
+      (resolved.attribute.type === 'complex'
+        ? findAttribute(resolved.attribute.subAttributes, 'value')
+        : resolved.attribute);
+    return { kind: 'lookup', attribute: path, operator: op, value: text, caseExact: !!compared?.caseExact };
   }
 
   function rank(p: Plan): number {
     switch (p.kind) {
       case 'ids':
         return 0;
-      case 'index':
-        return p.op === 'equalTo' ? 1 + indexed.findIndex((a) => a.index === p.index) : 20;
-      case 'email':
-        return 10;
+      case 'lookup':
+        return p.operator === 'eq' ? 1 + indexed.findIndex((a) => a.path === p.attribute) : 20;
       case 'union':
         return 30;
       default:

@@ -1,11 +1,10 @@
 /** Request and response plumbing shared by the /Users and /Groups endpoints. */
-import type { Directory } from '../../directory/directory';
-import type { StoredResource } from '../../directory/collection';
 import { badRequest, preconditionFailed, ScimError } from '../errors';
 import { jsonResponse, ScimRequest, ScimResponse } from '../http';
 import { ResourceTypeDefinition } from '../schema/definitions';
 import { Projection } from '../schema/project';
 import { ScimObject } from '../schema/normalize';
+import type { ScimStore, StoredResource } from '../store';
 import { etag } from './render';
 import { param } from './listing';
 
@@ -16,7 +15,7 @@ export interface Logger {
 }
 
 export interface EndpointContext {
-  directory: Directory;
+  store: ScimStore;
   maxResults: number;
   scanLimit: number;
   logger: Logger;

@@ -1,6 +1,4 @@
 /** The /Groups endpoint (RFC 7644 §3), with memberships kept outside the group record. */
-import type { StoredResource } from '../../directory/collection';
-import type { IndexedAttribute } from '../filter/plan';
 import { emptyResponse, jsonResponse, ScimRequest, ScimResponse } from '../http';
 import { applyAttributeOperations } from '../patch/apply';
 import { readPatchRequest } from '../patch/request';
@@ -17,30 +15,18 @@ import {
   resourceResponse,
 } from './common';
 import { ListParams, listResponse } from './listing';
-import {
-  membershipOperations,
-  noChanges,
-  renderMembers,
-  replaceWith,
-  resolveMembers,
-  splitGroupPatch,
-} from './members';
+import { noChanges, renderMembers, replaceWith, resolveMembers, splitGroupPatch } from './members';
 import { etag, location, renderGroup } from './render';
 import { search } from './search';
+import type { StoredResource } from '../store';
 
 const type = groupResourceType;
-
-export const GROUP_INDEXES: IndexedAttribute[] = [
-  { path: 'id', lookup: 'id' },
-  { path: 'displayName', lookup: 'index', index: 'by-display-name', folded: true, prefix: true },
-  { path: 'externalId', lookup: 'index', index: 'by-external-id', prefix: true },
-];
 
 export class GroupsEndpoint {
   constructor(private readonly context: EndpointContext) {}
 
   private get groups() {
-    return this.context.directory.groups;
+    return this.context.store.groups;
   }
 
   async list(request: ScimRequest, params: ListParams): Promise<ScimResponse> {
@@ -48,10 +34,8 @@ export class GroupsEndpoint {
     const { total, items } = params.filter
       ? await search(
           {
-            directory: this.context.directory,
             collection: this.groups,
             type,
-            indexed: GROUP_INDEXES,
             represent: (stored) => renderGroup(stored, request.baseUrl),
             unfilterable: {
               members:
@@ -64,9 +48,7 @@ export class GroupsEndpoint {
           params.count,
         )
       : await this.groups.page(params.startIndex, params.count);
-    const members = projection.wants('members')
-      ? await renderMembers(this.context.directory, items)
-      : undefined;
+    const members = projection.wants('members') ? await renderMembers(this.groups, items) : undefined;
     const resources = items.map((group) =>
       projection.apply(renderGroup(group, request.baseUrl, members?.get(group.id))),
     );
@@ -82,11 +64,13 @@ export class GroupsEndpoint {
   async create(request: ScimRequest): Promise<ScimResponse> {
     const body = readJson(request);
     const { doc, members } = this.readGroup(body);
-    const { directory, logger } = this.context;
-    const resolved = await resolveMembers(directory, undefined, members ?? noChanges(), logger);
-    const group = await this.groups.create(doc, (created) =>
-      membershipOperations(directory, created, resolved),
+    const resolved = await resolveMembers(
+      this.context.store,
+      undefined,
+      members ?? noChanges(),
+      this.context.logger,
     );
+    const group = await this.groups.create(doc, resolved);
     return this.respond(request, 201, group, { location: location(request.baseUrl, '/Groups', group.id) });
   }
 
@@ -99,8 +83,10 @@ export class GroupsEndpoint {
     const group = await this.groups.update(id, async (current) => {
       checkIfMatch(request, current);
       if (!members) return { doc };
-      const resolved = await resolveMembers(this.context.directory, current, members, this.context.logger);
-      return { doc, operations: membershipOperations(this.context.directory, current, resolved) };
+      return {
+        doc,
+        members: await resolveMembers(this.context.store, current, members, this.context.logger),
+      };
     });
     return this.respond(request, 200, group);
   }
@@ -112,22 +98,18 @@ export class GroupsEndpoint {
       checkIfMatch(request, current);
       const doc = applyAttributeOperations(type, current.doc, attributeOperations);
       requireAttribute(doc, 'displayName', 'A group');
-      const resolved = await resolveMembers(this.context.directory, current, members, this.context.logger);
-      return { doc, operations: membershipOperations(this.context.directory, current, resolved) };
+      return {
+        doc,
+        members: await resolveMembers(this.context.store, current, members, this.context.logger),
+      };
     });
     if (!asksForRepresentation(request)) return emptyResponse(204, { etag: etag(group.version) });
     return this.respond(request, 200, group);
   }
 
+  /** Deletes the group; the store purges its memberships (in the background, for a big one). */
   async delete(request: ScimRequest, id: string): Promise<ScimResponse> {
-    const { directory } = this.context;
-    await this.groups.delete(id, (current) => {
-      checkIfMatch(request, current);
-      // The memberships are purged by a durable job: a group of 35,000 members cannot be
-      // emptied within one web trigger invocation, and nobody can see them once it is gone.
-      return [directory.jobs.purgeGroupOperation(current)];
-    });
-    directory.jobsPending();
+    await this.groups.delete(id, (current) => checkIfMatch(request, current));
     return emptyResponse(204);
   }
 
@@ -150,7 +132,7 @@ export class GroupsEndpoint {
   ): Promise<ScimResponse> {
     const projection = projectionOf(request, type);
     const members = projection.wants('members')
-      ? (await renderMembers(this.context.directory, [group])).get(group.id)
+      ? (await renderMembers(this.groups, [group])).get(group.id)
       : undefined;
     return resourceResponse(status, renderGroup(group, request.baseUrl, members), group, projection, headers);
   }

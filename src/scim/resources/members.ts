@@ -5,16 +5,13 @@
  * with `members[value eq "…"]`, members sent as bare ids, `"$ref": null`, Keycloak's
  * relative `$ref`, Okta's adds without `type`, and adding a member twice.
  */
-import { isResourceId } from '../../directory/collection';
-import type { Directory } from '../../directory/directory';
-import type { GroupRef } from '../../directory/memberships';
-import type { WriteOperation } from '../../storage/port';
 import { badRequest } from '../errors';
 import { Filter, parseScimFilter } from '../filter/parse';
 import { groupSchema } from '../schema/definitions';
 import { coerceAttribute, isPlainObject, ScimObject } from '../schema/normalize';
 import { findAttribute } from '../schema/paths';
 import { PatchOperation } from '../patch/request';
+import type { GroupStore, MemberWrites, ScimStore, StoredResource } from '../store';
 import { Logger, mapLimit } from './common';
 
 export interface MemberChanges {
@@ -22,12 +19,6 @@ export interface MemberChanges {
   reset: boolean;
   add: Map<string, { display?: string }>;
   remove: Set<string>;
-}
-
-export interface ResolvedMembers {
-  /** New members, with the version of the user record their existence was checked against. */
-  set: { userId: string; userVersion: number; display?: string }[];
-  remove: string[];
 }
 
 const MEMBERS = findAttribute(groupSchema.attributes, 'members')!;
@@ -145,23 +136,23 @@ function readMembers(value: unknown): { value: string; display?: string }[] {
 }
 
 /**
- * Turns a net change into memberships to write and to delete. New members must be users
+ * Turns a net change into membership writes for the store (scim/store.ts, MemberWrites). New members must be users
  * of this directory; unknown ids are skipped and logged (once, summarised) rather than failing
  * the request, because an identity provider cannot repair them and would retry forever. The
  * request's member values were bounded before this (src/scim/limits.ts), so the reads here are
  * at most MAX_MEMBERS_PER_REQUEST.
  */
 export async function resolveMembers(
-  directory: Directory,
-  group: GroupRef | undefined,
+  store: ScimStore,
+  group: StoredResource | undefined,
   changes: MemberChanges,
   logger: Logger,
-): Promise<ResolvedMembers> {
+): Promise<MemberWrites> {
   const wanted = new Map(changes.add);
-  // Only ids we issued can be members; others were never stored, so there is nothing to remove.
-  const remove = new Set([...changes.remove].filter(isResourceId));
+  // Ids the store never issued are passed on too: it knows they hold no membership.
+  const remove = new Set(changes.remove);
   if (changes.reset && group) {
-    for await (const existing of directory.memberships.allOfGroup(group)) {
+    for await (const existing of store.groups.members(group)) {
       const again = wanted.get(existing.user);
       if (!again) remove.add(existing.user);
       else if (again.display === undefined || again.display === existing.display)
@@ -169,8 +160,8 @@ export async function resolveMembers(
     }
   }
   const ids = [...wanted.keys()];
-  const users = await mapLimit(ids, 16, (id) => directory.users.get(id));
-  const set: ResolvedMembers['set'] = [];
+  const users = await mapLimit(ids, 16, (id) => store.users.get(id));
+  const set: MemberWrites['set'] = [];
   const unknown: string[] = [];
   users.forEach((user, index) => {
     const userId = ids[index];
@@ -194,52 +185,22 @@ export async function resolveMembers(
 /** The unknown member ids a warning lists; the count says how many there were. */
 const LOGGED_UNKNOWN_MEMBERS = 10;
 
-export function membershipOperations(
-  directory: Directory,
-  group: GroupRef,
-  resolved: ResolvedMembers,
-): WriteOperation[] {
-  return [
-    // The check makes the membership fail to commit if its user was deleted (or changed)
-    // since we looked: a member is never added to a user who is gone.
-    ...resolved.set.flatMap((m) => [
-      directory.users.checkOperation(m.userId, m.userVersion),
-      directory.memberships.setOperation(group, m.userId, m.display),
-    ]),
-    ...resolved.remove.map((userId) => directory.memberships.deleteOperation(group.id, userId)),
-  ];
-}
-
 function stringOr(...values: unknown[]): string | undefined {
   return values.find((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /** Members of groups rendered for a response, keyed by group id. */
 export async function renderMembers(
-  directory: Directory,
-  groups: GroupRef[],
+  groups: GroupStore,
+  list: StoredResource[],
 ): Promise<Map<string, ScimObject[]>> {
-  const result = new Map<string, ScimObject[]>(groups.map((g) => [g.id, []]));
+  const members = await groups.membersOf(list);
   // No "$ref": at ~120 bytes a member it would push a 35,000-member group past Forge's 5 MB
   // response limit; "value" is the user's id, which is all clients use.
-  const push = (groupId: string, userId: string, display?: string) =>
-    result.get(groupId)?.push({ value: userId, ...(display ? { display } : {}), type: 'User' });
-  if (groups.length === 0) return result;
-  const seqs = groups.map((g) => g.seq);
-  const from = Math.min(...seqs);
-  const to = Math.max(...seqs);
-  if (groups.length > 1 && to - from < 2 * groups.length) {
-    // A page of groups is a run of consecutive sequence numbers: one range query serves all.
-    let cursor: string | undefined;
-    do {
-      const page = await directory.memberships.ofGroupRange(from, to, cursor);
-      for (const { value } of page.results) push(value.group, value.user, value.display);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return result;
-  }
-  for (const group of groups) {
-    for await (const m of directory.memberships.allOfGroup(group)) push(group.id, m.user, m.display);
-  }
-  return result;
+  return new Map(
+    [...members].map(([groupId, of]) => [
+      groupId,
+      of.map((m) => ({ value: m.user, ...(m.display ? { display: m.display } : {}), type: 'User' })),
+    ]),
+  );
 }

@@ -1,7 +1,7 @@
 /** Stored resources rendered as SCIM representations (RFC 7643 §3). */
-import type { StoredResource } from '../../directory/collection';
 import { GROUP_SCHEMA, USER_SCHEMA } from '../schema/definitions';
 import { ScimObject } from '../schema/normalize';
+import type { StoredResource } from '../store';
 
 /** Weak ETag of a resource version (RFC 7644 §3.14). */
 export function etag(version: number): string {

@@ -4,9 +4,6 @@
  * each candidate is checked against the full filter; only the requested window is kept,
  * so memory stays at one storage page plus one response page.
  */
-import type { Directory } from '../../directory/directory';
-import type { ResourceCollection, StoredResource } from '../../directory/collection';
-import { fold, indexValue } from '../../directory/keys';
 import { badRequest } from '../errors';
 import { compileFilter, Predicate } from '../filter/evaluate';
 import { parseScimFilter } from '../filter/parse';
@@ -15,12 +12,11 @@ import { IndexedAttribute, Plan, planFilter } from '../filter/plan';
 import { resolvePath } from '../schema/paths';
 import { ResourceTypeDefinition } from '../schema/definitions';
 import { ScimObject } from '../schema/normalize';
+import type { Revision, ResourceStore, StoredResource } from '../store';
 
 export interface SearchOptions {
-  directory: Directory;
-  collection: ResourceCollection;
+  collection: ResourceStore<Revision>;
   type: ResourceTypeDefinition;
-  indexed: IndexedAttribute[];
   /** The representation a filter sees (without computed members or groups). */
   represent: (stored: StoredResource) => ScimObject;
   /** Attributes whose filters we refuse, with the reason. */
@@ -47,7 +43,7 @@ export async function search(
     if (reason) throw badRequest('invalidFilter', reason);
   }
   const predicate: Predicate = compileFilter(options.type, filter);
-  const plan = planFilter(options.type, options.indexed, filter);
+  const plan = planFilter(options.type, indexedAttributes(options.collection), filter);
   const items: StoredResource[] = [];
   let total = 0;
   for await (const candidate of candidates(options, plan)) {
@@ -56,6 +52,14 @@ export async function search(
     if (total >= startIndex && items.length < count) items.push(candidate);
   }
   return { total, items };
+}
+
+/** What a filter can be narrowed by: the id, then the store's lookups, best first. */
+function indexedAttributes(collection: ResourceStore<Revision>): IndexedAttribute[] {
+  return [
+    { path: 'id', lookup: 'id' },
+    ...collection.lookups.map((l) => ({ path: l.attribute, lookup: 'attribute' as const, prefix: l.prefix })),
+  ];
 }
 
 /** The attribute paths a filter names (not the sub-attributes inside a value filter). */
@@ -80,22 +84,12 @@ async function* candidates(options: SearchOptions, plan: Plan): AsyncGenerator<S
         if (found) yield found;
       }
       return;
-    case 'index': {
-      const value = indexValue(plan.folded ? fold(plan.value) : plan.value);
+    case 'lookup': {
+      const { kind: _kind, ...lookup } = plan;
       let cursor: string | undefined;
       do {
-        const page = await collection.findByIndex(plan.index, { op: plan.op, value }, cursor);
+        const page = await collection.find(lookup, cursor);
         yield* page.items;
-        cursor = page.nextCursor;
-      } while (cursor);
-      return;
-    }
-    case 'email': {
-      let cursor: string | undefined;
-      do {
-        const page = await options.directory.userIdsByEmail(plan.value, cursor);
-        const found = await Promise.all(page.ids.map((id) => collection.get(id)));
-        for (const user of found) if (user) yield user;
         cursor = page.nextCursor;
       } while (cursor);
       return;
@@ -121,7 +115,9 @@ async function* candidates(options: SearchOptions, plan: Plan): AsyncGenerator<S
           throw badRequest(
             'tooMany',
             `This filter has no index and the collection is larger than ${options.scanLimit} ` +
-              `resources. Filter on ${options.indexed.map((a) => a.path).join(', ')} instead.`,
+              `resources. Filter on ${indexedAttributes(collection)
+                .map((a) => a.path)
+                .join(', ')} instead.`,
           );
         }
         yield* page.items;

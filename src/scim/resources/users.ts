@@ -1,6 +1,4 @@
 /** The /Users endpoint (RFC 7644 §3). */
-import type { StoredResource } from '../../directory/collection';
-import type { IndexedAttribute } from '../filter/plan';
 import { emptyResponse, jsonResponse, ScimRequest, ScimResponse } from '../http';
 import { applyAttributeOperations } from '../patch/apply';
 import { readPatchRequest } from '../patch/request';
@@ -20,22 +18,15 @@ import {
 import { ListParams, listResponse } from './listing';
 import { etag, location, renderUser } from './render';
 import { search } from './search';
+import type { StoredResource } from '../store';
 
 const type = userResourceType;
-
-export const USER_INDEXES: IndexedAttribute[] = [
-  { path: 'id', lookup: 'id' },
-  { path: 'userName', lookup: 'index', index: 'by-user-name', folded: true, prefix: true },
-  { path: 'externalId', lookup: 'index', index: 'by-external-id', prefix: true },
-  { path: 'emails.value', lookup: 'email' },
-  { path: 'displayName', lookup: 'index', index: 'by-display-name', folded: true, prefix: true },
-];
 
 export class UsersEndpoint {
   constructor(private readonly context: EndpointContext) {}
 
   private get users() {
-    return this.context.directory.users;
+    return this.context.store.users;
   }
 
   async list(request: ScimRequest, params: ListParams): Promise<ScimResponse> {
@@ -43,10 +34,8 @@ export class UsersEndpoint {
     const { total, items } = params.filter
       ? await search(
           {
-            directory: this.context.directory,
             collection: this.users,
             type,
-            indexed: USER_INDEXES,
             represent: (stored) => renderUser(stored, request.baseUrl),
             unfilterable: {
               groups: 'Users cannot be filtered by groups; GET /Groups/{id} lists the members of a group.',
@@ -111,25 +100,9 @@ export class UsersEndpoint {
     return this.respond(request, 200, user);
   }
 
-  /**
-   * Deletes the user with as many of its memberships as fit in the same transaction (all of
-   * them for a user in a handful of groups), and a durable job for the rest: the new
-   * versions of those groups, and any further memberships. The request costs the same few
-   * round trips whether the user was in one group or in a thousand.
-   */
+  /** Deletes the user; the store takes its memberships with it (RFC 7644 §3.6). */
   async delete(request: ScimRequest, id: string): Promise<ScimResponse> {
-    const { memberships, jobs } = this.context.directory;
-    await this.users.delete(id, async (current, room) => {
-      checkIfMatch(request, current);
-      // One operation is the job's.
-      const page = await memberships.ofUser(id, undefined, room - 1);
-      const left = page.results.map((r) => r.value.group);
-      return [
-        ...left.map((groupId) => memberships.deleteOperation(groupId, id)),
-        jobs.leaveGroupsOperation(id, left),
-      ];
-    });
-    this.context.directory.jobsPending();
+    await this.users.delete(id, (current) => checkIfMatch(request, current));
     return emptyResponse(204);
   }
 
@@ -147,8 +120,8 @@ export class UsersEndpoint {
   /** The user's groups (a computed, read-only attribute). */
   private async groupsOf(userId: string, baseUrl: string): Promise<ScimObject[]> {
     const groups: ScimObject[] = [];
-    for await (const membership of this.context.directory.memberships.allOfUser(userId)) {
-      const group = await this.context.directory.groups.get(membership.group);
+    for await (const groupId of this.users.groupsOf(userId)) {
+      const group = await this.context.store.groups.get(groupId);
       // A membership of a group deleted moments ago may outlive it until the purge job runs.
       if (!group) continue;
       groups.push({

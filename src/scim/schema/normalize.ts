@@ -12,7 +12,6 @@
  * them would tell the identity provider a value was stored when it was not; Entra compares
  * what a GET returns with its source and would then re-send the value in every update.
  */
-import type { ScimObject } from '../../directory/document';
 import { badRequest } from '../errors';
 import { MAX_MEMBERS_PER_REQUEST, MAX_VALUES_PER_ATTRIBUTE, tooLong } from '../limits';
 import { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './definitions';
@@ -26,8 +25,11 @@ import {
   UnknownExtensionPath,
 } from './paths';
 
-/** The stored document type, re-exported for the protocol layer's modules. */
-export type { ScimObject };
+/**
+ * A normalized SCIM resource, or any JSON object on its way to becoming one. A store keeps
+ * documents of this shape (the directory declares the same shape for itself, document.ts).
+ */
+export type ScimObject = Record<string, unknown>;
 
 /** Limits that keep one stored resource far below Forge's 240 KiB value limit. */
 export const MAX_STRING_LENGTH = 16 * 1024;
