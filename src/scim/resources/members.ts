@@ -136,11 +136,11 @@ function readMembers(value: unknown): { value: string; display?: string }[] {
 }
 
 /**
- * Turns a net change into membership writes for the store (scim/store.ts, MemberWrites). New members must be users
- * of this directory; unknown ids are skipped and logged (once, summarised) rather than failing
- * the request, because an identity provider cannot repair them and would retry forever. The
- * request's member values were bounded before this (src/scim/limits.ts), so the reads here are
- * at most MAX_MEMBERS_PER_REQUEST.
+ * Turns a net change into membership writes for the store (scim/store.ts, MemberWrites). New
+ * members must be users of this directory; unknown ids are skipped and logged (once,
+ * summarised) rather than failing the request, because an identity provider cannot repair them
+ * and would retry forever. The request's member values were bounded before this
+ * (src/scim/limits.ts), so the reads here are at most MAX_MEMBERS_PER_REQUEST.
  */
 export async function resolveMembers(
   store: ScimStore,
