@@ -12,6 +12,7 @@ import { ScimService } from './scim/service';
 import { EntityStore, WriteOperation } from './storage/port';
 import type { Policies } from './policies/policies';
 import { SyncService } from './sync/service';
+import type { GroupRoleCache } from './sync/group-role-cache';
 import { toScimRequest, toWebTriggerResponse, WebTriggerEvent, WebTriggerResponse } from './webtrigger/event';
 
 export interface AppOptions extends Omit<DirectoryOptions, 'tracker'> {
@@ -44,6 +45,11 @@ export interface AppOptions extends Omit<DirectoryOptions, 'tracker'> {
   policies?: () => Promise<Policies>;
   /** Whether SCIM writes are allowed (on Forge: the Marketplace licence); absent: always. */
   licence?: LicenceGate;
+  /**
+   * The installation's group roles as the privilege check read them, shared by the sync runs
+   * this process serves for it (src/sync/group-role-cache.ts); absent: the app's own.
+   */
+  groupRoles?: GroupRoleCache;
 }
 
 export interface App {
@@ -71,6 +77,7 @@ export function createApp(options: AppOptions): App {
     callsPerRun: options.syncCallsPerRun,
     retryDelayMs: options.syncRetryDelayMs,
     policies: options.policies,
+    groupRoles: options.groupRoles,
   });
   const scim = new ScimService({
     store: directoryStore(directory),

@@ -23,6 +23,7 @@ import { applyPolicies, policiesInForce, readPolicies } from './policy-store';
 import { buildStatus, countFailed, countPending } from './status';
 import { perInstallation } from './installation';
 import { RateLimitPacer } from '../atlassian/rate-limit';
+import { GroupRoleCache } from '../sync/group-role-cache';
 import { allPartitions, SYNC_PARTITIONS } from '../sync/partitions';
 import { forgeTokens, generateToken, listTokens, revokeToken } from './tokens';
 
@@ -153,6 +154,9 @@ const installed = perInstallation((): Installed => {
     licence: forgeLicence,
     // Read once per sync run: a saved change applies from the next run.
     policies: policiesInForce,
+    // The installation's group roles, shared by the partition runs this instance serves at
+    // once, each trusting only reads sent since it began (src/sync/group-role-cache.ts).
+    groupRoles: new GroupRoleCache(),
   });
   const fullReconcileDeps: FullReconcileDeps = {
     sync: app.sync,

@@ -26,11 +26,11 @@ import type { WalkProgress } from './result';
 const ADMIN_PROBLEM = 'admin:';
 
 export class GroupReconciler {
-  /** The privilege boundary, its answers cached for this run (the user half asks it too). */
+  /** The privilege boundary, shared by both halves for this run (the user half asks it too). */
   readonly privilege: PrivilegeBoundary;
 
   constructor(private readonly deps: ReconcilerDeps) {
-    this.privilege = new PrivilegeBoundary(deps.port);
+    this.privilege = new PrivilegeBoundary(deps.port, deps.groupRoles);
   }
 
   /**

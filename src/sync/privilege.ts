@@ -17,8 +17,9 @@
  *   (Administer Jira) are granted to groups on the site, which no role assignment shows;
  * - or Atlassian protects it (managementAccess.modifiable false: site-admins and the like).
  *
- * Answers are cached for one run (a Reconciler lives one run), never across runs: an admin
- * may give a group an admin role at any time.
+ * A group's roles are read at most once per run, and shared with the runs going on at the same
+ * time for the installation (src/sync/group-role-cache.ts); a run never trusts a read sent
+ * before it began: an admin may give a group an admin role at any time.
  */
 import type {
   AtlassianGroup,
@@ -29,6 +30,7 @@ import type {
 } from '../atlassian/port';
 import { isAdminRole } from '../atlassian/admin-roles';
 import type { AtlassianCalls } from './atlassian-calls';
+import { GroupRoleCache, GroupRoleReader } from './group-role-cache';
 
 /**
  * The admin groups Atlassian creates on a site (support.atlassian.com "default groups"):
@@ -58,13 +60,14 @@ export const FIXES = {
 export type ProductGroupChoice = { group: AtlassianGroup } | { problem: string };
 
 export class PrivilegeBoundary {
-  /** Each group's roles, read at most once per run (a failed read is asked again). */
-  private readonly roles = new Map<string, Promise<GroupRole[]>>();
-
   /** The product-access groups, read once per run, only for a port without groupRoles. */
   private access: Promise<ProductAccessGroup[]> | undefined;
 
-  constructor(private readonly port: AtlassianPort) {}
+  constructor(
+    private readonly port: AtlassianPort,
+    /** This run's view of the installation's group roles; by default, the run's own. */
+    private readonly roles: GroupRoleReader = new GroupRoleCache().beginRun(),
+  ) {}
 
   /**
    * Why a grant through this group would give admin power, or undefined when it would not.
@@ -111,13 +114,7 @@ export class PrivilegeBoundary {
   }
 
   private rolesOf(groupId: string, calls: AtlassianCalls): Promise<GroupRole[]> {
-    let roles = this.roles.get(groupId);
-    if (!roles) {
-      roles = calls.read('groupRoles', () => this.readRoles(groupId));
-      this.roles.set(groupId, roles);
-      roles.catch(() => this.roles.delete(groupId));
-    }
-    return roles;
+    return this.roles.roles(groupId, () => calls.read('groupRoles', () => this.readRoles(groupId)));
   }
 
   /**

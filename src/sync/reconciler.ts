@@ -15,6 +15,7 @@
 import type { AtlassianPort } from '../atlassian/port';
 import type { Directory } from '../directory/directory';
 import { GroupReconciler } from './group-reconciler';
+import type { GroupRoleReader } from './group-role-cache';
 import { Links } from './links';
 import { SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from '../policies/policies';
@@ -38,6 +39,8 @@ export interface ReconcilerDeps {
   now: () => number;
   /** The policies in force for this run (src/policies/policies.ts). */
   policies: Policies;
+  /** The run's view of the installation's group roles (src/sync/group-role-cache.ts). */
+  groupRoles?: GroupRoleReader;
 }
 
 export class Reconciler {
@@ -52,8 +55,9 @@ export class Reconciler {
     queue: SyncQueue,
     now: () => number,
     policies: Policies = DEFAULT_POLICIES,
+    groupRoles?: GroupRoleReader,
   ) {
-    const deps: ReconcilerDeps = { directory, port, links, log, queue, now, policies };
+    const deps: ReconcilerDeps = { directory, port, links, log, queue, now, policies, groupRoles };
     this.groups = new GroupReconciler(deps);
     this.users = new UserReconciler(deps, this.groups);
   }

@@ -14,6 +14,7 @@ import { releaseWaiting } from './seats';
 import { CountingLog, FullReconcileProgress, IDLE_PROGRESS, PROGRESS_STATE, ProgressCount } from './progress';
 import { Budget, Reconciler } from './reconciler';
 import { Partition } from './partitions';
+import { GroupRoleCache } from './group-role-cache';
 import { RequestLog } from './requests';
 import type { ReconcileContext } from './atlassian-calls';
 import type { ReconcileResult } from './result';
@@ -37,6 +38,11 @@ export interface SyncOptions {
   retryDelayMs?: (attempt: number) => number;
   /** The policies in force, read once per run; absent: DEFAULT_POLICIES. */
   policies?: () => Promise<Policies>;
+  /**
+   * The installation's group roles, shared by the runs going on at once (one per partition);
+   * absent: this service's own.
+   */
+  groupRoles?: GroupRoleCache;
 }
 
 export interface SyncRunResult extends RunResult {
@@ -67,9 +73,11 @@ export class SyncService {
   readonly log: SyncLog;
   readonly requests: RequestLog;
   private readonly now: () => number;
+  private readonly groupRoles: GroupRoleCache;
 
   constructor(private readonly options: SyncOptions) {
     this.now = options.now ?? Date.now;
+    this.groupRoles = options.groupRoles ?? new GroupRoleCache(this.now);
     this.queue = new SyncQueue(options.store, this.now);
     this.links = new Links(options.store);
     this.log = new SyncLog(options.store, this.now);
@@ -104,6 +112,10 @@ export class SyncService {
     if (!partition) await this.noteConnection(port !== undefined, policies.dryRun);
     if (!port) return { connected: false, finished: 0, pending: false };
     const log = new CountingLog(this.options.store, this.now);
+    // Both reconcilers of the run share one view of the group roles, fresh since the run began;
+    // the app's own access grants forget what they change.
+    const groupRoles = this.groupRoles.beginRun();
+    const watched = this.groupRoles.watching(port);
     const reconcilers = new Map<boolean, Reconciler>();
     // A dry run plans: its reconciler reads links and marks but writes neither.
     const reconcilerFor = (dryRun: boolean) => {
@@ -111,12 +123,13 @@ export class SyncService {
       if (!reconciler) {
         reconciler = new Reconciler(
           this.options.directory,
-          port,
+          watched,
           dryRun ? this.links.planOnly() : this.links,
           log,
           dryRun ? this.queue.planOnly() : this.queue,
           this.now,
           policies,
+          groupRoles,
         );
         reconcilers.set(dryRun, reconciler);
       }

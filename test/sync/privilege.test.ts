@@ -3,7 +3,9 @@
  * or an admin's policy mistake, never makes anyone an admin through the app. Driven over SCIM
  * into the embedded organization, and read back through its REST API.
  */
-import type { ProductRole } from '../../src/atlassian/port';
+import type { AtlassianPort, ProductRole } from '../../src/atlassian/port';
+import { GroupRoleCache } from '../../src/sync/group-role-cache';
+import { allPartitions, SYNC_PARTITIONS } from '../../src/sync/partitions';
 import { client } from '../embedded-org/helpers';
 import { createGroup, createUser, createWorld, readOrg, World } from './support';
 import { entraCreate, logOf, plainGroup, policiesWith } from './user-policies-support';
@@ -194,5 +196,67 @@ describe('SCIM groups', () => {
         result: expect.stringMatching(/members not added .*Fix: take the admin role off the group/),
       }),
     ]);
+  });
+});
+
+describe('group roles shared by the runs going on at once (src/sync/group-role-cache.ts)', () => {
+  /** Every partition's run at once, as the dispatcher wakes them. */
+  const runAllPartitions = async (world: World) => {
+    await world.app.directory.jobs.runPending();
+    await world.app.sync.checkConnection();
+    await Promise.all(
+      allPartitions().map((index) =>
+        world.app.sync.run(Number.POSITIVE_INFINITY, { index, count: SYNC_PARTITIONS }),
+      ),
+    );
+  };
+  const roleReads = (world: World, groupId: string) =>
+    world.org.calls.filter(
+      (c) => c.method === 'GET' && c.path.endsWith(`/groups/${groupId}/role-assignments`),
+    ).length;
+
+  it('read a default group once for new users in every partition, and again in the next round', async () => {
+    const world = createWorld({
+      policies: policiesWith({ newUsers: { defaultGroups: ['All Staff'], productAccess: [] } }),
+    });
+    const staff = await plainGroup(world, 'All Staff');
+    for (let n = 0; n < 40; n++) await createUser(world, `user${n}@example.com`);
+    await runAllPartitions(world);
+    expect(roleReads(world, staff)).toBe(1);
+    expect((await readOrg(world.org)).groups.get('All Staff')?.members).toHaveLength(40);
+
+    // A run that begins later never trusts a read sent before it: an admin may have given the
+    // group an admin role meanwhile, and the next new users must not get it.
+    await grant(world, staff, 'jira-software', 'atlassian/admin');
+    for (let n = 40; n < 60; n++) await createUser(world, `user${n}@example.com`);
+    await runAllPartitions(world);
+    expect(roleReads(world, staff)).toBe(2);
+    expect((await readOrg(world.org)).groups.get('All Staff')?.members).toHaveLength(40);
+    expect(await rolesOf(world, 'user59@example.com')).toEqual([]);
+  });
+
+  it("forget a group's roles when the app itself grants or revokes the group's access", async () => {
+    const reads: string[] = [];
+    const cache = new GroupRoleCache(() => 0);
+    const port = cache.watching({
+      grantGroupAccess: async () => undefined,
+      revokeGroupAccess: async () => undefined,
+    } as unknown as AtlassianPort);
+    const run = cache.beginRun();
+    const read = (groupId: string) => () => {
+      reads.push(groupId);
+      return Promise.resolve([]);
+    };
+    await run.roles('g1', read('g1'));
+    await run.roles('g1', read('g1'));
+    expect(reads).toEqual(['g1']);
+    await port.grantGroupAccess('g1', 'resource', 'atlassian/user');
+    await run.roles('g1', read('g1'));
+    await port.revokeGroupAccess('g1', 'resource', 'atlassian/user');
+    await run.roles('g1', read('g1'));
+    // A failed read is not kept either.
+    await expect(run.roles('g2', () => Promise.reject(new Error('500')))).rejects.toThrow('500');
+    await run.roles('g2', read('g2'));
+    expect(reads).toEqual(['g1', 'g1', 'g1', 'g2']);
   });
 });
