@@ -322,6 +322,7 @@ async function main(): Promise<void> {
   console.log(`command: ${options.command}`);
   const server = await startServer(options.command, dataDir);
   const peerServer = options.peerCommand ? await startServer(options.peerCommand, dataDir) : undefined;
+  peerServer?.memory.stop();
   try {
     const afterStart = server.memory.stop();
     console.log(
