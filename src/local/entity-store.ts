@@ -7,7 +7,9 @@
  * the whole transaction. Keeping it this strict makes a test fail here before Forge would.
  *
  * State lives in memory. With a directory, every committed write is first appended to a
- * journal and flushed to disk, so it is durable before the caller is answered; on start
+ * journal and flushed to disk before the caller is answered, and no read is answered before
+ * the writes it may have seen are flushed too; transactions that arrive while a flush runs
+ * share the next one (a group commit, off the event loop: see `answered`). On start
  * the last snapshot plus the journal are replayed (a torn last line is a write that never
  * completed and is dropped), and the journal is folded into a new snapshot, written to a
  * temporary file and renamed into place.
@@ -90,6 +92,18 @@ export class LocalEntityStore implements EntityStore {
   private readonly secrets = new Set<string>();
   private journal?: number;
   private journalLines = 0;
+  /** Transactions appended to the journal, and how many of them are flushed to disk. */
+  private written = 0;
+  private durable = 0;
+  /** Answers waiting for the journal to be durable up to `upTo` (in increasing order). */
+  private waiters: { upTo: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** The journal file a flush is running on, if one is. */
+  private flushing?: number;
+  /** A journal replaced by a compaction while a flush ran on it: closed when the flush ends. */
+  private retired?: number;
+  private syncCount = 0;
+  /** Set when a flush failed: memory then holds writes the disk may not, so nothing is answered. */
+  private failure?: Error;
 
   /**
    * `internal` entities are stored, indexed and journalled like the others but skip Forge's
@@ -116,15 +130,56 @@ export class LocalEntityStore implements EntityStore {
   }
 
   async get<T>(entity: string, key: string): Promise<T | undefined> {
-    await turn();
+    return this.answered(() => this.getNow<T>(entity, key));
+  }
+
+  async createIfAbsent(entity: string, key: string, value: object): Promise<boolean> {
+    return this.answered(() => this.createIfAbsentNow(entity, key, value));
+  }
+
+  async query<T>(query: IndexQuery): Promise<QueryPage<T>> {
+    return this.answered(() => this.queryNow<T>(query));
+  }
+
+  async transact(operations: WriteOperation[]): Promise<void> {
+    return this.transactChecked(
+      operations.map((op): CheckedWriteOperation => {
+        if (!op.condition) return op as CheckedWriteOperation;
+        const { attribute, equals } = op.condition;
+        return {
+          ...op,
+          condition: {
+            attributes: [attribute],
+            holds: (current) => current !== undefined && current[attribute] === equals,
+          },
+        };
+      }),
+    );
+  }
+
+  /**
+   * A transaction whose conditions are predicates on the stored record (undefined when there
+   * is none), checked atomically with the writes. The offline Forge runtime evaluates Forge's
+   * filter conditions with it; `attributes` are those the condition reads, which must be
+   * declared.
+   */
+  async transactChecked(operations: CheckedWriteOperation[]): Promise<void> {
+    return this.answered(() => this.transactNow(operations));
+  }
+
+  /** How many times the journal was flushed to disk (for tests and the benchmark). */
+  get syncs(): number {
+    return this.syncCount;
+  }
+
+  private getNow<T>(entity: string, key: string): T | undefined {
     this.definition(entity);
     checkKey(key);
     const value = this.records.get(entity)?.get(key);
     return value === undefined ? undefined : (this.copy(value) as T);
   }
 
-  async createIfAbsent(entity: string, key: string, value: object): Promise<boolean> {
-    await turn();
+  private createIfAbsentNow(entity: string, key: string, value: object): boolean {
     const checked = this.validate(entity, key, value);
     if (this.records.get(entity)?.has(key)) return false;
     this.persist([{ e: entity, k: key, v: checked }]);
@@ -132,8 +187,7 @@ export class LocalEntityStore implements EntityStore {
     return true;
   }
 
-  async query<T>(query: IndexQuery): Promise<QueryPage<T>> {
-    await turn();
+  private queryNow<T>(query: IndexQuery): QueryPage<T> {
     const entity = this.definition(query.entity);
     const index = entity.indexes.find((i) => i.name === query.index);
     if (!index) {
@@ -181,30 +235,7 @@ export class LocalEntityStore implements EntityStore {
     return matches.length > limit && last ? { results, nextCursor: encodeCursor(last) } : { results };
   }
 
-  async transact(operations: WriteOperation[]): Promise<void> {
-    return this.transactChecked(
-      operations.map((op): CheckedWriteOperation => {
-        if (!op.condition) return op as CheckedWriteOperation;
-        const { attribute, equals } = op.condition;
-        return {
-          ...op,
-          condition: {
-            attributes: [attribute],
-            holds: (current) => current !== undefined && current[attribute] === equals,
-          },
-        };
-      }),
-    );
-  }
-
-  /**
-   * A transaction whose conditions are predicates on the stored record (undefined when there
-   * is none), checked atomically with the writes. The offline Forge runtime evaluates Forge's
-   * filter conditions with it; `attributes` are those the condition reads, which must be
-   * declared.
-   */
-  async transactChecked(operations: CheckedWriteOperation[]): Promise<void> {
-    await turn();
+  private transactNow(operations: CheckedWriteOperation[]): void {
     if (operations.length === 0) {
       throw new StorageLimitError('A transaction needs at least one operation.', 'EMPTY_TRANSACTION');
     }
@@ -272,8 +303,86 @@ export class LocalEntityStore implements EntityStore {
   close(): void {
     if (!this.directory || this.journal === undefined) return;
     this.compact(this.directory);
-    fs.closeSync(this.journal);
+    this.closeJournal();
     this.journal = undefined;
+  }
+
+  /**
+   * Runs `work` on the in-memory state, then answers once every write it may have observed is
+   * durable. Writes are applied to memory when they are appended to the journal, before their
+   * flush, so that the next transaction's conditions see them (the journal's order is the
+   * order of commits). A read that ran meanwhile may have seen such a write, so it waits for
+   * the same flush: nothing is answered, read or write, success or refusal, that a crash could
+   * still take back. A flush covers every transaction appended before it began, so the
+   * transactions that arrive while one runs share the next one (a group commit), and the event
+   * loop serves other requests while the disk works.
+   */
+  private async answered<T>(work: () => T): Promise<T> {
+    await turn();
+    if (this.failure) throw this.failure;
+    let result: T;
+    try {
+      result = work();
+    } catch (error) {
+      await this.settled();
+      throw error;
+    }
+    await this.settled();
+    return result;
+  }
+
+  /** Resolves when everything appended to the journal so far is on disk. */
+  private settled(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.durable >= this.written) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ upTo: this.written, resolve, reject });
+      this.flush();
+    });
+  }
+
+  /**
+   * One fdatasync, on libuv's thread pool, covering every line written before it starts; when
+   * it ends, the next one starts if answers wait for lines written meanwhile.
+   */
+  private flush(): void {
+    if (this.flushing !== undefined || this.journal === undefined) return;
+    const fd = this.journal;
+    const upTo = this.written;
+    this.flushing = fd;
+    this.syncCount++;
+    fs.fdatasync(fd, (error) => {
+      this.flushing = undefined;
+      if (this.retired === fd) {
+        fs.closeSync(fd);
+        this.retired = undefined;
+      }
+      if (error) return this.fail(error);
+      this.markDurable(upTo);
+      if (this.waiters.length > 0) this.flush();
+    });
+  }
+
+  private markDurable(upTo: number): void {
+    this.durable = Math.max(this.durable, upTo);
+    while (this.waiters.length > 0 && this.waiters[0].upTo <= this.durable) {
+      this.waiters.shift()?.resolve();
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure = new Error(
+      `The local store's journal could not be flushed to disk (${error.message}); writes since ` +
+        'the last flush may be lost, so this store answers nothing more. Restart the server.',
+    );
+    for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
+  }
+
+  /** Closes the journal file now, or when the flush running on it ends. */
+  private closeJournal(): void {
+    if (this.journal === undefined) return;
+    if (this.flushing === this.journal) this.retired = this.journal;
+    else fs.closeSync(this.journal);
   }
 
   private definition(entity: string): EntityDefinition {
@@ -367,10 +476,11 @@ export class LocalEntityStore implements EntityStore {
     return JSON.parse(text) as Stored;
   }
 
+  /** Appends a transaction to the journal; `answered` waits for its flush. */
   private persist(ops: JournalOp[]): void {
     if (this.journal === undefined) return;
     fs.writeSync(this.journal, JSON.stringify(ops) + '\n');
-    fs.fdatasyncSync(this.journal);
+    this.written++;
     this.journalLines++;
   }
 
@@ -420,7 +530,9 @@ export class LocalEntityStore implements EntityStore {
     const directoryHandle = fs.openSync(directory, 'r');
     fs.fsyncSync(directoryHandle);
     fs.closeSync(directoryHandle);
-    if (this.journal !== undefined) fs.closeSync(this.journal);
+    // The snapshot holds every write applied so far, and it is on disk.
+    this.markDurable(this.written);
+    this.closeJournal();
     this.journal = fs.openSync(path.join(directory, JOURNAL), 'w', FILE_MODE);
     // An existing journal keeps its mode when truncated: one from before 0600 is tightened.
     fs.fchmodSync(this.journal, FILE_MODE);

@@ -6,13 +6,16 @@
  *   npx tsx test/bench/local-run.ts                     npm start's own command, 8 clients
  *   npx tsx test/bench/local-run.ts --command "node --import tsx src/local/main.ts"
  *   npx tsx test/bench/local-run.ts --peer http://127.0.0.1:9000/scim/v2 --peer-token T
+ *   npx tsx test/bench/local-run.ts --peer-command "node /tmp/peer/server.mjs"
  *   npx tsx test/bench/local-run.ts --clients 8 --seconds 20 --users 1000 --scale 10000
  *
  * The server starts on a fresh DATA_DIR and a free port; its bearer token is read from the
  * banner. Memory is sampled from /proc every 100 ms over the whole process tree (RSS summed),
  * and each process's own peak (VmHWM) is reported too. With --peer the same mix runs against
  * another SCIM server (the in-memory SCIMMY peer, say) right after, on the same machine, and
- * the throughput ratio is printed. Seeded: every run sends the same requests.
+ * the throughput ratio is printed; --peer-command starts the peer itself instead (with PORT set,
+ * reading `SCIM base URL:` and `Bearer token:` from its output, as from npm start's banner),
+ * so its peak RSS is measured the same way. Seeded: every run sends the same requests.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +32,7 @@ interface Options {
   scale?: number;
   peer?: string;
   peerToken?: string;
+  peerCommand?: string;
 }
 
 function parse(argv: string[]): Options {
@@ -57,6 +61,9 @@ function parse(argv: string[]): Options {
         break;
       case '--peer-token':
         options.peerToken = value();
+        break;
+      case '--peer-command':
+        options.peerCommand = value();
         break;
       default:
         throw new Error(`Unknown option ${argv[i]}`);
@@ -251,10 +258,10 @@ function sampleMemory(pid: number) {
   };
 }
 
-async function startServer(options: Options, dataDir: string) {
+async function startServer(command: string, dataDir: string) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const started = performance.now();
-  const child = spawn('sh', ['-c', `exec ${options.command}`], {
+  const child = spawn('sh', ['-c', `exec ${command}`], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -275,7 +282,7 @@ async function startServer(options: Options, dataDir: string) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
+    child.on('exit', (code) => reject(new Error(`${command} exited (${code}):\n${output}`)));
   });
   const readyMs = performance.now() - started;
   return { child, target, readyMs, memory };
@@ -313,7 +320,9 @@ async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-run-'));
   console.log(`command: ${options.command}`);
-  const server = await startServer(options, dataDir);
+  const server = await startServer(options.command, dataDir);
+  const peerServer = options.peerCommand ? await startServer(options.peerCommand, dataDir) : undefined;
+  peerServer?.memory.stop();
   try {
     const afterStart = server.memory.stop();
     console.log(
@@ -327,14 +336,25 @@ async function main(): Promise<void> {
       `npm start: peak RSS of its process tree ${(peakKb / 1024).toFixed(0)} MB; per process (VmHWM):`,
     );
     for (const p of processes) console.log(`  ${(p.hwmKb / 1024).toFixed(0).padStart(5)} MB  ${p.name}`);
-    if (options.peer) {
-      const peer = await measure({ base: options.peer, token: options.peerToken ?? '' }, options);
+    if (options.peer || peerServer) {
+      const peerTarget = peerServer?.target ?? { base: options.peer ?? '', token: options.peerToken ?? '' };
+      const peerMemory = peerServer ? sampleMemory(peerServer.child.pid!) : undefined;
+      const peer = await measure(peerTarget, options);
       const peerRate = report('peer', peer, options);
       console.log(`throughput npm start / peer: ${(rate / peerRate).toFixed(2)}×`);
+      if (peerMemory) {
+        const peerPeakKb = peerMemory.stop().peakKb;
+        console.log(
+          `peer: peak RSS ${(peerPeakKb / 1024).toFixed(0)} MB; npm start / peer: ${(peakKb / peerPeakKb).toFixed(2)}×`,
+        );
+      }
     }
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((resolve) => server.child.once('exit', resolve));
+    for (const running of [server, peerServer]) {
+      if (!running) continue;
+      running.child.kill('SIGTERM');
+      await new Promise((resolve) => running.child.once('exit', resolve));
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
