@@ -21,6 +21,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { seededRandom } from '../../src/local/seeded-random';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -76,18 +77,6 @@ function parse(argv: string[]): Options {
 interface Target {
   base: string;
   token: string;
-}
-
-/** A small seeded generator (mulberry32), so every run sends the same mix. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function call(target: Target, method: string, pathAndQuery: string, body?: unknown) {
@@ -146,7 +135,7 @@ interface MixResult {
  * identity provider's steady state (lookups by userName, reads, PATCHes, pages, creates).
  */
 async function mix(target: Target, ids: string[], options: Options, firstNew: number): Promise<MixResult> {
-  const random = seeded(7);
+  const random = seededRandom(7); // every run sends the same mix
   const end = Date.now() + options.seconds * 1000;
   let ops = 0;
   let errors = 0;
@@ -188,7 +177,7 @@ async function mix(target: Target, ids: string[], options: Options, firstNew: nu
 
 /** p50 in ms of one client reading pages of 100 at random positions. */
 async function pagingP50(target: Target, total: number, samples = 100): Promise<number> {
-  const random = seeded(11);
+  const random = seededRandom(11);
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
     const start = 1 + Math.floor(random() * Math.max(1, total - 100));

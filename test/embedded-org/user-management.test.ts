@@ -1,8 +1,9 @@
 /**
  * The embedded organization's User management API (src/local/embedded-org/user-management.ts)
- * against the reference (../shared/specs/admin-user-management.2022-08-29.json, restated in
- * the handler's comment): managed accounts only, what each field accepts, the e-mail's domain,
- * the `{key, context}` error envelope, and durability. Needs nothing from ../shared.
+ * against Atlassian's User management REST API reference
+ * (https://developer.atlassian.com/cloud/admin/user-management/rest/, restated in the
+ * handler's comment): managed accounts only, what each field accepts, the e-mail's domain,
+ * the `{key, context}` error envelope, and durability. Needs nothing outside the repository.
  */
 import fs from 'node:fs';
 import os from 'node:os';
