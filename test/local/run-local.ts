@@ -15,25 +15,14 @@ export async function startLocalServer(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<LocalServer> {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/local/main.ts', ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PORT: '0', SCIM_QUIET: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const { child, output: printed } = spawnMain(env, args);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local server did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`local server did not start:\n${printed()}`)), 20_000);
     const poll = setInterval(() => {
-      const match = /SCIM base URL: (\S+)/.exec(output);
+      const match = /SCIM base URL: (\S+)/.exec(printed());
       // The token line follows the URL line; wait for it too.
-      if (match && /Bearer token:/.test(output)) {
+      if (match && /Bearer token:/.test(printed())) {
         clearInterval(poll);
         clearTimeout(timer);
         resolve(match[1]);
@@ -42,13 +31,13 @@ export async function startLocalServer(
     child.on('exit', () => {
       clearInterval(poll);
       clearTimeout(timer);
-      reject(new Error(`local server exited early:\n${output}`));
+      reject(new Error(`local server exited early:\n${printed()}`));
     });
   });
   return {
     process: child,
     baseUrl,
-    output: () => output,
+    output: printed,
     stop: (signal = 'SIGTERM') => {
       child.kill(signal);
       return exited;
@@ -61,6 +50,18 @@ export function runUntilExit(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<{ code: number | null; output: string }> {
+  const { child, output: printed } = spawnMain(env, args);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: printed() });
+    }),
+  );
+}
+
+/** `npm start`'s entry point as a child process, and everything it has printed so far. */
+function spawnMain(env: Record<string, string>, args: string[]) {
   const child = spawn(
     process.execPath,
     [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/local/main.ts', ...args],
@@ -73,11 +74,5 @@ export function runUntilExit(
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) =>
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    }),
-  );
+  return { child, output: () => output };
 }
