@@ -114,27 +114,36 @@ export class SyncQueue {
   }
 
   /**
-   * When the earliest job is due (whether or not it is due yet), of one partition when given;
-   * a partition's is looked for among the first `scan` jobs of all, which bounds the read.
+   * The jobs oldest-due first, a page at a time (`pageSize` each), and whether more follow:
+   * what `earliest` and `earliestByPartition` read, each stopping where it has its answer.
    */
-  async earliest(partition?: Partition, scan = 1_000): Promise<number | undefined> {
+  private async *jobsByDue(pageSize: number): AsyncGenerator<{ jobs: SyncJob[]; more: boolean }> {
     let cursor: string | undefined;
-    let seen = 0;
     do {
       const page = await this.store.query<SyncJob>({
         entity: SYNC_JOB,
         index: 'by-at',
         where: { op: 'greaterThanEqualTo', value: 0 },
-        limit: partition ? FORGE_LIMITS.maxQueryLimit : 1,
+        limit: pageSize,
         cursor,
       });
-      const first = page.results.find(
-        ({ value }) => !partition || partitionOf(value, partition.count) === partition.index,
-      );
-      if (first) return first.value.at;
-      seen += page.results.length;
-      cursor = partition ? page.nextCursor : undefined;
-    } while (cursor && seen < scan);
+      cursor = page.nextCursor;
+      yield { jobs: page.results.map(({ value }) => value), more: cursor !== undefined };
+    } while (cursor);
+  }
+
+  /**
+   * When the earliest job is due (whether or not it is due yet), of one partition when given;
+   * a partition's is looked for among the first `scan` jobs of all, which bounds the read.
+   */
+  async earliest(partition?: Partition, scan = 1_000): Promise<number | undefined> {
+    let seen = 0;
+    for await (const { jobs, more } of this.jobsByDue(partition ? FORGE_LIMITS.maxQueryLimit : 1)) {
+      const first = jobs.find((job) => !partition || partitionOf(job, partition.count) === partition.index);
+      if (first) return first.at;
+      seen += jobs.length;
+      if (!partition || !more || seen >= scan) return undefined;
+    }
     return undefined;
   }
 
@@ -145,25 +154,16 @@ export class SyncQueue {
    */
   async earliestByPartition(count: number, scan = 5_000): Promise<Map<number, number> | undefined> {
     const earliest = new Map<number, number>();
-    let cursor: string | undefined;
     let seen = 0;
-    do {
-      const page = await this.store.query<SyncJob>({
-        entity: SYNC_JOB,
-        index: 'by-at',
-        where: { op: 'greaterThanEqualTo', value: 0 },
-        limit: FORGE_LIMITS.maxQueryLimit,
-        cursor,
-      });
-      for (const { value } of page.results) {
-        const partition = partitionOf(value, count);
+    for await (const { jobs, more } of this.jobsByDue(FORGE_LIMITS.maxQueryLimit)) {
+      for (const job of jobs) {
+        const partition = partitionOf(job, count);
         // Oldest first: a partition's first job seen is its earliest.
-        if (!earliest.has(partition)) earliest.set(partition, value.at);
+        if (!earliest.has(partition)) earliest.set(partition, job.at);
       }
-      seen += page.results.length;
-      cursor = page.nextCursor;
-      if (cursor && seen >= scan) return undefined;
-    } while (cursor);
+      seen += jobs.length;
+      if (more && seen >= scan) return undefined;
+    }
     return earliest;
   }
 
