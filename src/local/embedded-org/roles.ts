@@ -41,21 +41,36 @@ export function roleProblem(
   return undefined;
 }
 
-export function userRoleAssignments(org: OrganizationState, ctx: Context): OrgResponse {
-  const user = org.user(ctx.params.accountId);
+/**
+ * A role-assignment listing's page state (from its cursor, or from the query on the first
+ * page) and its filters: the user and group listings take the same parameters.
+ */
+function roleListing(ctx: Context, op: string) {
   const cursor = ctx.query.get('cursor') ?? undefined;
   const dir = ctx.params.directoryId;
   const state = cursor
-    ? decodeCursor(cursor, `user-roles:${user.accountId}`, dir)
+    ? decodeCursor(cursor, op, dir)
     : {
-        op: `user-roles:${user.accountId}`,
+        op,
         dir,
         q: queryAsBody(ctx.query, ['directoryIds', 'resourceOwners', 'resourceIds', 'roleIds']),
         limit: pageLimit(ctx.query.get('limit'), DEFAULT_LIMITS.other),
       };
-  const resourceOwners = optionalStrings(state.q, 'resourceOwners');
-  const resourceIds = optionalStrings(state.q, 'resourceIds');
-  const roleIds = optionalStrings(state.q, 'roleIds');
+  return {
+    cursor,
+    state,
+    resourceOwners: optionalStrings(state.q, 'resourceOwners'),
+    resourceIds: optionalStrings(state.q, 'resourceIds'),
+    roleIds: optionalStrings(state.q, 'roleIds'),
+  };
+}
+
+export function userRoleAssignments(org: OrganizationState, ctx: Context): OrgResponse {
+  const user = org.user(ctx.params.accountId);
+  const { cursor, state, resourceOwners, resourceIds, roleIds } = roleListing(
+    ctx,
+    `user-roles:${user.accountId}`,
+  );
   const status = user.membership === 'none' ? 'no_membership' : user.membership;
   const rows: Json[] = [];
   for (const [resourceId, roles] of org.effectiveRoles(user.accountId)) {
@@ -134,19 +149,7 @@ export function userRole(org: OrganizationState, ctx: Context, grant: boolean): 
 
 export function groupRoleAssignments(org: OrganizationState, ctx: Context): OrgResponse {
   const group = org.group(ctx.params.groupId);
-  const cursor = ctx.query.get('cursor') ?? undefined;
-  const dir = ctx.params.directoryId;
-  const state = cursor
-    ? decodeCursor(cursor, `group-roles:${group.id}`, dir)
-    : {
-        op: `group-roles:${group.id}`,
-        dir,
-        q: queryAsBody(ctx.query, ['directoryIds', 'resourceOwners', 'resourceIds', 'roleIds']),
-        limit: pageLimit(ctx.query.get('limit'), DEFAULT_LIMITS.other),
-      };
-  const resourceOwners = optionalStrings(state.q, 'resourceOwners');
-  const resourceIds = optionalStrings(state.q, 'resourceIds');
-  const roleIds = optionalStrings(state.q, 'roleIds');
+  const { cursor, state, resourceOwners, resourceIds, roleIds } = roleListing(ctx, `group-roles:${group.id}`);
   const byResource = new Map<string, string[]>();
   for (const grant of org.groupRoles(group.id)) {
     if (roleIds && !roleIds.includes(grant.roleId)) continue;
