@@ -152,6 +152,11 @@ export class AppReadsPort implements AtlassianPort {
   readonly profileControls?: AtlassianPort['profileControls'];
   readonly updateProfile?: AtlassianPort['updateProfile'];
   readonly setEmail?: AtlassianPort['setEmail'];
+  /**
+   * The full reconcile's paged reads of the whole directory: the credential's (the app's Jira
+   * reads have no org status, claim status or platform roles), if its adapter has them.
+   */
+  readonly pages?: AtlassianPort['pages'];
 
   constructor(
     readonly inner: AtlassianPort,
@@ -170,6 +175,7 @@ export class AppReadsPort implements AtlassianPort {
       this.updateProfile = inner.updateProfile.bind(inner);
       this.setEmail = inner.setEmail.bind(inner);
     }
+    if (inner.pages) this.pages = inner.pages;
   }
 
   /** Whether the app's reads failed and the credential answers instead. */

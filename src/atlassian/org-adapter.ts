@@ -26,11 +26,13 @@ import {
   ProductRole,
   sameText,
   CreateGroupOptions,
+  AccountPage,
+  DirectoryPages,
 } from './port';
 import type { ProfileChanges, ProfileControls } from './profile';
 import { UserManagementClient, userManagementBase } from './user-management';
 // What an admin role is (org, site, product and user-access admins) is defined once, there.
-import { isAdminRole } from './admin-roles';
+import { ADMIN_ROLES, isAdminRole } from './admin-roles';
 
 export const DEFAULT_ADMIN_BASE_URL = 'https://api.atlassian.com/admin';
 
@@ -81,6 +83,8 @@ interface WireUser {
   claimStatus?: string;
   /** With `expand: ['groups']` (spec DirectoryUser.groups). */
   groups?: WireGroup[];
+  /** With `expand: ['platformRoles']` (spec DirectoryUser.platformRoles). */
+  platformRoles?: string[];
 }
 interface WireGroup {
   id?: string;
@@ -119,6 +123,12 @@ interface WireRoleAssignment {
 const MAX_PAGES = 50;
 /** Members per page of listMembers (the search's default is 50; clients send 100). */
 const MEMBER_PAGE = 100;
+/**
+ * Accounts or groups asked for per page of a whole-directory read (DirectoryPages). The
+ * maximum `limit` is UNCONFIRMED (independent clients send 100); a page may hold fewer, and
+ * only `links.next` says whether more follow.
+ */
+const DIRECTORY_PAGE = 100;
 const STATUSES: readonly AccountStatus[] = [
   'active',
   'suspended',
@@ -617,6 +627,85 @@ export class OrgAdminAdapter implements AtlassianPort {
       throw error;
     }
     return roles;
+  }
+
+  // ---- the directory in pages (the full reconcile's drift check) ----------------------------
+
+  /** DirectoryPages on the users and groups searches (Users; Groups: search). */
+  readonly pages: DirectoryPages = {
+    pageAccounts: (cursor) => this.pageAccounts(cursor),
+    adminAccountIds: () => this.adminAccountIds(),
+    groupsById: (groupIds) => this.groupsById(groupIds),
+    adminGroupIds: (groupIds) => this.adminGroupIds(groupIds),
+  };
+
+  /**
+   * Users: search `{limit, expand: ["groups", "platformRoles"], cursor}`, one page of every
+   * account in the directory (not_invited ones too) with its groups (spec DirectoryUser.groups,
+   * UserGroupRef) and platform roles. Whether `expand: groups` lists every group of an account
+   * in many groups is UNCONFIRMED: a group missing from the list only makes the reconcile check
+   * that membership itself (it marks the group), never hides a drift.
+   */
+  private async pageAccounts(cursor?: string): Promise<AccountPage> {
+    const filter = { limit: DIRECTORY_PAGE, expand: ['groups', 'platformRoles'] };
+    const { body } = await this.http.request<Page<WireUser>>({
+      method: 'POST',
+      path: await this.dirPath('/users/search'),
+      body: cursor ? { ...filter, cursor } : filter,
+      idempotent: true,
+    });
+    const next = nextPageOf(body?.links?.next, this.baseUrl);
+    if (next && !('cursor' in next)) {
+      throw new AtlassianError('invalid', 'The users search answered a next-page link without a cursor.');
+    }
+    const accounts = (body?.data ?? []).flatMap((user) => {
+      const account = toAccount(user);
+      if (!account) return [];
+      const groupIds = (user.groups ?? []).flatMap((g) => (g.id ? [g.id] : []));
+      return [{ ...account, groupIds, platformRoles: user.platformRoles ?? [] }];
+    });
+    // A cursor answered again would page forever: taken as the end.
+    return next && next.cursor !== cursor ? { accounts, cursor: next.cursor } : { accounts };
+  }
+
+  /**
+   * Users: search `{roleIds: [the admin roles]}`, every page: the accounts holding an admin
+   * role, directly or through a group (the roles `isAdmin` reads one account at a time).
+   */
+  private async adminAccountIds(): Promise<string[]> {
+    const path = await this.dirPath('/users/search');
+    const ids: string[] = [];
+    const filter = { roleIds: [...ADMIN_ROLES], limit: DIRECTORY_PAGE };
+    for await (const data of this.searchPages<WireUser>(path, filter)) {
+      for (const user of data) if (user.accountId) ids.push(user.accountId);
+    }
+    return ids;
+  }
+
+  /** Groups: search `{groupIds}` (how many ids one search takes is UNCONFIRMED; we send ≤ 100). */
+  private async groupsById(groupIds: string[]): Promise<AtlassianGroup[]> {
+    if (groupIds.length === 0) return [];
+    const path = await this.dirPath('/groups/search');
+    const groups: AtlassianGroup[] = [];
+    for await (const data of this.searchPages<WireGroup>(path, { groupIds, limit: DIRECTORY_PAGE })) {
+      for (const wire of data) {
+        const group = toGroup(wire);
+        if (group && groupIds.includes(group.id)) groups.push(group);
+      }
+    }
+    return groups;
+  }
+
+  /** Groups: search `{groupIds, roleIds: [the admin roles]}`: those holding an admin role. */
+  private async adminGroupIds(groupIds: string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const path = await this.dirPath('/groups/search');
+    const filter = { groupIds, roleIds: [...ADMIN_ROLES], limit: DIRECTORY_PAGE };
+    const ids: string[] = [];
+    for await (const data of this.searchPages<WireGroup>(path, filter)) {
+      for (const wire of data) if (wire.id && groupIds.includes(wire.id)) ids.push(wire.id);
+    }
+    return ids;
   }
 
   // ---- groups ------------------------------------------------------------------------------

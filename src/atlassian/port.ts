@@ -184,6 +184,42 @@ export interface InvitedAccount extends AtlassianAccount {
   refused?: Array<{ what: string; reason: string }>;
 }
 
+/**
+ * An account as one page of the whole directory shows it (the daily full reconcile reads the
+ * directory in pages rather than one call per account and membership, src/sync/paged-walk.ts).
+ */
+export interface ObservedAccount extends AtlassianAccount {
+  /** The Atlassian groups the account is a member of (users search `expand: ["groups"]`). */
+  groupIds: string[];
+  /** Its platform roles (`expand: ["platformRoles"]`): org-admin, site-admin... */
+  platformRoles: string[];
+}
+
+/** One page of the directory's accounts, and the cursor of the next (none: the last page). */
+export interface AccountPage {
+  accounts: ObservedAccount[];
+  cursor?: string;
+}
+
+/**
+ * Reading the directory in pages, for the full reconcile's drift check. Optional: an adapter
+ * without it (the site-admin mode: Jira's REST API has no such search) is checked resource by
+ * resource, as every forced reconcile does.
+ */
+export interface DirectoryPages {
+  /** One page of every account in the directory, with its groups and platform roles. */
+  pageAccounts(cursor?: string): Promise<AccountPage>;
+  /**
+   * Every account holding an admin role (org, site, product or user-access admin), directly
+   * or through a group: the paged counterpart of `isAdmin`.
+   */
+  adminAccountIds(): Promise<string[]>;
+  /** These groups as Atlassian has them (those not found are left out); at most 100 ids. */
+  groupsById(groupIds: string[]): Promise<AtlassianGroup[]>;
+  /** Which of these groups hold an admin role (see src/atlassian/admin-roles.ts); at most 100 ids. */
+  adminGroupIds(groupIds: string[]): Promise<string[]>;
+}
+
 export interface AtlassianPort {
   /** The account with exactly this e-mail address (case-insensitive), if any. */
   findAccountByEmail(email: string): Promise<AtlassianAccount | undefined>;
@@ -258,4 +294,7 @@ export interface AtlassianPort {
   updateProfile?(accountId: string, changes: ProfileChanges): Promise<void>;
   /** Changes the account's e-mail (to an address on a verified domain). */
   setEmail?(accountId: string, email: string): Promise<void>;
+
+  /** The directory in pages (the full reconcile's drift check); absent in site-admin mode. */
+  readonly pages?: DirectoryPages;
 }

@@ -185,6 +185,11 @@ export class Links {
       : { ...operation, condition: { attribute: 'n', equals: version } };
   }
 
+  /** Deletes app-wide state no longer needed (the full reconcile's walk chunks). */
+  deleteStateOperation(name: string): WriteOperation {
+    return { type: 'delete', entity: SYNC_LINK, key: `state:${name}` };
+  }
+
   /**
    * App-wide state and its version, for a conditional write (stateOperation). A state not
    * written yet is created with `initial`, and one written before versions existed gets one,

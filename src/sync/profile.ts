@@ -143,6 +143,26 @@ export function emailChange(
   return sameText(current, email) ? undefined : email;
 }
 
+/**
+ * Whether syncProfile would neither call Atlassian nor store anything for this account: what
+ * the app settled on it is exactly what the identity provider wants now (the full
+ * reconcile's drift check, src/sync/drift-check.ts, skips such a user).
+ */
+export function profileInStep(
+  doc: ScimObject,
+  email: string,
+  account: AtlassianAccount,
+  stored: ProfileLink | undefined,
+): boolean {
+  const settled = stored?.accountId === account.accountId ? stored : undefined;
+  if (!settled) return false;
+  const wanted = desiredProfile(doc);
+  if (Object.keys(profileChanges(wanted, settled, account)).length > 0) return false;
+  if (emailChange(email, settled, account) !== undefined) return false;
+  const kept: ProfileLink = { accountId: account.accountId, settled: wanted, email };
+  return sameProfile(settled, settled.unmanaged ? { ...kept, unmanaged: true } : kept);
+}
+
 /** Values outside the documented bounds, and why (never sent). */
 function outOfBounds(changes: ProfileChanges): Map<ProfileField, string> {
   const bad = new Map<ProfileField, string>();

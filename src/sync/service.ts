@@ -16,8 +16,9 @@ import { Budget, Reconciler } from './reconciler';
 import { Partition } from './partitions';
 import { GroupRoleCache } from './group-role-cache';
 import { RequestLog } from './requests';
-import type { ReconcileContext } from './atlassian-calls';
-import type { ReconcileResult } from './result';
+import { AtlassianCalls, ReconcileContext } from './atlassian-calls';
+import { ReconcileResult, settle } from './result';
+import { PagedWalk, WalkMemory } from './paged-walk';
 import { JobOutcome, PreviewKind, QueuedJob, RunResult, SyncKind, SyncQueue } from './queue';
 
 export interface SyncOptions {
@@ -137,11 +138,35 @@ export class SyncService {
     };
     const budget = new Budget(this.options.callsPerRun ?? Number.POSITIVE_INFINITY);
     const count = new ProgressCount();
+    // The full reconcile reads the directory in pages where the connection can (the
+    // Organizations API) and marks only what differs; elsewhere its walks mark everything.
+    const pages = watched.pages;
+    const memory = new WalkMemory();
+    const paged = pages
+      ? new PagedWalk({ ...this.options, links: this.links, queue: this.queue, policies, now: this.now })
+      : undefined;
+    const pagedStep: PagedStep | undefined =
+      paged && pages
+        ? (queued, context) =>
+            paged.step({
+              kind: queued.kind,
+              id: queued.doc.id,
+              after: queued.doc.after,
+              pages,
+              memory,
+              count,
+              calls: new AtlassianCalls(watched, log, context, {
+                resource: queued.doc.id,
+                resourceType: queued.doc.id === 'groups' ? 'group' : 'user',
+                name: 'full reconcile',
+              }),
+            })
+        : undefined;
     const job = (queued: QueuedJob) => {
       const preview = isPreview(queued.kind);
       log.counting = queued.doc.full || preview ? count : undefined;
       const dryRun = preview || policies.dryRun;
-      return this.runJob(reconcilerFor(dryRun), queued, { budget, deadline, dryRun }, count);
+      return this.runJob(reconcilerFor(dryRun), queued, { budget, deadline, dryRun }, count, pagedStep);
     };
     const total: SyncRunResult = { connected: true, finished: 0, ran: 0, pending: false };
     // A pass runs what was due when it started; marks written meanwhile (a user's groups, a
@@ -314,6 +339,7 @@ export class SyncService {
     job: QueuedJob,
     run: { budget: Budget; deadline: number; dryRun: boolean },
     count: ProgressCount,
+    pagedStep?: PagedStep,
   ): Promise<JobOutcome> {
     const attempt = (job.doc.attempts ?? 0) + 1;
     const kind = resourceKind(job.kind);
@@ -326,6 +352,10 @@ export class SyncService {
     };
     let result: ReconcileResult;
     try {
+      if (kind === 'all' && job.doc.full && pagedStep) {
+        // Its reads go through the run's budget like any reconcile's; a failed one is retried.
+        return this.outcomeOf(job, attempt, await settle(() => pagedStep(job, context)), count);
+      }
       if (kind === 'all') return await this.walk(job);
       result =
         kind === 'user'
@@ -466,6 +496,9 @@ export class SyncService {
     if (connected) await this.reconcileAll();
   }
 }
+
+/** One step of the full reconcile's paged walk (src/sync/paged-walk.ts) for a walk job. */
+type PagedStep = (job: QueuedJob, context: ReconcileContext) => Promise<ReconcileResult>;
 
 /** The resource a job's log entries are about, by its name too when the reconcile knew it. */
 function target(job: QueuedJob, name?: string) {

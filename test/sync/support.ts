@@ -292,6 +292,16 @@ export function renamable(names: Map<string, string>) {
       renameGroup: async (groupId: string, name: string) => {
         names.set(groupId, name);
       },
+      // The full reconcile reads the linked groups in pages: they show the same names.
+      ...(port.pages
+        ? {
+            pages: {
+              ...port.pages,
+              groupsById: async (ids: string[]) =>
+                (await port.pages!.groupsById(ids)).map((group) => named(group) ?? group),
+            },
+          }
+        : {}),
     });
   };
 }
