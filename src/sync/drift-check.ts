@@ -66,7 +66,9 @@ export function userDrift(
   const email = primaryEmail(desired.doc);
   if (!email || link.email !== email) return 'e-mail changed';
   if (allowListed(policies, account.accountId, email, account.email)) return 'on the allow-list';
-  if (link.admin?.accountId !== account.accountId || link.admin.value !== admin) return 'admin role changed';
+  // An account the app invited was never asked (it was new): not an admin, as it believes.
+  const believed = link.admin?.accountId === account.accountId && link.admin.value;
+  if (believed !== admin) return 'admin role changed';
   if (desired.doc.active !== false) {
     if (link.applied !== 'active' || link.deactivation || link.removedAccess?.length) return 'reactivated';
     if (account.status !== 'active') return `account ${account.status}`;

@@ -32,14 +32,7 @@ import type { EntityStore, WriteOperation } from '../storage/port';
 import { FORGE_LIMITS } from '../storage/port';
 import type { Policies } from '../policies/policies';
 import type { AtlassianCalls } from './atlassian-calls';
-import {
-  adminNow,
-  GroupIndex,
-  groupDrift,
-  membershipDrift,
-  UserBelief,
-  userDrift,
-} from './drift-check';
+import { adminNow, GroupIndex, groupDrift, membershipDrift, UserBelief, userDrift } from './drift-check';
 import type { GroupLink, Links, MemberLink } from './links';
 import type { ProgressCount } from './progress';
 import type { SyncKind, SyncQueue } from './queue';
@@ -260,7 +253,8 @@ export class PagedWalk {
       true,
     );
     const last = page.items.at(-1);
-    if (page.nextCursor && last) return { type: 'continue', after: positionKey({ ...position, at: String(last.seq) }) };
+    if (page.nextCursor && last)
+      return { type: 'continue', after: positionKey({ ...position, at: String(last.seq) }) };
     // The groups walk, now that every user is settled, with the groups the accounts flagged.
     const groups: SyncKind = step.kind === 'preview-all' ? 'preview-all' : 'all';
     const start = positionKey({ ...position, phase: 'G', at: '' });
@@ -295,10 +289,12 @@ export class PagedWalk {
     });
     await this.mark(step, 'group', toMark, true);
     const last = page.items.at(-1);
-    if (page.nextCursor && last) return { type: 'continue', after: positionKey({ ...position, at: String(last.seq) }) };
+    if (page.nextCursor && last)
+      return { type: 'continue', after: positionKey({ ...position, at: String(last.seq) }) };
     // Done: the chunks have served.
     const chunks: WriteOperation[] = [];
-    for (let i = 0; i < position.pages; i++) chunks.push(links.deleteStateOperation(chunkName(position.walk, i)));
+    for (let i = 0; i < position.pages; i++)
+      chunks.push(links.deleteStateOperation(chunkName(position.walk, i)));
     for (let i = 0; i < chunks.length; i += FORGE_LIMITS.maxTransactionOperations) {
       await this.deps.store.transact(chunks.slice(i, i + FORGE_LIMITS.maxTransactionOperations));
     }
@@ -325,7 +321,9 @@ export class PagedWalk {
     const collection = which === 'groups' ? this.deps.directory.groups : this.deps.directory.users;
     return collection.findByIndex(
       'by-seq',
-      /^\d+$/.test(after) ? { op: 'greaterThan', value: Number(after) } : { op: 'greaterThanEqualTo', value: 0 },
+      /^\d+$/.test(after)
+        ? { op: 'greaterThan', value: Number(after) }
+        : { op: 'greaterThanEqualTo', value: 0 },
     );
   }
 

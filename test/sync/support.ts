@@ -56,7 +56,7 @@ export interface World {
   /** Runs, advancing the clock past every backoff, until no sync job is left. */
   settle(maxRuns?: number): Promise<number>;
   /** A new app (a new worker instance) over the same storage and organization. */
-  restart(options?: Pick<WorldOptions, 'wrapPort' | 'wrapStore' | 'disconnected'>): void;
+  restart(options?: Pick<WorldOptions, 'wrapPort' | 'wrapStore' | 'disconnected' | 'callsPerRun'>): void;
   connect(): void;
 }
 
@@ -98,7 +98,7 @@ export function createWorld(options: WorldOptions = {}): World {
   let policies = options.policies ?? DEFAULT_POLICIES;
   let app: App;
 
-  const build = (settings: Pick<WorldOptions, 'wrapPort' | 'wrapStore'>) => {
+  const build = (settings: Pick<WorldOptions, 'wrapPort' | 'wrapStore' | 'callsPerRun'>) => {
     const store = settings.wrapStore ? settings.wrapStore(local) : local;
     app = createApp({
       store,
@@ -110,7 +110,7 @@ export function createWorld(options: WorldOptions = {}): World {
         const port = portFor(org);
         return settings.wrapPort ? settings.wrapPort(port) : port;
       },
-      syncCallsPerRun: options.callsPerRun,
+      syncCallsPerRun: settings.callsPerRun ?? options.callsPerRun,
       policies: async () => policies,
     });
   };
