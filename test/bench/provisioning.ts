@@ -44,6 +44,7 @@ import { client } from '../embedded-org/helpers';
 import { CountingStore } from '../support/counting-store';
 import { TOKEN, webTriggerEvent } from '../support/harness';
 import { addMembersPatch, groupBody, groupName, Random, userBody } from './data';
+import { runDailyReconcile } from './daily-reconcile';
 
 export interface ProvisioningOptions {
   users: number;
@@ -133,9 +134,21 @@ function classify(method: string, path: string, body: string | undefined): HttpR
         ? 'POST users/search {emails} (find account by e-mail)'
         : keys === 'accountIds+groupIds'
           ? 'POST users/search {accountIds, groupIds} (is member)'
-          : `POST users/search {${keys}}`;
+          : /^(cursor\+)?expand\+limit$/.test(keys)
+            ? 'POST users/search {expand, limit} (a page of accounts)'
+            : keys === 'limit+roleIds'
+              ? 'POST users/search {roleIds} (admin role holders)'
+              : `POST users/search {${keys}}`;
   } else if (route === '{d}/groups/search') {
-    label = parsed.cursor ? 'POST groups/search {cursor}' : 'POST groups/search {groupNames} (find group)';
+    const keys = Object.keys(parsed).sort().join('+');
+    label =
+      keys === 'groupNames'
+        ? 'POST groups/search {groupNames} (find group)'
+        : keys === 'groupIds+limit'
+          ? 'POST groups/search {groupIds} (linked groups)'
+          : keys === 'groupIds+limit+roleIds'
+            ? 'POST groups/search {groupIds, roleIds} (admin groups)'
+            : `POST groups/search {${keys}}`;
   } else if (method === 'POST' && route === '{o}/users/invite') {
     label = 'POST users/invite';
     target = String((parsed.emails as string[] | undefined)?.[0] ?? '').toLowerCase();
@@ -505,6 +518,9 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
       `429s: ${fmt(limited.length)}\n`,
   );
 
+  // ---- the daily full reconcile of the converged organization (test/bench/daily-reconcile.ts) ----
+  const daily = await runDailyReconcile({ app, records, users, groups, runDeadlineMs: RUN_DEADLINE_MS });
+
   const lines = [
     {
       pass: processed.length / changes <= 1.1,
@@ -545,6 +561,7 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
             `at most one placing re-invite per user, 0 duplicate groups and memberships: ` +
             `${duplicateInvites} re-invites (${fmt(users)} users), ${duplicateGroups}, ${duplicateMemberships}`,
         },
+    ...daily,
   ];
   console.log('== Targets ==');
   for (const line of lines) console.log(`${line.pass ? 'PASS' : 'FAIL'}  ${line.text}`);
