@@ -126,6 +126,26 @@ describe('the daily full reconcile reads the directory in pages', () => {
     expect(progress.changes).toBeGreaterThanOrEqual(4);
   });
 
+  it('provisions again an account removed from the directory by hand, with its memberships', async () => {
+    const world = createWorld();
+    const { api } = await converged(world);
+    // person010 is in Teams 10 and 11.
+    const removed = (await api.accountOf('person010@example.com')) as string;
+    expect((await api.call('DELETE', `${api.d}/users/${removed}`)).status).toBe(204);
+    expect((await readOrg(world.org)).users.has('person010@example.com')).toBe(false);
+
+    const { calls, progress } = await daily(world);
+    const org = await readOrg(world.org);
+    expect(org.users.get('person010@example.com')).toMatchObject({
+      status: 'active',
+      groups: ['Team 10', 'Team 11'],
+    });
+    const oneByOne = checkedOneByOne(calls);
+    expect(oneByOne.accounts).toEqual([removed]);
+    expect(oneByOne.groups).toEqual([await api.groupOf('Team 10'), await api.groupOf('Team 11')].sort());
+    expect(progress).toMatchObject({ state: 'done', users: { done: USERS, total: USERS } });
+  });
+
   it('resumes across runs with a small budget without losing which users it saw', async () => {
     const world = createWorld();
     await converged(world);
