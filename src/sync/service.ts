@@ -206,6 +206,8 @@ export class SyncService {
   /**
    * Starts a full reconcile: every user and group checked against Atlassian, what was changed
    * there by hand repaired or reported (policies.drift), with progress (reconcileProgress).
+   * Where the connection reads the directory in pages, its walks compare a page at a time and
+   * mark only what differs (src/sync/paged-walk.ts); elsewhere they mark everything (walk).
    * A dry run (asked for, or the dry-run policy) plans instead; asked for while the policy is
    * off, it runs as its own preview jobs and leaves the real marks alone. While one runs,
    * starting another answers the one running.
