@@ -235,10 +235,14 @@ function status(pid: number): { name: string; rssKb: number; hwmKb: number } | u
     const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
     const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    const name = cmd
-      .slice(0, 5)
-      .map((part) => path.basename(part))
-      .join(' ');
+    // A process that has exited and not been reaped yet (<defunct>) has no command line.
+    const name =
+      cmd.length > 0
+        ? cmd
+            .slice(0, 5)
+            .map((part) => path.basename(part))
+            .join(' ')
+        : `${/^Name:\s+(\S+)/m.exec(text)?.[1] ?? '?'} <defunct>`;
     return { name, rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
   } catch {
     return undefined;
