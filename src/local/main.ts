@@ -48,6 +48,7 @@
  */
 import http from 'node:http';
 import path from 'node:path';
+import { stop as stopEsbuild } from 'esbuild';
 import type * as ForgeConnection from '../forge/atlassian-connection';
 import type * as ForgeEntryPoints from '../forge/index';
 import type * as ForgePolicyStore from '../forge/policy-store';
@@ -295,6 +296,13 @@ async function main(): Promise<void> {
   const connections = await first.loadModule<typeof ForgeConnection>('forge/atlassian-connection');
   const { SyncLog } = await first.loadModule<typeof SyncLogModule>('sync/log');
   const { ForgeEntityStore } = await first.loadModule<typeof KvsStore>('forge/kvs-store');
+  // On a cold start (the first after a clone or an edit) tsx compiled the modules its cache
+  // lacked with esbuild's synchronous API, which starts a worker thread and an esbuild service
+  // process and keeps both for the rest of the run: about 30 MB a server that has loaded its
+  // code never uses again. They are stopped (a later compile starts them again; the service,
+  // left without its worker, stays as a `<defunct>` entry until npm start exits: no memory).
+  // No-op on a warm start, when tsx compiled nothing.
+  await stopEsbuild();
 
   for (const s of served) {
     const { runtime } = s;

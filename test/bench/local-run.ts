@@ -1,21 +1,29 @@
 /**
  * What `npm start` costs: time to the banner, throughput under a request mix of several
- * identity-provider clients, peak memory of every process it runs (the server, tsx, esbuild
- * services), and GET /Users paging at two directory sizes.
+ * identity-provider clients, memory of every process it runs (the server, and any tsx or
+ * esbuild process), and GET /Users paging at two directory sizes.
  *
  *   npx tsx test/bench/local-run.ts                     npm start's own command, 8 clients
  *   npx tsx test/bench/local-run.ts --command "node --import tsx src/local/main.ts"
- *   npx tsx test/bench/local-run.ts --peer http://127.0.0.1:9000/scim/v2 --peer-token T
  *   npx tsx test/bench/local-run.ts --peer-command "node /tmp/peer/server.mjs"
- *   npx tsx test/bench/local-run.ts --clients 8 --seconds 20 --users 1000 --scale 10000
+ *   npx tsx test/bench/local-run.ts --peer http://127.0.0.1:9000/scim/v2 --peer-token T
+ *   npx tsx test/bench/local-run.ts --clients 8 --requests 4000 --users 1000 --scale 10000
+ *   npx tsx test/bench/local-run.ts --seconds 20        a fixed time instead of a fixed work
  *
  * The server starts on a fresh DATA_DIR and a free port; its bearer token is read from the
- * banner. Memory is sampled from /proc every 100 ms over the whole process tree (RSS summed),
- * and each process's own peak (VmHWM) is reported too. With --peer the same mix runs against
- * another SCIM server (the in-memory SCIMMY peer, say) right after, on the same machine, and
- * the throughput ratio is printed; --peer-command starts the peer itself instead (with PORT set,
- * reading `SCIM base URL:` and `Bearer token:` from its output, as from npm start's banner),
- * so its peak RSS is measured the same way. Seeded: every run sends the same requests.
+ * banner. Each server is given the same work: 1,000 users seeded, then a fixed number of
+ * requests (--requests, default 4,000) of one seeded mix, the same requests in the same order
+ * whichever server answers; with --seconds the mix runs for a fixed time instead (a faster
+ * server then does more of it, so its memory is not comparable). Memory is sampled from /proc
+ * every 100 ms over the whole process tree (RSS summed) while the work runs, and each process's
+ * own peak (VmHWM) is reported too; after the work, the RSS and the V8 heap in use (a Node
+ * server: asked with SIGUSR2 through memory-report.cjs, which the bench preloads by
+ * NODE_OPTIONS into every server it starts). With --peer the same work runs against another
+ * SCIM server (the in-memory SCIMMY peer, say) right after, on the same machine;
+ * --peer-command starts the peer itself instead (with PORT set, reading `SCIM base URL:` and
+ * `Bearer token:` from its output, as from npm start's banner), so its memory is measured the
+ * same way, and the bench ends with a PASS/FAIL line each for npm start's targets: peak RSS no
+ * more than the peer's, and at least 1.5× its throughput.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +36,8 @@ const ROOT = path.resolve(__dirname, '../..');
 interface Options {
   command: string;
   clients: number;
+  /** The mix's fixed work (requests); undefined when it runs for `seconds` instead. */
+  requests?: number;
   seconds: number;
   users: number;
   scale?: number;
@@ -38,7 +48,7 @@ interface Options {
 
 function parse(argv: string[]): Options {
   const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
-  const options: Options = { command: scripts.start, clients: 8, seconds: 20, users: 1000 };
+  const options: Options = { command: scripts.start, clients: 8, requests: 4000, seconds: 0, users: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i];
     switch (argv[i]) {
@@ -48,8 +58,13 @@ function parse(argv: string[]): Options {
       case '--clients':
         options.clients = Number(value());
         break;
+      case '--requests':
+        options.requests = Number(value());
+        options.seconds = 0;
+        break;
       case '--seconds':
         options.seconds = Number(value());
+        options.requests = undefined;
         break;
       case '--users':
         options.users = Number(value());
@@ -133,19 +148,26 @@ interface MixResult {
 /**
  * `clients` clients, each sending its next request when the previous one answered: an
  * identity provider's steady state (lookups by userName, reads, PATCHes, pages, creates).
+ * Every run draws the same requests in the same order; with `requests` set, each server gets
+ * exactly those. The users looked up, read and patched are the seeded ones, so which request
+ * comes next never depends on how fast the creates before it were answered.
  */
 async function mix(target: Target, ids: string[], options: Options, firstNew: number): Promise<MixResult> {
-  const random = seededRandom(7); // every run sends the same mix
+  const random = seededRandom(7);
+  const seeded = ids.length;
   const end = Date.now() + options.seconds * 1000;
+  const more = options.requests === undefined ? () => Date.now() < end : () => sent < options.requests!;
+  let sent = 0;
   let ops = 0;
   let errors = 0;
   let created = firstNew;
   const started = Date.now();
   await Promise.all(
     Array.from({ length: options.clients }, async () => {
-      while (Date.now() < end) {
+      while (more()) {
+        sent++;
         const r = random();
-        const n = Math.floor(random() * ids.length);
+        const n = Math.floor(random() * seeded);
         let status: number;
         if (r < 0.35) {
           const filter = encodeURIComponent(`userName eq "bench.user.${n}@example.com"`);
@@ -160,7 +182,7 @@ async function mix(target: Target, ids: string[], options: Options, firstNew: nu
             })
           ).status;
         } else if (r < 0.9) {
-          const start = 1 + Math.floor(random() * Math.max(1, ids.length - 100));
+          const start = 1 + Math.floor(random() * Math.max(1, seeded - 100));
           status = (await call(target, 'GET', `/Users?startIndex=${start}&count=100`)).status;
         } else {
           const answer = await call(target, 'POST', '/Users', userBody(created++));
@@ -213,19 +235,27 @@ function status(pid: number): { name: string; rssKb: number; hwmKb: number } | u
     const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
     const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    const name = cmd
-      .slice(0, 5)
-      .map((part) => path.basename(part))
-      .join(' ');
+    // A process that has exited and not been reaped yet (<defunct>) has no command line.
+    const name =
+      cmd.length > 0
+        ? cmd
+            .slice(0, 5)
+            .map((part) => path.basename(part))
+            .join(' ')
+        : `${/^Name:\s+(\S+)/m.exec(text)?.[1] ?? '?'} <defunct>`;
     return { name, rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
   } catch {
     return undefined;
   }
 }
 
-/** Samples the tree's summed RSS; `stop` answers its peak and each process's own peak. */
+/**
+ * Samples the tree's summed RSS; `stop` answers its peak, its RSS at that moment, and each
+ * process's own peak.
+ */
 function sampleMemory(pid: number) {
   let peakKb = 0;
+  let lastKb = 0;
   const processes = new Map<number, { name: string; hwmKb: number }>();
   const sample = () => {
     let sum = 0;
@@ -236,16 +266,27 @@ function sampleMemory(pid: number) {
       processes.set(p, { name: s.name, hwmKb: Math.max(s.hwmKb, processes.get(p)?.hwmKb ?? 0) });
     }
     peakKb = Math.max(peakKb, sum);
+    lastKb = sum;
   };
   const timer = setInterval(sample, 100);
   return {
     stop() {
       clearInterval(timer);
       sample();
-      return { peakKb, processes: [...processes.values()] };
+      return { peakKb, lastKb, processes: [...processes.values()] };
     },
   };
 }
+
+/** What a server's own memory-report.cjs answers to SIGUSR2 (bytes), if it is a Node server. */
+interface MemoryUsage {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+}
+
+const MEMORY_REPORT = path.join(__dirname, 'memory-report.cjs');
 
 async function startServer(command: string, dataDir: string) {
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -255,6 +296,7 @@ async function startServer(command: string, dataDir: string) {
     env: {
       ...process.env,
       PATH: `${path.join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${MEMORY_REPORT}`.trim(),
       DATA_DIR: dataDir,
       PORT: String(port),
     },
@@ -274,8 +316,21 @@ async function startServer(command: string, dataDir: string) {
     child.on('exit', (code) => reject(new Error(`${command} exited (${code}):\n${output}`)));
   });
   const readyMs = performance.now() - started;
-  return { child, target, readyMs, memory };
+  /** Asks the server for its memory (see memory-report.cjs); undefined if it does not answer. */
+  const usage = async (): Promise<MemoryUsage | undefined> => {
+    const from = output.length;
+    child.kill('SIGUSR2');
+    for (let waited = 0; waited < 2000; waited += 50) {
+      const line = /memory-report (\{.*\})/.exec(output.slice(from))?.[1];
+      if (line) return JSON.parse(line) as MemoryUsage;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return undefined;
+  };
+  return { child, target, readyMs, memory, usage };
 }
+
+type Server = Awaited<ReturnType<typeof startServer>>;
 
 async function measure(target: Target, options: Options) {
   const ids = await seed(target, 0, options.users, options.clients);
@@ -305,44 +360,100 @@ function report(label: string, m: Awaited<ReturnType<typeof measure>>, options: 
   return rate;
 }
 
+/**
+ * Stops a server the bench started. npm start stops once its running invocations end, and a
+ * queue consumer still syncing the users just created to the embedded organization can run
+ * for minutes; the data directory is thrown away, so after a grace period the bench kills it.
+ */
+async function stop(running: Server): Promise<void> {
+  if (running.child.exitCode !== null || running.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => running.child.once('exit', resolve));
+  running.child.kill('SIGTERM');
+  const grace = setTimeout(() => running.child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(grace);
+}
+
+/** What one server used while it did the work, and after it. */
+interface Footprint {
+  peakKb: number;
+  afterKb: number;
+  usage?: MemoryUsage;
+  processes: { name: string; hwmKb: number }[];
+}
+
+/** Runs the work against a server the bench started, measuring its memory meanwhile. */
+async function measureStarted(server: Server, options: Options) {
+  const memory = sampleMemory(server.child.pid!);
+  const m = await measure(server.target, options);
+  const { peakKb, lastKb, processes } = memory.stop();
+  const footprint: Footprint = { peakKb, afterKb: lastKb, usage: await server.usage(), processes };
+  return { m, footprint };
+}
+
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+function reportMemory(label: string, f: Footprint): void {
+  const heap = f.usage
+    ? `; V8 heap in use after ${(f.usage.heapUsed / 1048576).toFixed(0)} MB of ${(f.usage.heapTotal / 1048576).toFixed(0)} MB`
+    : '';
+  console.log(
+    `${label}: peak RSS ${mb(f.peakKb)}, RSS after the work ${mb(f.afterKb)}${heap}; per process (VmHWM):`,
+  );
+  for (const p of f.processes) console.log(`  ${mb(p.hwmKb).padStart(7)}  ${p.name}`);
+}
+
+function verdict(pass: boolean, what: string): void {
+  console.log(`${pass ? 'PASS' : 'FAIL'}: ${what}`);
+}
+
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-run-'));
   console.log(`command: ${options.command}`);
+  console.log(
+    options.requests === undefined
+      ? `work: ${options.users} users seeded, then the mix for ${options.seconds} s (not equal work: memory is not comparable)`
+      : `work: ${options.users} users seeded, then ${options.requests} requests of the mix${options.scale ? `, then seeded to ${options.scale} users` : ''}`,
+  );
   const server = await startServer(options.command, dataDir);
-  const peerServer = options.peerCommand ? await startServer(options.peerCommand, dataDir) : undefined;
+  const startup = server.memory.stop();
+  const peerServer = options.peerCommand
+    ? await startServer(options.peerCommand, path.join(dataDir, 'peer'))
+    : undefined;
   peerServer?.memory.stop();
   try {
-    const afterStart = server.memory.stop();
     console.log(
-      `ready (banner printed) in ${server.readyMs.toFixed(0)} ms; RSS at ready ${(afterStart.peakKb / 1024).toFixed(0)} MB`,
+      `ready (banner printed) in ${server.readyMs.toFixed(0)} ms; RSS at ready ${mb(startup.lastKb)}`,
     );
-    const memory = sampleMemory(server.child.pid!);
-    const own = await measure(server.target, options);
-    const { peakKb, processes } = memory.stop();
-    const rate = report('npm start', own, options);
-    console.log(
-      `npm start: peak RSS of its process tree ${(peakKb / 1024).toFixed(0)} MB; per process (VmHWM):`,
-    );
-    for (const p of processes) console.log(`  ${(p.hwmKb / 1024).toFixed(0).padStart(5)} MB  ${p.name}`);
+    const own = await measureStarted(server, options);
+    const rate = report('npm start', own.m, options);
+    reportMemory('npm start', own.footprint);
+    // Its sync to the embedded organization goes on in the background: stopped now, so it
+    // takes no CPU from the peer.
+    await stop(server);
     if (options.peer || peerServer) {
-      const peerTarget = peerServer?.target ?? { base: options.peer ?? '', token: options.peerToken ?? '' };
-      const peerMemory = peerServer ? sampleMemory(peerServer.child.pid!) : undefined;
-      const peer = await measure(peerTarget, options);
-      const peerRate = report('peer', peer, options);
-      console.log(`throughput npm start / peer: ${(rate / peerRate).toFixed(2)}×`);
-      if (peerMemory) {
-        const peerPeakKb = peerMemory.stop().peakKb;
+      const peer = peerServer
+        ? await measureStarted(peerServer, options)
+        : { m: await measure({ base: options.peer ?? '', token: options.peerToken ?? '' }, options) };
+      const peerRate = report('peer', peer.m, options);
+      const ratio = rate / peerRate;
+      console.log(`throughput npm start / peer: ${ratio.toFixed(2)}×`);
+      if ('footprint' in peer) {
+        reportMemory('peer', peer.footprint);
+        const memoryRatio = own.footprint.peakKb / peer.footprint.peakKb;
         console.log(
-          `peer: peak RSS ${(peerPeakKb / 1024).toFixed(0)} MB; npm start / peer: ${(peakKb / peerPeakKb).toFixed(2)}×`,
+          `peak RSS npm start / peer: ${mb(own.footprint.peakKb)} / ${mb(peer.footprint.peakKb)} (${memoryRatio.toFixed(2)}×)`,
         );
+        if (options.requests !== undefined) verdict(memoryRatio <= 1, "peak RSS at equal work ≤ the peer's");
+        else console.log('(no memory verdict with --seconds: the work differs)');
       }
+      verdict(ratio >= 1.5, "throughput ≥ 1.5× the peer's");
     }
   } finally {
     for (const running of [server, peerServer]) {
       if (!running) continue;
-      running.child.kill('SIGTERM');
-      await new Promise((resolve) => running.child.once('exit', resolve));
+      await stop(running);
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 /** Starts `npm start`'s entry point as a child process and waits until it serves. */
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -60,19 +61,27 @@ export function runUntilExit(
   );
 }
 
-/** `npm start`'s entry point as a child process, and everything it has printed so far. */
+/**
+ * `npm start`'s own command (package.json `scripts.start`, `node <flags> <entry>`) as a child
+ * process, and everything it has printed so far: the tests start what an admin starts, with
+ * the same loader.
+ */
 function spawnMain(env: Record<string, string>, args: string[]) {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/local/main.ts', ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PORT: '0', SCIM_QUIET: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const [node, ...nodeArgs] = npmStartCommand();
+  if (node !== 'node') throw new Error(`npm start no longer runs node: ${node}`);
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', SCIM_QUIET: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return { child, output: () => output };
+}
+
+/** package.json's `start` script, split into words (it has no quoting). */
+function npmStartCommand(): string[] {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  return String(scripts.start).split(/\s+/).filter(Boolean);
 }

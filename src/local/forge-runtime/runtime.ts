@@ -30,6 +30,7 @@ import {
 import { ConsoleLevel, currentScope, hostInstallation, runInScope, unhostInstallation } from './host';
 import { Installation, offlineInstallation } from './installation';
 import { KVS_INTERNAL_ENTITIES, KvsService } from './kvs';
+import { loadAppModule } from './app-modules';
 import { AppManifest, INTERVAL_MS, ModuleKind, readManifest, resolveHandler, timeoutMs } from './manifest';
 import {
   egressAllows,
@@ -334,7 +335,7 @@ export class ForgeRuntime {
    * so a caller shares the instances the functions use. Only after `install()`.
    */
   loadModule<T>(modulePath: string): Promise<T> {
-    return import(path.resolve(this.sourceRoot, modulePath)) as Promise<T>;
+    return loadAppModule<T>(path.resolve(this.sourceRoot, modulePath));
   }
 
   private loadFunction(functionKey: string): Promise<AnyFunction> {

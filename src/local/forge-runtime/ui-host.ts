@@ -7,6 +7,7 @@
  *
  * Trees are kept as rendered (function props such as onClick stay callable): `ForgeDoc`.
  */
+import { loadAppModule } from './app-modules';
 import type { ForgeRuntime } from './runtime';
 
 export interface ForgeDoc {
@@ -152,7 +153,7 @@ export async function openPage(
 ): Promise<UiHost> {
   const host = createUiHost(runtime, page);
   host.install();
-  await import(runtime.resourceFile(page.moduleKey));
+  await loadAppModule(runtime.resourceFile(page.moduleKey));
   return host;
 }
 
