@@ -104,6 +104,8 @@ export class LocalEntityStore implements EntityStore {
   private syncCount = 0;
   /** Set when a flush failed: memory then holds writes the disk may not, so nothing is answered. */
   private failure?: Error;
+  /** Set by close() on a persistent store: the refusal every later call gets. */
+  private closedAt?: Error;
 
   /**
    * `internal` entities are stored, indexed and journalled like the others but skip Forge's
@@ -299,9 +301,13 @@ export class LocalEntityStore implements EntityStore {
     return this.records.get(entity)?.size ?? 0;
   }
 
-  /** Folds the journal into a snapshot and closes the journal file. */
+  /**
+   * Folds the journal into a snapshot and closes the journal file. A persistent store refuses
+   * every call after it: a write it can no longer make durable must not be answered.
+   */
   close(): void {
     if (!this.directory || this.journal === undefined) return;
+    this.closedAt = new Error('The local store is closed: the server is stopping.');
     this.compact(this.directory);
     this.closeJournal();
     this.journal = undefined;
@@ -319,6 +325,7 @@ export class LocalEntityStore implements EntityStore {
    */
   private async answered<T>(work: () => T): Promise<T> {
     await turn();
+    if (this.closedAt) throw this.closedAt;
     if (this.failure) throw this.failure;
     let result: T;
     try {

@@ -90,6 +90,8 @@ const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
 const quiet = process.env.SCIM_QUIET === '1';
 const licence = parseOfflineLicenceState(process.env.FORGE_LICENSE);
 const installationCount = parseInstallations(process.argv.slice(2));
+/** How long Ctrl-C waits for running sync invocations before it stops them (their work stays queued). */
+const STOP_GRACE_MS = 5_000;
 
 /** `--installations N` (or `--installations=N`): how many installations to serve (default 1). */
 function parseInstallations(args: string[]): number {
@@ -390,13 +392,27 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: what was answered is on disk already (the store answers nothing
+      // before it is), so leaving now loses no acknowledged write.
+      console.log(`${signal} again: exiting now`);
+      process.exit(130);
+    }
     stopping = true;
-    console.log(`${signal}: stopping`);
+    console.log(`${signal}: stopping (running syncs get ${STOP_GRACE_MS / 1000} s to finish)`);
     clearInterval(maintenance);
     server.close(() => {
-      // Waits for running invocations, then folds each journal into a snapshot.
-      void Promise.allSettled(served.map((s) => s.runtime.stop()))
+      // Waits for running invocations (a consumer run may take minutes: it is given a few
+      // seconds, and its work stays queued), then folds each journal into a snapshot.
+      void Promise.all(served.map((s) => s.runtime.stop({ graceMs: STOP_GRACE_MS })))
+        .then((stopped) => {
+          const abandoned = stopped.reduce((n, s) => n + s.abandoned, 0);
+          if (abandoned > 0) {
+            console.log(
+              `${abandoned} sync run(s) stopped mid-way; their work stays queued and resumes at the next start.`,
+            );
+          }
+        })
         .finally(() => Promise.allSettled(adminPages.map((page) => page.close())))
         .finally(() => {
           for (const s of served) s.org.site.close();

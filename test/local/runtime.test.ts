@@ -71,4 +71,47 @@ describe('the local runtime', () => {
     expect((await fetch(server.baseUrl.replace('/scim/v2', '/other'))).status).toBe(404);
     await server.stop();
   }, 30_000);
+  it('stops within seconds on Ctrl-C while a sync run is busy, and that work resumes at the next start', async () => {
+    const env = { DATA_DIR: dataDir, SCIM_BEARER_TOKEN: 'fixed', EMBEDDED_ORG_API_KEY: 'org-key' };
+    // Every Atlassian answer takes a second: the consumer run for 12 users lasts far longer
+    // than the few seconds Ctrl-C gives it.
+    const first = await startLocalServer({ ...env, EMBEDDED_ORG_LATENCY_MS: '1000' });
+    const orgId = /org (\S+)/.exec(first.output())?.[1] as string;
+    const emails = Array.from({ length: 12 }, (_, i) => `busy${i}@example.com`);
+    for (const email of emails) {
+      const created = await fetch(`${first.baseUrl}/Users`, {
+        method: 'POST',
+        headers: json('fixed'),
+        body: JSON.stringify({ userName: email, emails: [{ value: email, primary: true }] }),
+      });
+      expect(created.status).toBe(201);
+    }
+    const inOrg = async (baseUrl: string) => {
+      const search = await fetch(
+        `${new URL(baseUrl).origin}/atlassian/admin/v2/orgs/${orgId}/directories/-/users/search`,
+        {
+          method: 'POST',
+          headers: { authorization: 'Bearer org-key', 'content-type': 'application/json' },
+          body: JSON.stringify({ emails, limit: 100 }),
+        },
+      );
+      return ((await search.json()) as { data: unknown[] }).data.length;
+    };
+    // A run is under way once the first account is there.
+    for (let waited = 0; (await inOrg(first.baseUrl)) === 0; waited += 250) {
+      expect(waited).toBeLessThan(30_000);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const stopping = Date.now();
+    expect(await first.stop('SIGINT')).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(15_000);
+    expect(first.output()).toMatch(/sync run\(s\) stopped mid-way; their work stays queued/);
+
+    const second = await startLocalServer(env);
+    for (let waited = 0; (await inOrg(second.baseUrl)) < emails.length; waited += 250) {
+      expect(waited).toBeLessThan(45_000);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(await second.stop('SIGTERM')).toBe(0);
+  }, 120_000);
 });

@@ -576,14 +576,27 @@ export class ForgeRuntime {
     }
   }
 
-  /** Stops timers, waits for running invocations, makes storage durable, removes the globals. */
-  async stop(): Promise<void> {
+  /**
+   * Stops timers, waits for running invocations, makes storage durable, removes the globals.
+   * With `graceMs`, waits that long at most and answers how many invocations were still
+   * running: their storage is closed under them (each later call is refused, as Forge ends an
+   * invocation at its timeout), so nothing they do after is acknowledged, and their queued
+   * work, durable before it ran, is delivered again at the next start.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<{ abandoned: number }> {
     for (const timer of this.schedules.splice(0)) clearInterval(timer);
-    await this.events.stop();
-    await Promise.allSettled([...this.running]);
+    const finished = Promise.allSettled([this.events.stop(), ...this.running]);
+    if (options.graceMs === undefined) await finished;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.graceMs)));
+      await Promise.race([finished, grace]).finally(() => clearTimeout(timer));
+    }
+    const abandoned = this.running.size;
     this.closed = true;
     this.store.close();
     this.uninstall();
+    return { abandoned };
   }
 
   private warn(message: string): void {
