@@ -18,6 +18,7 @@ import { GroupRoleCache } from './group-role-cache';
 import { RequestLog } from './requests';
 import { AccountPrefetch } from './account-prefetch';
 import { primaryEmail } from './user-reconciler';
+import { trustsLink } from './users/trust';
 import type { ReconcileContext } from './atlassian-calls';
 import type { ReconcileResult } from './result';
 import { JobOutcome, PreviewKind, QueuedJob, RunResult, SyncKind, SyncQueue } from './queue';
@@ -178,7 +179,8 @@ export class SyncService {
    * Before a batch of jobs runs: the accounts its user jobs will ask for, read in one request
    * per 100 (src/sync/account-prefetch.ts): by id for a linked user (or one whose invite's
    * placement is still to be read back), by e-mail for the others. Users blocked at their
-   * version are left out (their turn asks nothing). Two storage reads per user job.
+   * version, and linked users whose reconcile trusts the link (users/trust.ts), are left out
+   * (their turn asks nothing). Two storage reads per user job.
    */
   private async prefetch(batch: QueuedJob[], accounts: AccountPrefetch, budget: Budget): Promise<void> {
     if (!accounts.batches) return;
@@ -191,6 +193,8 @@ export class SyncService {
           this.links.user(job.doc.id),
           this.options.directory.users.get(job.doc.id),
         ]);
+        // A reconcile that trusts its link reads no account: nothing to read ahead for it.
+        if (trustsLink(link, job.doc.force === true, (job.doc.attempts ?? 0) + 1)) return;
         const accountId = link?.accountId ?? link?.placing?.accountId;
         if (accountId) wanted.accountIds.push(accountId);
         else if (!user || (link?.blocked?.version === user.version && !job.doc.force)) return;

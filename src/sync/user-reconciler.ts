@@ -26,6 +26,7 @@ import { Offboarding } from './users/offboarding';
 import { ProductAccessGroups } from './users/product-access';
 import { AdminNow, Protection } from './users/protection';
 import { SeatCap } from './users/seat-cap';
+import { trustedAccount } from './users/trust';
 import { UserTurn } from './users/turn';
 import { NewUserGroups } from './users/welcome';
 
@@ -465,30 +466,6 @@ export class UserReconciler {
       groups.push(membership.group);
     if (groups.length > 0) await this.deps.queue.mark('group', groups);
   }
-}
-
-/**
- * The linked account as the link says the app left it, where a change-driven reconcile may
- * trust that instead of reading it: the first attempt of a reconcile nobody forced, of an
- * account linked and applied. Its writes then say whether the link still holds: a suspend,
- * restore or member add of an account gone answers 404, the attempt fails, and the retry
- * (attempt 2) reads the account. What is left out: a change made by hand in Atlassian since
- * (drift) is found by the full reconcile (forced, so it reads every account), not by every
- * change; the admin check before a destructive write is asked afresh all the same
- * (Protection.refuseAdmin). The claim status is the one the profile sync recorded.
- */
-function trustedAccount(turn: UserTurn): AtlassianAccount | undefined {
-  const { link, context } = turn;
-  if (turn.forced || context.attempt !== 1 || !link?.accountId || link.placing) return undefined;
-  if (link.applied !== 'active' && link.applied !== 'suspended') return undefined;
-  const suspended = link.applied === 'suspended' && (link.deactivation ?? 'suspend') === 'suspend';
-  const profile = link.profile?.accountId === link.accountId ? link.profile : undefined;
-  return {
-    accountId: link.accountId,
-    email: link.email ?? '',
-    status: suspended ? 'suspended' : 'active',
-    ...(profile ? { managed: !profile.unmanaged } : {}),
-  };
 }
 
 /** The address to invite: the primary e-mail, else the first, else a userName that is one. */
