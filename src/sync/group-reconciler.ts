@@ -70,6 +70,7 @@ export class GroupReconciler {
     const name = naming.name;
 
     let group: AtlassianGroup | undefined;
+    let regrown = false;
     if (link.groupId && trusted(link, name, context)) {
       group = { id: link.groupId, name };
     } else if (link.groupId) {
@@ -94,6 +95,8 @@ export class GroupReconciler {
           'provisioning it again',
         );
         link = { created: false };
+        // Its member links name memberships that went with it: each is checked, not trusted.
+        regrown = true;
       }
     }
     if (!group) {
@@ -131,7 +134,8 @@ export class GroupReconciler {
     const linked = group;
     let verdict: Promise<boolean> | undefined;
     const mayAdd = () => (verdict ??= this.mayGrant(id, link, linked, calls, context));
-    return this.reconcileMembers(id, desired, group.id, link.created, calls, context, progress, mayAdd);
+    const walk = { verify: context.force === true || regrown, created: link.created };
+    return this.reconcileMembers(id, desired, group.id, walk, calls, context, progress, mayAdd);
   }
 
   /**
@@ -357,7 +361,8 @@ export class GroupReconciler {
     id: string,
     desired: StoredResource,
     groupId: string,
-    created: boolean,
+    /** Check every membership (a full reconcile, a group provisioned again); the app created it. */
+    { verify, created }: { verify: boolean; created: boolean },
     calls: AtlassianCalls,
     context: ReconcileContext,
     progress: WalkProgress,
@@ -365,7 +370,6 @@ export class GroupReconciler {
   ): Promise<string | undefined> {
     const resume = parseResumePoint(context.resumeAfter);
     const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
-    const verify = context.force === true;
     if (resume.phase === 'add') {
       // By slot (`<group seq>:<user id>`): unique per membership, so "after the last slot
       // done" neither skips nor repeats a member.
