@@ -17,7 +17,7 @@
  */
 import type { AtlassianPort } from '../../src/atlassian/port';
 import { client } from '../embedded-org/helpers';
-import { applied, createGroup, createUser, createWorld, readOrg } from './support';
+import { applied, createGroup, createUser, createWorld, killer, Killed, readOrg } from './support';
 import { entraSetActive, INVITES, logOf, plainGroup, requests, ROLE_CHECKS } from './user-policies-support';
 
 const USER_SEARCH = /\/users\/search$/;
@@ -210,5 +210,25 @@ describe('change-driven reconciles trust their links', () => {
     const org = await readOrg(world.org);
     expect(org.groups.get('Crew')?.members.sort()).toEqual(['first@example.com', 'second@example.com']);
     expect((await world.app.sync.links.group(group))?.groupId).not.toBe(groupId);
+  });
+});
+
+describe('an invite whose read-back has not run yet', () => {
+  it('a user deleted at the identity provider meanwhile: the invited account is offboarded', async () => {
+    // Killed before the run's read-back search, right after the invite (calls: the e-mail
+    // search, the invite, then the read-back).
+    const world = createWorld();
+    await world.settle();
+    const kill = killer(3, 'before');
+    world.restart({ wrapPort: kill.wrapPort, wrapStore: kill.wrapStore });
+    const id = await createUser(world, 'brief@example.com');
+    await expect(world.settle()).rejects.toThrow(Killed);
+    world.restart();
+    expect((await world.app.sync.links.user(id))?.placing?.accountId).toBeDefined();
+
+    expect((await world.scim('DELETE', `/Users/${id}`)).status).toBe(204);
+    await world.settle();
+    expect((await readOrg(world.org)).users.get('brief@example.com')?.status).toBe('suspended');
+    expect(requests(world, 'POST', INVITES)).toBe(1);
   });
 });
