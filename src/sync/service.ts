@@ -64,6 +64,8 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 const FULL_RECONCILE_STUCK_MS = 2 * 24 * 3600 * 1000;
 /** Passes one run makes at most (each pass runs what was due when it started). */
 const MAX_PASSES = 50;
+/** User jobs whose link and SCIM user the prefetch reads at once (two storage reads each). */
+const PREFETCH_READS_AT_ONCE = 10;
 /** Tries of a progress update that runs of other partitions keep beating to the write. */
 const PROGRESS_UPDATE_ATTEMPTS = 20;
 
@@ -187,23 +189,26 @@ export class SyncService {
     const users = batch.filter((job) => resourceKind(job.kind) === 'user');
     if (users.length === 0) return;
     const wanted = { accountIds: [] as string[], emails: [] as string[] };
-    await Promise.all(
-      users.map(async (job) => {
-        const [link, user] = await Promise.all([
-          this.links.user(job.doc.id),
-          this.options.directory.users.get(job.doc.id),
-        ]);
-        // A reconcile that trusts its link reads no account: nothing to read ahead for it.
-        if (trustsLink(link, job.doc.force === true, (job.doc.attempts ?? 0) + 1)) return;
-        const accountId = link?.accountId ?? link?.placing?.accountId;
-        if (accountId) wanted.accountIds.push(accountId);
-        else if (!user || (link?.blocked?.version === user.version && !job.doc.force)) return;
-        else {
-          const email = primaryEmail(user.doc);
-          if (email) wanted.emails.push(email);
-        }
-      }),
-    );
+    // A few reads at a time, not the whole batch at once (storage is shared by every run).
+    for (let i = 0; i < users.length; i += PREFETCH_READS_AT_ONCE) {
+      await Promise.all(
+        users.slice(i, i + PREFETCH_READS_AT_ONCE).map(async (job) => {
+          const [link, user] = await Promise.all([
+            this.links.user(job.doc.id),
+            this.options.directory.users.get(job.doc.id),
+          ]);
+          // A reconcile that trusts its link reads no account: nothing to read ahead for it.
+          if (trustsLink(link, job.doc.force === true, (job.doc.attempts ?? 0) + 1)) return;
+          const accountId = link?.accountId ?? link?.placing?.accountId;
+          if (accountId) wanted.accountIds.push(accountId);
+          else if (!user || (link?.blocked?.version === user.version && !job.doc.force)) return;
+          else {
+            const email = primaryEmail(user.doc);
+            if (email) wanted.emails.push(email);
+          }
+        }),
+      );
+    }
     await accounts.load(wanted, budget);
   }
 

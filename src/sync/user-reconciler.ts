@@ -277,6 +277,11 @@ export class UserReconciler {
     delete next.unplaced;
     delete next.protectedAccount;
     delete next.protectedNoted;
+    // Outside the directory before the invite, it held no role here ("an account not in the
+    // directory administers nothing", AtlassianPort.isAdmin), and the invite named only groups
+    // the privilege check let through: not an admin, cached as an asked answer would be (and,
+    // as that one, asked afresh before any destructive write and on a forced reconcile).
+    next.admin = { accountId: account.accountId, value: false };
     return this.linkAndApply(turn, account, new Set(placing.placed));
   }
 
