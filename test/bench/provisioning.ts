@@ -190,11 +190,14 @@ export interface OrgSnapshot {
   groups: Map<string, string[]>;
 }
 
-/** Everything in the organization's directory, through its API, latency and rate limit off. */
+/** Everything in the organization's directory, through its API, latency, rate limit and faults off. */
 async function readOrg(org: EmbeddedOrganization, rateLimit: number | undefined): Promise<OrgSnapshot> {
   const latency = org.latencyMs;
+  const faultRate = org.faults.rate;
   org.latencyMs = 0;
   org.setRateLimit(undefined);
+  // The bench's own reading, not the worker's: no fault is drawn for it.
+  org.faults.configure({ rate: 0 });
   try {
     const api = client(org);
     const accounts = new Map<string, string>();
@@ -231,6 +234,7 @@ async function readOrg(org: EmbeddedOrganization, rateLimit: number | undefined)
   } finally {
     org.latencyMs = latency;
     org.setRateLimit(rateLimit);
+    org.faults.configure({ rate: faultRate });
   }
 }
 
