@@ -448,7 +448,9 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
   const duplicates = (label: string) => {
     const seen = new Map<string, number>();
     for (const r of writes)
-      if (r.label === label && r.status < 300 && r.target !== undefined) {
+      // Answered with success: a write whose answer was lost (a timeout) is not known to have
+      // happened, and sending it again is the retry that case calls for, not a duplicate.
+      if (r.label === label && r.status >= 200 && r.status < 300 && r.target !== undefined) {
         seen.set(r.target, (seen.get(r.target) ?? 0) + 1);
       }
     return [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
