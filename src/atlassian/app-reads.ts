@@ -25,6 +25,7 @@ import { AtlassianHttpClient, FetchLike, FetchResponse, HttpClientOptions } from
 import { JiraReads } from './jira-reads';
 import {
   AtlassianAccount,
+  AtlassianError,
   AtlassianGroup,
   AtlassianPort,
   InvitedAccount,
@@ -157,6 +158,12 @@ export class AppReadsPort implements AtlassianPort {
    * reads have no org status, claim status or platform roles), if its adapter has them.
    */
   readonly pages?: AtlassianPort['pages'];
+  /**
+   * The batched account look-ups (src/sync/account-prefetch.ts): the credential's, if its
+   * adapter has them (the app's Jira reads have no org status or claim status).
+   */
+  readonly findAccountsByEmail?: AtlassianPort['findAccountsByEmail'];
+  readonly getAccounts?: AtlassianPort['getAccounts'];
 
   constructor(
     readonly inner: AtlassianPort,
@@ -176,6 +183,8 @@ export class AppReadsPort implements AtlassianPort {
       this.setEmail = inner.setEmail.bind(inner);
     }
     if (inner.pages) this.pages = inner.pages;
+    if (inner.findAccountsByEmail) this.findAccountsByEmail = inner.findAccountsByEmail.bind(inner);
+    if (inner.getAccounts) this.getAccounts = inner.getAccounts.bind(inner);
   }
 
   /** Whether the app's reads failed and the credential answers instead. */
@@ -313,6 +322,10 @@ export class AppReadsPort implements AtlassianPort {
     if (this.served.has('findGroupByName') && !this.unavailable) {
       // Looked up just now by the caller: not again.
       const found = options.lookedUp ? undefined : await this.findGroupByName(name);
+      // Asked to create, not to adopt: a taken name is the caller's decision (as the adapter's 409).
+      if (found && options.takenIsConflict) {
+        throw new AtlassianError('conflict', `A group named ${name} already exists.`, 409);
+      }
       if (found) return found;
       if (!this.unavailable && hasCreateWithoutLookup(this.inner)) return this.inner.createNewGroup(name);
     }

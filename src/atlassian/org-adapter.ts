@@ -129,6 +129,12 @@ const MEMBER_PAGE = 100;
  * only `links.next` says whether more follow.
  */
 const DIRECTORY_PAGE = 100;
+/**
+ * E-mails or account ids per batched users search, and its page size: the search's `limit`
+ * maximum is UNCONFIRMED (default 50, spec UserSearchRequest; independent clients send 100),
+ * and a page short of the answer is followed with `links.next`.
+ */
+export const SEARCH_BATCH = 100;
 const STATUSES: readonly AccountStatus[] = [
   'active',
   'suspended',
@@ -388,6 +394,42 @@ export class OrgAdminAdapter implements AtlassianPort {
     return match && toAccount(match, email);
   }
 
+  /**
+   * Users: `{"emails":[...], "limit": 100}` per ≤ SEARCH_BATCH e-mails (exact match, spec
+   * UserSearchRequest.emails), every page of each (`links.next`). Only exact matches count,
+   * case-insensitively, as findAccountByEmail.
+   */
+  async findAccountsByEmail(emails: string[]): Promise<AtlassianAccount[]> {
+    const wanted = new Map(emails.map((e) => [e.toLowerCase(), e]));
+    const found = await this.searchInBatches('emails', [...wanted.values()]);
+    return found.flatMap((user) => {
+      const email = user.email?.toLowerCase();
+      const account = email !== undefined && wanted.has(email) ? toAccount(user) : undefined;
+      return account ? [account] : [];
+    });
+  }
+
+  /** Users: `{"accountIds":[...], "limit": 100}` per ≤ SEARCH_BATCH ids, every page of each. */
+  async getAccounts(accountIds: string[]): Promise<AtlassianAccount[]> {
+    const wanted = new Set(accountIds);
+    const found = await this.searchInBatches('accountIds', [...wanted]);
+    return found.flatMap((user) => {
+      const account = user.accountId && wanted.has(user.accountId) ? toAccount(user) : undefined;
+      return account ? [account] : [];
+    });
+  }
+
+  /** One search per SEARCH_BATCH values of the filter, each followed to its last page. */
+  private async searchInBatches(filter: 'emails' | 'accountIds', values: string[]): Promise<WireUser[]> {
+    const path = await this.dirPath('/users/search');
+    const users: WireUser[] = [];
+    for (let i = 0; i < values.length; i += SEARCH_BATCH) {
+      const body = { [filter]: values.slice(i, i + SEARCH_BATCH), limit: SEARCH_BATCH };
+      for await (const data of this.searchPages<WireUser>(path, body)) users.push(...data);
+    }
+    return users;
+  }
+
   async getAccount(accountId: string): Promise<AtlassianAccount | undefined> {
     try {
       const { body } = await this.http.request<{ data?: WireUser } & WireUser>({
@@ -480,6 +522,12 @@ export class OrgAdminAdapter implements AtlassianPort {
       }
     }
     const placement = { placedGroups: groups.filter((g) => placedGroups.has(g)), refused };
+    if (result?.id && options.deferReadBack) {
+      // The caller reads this account back with others in one search (InviteOptions), which
+      // also tells its claim status (whether its profile can be managed).
+      const invited = { accountId: result.id, email: result.email ?? email };
+      return { ...invited, status: 'not_invited', placementUnknown: true, ...placement };
+    }
     if (result?.id && fresh && placement.placedGroups.length > 0) {
       // A new account the invite put in a group is a directory member, and active: an account
       // found `not_invited` before is read back, as it may be deactivated (accountStatus).
@@ -736,7 +784,8 @@ export class OrgAdminAdapter implements AtlassianPort {
 
   /**
    * Create-or-find, like invite: the name is looked up first (unless the caller just did,
-   * `lookedUp`), so calling again after an unknown outcome never makes a second group. The create answers 201 without a body (spec
+   * `lookedUp`, or asked to create first, `takenIsConflict`: a taken name answers 409), so
+   * calling again after an unknown outcome never makes a second group. The create answers 201 without a body (spec
    * createGroup), so the new group's id is read back by name. A 409 (names are unique) means
    * someone made it in between: that group is returned.
    */
@@ -745,12 +794,14 @@ export class OrgAdminAdapter implements AtlassianPort {
     description?: string,
     options: CreateGroupOptions = {},
   ): Promise<AtlassianGroup> {
-    if (!options.lookedUp) {
+    if (!options.lookedUp && !options.takenIsConflict) {
       const existing = await this.findGroupByName(name);
       if (existing) return existing;
     }
+    let attempt = 0;
     return this.writeWithReadBack(
       async () => {
+        attempt++;
         let created: { data?: WireGroup } & WireGroup = {};
         try {
           const path = await this.dirPath('/groups');
@@ -763,6 +814,8 @@ export class OrgAdminAdapter implements AtlassianPort {
           created = answer.body ?? {};
         } catch (error) {
           if (!isKind(error, 'conflict')) throw error;
+          // Taken before this call: the caller decides whether to adopt it (takenIsConflict).
+          if (options.takenIsConflict && attempt === 1) throw error;
           const found = await this.findGroupByName(name);
           if (found) return found;
           throw error;

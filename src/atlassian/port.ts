@@ -162,6 +162,13 @@ export interface InviteOptions {
    * outcome, a `not_invited` account other than this one is the invite's (made, not placed).
    */
   notInvited?: string;
+  /**
+   * The caller reads the account's status back itself, batched with others (one
+   * `users/search {accountIds}` for many invites, which also tells the claim status): the
+   * adapter answers `placementUnknown` for an account its invite made or found, instead of
+   * reading it back or inferring its status from the groups that placed it.
+   */
+  deferReadBack?: boolean;
 }
 
 export interface CreateGroupOptions {
@@ -171,6 +178,14 @@ export interface CreateGroupOptions {
    * before sending once more.
    */
   lookedUp?: boolean;
+  /**
+   * Create first, without looking the name up (names are unique in a directory, so a taken
+   * name is refused with 409): a name someone else has answers `conflict`, for the caller to
+   * look up and decide whether to adopt it. One request for the name per new group (the
+   * create's own answer has no body, so its id is read back by name). A 409 on a second
+   * attempt after an unknown outcome is this call's own group and is answered as created.
+   */
+  takenIsConflict?: boolean;
 }
 
 /** The account an invite made or found, and what it could place. */
@@ -182,6 +197,12 @@ export interface InvitedAccount extends AtlassianAccount {
   placedGroups?: string[];
   /** Groups and roles the invite refused, each with Atlassian's reason. */
   refused?: Array<{ what: string; reason: string }>;
+  /**
+   * Not read back (InviteOptions.deferReadBack): whether the invite put the account in the
+   * directory is unknown, and `status` says nothing; the caller reads it before adding any
+   * membership (a member add of an account outside the directory is 404).
+   */
+  placementUnknown?: boolean;
 }
 
 /**
@@ -224,6 +245,19 @@ export interface AtlassianPort {
   /** The account with exactly this e-mail address (case-insensitive), if any. */
   findAccountByEmail(email: string): Promise<AtlassianAccount | undefined>;
   getAccount(accountId: string): Promise<AtlassianAccount | undefined>;
+  /**
+   * The accounts with these e-mail addresses (exact, case-insensitive), as few requests as the
+   * API allows (the Organizations API: one `users/search {emails}` per ≤ 100). An e-mail with
+   * no account is simply absent from the answer. Optional: an adapter without a batch form
+   * leaves it out, and the worker looks each e-mail up on its own (src/sync/account-prefetch.ts).
+   */
+  findAccountsByEmail?(emails: string[]): Promise<AtlassianAccount[]>;
+  /**
+   * These accounts as the directory has them (status, claim status), in as few requests as
+   * the API allows (`users/search {accountIds}` per ≤ 100); an account not in the directory is
+   * absent or `not_invited`. Optional, as findAccountsByEmail.
+   */
+  getAccounts?(accountIds: string[]): Promise<AtlassianAccount[]>;
   /**
    * Invites one e-mail with what places it (groups, roles); returns the account it created or
    * found, its status read back after the invite: `not_invited` when Atlassian did not add it

@@ -414,7 +414,11 @@ export class SiteAdminAdapter implements AtlassianPort {
     options: CreateGroupOptions = {},
   ): Promise<AtlassianGroup> {
     if (!options.lookedUp) {
+      // Jira's create answers the group, so looking first costs no more than Atlassian's 409.
       const existing = await this.findGroupByName(name);
+      if (existing && options.takenIsConflict) {
+        throw new AtlassianError('conflict', `A group named ${name} already exists.`, 409);
+      }
       if (existing) return existing;
     }
     return this.createNewGroup(name);

@@ -62,6 +62,11 @@ export interface ReconcileContext {
   budget: Budget;
   /** The attempt this run is (1 for the first), as recorded in the log. */
   attempt: number;
+  /**
+   * When the job's change was written (its due time): an account read before it is not fresh
+   * for this reconcile (src/sync/account-prefetch.ts).
+   */
+  markedAt?: number;
   /** Retry a user even if it is blocked at this version (an admin asked). */
   force?: boolean;
   /** Epoch ms: a group's member walk stops at a page boundary after it. */

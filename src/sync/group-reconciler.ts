@@ -12,7 +12,7 @@
  * with admin power is never adopted for a SCIM group, and nobody is added to a linked group
  * that holds admin power (given an admin role since it was linked); both are `attention`.
  */
-import { AtlassianError, AtlassianGroup, isKind } from '../atlassian/port';
+import { AtlassianError, AtlassianGroup, CreateGroupOptions, isKind } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
 import { atlassianGroupName } from '../policies/group-names';
 import { GroupLink, MemberLink } from './links';
@@ -70,7 +70,10 @@ export class GroupReconciler {
     const name = naming.name;
 
     let group: AtlassianGroup | undefined;
-    if (link.groupId) {
+    let regrown = false;
+    if (link.groupId && trusted(link, name, context)) {
+      group = { id: link.groupId, name };
+    } else if (link.groupId) {
       const groupId = link.groupId;
       group = await calls.read('getGroup', () => this.deps.port.getGroup(groupId));
       if (!group) {
@@ -92,6 +95,8 @@ export class GroupReconciler {
           'provisioning it again',
         );
         link = { created: false };
+        // Its member links name memberships that went with it: each is checked, not trusted.
+        regrown = true;
       }
     }
     if (!group) {
@@ -129,7 +134,8 @@ export class GroupReconciler {
     const linked = group;
     let verdict: Promise<boolean> | undefined;
     const mayAdd = () => (verdict ??= this.mayGrant(id, link, linked, calls, context));
-    return this.reconcileMembers(id, desired, group.id, link.created, calls, context, progress, mayAdd);
+    const walk = { verify: context.force === true || regrown, created: link.created };
+    return this.reconcileMembers(id, desired, group.id, walk, calls, context, progress, mayAdd);
   }
 
   /**
@@ -206,6 +212,16 @@ export class GroupReconciler {
       group = await calls.read('findGroupByName', () => this.deps.port.findGroupByName(pending));
       created = group !== undefined;
     }
+    if (!group && createUnknown && !link.reported) {
+      // Nothing says the name is taken: create first. Names are unique in a directory (a taken
+      // one answers 409, then looked up and adopted or reported below), so a new group costs
+      // one look-up, the read-back of its id, not a second one before the create. After an
+      // intent for this very name (a crash mid-create), a 409 is the app's own group.
+      group = await this.create(id, name, calls, { takenIsConflict: pending !== name });
+      created = group !== undefined;
+      // Taken by someone else: the intent goes, or a later reconcile would take it for ours.
+      if (!group) await this.deps.links.write(this.deps.links.groupOperation(id, withoutIntent(link)));
+    }
     if (!group) group = await calls.read('findGroupByName', () => this.deps.port.findGroupByName(name));
     if (group && !created) {
       // Never adopted when it holds admin power: the SCIM group stays, unlinked, and its
@@ -246,26 +262,47 @@ export class GroupReconciler {
         });
         return undefined;
       }
-      await this.deps.links.write(this.deps.links.groupOperation(id, { created: false, creating: name }));
-      try {
-        group = await calls.write(
-          'createGroup',
-          'group provisioned',
-          // Searched by name just now (above): one look-up per new group.
-          () => this.deps.port.createGroup(name, undefined, { lookedUp: true }),
-          ['conflict'],
-        );
-        created = true;
-      } catch (error) {
+      // Searched by name just now (above): one look-up per new group.
+      group = await this.create(id, name, calls, { lookedUp: true });
+      created = group !== undefined;
+      if (!group) {
         // Created by someone else since we looked: link to it, not ours to delete.
-        if (!(error instanceof AtlassianError && error.kind === 'conflict')) throw error;
         group = await calls.read('findGroupByName', () => this.deps.port.findGroupByName(name));
-        if (!group) throw new OperationFailed('createGroup', error);
+        if (!group) {
+          throw new OperationFailed(
+            'createGroup',
+            new AtlassianError('conflict', `Group ${name} was refused as taken, yet cannot be found.`),
+          );
+        }
       }
     }
     const next: GroupLink = { groupId: group.id, name: group.name, created };
     await this.deps.links.write(this.deps.links.groupOperation(id, next));
     return { group, link: next };
+  }
+
+  /**
+   * Creates the group, with the intent recorded first (links.ts): a crash after the call
+   * still knows the app made it. Undefined when Atlassian answers the name is taken.
+   */
+  private async create(
+    id: string,
+    name: string,
+    calls: AtlassianCalls,
+    options: CreateGroupOptions,
+  ): Promise<AtlassianGroup | undefined> {
+    await this.deps.links.write(this.deps.links.groupOperation(id, { created: false, creating: name }));
+    try {
+      return await calls.write(
+        'createGroup',
+        'group provisioned',
+        () => this.deps.port.createGroup(name, undefined, options),
+        ['conflict'],
+      );
+    } catch (error) {
+      if (error instanceof AtlassianError && error.kind === 'conflict') return undefined;
+      throw error;
+    }
   }
 
   private async rename(
@@ -324,7 +361,8 @@ export class GroupReconciler {
     id: string,
     desired: StoredResource,
     groupId: string,
-    created: boolean,
+    /** Check every membership (a full reconcile, a group provisioned again); the app created it. */
+    { verify, created }: { verify: boolean; created: boolean },
     calls: AtlassianCalls,
     context: ReconcileContext,
     progress: WalkProgress,
@@ -332,7 +370,6 @@ export class GroupReconciler {
   ): Promise<string | undefined> {
     const resume = parseResumePoint(context.resumeAfter);
     const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
-    const verify = context.force === true;
     if (resume.phase === 'add') {
       // By slot (`<group seq>:<user id>`): unique per membership, so "after the last slot
       // done" neither skips nor repeats a member.
@@ -704,4 +741,24 @@ function ascending(last: string | undefined, results: { key: string }[]): boolea
     previous = key;
   }
   return true;
+}
+
+/** The link without a creation intent (the name turned out to be someone else's group). */
+function withoutIntent(link: GroupLink): GroupLink {
+  const next = { ...link };
+  delete next.creating;
+  return next;
+}
+
+/**
+ * Whether a change-driven reconcile may take the linked group as the link says it is,
+ * without reading it (`getGroup`): the first attempt of a reconcile nobody forced, of a group
+ * linked under the name wanted, with nothing reported or pending on it. Its member writes
+ * then say whether it still exists: an add to a group deleted in Atlassian answers 404, the
+ * attempt fails, and the retry (attempt 2) reads the group and provisions it again. A rename
+ * by hand in Atlassian is drift, found by the full reconcile (forced: it reads every group).
+ */
+function trusted(link: GroupLink, name: string, context: ReconcileContext): boolean {
+  if (context.force || context.attempt !== 1) return false;
+  return link.name === name && !link.protected && !link.reported && !link.renameNeeded && !link.creating;
 }

@@ -53,6 +53,14 @@ export interface UserLink {
    * since, a new default group) or an admin asks (Retry).
    */
   unplaced?: { accountId: string; groups: string[] };
+  /**
+   * Invited, and whether the invite put the account in the directory not read back yet: it
+   * is read with the batch's other accounts in one search by the user's next reconcile,
+   * queued right after the invite (src/sync/user-reconciler.ts). The account, the groups the
+   * invite named and those it placed the account in. No membership is added meanwhile (the
+   * link names no account yet).
+   */
+  placing?: { accountId: string; groups: string[]; placed: string[] };
 }
 
 export interface GroupLink {

@@ -75,6 +75,9 @@ export interface RunResult {
   nextAt?: number;
 }
 
+/** Jobs a run gathers before running them (and before `prepare` reads ahead for them). */
+export const RUN_BATCH = 100;
+
 export class SyncQueue {
   constructor(
     private readonly store: EntityStore,
@@ -193,11 +196,16 @@ export class SyncQueue {
    * Runs the jobs due now, oldest first, of one partition when given (src/sync/partitions.ts;
    * the others' are skipped, for their own invocations). Jobs re-marked during the run move
    * behind the others (their time is new) and run again if time allows.
+   *
+   * The jobs come in batches of about RUN_BATCH (as many storage pages as it takes to find
+   * that many of the partition's), and `prepare` sees each batch before its jobs run: the
+   * sync reads the batch's accounts in one request per 100 there (src/sync/account-prefetch.ts).
    */
   async runPending(
     run: (job: QueuedJob) => Promise<JobOutcome>,
     deadline = Number.POSITIVE_INFINITY,
     partition?: Partition,
+    prepare?: (batch: QueuedJob[]) => Promise<void>,
   ): Promise<RunResult> {
     const upTo = this.now();
     let finished = 0;
@@ -205,17 +213,26 @@ export class SyncQueue {
     let nextAt: number | undefined;
     let cursor: string | undefined;
     do {
-      const page = await this.store.query<SyncJob>({
-        entity: SYNC_JOB,
-        index: 'by-at',
-        where: { op: 'between', from: 0, to: upTo },
-        limit: FORGE_LIMITS.maxQueryLimit,
-        cursor,
-      });
-      for (const { key, value } of page.results) {
-        if (partition && partitionOf(value, partition.count) !== partition.index) continue;
+      const batch: QueuedJob[] = [];
+      do {
+        const page = await this.store.query<SyncJob>({
+          entity: SYNC_JOB,
+          index: 'by-at',
+          where: { op: 'between', from: 0, to: upTo },
+          limit: FORGE_LIMITS.maxQueryLimit,
+          cursor,
+        });
+        for (const { key, value } of page.results) {
+          if (partition && partitionOf(value, partition.count) !== partition.index) continue;
+          batch.push({ key, ...value });
+        }
+        cursor = page.nextCursor;
+      } while (cursor && batch.length < RUN_BATCH);
+      if (prepare && batch.length > 0 && Date.now() <= deadline) await prepare(batch);
+      for (const job of batch) {
         if (Date.now() > deadline) return { finished, ran, pending: true, nextAt };
-        const outcome = await run({ key, ...value });
+        const { key, ...value } = job;
+        const outcome = await run(job);
         if (outcome.type === 'stop') return { finished, ran, pending: true, nextAt };
         ran++;
         if (outcome.type === 'done') {
@@ -230,7 +247,6 @@ export class SyncQueue {
           nextAt = Math.min(nextAt ?? at, at);
         }
       }
-      cursor = page.nextCursor;
     } while (cursor);
     return { finished, ran, pending: false, nextAt };
   }

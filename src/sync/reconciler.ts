@@ -16,6 +16,7 @@ import type { AtlassianPort } from '../atlassian/port';
 import type { Directory } from '../directory/directory';
 import { GroupReconciler } from './group-reconciler';
 import type { GroupRoleReader } from './group-role-cache';
+import type { AccountPrefetch } from './account-prefetch';
 import { Links } from './links';
 import { SyncLog } from './log';
 import { DEFAULT_POLICIES, Policies } from '../policies/policies';
@@ -41,6 +42,8 @@ export interface ReconcilerDeps {
   policies: Policies;
   /** The run's view of the installation's group roles (src/sync/group-role-cache.ts). */
   groupRoles?: GroupRoleReader;
+  /** The run's batched account look-ups (src/sync/account-prefetch.ts); absent: none. */
+  accounts?: AccountPrefetch;
 }
 
 export class Reconciler {
@@ -56,8 +59,9 @@ export class Reconciler {
     now: () => number,
     policies: Policies = DEFAULT_POLICIES,
     groupRoles?: GroupRoleReader,
+    accounts?: AccountPrefetch,
   ) {
-    const deps: ReconcilerDeps = { directory, port, links, log, queue, now, policies, groupRoles };
+    const deps: ReconcilerDeps = { directory, port, links, log, queue, now, policies, groupRoles, accounts };
     this.groups = new GroupReconciler(deps);
     this.users = new UserReconciler(deps, this.groups);
   }

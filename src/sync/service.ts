@@ -19,6 +19,9 @@ import { RequestLog } from './requests';
 import { AtlassianCalls, ReconcileContext } from './atlassian-calls';
 import { ReconcileResult, settle } from './result';
 import { PagedWalk, WalkMemory } from './paged-walk';
+import { AccountPrefetch } from './account-prefetch';
+import { primaryEmail } from './user-reconciler';
+import { trustsLink } from './users/trust';
 import { JobOutcome, PreviewKind, QueuedJob, RunResult, SyncKind, SyncQueue } from './queue';
 
 export interface SyncOptions {
@@ -62,6 +65,8 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 const FULL_RECONCILE_STUCK_MS = 2 * 24 * 3600 * 1000;
 /** Passes one run makes at most (each pass runs what was due when it started). */
 const MAX_PASSES = 50;
+/** User jobs whose link and SCIM user the prefetch reads at once (two storage reads each). */
+const PREFETCH_READS_AT_ONCE = 10;
 /** Tries of a progress update that runs of other partitions keep beating to the write. */
 const PROGRESS_UPDATE_ATTEMPTS = 20;
 
@@ -117,6 +122,8 @@ export class SyncService {
     // the app's own access grants forget what they change.
     const groupRoles = this.groupRoles.beginRun();
     const watched = this.groupRoles.watching(port);
+    // The run's batched account look-ups, read before each batch of jobs (prefetch, below).
+    const accounts = new AccountPrefetch(watched, this.now);
     const reconcilers = new Map<boolean, Reconciler>();
     // A dry run plans: its reconciler reads links and marks but writes neither.
     const reconcilerFor = (dryRun: boolean) => {
@@ -131,6 +138,7 @@ export class SyncService {
           this.now,
           policies,
           groupRoles,
+          accounts,
         );
         reconcilers.set(dryRun, reconciler);
       }
@@ -172,7 +180,9 @@ export class SyncService {
     // A pass runs what was due when it started; marks written meanwhile (a user's groups, a
     // walk's page) are due in the next pass.
     for (let passes = 1; ; passes++) {
-      const pass = await this.queue.runPending(job, deadline, partition);
+      const pass = await this.queue.runPending(job, deadline, partition, (batch) =>
+        this.prefetch(batch, accounts, budget),
+      );
       total.finished += pass.finished;
       total.ran = (total.ran ?? 0) + (pass.ran ?? 0);
       if (pass.nextAt !== undefined) total.nextAt = Math.min(total.nextAt ?? pass.nextAt, pass.nextAt);
@@ -190,6 +200,41 @@ export class SyncService {
     const empty = partition ? (await this.queue.earliest()) === undefined : earliest === undefined;
     await this.recordProgress(count, { idle: true, empty });
     return total;
+  }
+
+  /**
+   * Before a batch of jobs runs: the accounts its user jobs will ask for, read in one request
+   * per 100 (src/sync/account-prefetch.ts): by id for a linked user (or one whose invite's
+   * placement is still to be read back), by e-mail for the others. Users blocked at their
+   * version, and linked users whose reconcile trusts the link (users/trust.ts), are left out
+   * (their turn asks nothing). Two storage reads per user job.
+   */
+  private async prefetch(batch: QueuedJob[], accounts: AccountPrefetch, budget: Budget): Promise<void> {
+    if (!accounts.batches) return;
+    const users = batch.filter((job) => resourceKind(job.kind) === 'user');
+    if (users.length === 0) return;
+    const wanted = { accountIds: [] as string[], emails: [] as string[] };
+    // A few reads at a time, not the whole batch at once (storage is shared by every run).
+    for (let i = 0; i < users.length; i += PREFETCH_READS_AT_ONCE) {
+      await Promise.all(
+        users.slice(i, i + PREFETCH_READS_AT_ONCE).map(async (job) => {
+          const [link, user] = await Promise.all([
+            this.links.user(job.doc.id),
+            this.options.directory.users.get(job.doc.id),
+          ]);
+          // A reconcile that trusts its link reads no account: nothing to read ahead for it.
+          if (trustsLink(link, job.doc.force === true, (job.doc.attempts ?? 0) + 1)) return;
+          const accountId = link?.accountId ?? link?.placing?.accountId;
+          if (accountId) wanted.accountIds.push(accountId);
+          else if (!user || (link?.blocked?.version === user.version && !job.doc.force)) return;
+          else {
+            const email = primaryEmail(user.doc);
+            if (email) wanted.emails.push(email);
+          }
+        }),
+      );
+    }
+    await accounts.load(wanted, budget);
   }
 
   /**
@@ -349,6 +394,8 @@ export class SyncService {
       ...run,
       attempt,
       force: job.doc.force,
+      // When the change was written: what the run read before it is not fresh for this job.
+      markedAt: job.at,
       // A key to resume the member walk after (the job's `after`), never a storage cursor.
       resumeAfter: job.doc.after,
     };

@@ -26,6 +26,7 @@ import { Offboarding } from './users/offboarding';
 import { ProductAccessGroups } from './users/product-access';
 import { AdminNow, Protection } from './users/protection';
 import { SeatCap } from './users/seat-cap';
+import { trustedAccount } from './users/trust';
 import { UserTurn } from './users/turn';
 import { NewUserGroups } from './users/welcome';
 
@@ -87,10 +88,14 @@ export class UserReconciler {
     if (this.protection.allowListed(undefined, email)) {
       return this.protection.leaveProtected(turn, undefined, 'on the allow-list');
     }
-    let account: AtlassianAccount | undefined;
-    if (link?.accountId)
-      account = await calls.read('getAccount', () => this.deps.port.getAccount(link.accountId!));
-    account ??= await calls.read('findAccountByEmail', () => this.deps.port.findAccountByEmail(email));
+    let account: AtlassianAccount | undefined = trustedAccount(turn);
+    const knownAccount = link?.accountId ?? link?.placing?.accountId;
+    if (!account && knownAccount) account = await this.accountById(turn, knownAccount);
+    if (link?.placing && !link.accountId) {
+      // Invited by the last reconcile; whether that placed the account is read back now.
+      return this.invitePlaced(turn, account, link.placing);
+    }
+    account ??= await this.accountByEmail(turn, email);
 
     if (account && account.status !== 'not_invited') {
       const why = await this.protection.protection(turn, account, email);
@@ -138,6 +143,8 @@ export class UserReconciler {
               // Searched just now (by e-mail or account id): one look-up per new user.
               lookedUp: true,
               ...(account ? { notInvited: account.accountId } : {}),
+              // Read back by the next reconcile, with the batch's other accounts in one search.
+              ...(this.deps.accounts?.batches ? { deferReadBack: true } : {}),
             }),
           ['payment-required', 'user-limit'],
         );
@@ -167,6 +174,18 @@ export class UserReconciler {
           `${what} was not applied by the invite (${reason}): added as a member instead`,
         );
       }
+      if (invited.placementUnknown) {
+        // Linked once read back (invitePlaced): the user's next reconcile, queued now.
+        const placed = [...placedNow];
+        await this.seats.intent(turn, {
+          ...(next.welcome ? { welcome: next.welcome } : {}),
+          email,
+          invited: true,
+          placing: { accountId: invited.accountId, groups: placing.groups, placed },
+        });
+        await this.deps.queue.mark('user', [id]);
+        return;
+      }
       if (invited.status === 'not_invited') return this.notPlaced(turn, invited, placing.groups);
       delete next.unplaced;
     } else if (link?.accountId !== account.accountId && !this.policies.linking.linkExistingByEmail) {
@@ -178,6 +197,22 @@ export class UserReconciler {
     ) {
       return this.protection.notLinked(turn, account);
     }
+    return this.linkAndApply(turn, account, placedNow);
+  }
+
+  /**
+   * The account is the user's: linked (claimed for this user), its active state applied, a
+   * new user's grants given, the link saved, the user's groups marked, its profile pushed.
+   */
+  private async linkAndApply(
+    turn: UserTurn,
+    account: AtlassianAccount,
+    placedNow: ReadonlySet<string>,
+  ): Promise<void> {
+    const { id, link, next, calls } = turn;
+    const desired = turn.desired!;
+    const email = next.email!;
+    const wantActive = desired.doc.active !== false;
     const owner = await this.deps.links.accountOwner(account.accountId, id);
     if (owner !== id) return this.protection.ownedElsewhere(turn, account, owner);
     const newlyLinked = next.accountId !== account.accountId || link?.applied === 'deleted';
@@ -204,6 +239,50 @@ export class UserReconciler {
     await this.seats.save(turn, next);
     if (newlyLinked) await this.markGroupsOf(id);
     await this.profile(turn, desired.doc, email, account);
+  }
+
+  /** The linked account, from the run's batched look-up when fresh, else read now. */
+  private async accountById(turn: UserTurn, accountId: string): Promise<AtlassianAccount | undefined> {
+    const prefetched = this.deps.accounts?.account(accountId, turn.context.markedAt);
+    if (prefetched) return prefetched.account;
+    return turn.calls.read('getAccount', () => this.deps.port.getAccount(accountId));
+  }
+
+  /** The account with the user's e-mail, from the run's batched look-up when fresh, else searched now. */
+  private async accountByEmail(turn: UserTurn, email: string): Promise<AtlassianAccount | undefined> {
+    const prefetched = this.deps.accounts?.accountByEmail(email, turn.context.markedAt);
+    if (prefetched) return prefetched.account;
+    return turn.calls.read('findAccountByEmail', () => this.deps.port.findAccountByEmail(email));
+  }
+
+  /**
+   * The reconcile after an invite whose placement was not read back (`placing`): the account
+   * as read now says it. In the directory: linked as the invite's account (no protection
+   * check, as right after an invite; the groups it placed cost no call). Not in the directory
+   * (`not_invited`, or not found): no membership, logged with the fix (notPlaced).
+   */
+  private async invitePlaced(
+    turn: UserTurn,
+    account: AtlassianAccount | undefined,
+    placing: NonNullable<UserLink['placing']>,
+  ): Promise<void> {
+    const { next } = turn;
+    delete next.placing;
+    if (!account || account.status === 'not_invited') {
+      const email = next.email ?? '';
+      const unplaced = account ?? { accountId: placing.accountId, email, status: 'not_invited' as const };
+      return this.notPlaced(turn, unplaced, placing.groups);
+    }
+    next.invited = true;
+    delete next.unplaced;
+    delete next.protectedAccount;
+    delete next.protectedNoted;
+    // Outside the directory before the invite, it held no role here ("an account not in the
+    // directory administers nothing", AtlassianPort.isAdmin), and the invite named only groups
+    // the privilege check let through: not an admin, cached as an asked answer would be (and,
+    // as that one, asked afresh before any destructive write and on a forced reconcile).
+    next.admin = { accountId: account.accountId, value: false };
+    return this.linkAndApply(turn, account, new Set(placing.placed));
   }
 
   /**
@@ -320,14 +399,24 @@ export class UserReconciler {
     }
   }
 
-  /** Every membership the app added for the user, checked in Atlassian and added back if gone. */
+  /**
+   * Every membership the app added for the user, checked in Atlassian and added back if gone:
+   * the account's groups read once (`groupsOf`, one users search with its groups), not one
+   * `isMember` per membership. A group the answer leaves out is added (an add of a member
+   * already there answers as a new one), so a short answer costs a write, never a membership.
+   */
   private async recheckMemberships({ id, calls }: UserTurn, accountId: string, why: string): Promise<void> {
+    let current: Promise<Set<string>> | undefined;
+    const groupsNow = () =>
+      (current ??= calls
+        .read('groupsOf', () => this.deps.port.groupsOf(accountId))
+        .then((groups) => new Set(groups.map((g) => g.id))));
     await this.groups.forEachMemberLink('user', id, async (scimGroup, member) => {
       if (!member.created) return;
       const group = await this.deps.links.group(scimGroup);
       if (!group?.groupId || group.protected) return;
       const groupId = group.groupId;
-      if (await calls.read('isMember', () => this.deps.port.isMember(groupId, accountId))) return;
+      if ((await groupsNow()).has(groupId)) return;
       await calls.apply('addMember', `${why}: membership missing in Atlassian (${accountId})`, () =>
         this.deps.port.addMember(groupId, accountId),
       );

@@ -73,4 +73,41 @@ describe('AppReadsPort forwards the optional reads', () => {
     expect(port.groupRoles).toBeUndefined();
     expect(port.remainingAccess).toBeUndefined();
   });
+  it('org mode: every optional capability the adapter has reaches the worker, batched reads and pages included', async () => {
+    const org = new EmbeddedOrganization();
+    const inner = portFor(org);
+    const port = wrap(org, inner, false);
+    // The capabilities the sync tests for (a missing one silently costs a request per user
+    // or per membership): whatever the org adapter offers, the wrapper the worker gets offers.
+    const optional = [
+      'findAccountsByEmail',
+      'getAccounts',
+      'pages',
+      'groupRoles',
+      'profileControls',
+      'updateProfile',
+      'setEmail',
+    ] as const;
+    for (const name of optional) {
+      expect({ name, present: inner[name] !== undefined }).toEqual({ name, present: true });
+      expect({ name, forwarded: port[name] !== undefined }).toEqual({ name, forwarded: true });
+    }
+    const ada = org.findUserByEmail(SEED_ACCOUNTS.existing)!;
+    expect((await port.findAccountsByEmail!([SEED_ACCOUNTS.existing])).map((a) => a.accountId)).toEqual([
+      ada.accountId,
+    ]);
+    expect((await port.getAccounts!([ada.accountId])).map((a) => a.email)).toEqual([SEED_ACCOUNTS.existing]);
+  });
+
+  it('site-admin mode: asked to create, a taken name is a conflict for the caller, not an adoption', async () => {
+    const org = new EmbeddedOrganization();
+    const port = wrap(org, siteAdapterFor(org), true);
+    await expect(port.createGroup('site-admins', undefined, { takenIsConflict: true })).rejects.toMatchObject(
+      {
+        kind: 'conflict',
+      },
+    );
+    const fresh = await port.createGroup('brand-new', undefined, { takenIsConflict: true });
+    expect(fresh.name).toBe('brand-new');
+  });
 });

@@ -29,11 +29,16 @@ maybe(`every request the adapter sends is in the contract${missing ? ` (${missin
     const ada = await adapter.invite('ada@example.com');
     await adapter.findAccountByEmail('ada@example.com');
     await adapter.getAccount(ada.accountId);
+    // The batched look-ups and the invite whose read-back the caller batches (issue 15).
+    await adapter.findAccountsByEmail(['ADA@example.com', 'nobody@example.com']);
+    await adapter.getAccounts([ada.accountId]);
+    await adapter.invite('bo@example.com', { lookedUp: true, deferReadBack: true });
     await adapter.suspend(ada.accountId);
     await adapter.suspend(ada.accountId); // refused, read back (getAccount)
     await adapter.restore(ada.accountId);
     const group = await adapter.createGroup('Engineering', 'All engineers');
     await adapter.createGroup('Engineering'); // found, not created
+    await adapter.createGroup('Engineering', undefined, { takenIsConflict: true }).catch(() => undefined); // 409
     await adapter.findGroupByName('engineering');
     await adapter.getGroup(group.id);
     await adapter.renameGroup(group.id, 'Eng').catch(() => undefined);

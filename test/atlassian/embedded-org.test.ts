@@ -39,6 +39,55 @@ describe('the adapter against the embedded organization', () => {
   let org: EmbeddedOrganization;
   afterEach(() => org.close());
 
+  it('looks accounts up in batches: one users search per 100, exact e-mails, case-insensitive', async () => {
+    org = new EmbeddedOrganization({ faults: { seed: 1 }, timeoutHoldMs: HOLD_MS });
+    const adapter = connect(org);
+    const invited = [];
+    for (let n = 0; n < 120; n++) {
+      invited.push(await adapter.invite(`batch.${n}@example.com`, { groups: [] }));
+    }
+    const before = org.calls.length;
+    const emails = invited.map((a) => a.email.toUpperCase());
+    const found = await adapter.findAccountsByEmail([...emails, 'batch.1@example.co', 'nobody@example.com']);
+    expect(found.map((a) => a.accountId).sort()).toEqual(invited.map((a) => a.accountId).sort());
+    const byId = await adapter.getAccounts([...invited.map((a) => a.accountId), '712020:unknown']);
+    expect(byId).toHaveLength(120);
+    // Claim status comes with each answer: example.com is a verified domain.
+    expect(byId.every((a) => a.managed === true)).toBe(true);
+    // 122 e-mails and 121 ids: two searches each (pages of 100 followed where short).
+    const searches = org.calls.slice(before).filter((c) => /\/users\/search$/.test(c.path));
+    expect(searches.length).toBeGreaterThanOrEqual(4);
+    expect(searches.length).toBeLessThanOrEqual(6);
+  });
+
+  it('an invite whose read-back the caller batches reads nothing back', async () => {
+    org = new EmbeddedOrganization({ faults: { seed: 1 }, timeoutHoldMs: HOLD_MS });
+    const adapter = connect(org);
+    const before = org.calls.length;
+    const invited = await adapter.invite('later@example.com', { lookedUp: true, deferReadBack: true });
+    expect(invited).toMatchObject({ placementUnknown: true, email: 'later@example.com' });
+    expect(org.calls.slice(before).map((c) => `${c.method} ${c.path.replace(/^.*\/v2\//, '')}`)).toEqual([
+      expect.stringMatching(/^POST orgs\/[^/]+\/users\/invite$/),
+    ]);
+    expect((await adapter.getAccounts([invited.accountId]))[0]?.accountId).toBe(invited.accountId);
+  });
+
+  it('creates a group first when asked: a taken name answers conflict, a new one costs one name search', async () => {
+    org = new EmbeddedOrganization({ faults: { seed: 1 }, timeoutHoldMs: HOLD_MS });
+    const adapter = connect(org);
+    await adapter.createGroup('Taken');
+    const before = org.calls.length;
+    await expect(adapter.createGroup('taken', undefined, { takenIsConflict: true })).rejects.toMatchObject({
+      kind: 'conflict',
+    });
+    const fresh = await adapter.createGroup('Fresh', undefined, { takenIsConflict: true });
+    expect(fresh.name).toBe('Fresh');
+    const calls = org.calls
+      .slice(before)
+      .map((c) => `${c.method} ${c.path.replace(/^.*\/directories\/[^/]+/, '')}`);
+    expect(calls).toEqual(['POST /groups', 'POST /groups', 'POST /groups/search']);
+  });
+
   it('runs every port method cleanly', async () => {
     org = new EmbeddedOrganization({ faults: { seed: 1 }, timeoutHoldMs: HOLD_MS });
     const adapter = connect(org);

@@ -45,6 +45,7 @@ import { CountingStore } from '../support/counting-store';
 import { TOKEN, webTriggerEvent } from '../support/harness';
 import { addMembersPatch, groupBody, groupName, Random, userBody } from './data';
 import { runDailyReconcile } from './daily-reconcile';
+import { runSteadyState } from './steady-state';
 
 export interface ProvisioningOptions {
   users: number;
@@ -85,7 +86,7 @@ const FORGE_CONTINUE_DELAY_MS = 1_000;
 const FORGE_EGRESS_PER_MINUTE = FORGE_EGRESS_PER_INVOCATION_MINUTE;
 const MAX_RUNS = 20_000;
 
-interface HttpRecord {
+export interface HttpRecord {
   method: string;
   path: string;
   label: string;
@@ -195,18 +196,21 @@ function groupSizes(users: number, groups: number, memberships: number): number[
   return sizes.map((s) => Math.min(s, users));
 }
 
-interface OrgSnapshot {
+export interface OrgSnapshot {
   /** e-mail (lower case) → account status */
   accounts: Map<string, string>;
   /** group name → member e-mails (sorted, lower case) */
   groups: Map<string, string[]>;
 }
 
-/** Everything in the organization's directory, through its API, latency and rate limit off. */
+/** Everything in the organization's directory, through its API, latency, rate limit and faults off. */
 async function readOrg(org: EmbeddedOrganization, rateLimit: number | undefined): Promise<OrgSnapshot> {
   const latency = org.latencyMs;
+  const faultRate = org.faults.rate;
   org.latencyMs = 0;
   org.setRateLimit(undefined);
+  // The bench's own reading, not the worker's: no fault is drawn for it.
+  org.faults.configure({ rate: 0 });
   try {
     const api = client(org);
     const accounts = new Map<string, string>();
@@ -243,6 +247,7 @@ async function readOrg(org: EmbeddedOrganization, rateLimit: number | undefined)
   } finally {
     org.latencyMs = latency;
     org.setRateLimit(rateLimit);
+    org.faults.configure({ rate: faultRate });
   }
 }
 
@@ -365,10 +370,14 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
     desired.accounts.set(emails[n], 'active');
     scimRequests++;
   }
+  const groupIds: string[] = [];
+  const groupMembers: number[][] = [];
   for (let g = 0; g < groups; g++) {
     const group = (await scim('POST', '/Groups', groupBody(g, []), 201)) as { id: string };
+    groupIds.push(group.id);
     scimRequests++;
     const members = random.shuffle(userIds.map((_, i) => i)).slice(0, sizes[g]);
+    groupMembers.push(members);
     desired.groups.set(groupName(g), members.map((n) => emails[n]).sort());
     for (let i = 0; i < members.length; i += options.membersPerPatch) {
       const batch = members.slice(i, i + options.membersPerPatch).map((n) => ({ value: userIds[n] }));
@@ -382,57 +391,61 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
 
   // ---- the worker, run after run ----
   process.stderr.write('Reconciling…\n');
-  const runs: RunRecord[] = [];
   const syncStarted = process.hrtime.bigint();
   const storeBeforeSync = store.total;
-  let converged = false;
-  let retryWaitMs = 0;
-  while (runs.length < MAX_RUNS) {
-    const runStarted = process.hrtime.bigint();
-    const requestsBefore = records.length;
-    const portBefore = [...portCalls.values()].reduce((a, b) => a + b, 0);
-    const deadline = Date.now() + RUN_DEADLINE_MS;
-    // As src/forge/index.ts runs them: the dispatcher (directory jobs, connection), then a
-    // consumer invocation per partition at once, each with its own adapter (its own egress
-    // allowance), all sharing the installation's pacer. A round waits for its slowest
-    // partition, where Forge would start each partition's next run on its own: pessimistic.
-    const jobs = await app.directory.jobs.runPending(deadline);
-    await app.sync.checkConnection();
-    const results = await Promise.all(
-      allPartitions().map((index) => app.sync.run(deadline, { index, count: SYNC_PARTITIONS })),
-    );
-    const nextAts = results.flatMap((r) => (r.nextAt === undefined ? [] : [r.nextAt]));
-    const result = {
-      pending: results.some((r) => r.pending),
-      nextAt: nextAts.length > 0 ? Math.min(...nextAts) : undefined,
-    };
-    const run: RunRecord = {
-      ms: ms(runStarted),
-      requests: records.length - requestsBefore,
-      portCalls: [...portCalls.values()].reduce((a, b) => a + b, 0) - portBefore,
-      pending: result.pending || jobs.pending,
-      retryWaitMs: 0,
-    };
-    runs.push(run);
-    if (runs.length % 25 === 0) {
-      process.stderr.write(
-        `  run ${runs.length}: ${fmt(records.length - recordsBefore)} requests, ` +
-          `${fmt(await app.sync.queue.count())} jobs left, ${seconds(ms(syncStarted))}\n`,
+  /**
+   * The worker as src/forge/index.ts runs it, round after round until no job is left: each
+   * round the dispatcher (the directory's jobs, the connection) and then one consumer
+   * invocation per partition at once, each with its own adapter (its own egress allowance),
+   * all sharing the installation's pacer. A round waits for its slowest partition, where Forge
+   * would start each partition's next run on its own: pessimistic.
+   */
+  const workUntilIdle = async (): Promise<{ converged: boolean; runs: RunRecord[]; retryWaitMs: number }> => {
+    const runs: RunRecord[] = [];
+    const started = process.hrtime.bigint();
+    let retryWaitMs = 0;
+    while (runs.length < MAX_RUNS) {
+      const runStarted = process.hrtime.bigint();
+      const requestsBefore = records.length;
+      const portBefore = [...portCalls.values()].reduce((a, b) => a + b, 0);
+      const deadline = Date.now() + RUN_DEADLINE_MS;
+      const jobs = await app.directory.jobs.runPending(deadline);
+      await app.sync.checkConnection();
+      const results = await Promise.all(
+        allPartitions().map((index) => app.sync.run(deadline, { index, count: SYNC_PARTITIONS })),
       );
+      const nextAts = results.flatMap((r) => (r.nextAt === undefined ? [] : [r.nextAt]));
+      const result = {
+        pending: results.some((r) => r.pending),
+        nextAt: nextAts.length > 0 ? Math.min(...nextAts) : undefined,
+      };
+      const run: RunRecord = {
+        ms: ms(runStarted),
+        requests: records.length - requestsBefore,
+        portCalls: [...portCalls.values()].reduce((a, b) => a + b, 0) - portBefore,
+        pending: result.pending || jobs.pending,
+        retryWaitMs: 0,
+      };
+      runs.push(run);
+      if (runs.length % 25 === 0) {
+        process.stderr.write(
+          `  run ${runs.length}: ${fmt(records.length - requestsBefore)} requests, ` +
+            `${fmt(await app.sync.queue.count())} jobs left, ${seconds(ms(started))}\n`,
+        );
+      }
+      if (run.pending) continue;
+      if (result.nextAt !== undefined) {
+        // Only retries are left: the consumer comes back when the earliest is due.
+        run.retryWaitMs = Math.max(0, result.nextAt - Date.now());
+        retryWaitMs += run.retryWaitMs;
+        await sleep(run.retryWaitMs);
+        continue;
+      }
+      if ((await app.sync.queue.count()) === 0) return { converged: true, runs, retryWaitMs };
     }
-    if (run.pending) continue;
-    if (result.nextAt !== undefined) {
-      // Only retries are left: the consumer comes back when the earliest is due.
-      run.retryWaitMs = Math.max(0, result.nextAt - Date.now());
-      retryWaitMs += run.retryWaitMs;
-      await sleep(run.retryWaitMs);
-      continue;
-    }
-    if ((await app.sync.queue.count()) === 0) {
-      converged = true;
-      break;
-    }
-  }
+    return { converged: false, runs, retryWaitMs };
+  };
+  const { converged, runs, retryWaitMs } = await workUntilIdle();
   const after = await readOrg(org, rateLimit);
   const problems = compare(before, after, desired);
   const convergeMs = ms(syncStarted);
@@ -448,7 +461,9 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
   const duplicates = (label: string) => {
     const seen = new Map<string, number>();
     for (const r of writes)
-      if (r.label === label && r.status < 300 && r.target !== undefined) {
+      // Answered with success: a write whose answer was lost (a timeout) is not known to have
+      // happened, and sending it again is the retry that case calls for, not a duplicate.
+      if (r.label === label && r.status >= 200 && r.status < 300 && r.target !== undefined) {
         seen.set(r.target, (seen.get(r.target) ?? 0) + 1);
       }
     return [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
@@ -519,8 +534,6 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
   );
 
   // ---- the daily full reconcile of the converged organization (test/bench/daily-reconcile.ts) ----
-  const daily = await runDailyReconcile({ app, records, users, groups, runDeadlineMs: RUN_DEADLINE_MS });
-
   const lines = [
     {
       pass: processed.length / changes <= 1.1,
@@ -561,8 +574,29 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
             `at most one placing re-invite per user, 0 duplicate groups and memberships: ` +
             `${duplicateInvites} re-invites (${fmt(users)} users), ${duplicateGroups}, ${duplicateMemberships}`,
         },
-    ...daily,
   ];
+  // After convergence: 100 mixed changes as an identity provider sends them day to day.
+  lines.push(
+    ...(await runSteadyState({
+      scim,
+      workUntilIdle,
+      records,
+      differences: async () => compare(before, await readOrg(org, rateLimit), desired),
+      desired,
+      users: { ids: userIds, emails },
+      groups: { ids: groupIds, members: groupMembers },
+    })),
+  );
+  // Then the daily full reconcile of the organization the steady state left, nothing drifted.
+  lines.push(
+    ...(await runDailyReconcile({
+      app,
+      records,
+      users: await app.directory.users.total(),
+      groups: await app.directory.groups.total(),
+      runDeadlineMs: RUN_DEADLINE_MS,
+    })),
+  );
   console.log('== Targets ==');
   for (const line of lines) console.log(`${line.pass ? 'PASS' : 'FAIL'}  ${line.text}`);
   const failed = lines.filter((l) => !l.pass).length;

@@ -15,6 +15,19 @@ function replacing(method: keyof AtlassianPort, replacement: () => Promise<never
     });
 }
 
+/**
+ * The port without its batched look-ups (as the site-admin mode's): each user's reconcile
+ * then makes its own findAccountByEmail, which these tests make fail.
+ */
+function withoutBatchReads(port: AtlassianPort): AtlassianPort {
+  return new Proxy(port, {
+    get: (target, property, receiver) =>
+      property === 'findAccountsByEmail' || property === 'getAccounts'
+        ? undefined
+        : (Reflect.get(target, property, receiver) as unknown),
+  });
+}
+
 describe('failures', () => {
   it('gives up a non-transient failure after 5 attempts, until the resource changes', async () => {
     let calls = 0;
@@ -53,7 +66,7 @@ describe('failures', () => {
     const world = createWorld();
     world.restart({
       wrapPort: (port) =>
-        new Proxy(port, {
+        new Proxy(withoutBatchReads(port), {
           get(target, property, receiver) {
             const value: unknown = Reflect.get(target, property, receiver);
             if (property !== 'findAccountByEmail' || typeof value !== 'function') return value;
@@ -82,16 +95,36 @@ describe('failures', () => {
   it('ends the batch when the HTTP client’s egress budget is spent, without counting an attempt', async () => {
     let spent = true;
     const world = createWorld({
-      wrapPort: replacing('findAccountByEmail', async () => {
-        if (spent) {
-          spent = false;
-          throw new AtlassianError('transient', 'budget used up', undefined, 'EGRESS_BUDGET');
-        }
-        return undefined as never;
-      }),
+      wrapPort: (port) =>
+        replacing('findAccountByEmail', async () => {
+          if (spent) {
+            spent = false;
+            throw new AtlassianError('transient', 'budget used up', undefined, 'EGRESS_BUDGET');
+          }
+          return undefined as never;
+        })(withoutBatchReads(port)),
     });
     const alice = await createUser(world, 'alice@example.com');
     expect(await world.runOnce()).toMatchObject({ pending: true });
     expect((await world.app.sync.queue.get('user', alice))?.doc.attempts).toBeUndefined();
+  });
+
+  it('a batched look-up that finds the egress budget spent leaves each user to look itself up', async () => {
+    let spent = true;
+    const world = createWorld({
+      wrapPort: replacing('findAccountsByEmail', async () => {
+        if (spent) {
+          spent = false;
+          throw new AtlassianError('transient', 'budget used up', undefined, 'EGRESS_BUDGET');
+        }
+        return [] as never;
+      }),
+    });
+    await world.runOnce();
+    const alice = await createUser(world, 'alice@example.com');
+    await world.settle();
+    expect((await readOrg(world.org)).users.get('alice@example.com')?.status).toBe('active');
+    expect(await world.app.sync.queue.get('user', alice)).toBeUndefined();
+    expect(await world.app.sync.log.query({ status: 'failed' })).toMatchObject({ entries: [] });
   });
 });

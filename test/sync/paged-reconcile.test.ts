@@ -38,17 +38,27 @@ async function daily(world: World) {
 /** The paged minimum: the accounts and the groups at 100 a page, and the admin holders once. */
 const pagedMinimum = (users: number, groups: number) => Math.ceil(users / 100) + Math.ceil(groups / 100) + 1;
 
-/** The account ids and group ids the forced checks read one by one (GET users/{id}, groups/{id}). */
-function checkedOneByOne(calls: { method: string; path: string }[]) {
+/**
+ * The account ids and group ids the forced checks read one by one (GET users/{id},
+ * groups/{id}), or in a run's batched look-up of its jobs' accounts (`users/search
+ * {accountIds}` with no other filter: src/sync/account-prefetch.ts).
+ */
+function checkedOneByOne(calls: { method: string; path: string; body?: string }[]) {
   const ids = (pattern: RegExp) =>
-    [
-      ...new Set(
-        calls
-          .filter((c) => c.method === 'GET')
-          .flatMap((c) => pattern.exec(decodeURIComponent(c.path))?.[1] ?? []),
-      ),
-    ].sort();
-  return { accounts: ids(/\/users\/([^/]+)$/), groups: ids(/\/groups\/([^/]+)$/) };
+    calls
+      .filter((c) => c.method === 'GET')
+      .flatMap((c) => pattern.exec(decodeURIComponent(c.path))?.[1] ?? []);
+  const batched = calls
+    .filter((c) => c.method === 'POST' && /\/users\/search$/.test(c.path) && c.body)
+    .flatMap((c) => {
+      const body = JSON.parse(c.body!) as { accountIds?: string[]; groupIds?: unknown; expand?: unknown };
+      return body.accountIds && !body.groupIds && !body.expand ? body.accountIds : [];
+    });
+  const unique = (list: string[]) => [...new Set(list)].sort();
+  return {
+    accounts: unique([...ids(/\/users\/([^/]+)$/), ...batched]),
+    groups: unique(ids(/\/groups\/([^/]+)$/)),
+  };
 }
 
 describe('the daily full reconcile reads the directory in pages', () => {

@@ -56,6 +56,8 @@ export interface CallRecord {
   fault?: FaultKind | 'rate-limit';
   /** Jira site calls (/site/...): who called, the app or a user by product fetch, or Basic auth. */
   as?: 'app' | 'user' | 'basic';
+  /** The request's body as sent, if it had one (what a search asked for, for tests). */
+  body?: string;
 }
 
 export class EmbeddedOrganization {
@@ -246,6 +248,7 @@ export class EmbeddedOrganization {
       status: response.status,
       ...(fault ? { fault } : {}),
       ...(request.path.startsWith(`${SITE_PREFIX}/`) ? { as: request.caller?.kind ?? 'basic' } : {}),
+      ...(request.body ? { body: request.body } : {}),
     });
     if (this.calls.length > 10_000) this.calls.splice(0, this.calls.length - 10_000);
     return response;

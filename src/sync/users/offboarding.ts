@@ -154,7 +154,12 @@ export class Offboarding {
     const { id, link, calls } = turn;
     if (!link) return;
     const done = link.applied === 'deleted';
-    const accountId = link.accountId;
+    // Invited, its placement not read back yet: that account is the user's to offboard.
+    const accountId = link.accountId ?? link.placing?.accountId;
+    if (link.placing) {
+      delete turn.next.placing;
+      turn.next.accountId = accountId;
+    }
     if (!accountId) {
       if (link.protectedAccount) await this.protection.noteProtectedOnce(turn, 'protected account');
       await this.seats.save(turn, { ...link, applied: 'deleted' }, true);
