@@ -696,17 +696,8 @@ export class OrgAdminAdapter implements AtlassianPort {
    */
   private async pageAccounts(cursor?: string): Promise<AccountPage> {
     const filter = { limit: DIRECTORY_PAGE, expand: ['groups', 'platformRoles'] };
-    const { body } = await this.http.request<Page<WireUser>>({
-      method: 'POST',
-      path: await this.dirPath('/users/search'),
-      body: cursor ? { ...filter, cursor } : filter,
-      idempotent: true,
-    });
-    const next = nextPageOf(body?.links?.next, this.baseUrl);
-    if (next && !('cursor' in next)) {
-      throw new AtlassianError('invalid', 'The users search answered a next-page link without a cursor.');
-    }
-    const accounts = (body?.data ?? []).flatMap((user) => {
+    const { data, next } = await this.userSearchPage(filter, cursor);
+    const accounts = data.flatMap((user) => {
       const account = toAccount(user);
       if (!account) return [];
       const groupIds = (user.groups ?? []).flatMap((g) => (g.id ? [g.id] : []));
@@ -877,6 +868,20 @@ export class OrgAdminAdapter implements AtlassianPort {
    */
   async listMembers(groupId: string, cursor?: string): Promise<{ accountIds: string[]; cursor?: string }> {
     const filter = { groupIds: [groupId], limit: MEMBER_PAGE };
+    const { data, next } = await this.userSearchPage(filter, cursor);
+    const accountIds = data.flatMap((user) => (user.accountId ? [user.accountId] : []));
+    return next && next.cursor !== cursor ? { accountIds, cursor: next.cursor } : { accountIds };
+  }
+
+  /**
+   * One page of the users search: the filter sent again with the cursor (nothing says a
+   * search cursor carries the filters, UNCONFIRMED), and the next page's cursor from
+   * links.next (a token or a URL).
+   */
+  private async userSearchPage(
+    filter: Record<string, unknown>,
+    cursor: string | undefined,
+  ): Promise<{ data: WireUser[]; next?: { cursor: string } }> {
     const { body } = await this.http.request<Page<WireUser>>({
       method: 'POST',
       path: await this.dirPath('/users/search'),
@@ -887,8 +892,7 @@ export class OrgAdminAdapter implements AtlassianPort {
     if (next && !('cursor' in next)) {
       throw new AtlassianError('invalid', 'The users search answered a next-page link without a cursor.');
     }
-    const accountIds = (body?.data ?? []).flatMap((user) => (user.accountId ? [user.accountId] : []));
-    return next && next.cursor !== cursor ? { accountIds, cursor: next.cursor } : { accountIds };
+    return { data: body?.data ?? [], ...(next ? { next } : {}) };
   }
 
   /**
