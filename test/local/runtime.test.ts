@@ -73,9 +73,9 @@ describe('the local runtime', () => {
   }, 30_000);
   it('stops within seconds on Ctrl-C while a sync run is busy, and that work resumes at the next start', async () => {
     const env = { DATA_DIR: dataDir, SCIM_BEARER_TOKEN: 'fixed', EMBEDDED_ORG_API_KEY: 'org-key' };
-    // Every Atlassian answer takes 8 s: a consumer run that has sent its first request is
+    // Every Atlassian answer takes 20 s: a consumer run that has sent its first request is
     // still waiting for it when Ctrl-C's few seconds are up.
-    const first = await startLocalServer({ ...env, EMBEDDED_ORG_LATENCY_MS: '8000' });
+    const first = await startLocalServer({ ...env, EMBEDDED_ORG_LATENCY_MS: '20000' });
     const orgId = /org (\S+)/.exec(first.output())?.[1] as string;
     const emails = Array.from({ length: 40 }, (_, i) => `busy${i}@example.com`);
     for (const email of emails) {
@@ -86,9 +86,9 @@ describe('the local runtime', () => {
       });
       expect(created.status).toBe(201);
     }
-    // Each change queues its partition's run at once (the web trigger pushes it): a moment
-    // for the runs to start and send their first request.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The web trigger queues the sync 10 s after a change (src/forge/index.ts, SYNC_DELAY_S);
+    // its runs then send their first requests, answered 20 s later: Ctrl-C falls in between.
+    await new Promise((resolve) => setTimeout(resolve, 16_000));
     const stopping = Date.now();
     expect(await first.stop('SIGINT')).toBe(0);
     expect(Date.now() - stopping).toBeLessThan(15_000);
