@@ -39,7 +39,7 @@ import { EmbeddedOrganization, embeddedOrgBackend } from '../../src/local/embedd
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { hashToken } from '../../src/scim/auth';
 import { FORGE_EGRESS_PER_INVOCATION_MINUTE, RateLimitPacer } from '../../src/atlassian/rate-limit';
-import { allPartitions, SYNC_PARTITIONS } from '../../src/sync/partitions';
+import { allPartitions, partitionOf, SYNC_PARTITIONS } from '../../src/sync/partitions';
 import { client } from '../embedded-org/helpers';
 import { CountingStore } from '../support/counting-store';
 import { TOKEN, webTriggerEvent } from '../support/harness';
@@ -479,6 +479,18 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
   const forgeMs =
     runs.reduce((sum, r) => sum + r.ms + r.retryWaitMs, 0) + pendingRuns * FORGE_CONTINUE_DELAY_MS;
   const maxRequests = Math.max(...runs.map((r) => r.requests));
+  // What the busiest partition sends (an invite per user, a creation and a name search per
+  // group, an add per membership of its groups, less those an invite placed): its runs send at most Forge's
+  // egress allowance a minute, so the way the resources hash decides a floor of their own.
+  const partitionLoad = new Map<number, number>();
+  const load = (kind: 'user' | 'group', id: string, requests: number) => {
+    const partition = partitionOf({ kind, doc: { id } });
+    partitionLoad.set(partition, (partitionLoad.get(partition) ?? 0) + requests);
+  };
+  for (const id of userIds) load('user', id, 1);
+  groupIds.forEach((id, g) => load('group', id, 2 + groupMembers[g].length));
+  const busiest = Math.max(...partitionLoad.values());
+  const busiestFloorMs = (busiest / FORGE_EGRESS_PER_MINUTE) * 60_000;
 
   console.log(
     `SCIM push: ${fmt(scimRequests)} requests in ${seconds(pushMs)} ` +
@@ -525,6 +537,12 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
     `converged: ${exact ? 'yes, exactly' : converged ? 'jobs drained but the organization differs' : 'NO'} ` +
       `in ${seconds(convergeMs)} (runs back to back); ${bound}; on Forge's schedule ` +
       `(${FORGE_CONTINUE_DELAY_MS / 1000} s between runs that leave work) ≈ ${fmt(forgeMs / 60_000, 1)} min`,
+  );
+  console.log(
+    `busiest of the ${SYNC_PARTITIONS} partitions: ${fmt(busiest)} of the ${fmt(minimum)} requests ` +
+      `(${fmt(minimum / SYNC_PARTITIONS)} on average); at ${FORGE_EGRESS_PER_MINUTE} a minute it needs ` +
+      `about ${seconds(busiestFloorMs)} (less what the invites place)` +
+      (lowerBoundMs > 0 ? `, ${fmt(busiestFloorMs / lowerBoundMs, 2)}× the rate limit's bound` : ''),
   );
   for (const problem of problems) console.log(`  differs: ${problem}`);
   console.log(
