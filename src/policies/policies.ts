@@ -102,3 +102,18 @@ export interface PolicyProblem {
   path: string;
   reason: string;
 }
+
+/**
+ * Whether the account is on the allow-list of protected accounts (`protectedAccounts`), by its
+ * id or any of the e-mails given (compared trimmed and case-insensitively).
+ */
+export function allowListed(
+  policies: Pick<Policies, 'protectedAccounts'>,
+  accountId: string | undefined,
+  ...emails: (string | undefined)[]
+): boolean {
+  const listed = policies.protectedAccounts;
+  if (accountId && listed.accountIds.includes(accountId)) return true;
+  const wanted = new Set(listed.emails.map((e) => e.trim().toLowerCase()));
+  return emails.some((e) => e !== undefined && wanted.has(e.trim().toLowerCase()));
+}

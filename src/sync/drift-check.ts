@@ -11,7 +11,7 @@ import type { AtlassianGroup, ObservedAccount } from '../atlassian/port';
 import { isAdminRole } from '../atlassian/admin-roles';
 import type { StoredResource } from '../directory/collection';
 import { atlassianGroupName } from '../policies/group-names';
-import type { Policies } from '../policies/policies';
+import { allowListed, Policies } from '../policies/policies';
 import type { GroupLink, MemberLink, UserLink } from './links';
 import { isAdminGroupName } from './privilege';
 import { profileInStep } from './profile';
@@ -38,14 +38,6 @@ export interface UserBelief {
 /** Whether the account holds an admin role now (the paged counterpart of isAdmin). */
 export function adminNow(account: ObservedAccount, adminAccounts: ReadonlySet<string>): boolean {
   return adminAccounts.has(account.accountId) || account.platformRoles.some(isAdminRole);
-}
-
-/** On the allow-list of protected accounts (policies.protectedAccounts), by id or e-mail. */
-function allowListed(policies: Policies, accountId: string, ...emails: (string | undefined)[]): boolean {
-  const listed = policies.protectedAccounts;
-  if (listed.accountIds.includes(accountId)) return true;
-  const wanted = new Set(listed.emails.map((e) => e.trim().toLowerCase()));
-  return emails.some((e) => e !== undefined && wanted.has(e.trim().toLowerCase()));
 }
 
 /**

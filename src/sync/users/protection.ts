@@ -10,6 +10,7 @@ import type { UserLink } from '../links';
 import type { ReconcilerDeps } from '../reconciler';
 import type { SeatCap } from './seat-cap';
 import type { UserTurn } from './turn';
+import { allowListed } from '../../policies/policies';
 
 /** The account is an admin now (refuseAdmin): the destructive write is not made. */
 export class AdminNow extends Error {
@@ -29,10 +30,7 @@ export class Protection {
   // ---- protected accounts --------------------------------------------------------------
 
   allowListed(accountId: string | undefined, ...emails: (string | undefined)[]): boolean {
-    const listed = this.deps.policies.protectedAccounts;
-    if (accountId && listed.accountIds.includes(accountId)) return true;
-    const wanted = new Set(listed.emails.map((e) => e.trim().toLowerCase()));
-    return emails.some((e) => e !== undefined && wanted.has(e.trim().toLowerCase()));
+    return allowListed(this.deps.policies, accountId, ...emails);
   }
 
   /** Why the account is protected, if it is: the allow-list, or an admin role. */
