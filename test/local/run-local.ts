@@ -22,8 +22,7 @@ export async function startLocalServer(
     const timer = setTimeout(() => reject(new Error(`local server did not start:\n${printed()}`)), 20_000);
     const poll = setInterval(() => {
       const match = /SCIM base URL: (\S+)/.exec(printed());
-      // The token line follows the URL line; wait for it too.
-      if (match && /Bearer token:/.test(printed())) {
+      if (match && bannerComplete(printed())) {
         clearInterval(poll);
         clearTimeout(timer);
         resolve(match[1]);
@@ -44,6 +43,16 @@ export async function startLocalServer(
       return exited;
     },
   };
+}
+
+/**
+ * The whole banner has arrived: a pipe may deliver it in several chunks, so waiting for one
+ * line (the token) let a test read the banner before its later lines (policies) were there.
+ * One installation's banner ends with its `Data:` line; several end with `Serving N`.
+ */
+function bannerComplete(output: string): boolean {
+  if (/^Installation \d/m.test(output)) return /^Serving \d+ installations/m.test(output);
+  return /^Data: {10}.*\n/m.test(output);
 }
 
 /** Runs `npm start`'s entry point expecting it to refuse: its exit code and everything it printed. */
