@@ -83,6 +83,31 @@ export class Memberships {
     return { ...page, results: page.results.filter((r) => r.value.slot > afterSlot) };
   }
 
+  /**
+   * One page of a group's memberships after `afterSlot` (from the first when absent) up to
+   * and including `untilSlot`: a slice of a large group's member adds (src/sync/member-slices.ts).
+   */
+  async ofGroupBetween(
+    group: GroupRef,
+    afterSlot: string | undefined,
+    untilSlot: string,
+    cursor?: string,
+  ): Promise<QueryPage<Membership>> {
+    const from = afterSlot ?? `${padSeq(group.seq)}:`;
+    const page = await this.store.query<Membership>({
+      entity: MEMBER,
+      index: 'by-slot',
+      // `between` is inclusive at both ends: the membership at `afterSlot` is dropped below.
+      where: { op: 'between', from, to: untilSlot },
+      limit: FORGE_LIMITS.maxQueryLimit,
+      cursor,
+    });
+    return {
+      ...page,
+      results: page.results.filter((r) => afterSlot === undefined || r.value.slot > afterSlot),
+    };
+  }
+
   /** One page of the memberships of every group with a sequence number in [from, to]. */
   ofGroupRange(fromSeq: number, toSeq: number, cursor?: string): Promise<QueryPage<Membership>> {
     return this.store.query<Membership>({

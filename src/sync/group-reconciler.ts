@@ -20,7 +20,8 @@ import { resourceName } from './log';
 import { FIXES, PrivilegeBoundary } from './privilege';
 import type { ReconcilerDeps } from './reconciler';
 import { ignoreNotFound, OperationFailed, ReconcileContext, AtlassianCalls } from './atlassian-calls';
-import type { WalkProgress } from './result';
+import { MemberSlices, SLICE_WAIT_MS, sliceGroup } from './member-slices';
+import { NotYet, WalkProgress } from './result';
 
 /** The `reported` problem of a group refused for its admin power (see privilege.ts). */
 const ADMIN_PROBLEM = 'admin:';
@@ -28,9 +29,11 @@ const ADMIN_PROBLEM = 'admin:';
 export class GroupReconciler {
   /** The privilege boundary, shared by both halves for this run (the user half asks it too). */
   readonly privilege: PrivilegeBoundary;
+  private readonly slices: MemberSlices;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.privilege = new PrivilegeBoundary(deps.port, deps.groupRoles);
+    this.slices = new MemberSlices(deps.directory, deps.links, deps.queue);
   }
 
   /**
@@ -46,12 +49,13 @@ export class GroupReconciler {
       resource: id,
       resourceType: 'group',
     });
-    const [desired, stored] = await Promise.all([
+    const [desired, lastLink] = await Promise.all([
       this.deps.directory.groups.get(id),
       this.deps.links.group(id),
     ]);
     // A deleted group is named by its Atlassian name as the app last saw or applied it.
-    calls.named(desired ? resourceName('group', desired.doc) : stored?.name);
+    calls.named(desired ? resourceName('group', desired.doc) : lastLink?.name);
+    const stored = await this.afterSlices(id, lastLink, context);
     if (!desired) {
       await this.groupGone(id, stored, calls);
       return undefined;
@@ -135,7 +139,70 @@ export class GroupReconciler {
     let verdict: Promise<boolean> | undefined;
     const mayAdd = () => (verdict ??= this.mayGrant(id, link, linked, calls, context));
     const walk = { verify: context.force === true || regrown, created: link.created };
-    return this.reconcileMembers(id, desired, group.id, walk, calls, context, progress, mayAdd);
+    return this.reconcileMembers(id, desired, link, group.id, walk, calls, context, progress, mayAdd);
+  }
+
+  /**
+   * The group's link once the member slices its last walk handed out are done (see
+   * member-slices.ts): while one is queued the group is theirs, and this job comes back later.
+   */
+  private async afterSlices(
+    id: string,
+    link: GroupLink | undefined,
+    context: ReconcileContext,
+  ): Promise<GroupLink | undefined> {
+    if (!link?.sliced || context.dryRun) return link;
+    if (await this.slices.outstanding(id, link.sliced)) {
+      throw new NotYet(SLICE_WAIT_MS, 'its member slices are still queued');
+    }
+    const next = { ...link };
+    delete next.sliced;
+    await this.deps.links.write(this.deps.links.groupOperation(id, next));
+    return next;
+  }
+
+  /**
+   * A slice of a large group's member adds (`members` job `<group id>:<k>`, member-slices.ts):
+   * the memberships after `context.resumeAfter` up to `until`, added as the group's walk adds
+   * them. Nothing to do once the group is gone or no longer linked (its own job, which waited
+   * for this slice, handles that). Answers the slot to continue after when out of time.
+   */
+  async slice(
+    sliceJobId: string,
+    until: string,
+    context: ReconcileContext,
+    progress: WalkProgress = {},
+  ): Promise<string | undefined> {
+    const id = sliceGroup(sliceJobId);
+    const calls = new AtlassianCalls(this.deps.port, this.deps.log, context, {
+      resource: id,
+      resourceType: 'group',
+    });
+    const [desired, link] = await Promise.all([
+      this.deps.directory.groups.get(id),
+      this.deps.links.group(id),
+    ]);
+    if (!desired || !link?.groupId || !link.sliced || link.protected) return undefined;
+    calls.named(resourceName('group', desired.doc));
+    const group: AtlassianGroup = { id: link.groupId, name: link.name ?? String(desired.doc.displayName) };
+    let verdict: Promise<boolean> | undefined;
+    const mayAdd = () => (verdict ??= this.mayGrant(id, link, group, calls, context));
+    const walk = { verify: context.force === true, created: link.created };
+    const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
+    let after = context.resumeAfter;
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.directory.memberships.ofGroupBetween(desired, after, until, cursor);
+      for (const { value } of page.results) {
+        await this.addMember(id, value.user, group.id, calls, walk, mayAdd);
+        after = value.slot;
+        progress.reached = after;
+      }
+      cursor = page.nextCursor;
+      if (cursor && after !== context.resumeAfter && past()) return after;
+    } while (cursor);
+    if (!context.dryRun) await this.slices.sliceDone(id, sliceJobId, link.sliced);
+    return undefined;
   }
 
   /**
@@ -360,6 +427,7 @@ export class GroupReconciler {
   private async reconcileMembers(
     id: string,
     desired: StoredResource,
+    link: GroupLink,
     groupId: string,
     /** Check every membership (a full reconcile, a group provisioned again); the app created it. */
     { verify, created }: { verify: boolean; created: boolean },
@@ -370,7 +438,15 @@ export class GroupReconciler {
   ): Promise<string | undefined> {
     const resume = parseResumePoint(context.resumeAfter);
     const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
-    if (resume.phase === 'add') {
+    // Many members to add: handed out in slices that run in other partitions (member-slices.ts).
+    const slices =
+      resume.phase === 'add' && resume.after === undefined && !context.dryRun
+        ? await this.slices.plan(desired)
+        : undefined;
+    if (slices) {
+      await this.slices.queueSlices(id, link, slices, verify);
+      progress.reached = REMOVE;
+    } else if (resume.phase === 'add') {
       // By slot (`<group seq>:<user id>`): unique per membership, so "after the last slot
       // done" neither skips nor repeats a member.
       let after = resume.after;

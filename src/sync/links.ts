@@ -80,6 +80,11 @@ export interface GroupLink {
    * group missing in Atlassian, a drift), so each is logged once, not on every reconcile.
    */
   reported?: string;
+  /**
+   * How many member slices the last large member walk handed out (src/sync/member-slices.ts):
+   * the group's own job waits while any of them is queued.
+   */
+  sliced?: number;
 }
 
 export interface MemberLink {

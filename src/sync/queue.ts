@@ -14,7 +14,11 @@ import { ConditionFailedError, EntityStore, FORGE_LIMITS, WriteOperation } from 
 import { SYNC_JOB } from './entities';
 import { Partition, partitionOf } from './partitions';
 
-export type SyncKind = 'user' | 'group' | 'all' | PreviewKind;
+/**
+ * `members`: a slice of a large group's member adds, run apart from the group's own job so
+ * that its adds spread over the partitions (src/sync/member-slices.ts).
+ */
+export type SyncKind = 'user' | 'group' | 'members' | 'all' | PreviewKind;
 
 /**
  * A dry-run preview's own jobs (an admin's "reconcile now" as a dry run while the dry-run
@@ -39,6 +43,8 @@ export interface SyncJob {
      * to persist cursors ("they may not always be stable").
      */
     after?: string;
+    /** For a `members` slice: the slot of the last membership it covers (inclusive). */
+    until?: string;
     /**
      * Written by older versions: a storage query cursor to resume from. Never read (the walk
      * starts over, which is idempotent) and dropped when the job is next rewritten.
@@ -63,6 +69,8 @@ export type JobOutcome =
   | { type: 'done' }
   | { type: 'stop' }
   | { type: 'retry'; at: number; attempts: number; error: string }
+  /** Not its turn yet (a group waiting for its member slices): run again at `at`, not a failure. */
+  | { type: 'later'; at: number }
   | { type: 'continue'; after: string };
 
 export interface RunResult {
@@ -170,6 +178,19 @@ export class SyncQueue {
     return earliest;
   }
 
+  /**
+   * Makes a queued job due now, as a mark would, keeping what it carries (a full reconcile's
+   * flags, its attempts): a group waiting for its member slices, once the last is done. A new
+   * nonce, so a run of it under way (about to write its wait) does not settle it: it runs again.
+   */
+  async bringForward(kind: SyncKind, id: string): Promise<void> {
+    const key = this.key(kind, id);
+    const job = await this.store.get<SyncJob>(SYNC_JOB, key);
+    if (!job) return;
+    const value: SyncJob = { ...job, at: Math.min(job.at, this.now()), n: randomUUID() };
+    await this.store.transact([{ type: 'set', entity: SYNC_JOB, key, value }]);
+  }
+
   get(kind: SyncKind, id: string): Promise<SyncJob | undefined> {
     return this.store.get<SyncJob>(SYNC_JOB, this.key(kind, id));
   }
@@ -241,6 +262,9 @@ export class SyncQueue {
         } else if (outcome.type === 'continue') {
           // A walk goes on after the key it reached, behind the marks it just wrote.
           await this.settle(this.rewrite(key, value, this.now(), { after: outcome.after }));
+        } else if (outcome.type === 'later') {
+          await this.settle(this.rewrite(key, value, outcome.at, {}));
+          nextAt = Math.min(nextAt ?? outcome.at, outcome.at);
         } else {
           const { at, attempts, error } = outcome;
           await this.settle(this.rewrite(key, value, at, { attempts, error }));

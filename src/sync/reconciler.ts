@@ -85,4 +85,13 @@ export class Reconciler {
       return after ? { type: 'continue', after } : DONE;
     }, progress);
   }
+
+  /** Adds a slice of a large group's members (src/sync/member-slices.ts); as `group` answers. */
+  members(sliceId: string, until: string, context: ReconcileContext): Promise<ReconcileResult> {
+    const progress: WalkProgress = {};
+    return settle(async () => {
+      const after = await this.groups.slice(sliceId, until, context, progress);
+      return after ? { type: 'continue', after } : DONE;
+    }, progress);
+  }
 }

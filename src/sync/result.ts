@@ -24,7 +24,23 @@ export type ReconcileResult =
    * limit), so the resource waits for a change or an admin; otherwise it is tried again, a
    * bounded number of times.
    */
-  | { type: 'failed'; cause: AtlassianError; final: boolean; name?: string };
+  | { type: 'failed'; cause: AtlassianError; final: boolean; name?: string }
+  /** Not its turn (a group whose member slices are still queued): run again after `delayMs`. */
+  | { type: 'wait'; delayMs: number };
+
+/**
+ * Thrown where a reconcile finds it must not go on yet: another job owns part of the
+ * resource for now (src/sync/member-slices.ts). Not a failure: no attempt is counted.
+ */
+export class NotYet extends Error {
+  constructor(
+    readonly delayMs: number,
+    why: string,
+  ) {
+    super(why);
+    this.name = 'NotYet';
+  }
+}
 
 export const DONE: ReconcileResult = Object.freeze({ type: 'done' });
 
@@ -47,6 +63,7 @@ export async function settle(
     }
     // A dry run's plan for this resource ends at a write whose result it would need.
     if (error instanceof PlannedWrite) return DONE;
+    if (error instanceof NotYet) return { type: 'wait', delayMs: error.delayMs };
     if (error instanceof OperationFailed) {
       const cause = error.cause;
       // The resource's name, for the entry that may give up on it (AtlassianCalls.named).

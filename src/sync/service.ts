@@ -16,6 +16,7 @@ import { Budget, Reconciler } from './reconciler';
 import { Partition } from './partitions';
 import { GroupRoleCache } from './group-role-cache';
 import { RequestLog } from './requests';
+import { sliceGroup } from './member-slices';
 import { AtlassianCalls, ReconcileContext } from './atlassian-calls';
 import { ReconcileResult, settle } from './result';
 import { PagedWalk, WalkMemory } from './paged-walk';
@@ -409,7 +410,9 @@ export class SyncService {
       result =
         kind === 'user'
           ? await reconciler.user(job.doc.id, context)
-          : await reconciler.group(job.doc.id, context);
+          : kind === 'members'
+            ? await reconciler.members(job.doc.id, job.doc.until ?? '', context)
+            : await reconciler.group(job.doc.id, context);
     } catch (error) {
       // Storage trouble: let the invocation fail; the job stays and the platform retries it.
       if (error instanceof TransientStorageError || error instanceof ConditionFailedError) throw error;
@@ -441,7 +444,8 @@ export class SyncService {
     const kind = resourceKind(job.kind);
     // A full reconcile counts each user and group once it is as done as it will get.
     const counted = () => {
-      if (job.doc.full && kind !== 'all') count.resource(kind);
+      // A member slice is not a resource: its group was counted (src/sync/member-slices.ts).
+      if (job.doc.full && kind !== 'all' && kind !== 'members') count.resource(kind);
     };
     switch (result.type) {
       case 'done':
@@ -451,6 +455,8 @@ export class SyncService {
         return { type: 'continue', after: result.after };
       case 'out-of-budget':
         return { type: 'stop' };
+      case 'wait':
+        return { type: 'later', at: this.now() + result.delayMs };
       case 'retry':
       case 'failed': {
         const cause = 'cause' in result ? result.cause : undefined;
@@ -551,15 +557,17 @@ type PagedStep = (job: QueuedJob, context: ReconcileContext) => Promise<Reconcil
 
 /** The resource a job's log entries are about, by its name too when the reconcile knew it. */
 function target(job: QueuedJob, name?: string) {
+  const kind = resourceKind(job.kind);
   return {
-    resource: job.doc.id,
-    resourceType: resourceKind(job.kind) === 'group' ? 'group' : 'user',
+    // A slice of a group's member adds is about the group (src/sync/member-slices.ts).
+    resource: kind === 'members' ? sliceGroup(job.doc.id) : job.doc.id,
+    resourceType: kind === 'group' || kind === 'members' ? 'group' : 'user',
     ...(name ? { name } : {}),
   } as const;
 }
 
 /** The resource a job reconciles, whether it is a preview's or a real one. */
-function resourceKind(kind: SyncKind): 'user' | 'group' | 'all' {
+function resourceKind(kind: SyncKind): 'user' | 'group' | 'members' | 'all' {
   return kind === 'preview-user'
     ? 'user'
     : kind === 'preview-group'

@@ -39,7 +39,9 @@ import { EmbeddedOrganization, embeddedOrgBackend } from '../../src/local/embedd
 import { LocalEntityStore } from '../../src/local/entity-store';
 import { hashToken } from '../../src/scim/auth';
 import { FORGE_EGRESS_PER_INVOCATION_MINUTE, RateLimitPacer } from '../../src/atlassian/rate-limit';
+import { MAX_SLICES, SLICE_SIZE, SLICE_WHEN_MISSING, sliceId } from '../../src/sync/member-slices';
 import { allPartitions, partitionOf, SYNC_PARTITIONS } from '../../src/sync/partitions';
+import type { SyncKind } from '../../src/sync/queue';
 import { client } from '../embedded-org/helpers';
 import { CountingStore } from '../support/counting-store';
 import { TOKEN, webTriggerEvent } from '../support/harness';
@@ -480,15 +482,23 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
     runs.reduce((sum, r) => sum + r.ms + r.retryWaitMs, 0) + pendingRuns * FORGE_CONTINUE_DELAY_MS;
   const maxRequests = Math.max(...runs.map((r) => r.requests));
   // What the busiest partition sends (an invite per user, a creation and a name search per
-  // group, an add per membership of its groups, less those an invite placed): its runs send at most Forge's
+  // group, an add per membership of its groups or of its member slices, less those an invite placed): its runs send at most Forge's
   // egress allowance a minute, so the way the resources hash decides a floor of their own.
   const partitionLoad = new Map<number, number>();
-  const load = (kind: 'user' | 'group', id: string, requests: number) => {
+  const load = (kind: SyncKind, id: string, requests: number) => {
     const partition = partitionOf({ kind, doc: { id } });
     partitionLoad.set(partition, (partitionLoad.get(partition) ?? 0) + requests);
   };
   for (const id of userIds) load('user', id, 1);
-  groupIds.forEach((id, g) => load('group', id, 2 + groupMembers[g].length));
+  groupIds.forEach((id, g) => {
+    const members = groupMembers[g].length;
+    // A new group with many members hands its adds out in slices (src/sync/member-slices.ts).
+    if (members < SLICE_WHEN_MISSING) return load('group', id, 2 + members);
+    load('group', id, 2);
+    const size = Math.max(SLICE_SIZE, Math.ceil(members / MAX_SLICES));
+    for (let k = 0; k * size < members; k++)
+      load('members', sliceId(id, k), Math.min(size, members - k * size));
+  });
   const busiest = Math.max(...partitionLoad.values());
   const busiestFloorMs = (busiest / FORGE_EGRESS_PER_MINUTE) * 60_000;
 

@@ -188,7 +188,14 @@ describe('batches and order', () => {
     const ids: string[] = [];
     for (let i = 0; i < 150; i++) ids.push(await createUser(world, `member${i}@example.com`));
     await world.settle();
-    const group = await createGroup(world, 'Everyone', ids);
+    // 110 members first (added by member slices, test/sync/member-slices.test.ts), then 40
+    // more: too few to slice, so the group's own walk adds them, across two pages of members.
+    const group = await createGroup(world, 'Everyone', ids.slice(0, 110));
+    await world.settle();
+    await world.scim('PUT', `/Groups/${group}`, {
+      displayName: 'Everyone',
+      members: ids.map((value) => ({ value })),
+    });
     const { directory, sync } = world.app;
     const reconciler = new Reconciler(
       directory,
