@@ -8,6 +8,7 @@
 import type { App } from '../app';
 import type { EntityStore } from '../storage/port';
 import { SYNC_JOB } from '../sync/entities';
+import { sliceGroup } from '../sync/member-slices';
 import type { SyncJob } from '../sync/queue';
 import type { RefusedCount } from '../sync/requests';
 import type { AdminHealth, AdminLicence, AdminStatus, TokenView } from './admin-api';
@@ -139,8 +140,13 @@ export function health(inputs: StatusInputs, last = lastRequestAt(inputs.tokens)
   };
 }
 
-/** Users and groups marked for reconcile (a full reconcile's walk jobs are not resources). */
+/**
+ * Users and groups marked for reconcile (a full reconcile's walk jobs are not resources); a
+ * group whose member slices are still queued (src/sync/member-slices.ts) counts once, whether
+ * or not its own job is.
+ */
 export async function countPending(store: EntityStore): Promise<Count> {
+  const groups = new Set<string>();
   let count = 0;
   let cursor: string | undefined;
   for (let read = 0; read < STATUS_COUNT_CAP; read += PAGE) {
@@ -151,7 +157,19 @@ export async function countPending(store: EntityStore): Promise<Count> {
       limit: PAGE,
       cursor,
     });
-    count += page.results.filter((r) => r.value.kind === 'user' || r.value.kind === 'group').length;
+    for (const { value } of page.results) {
+      if (value.kind === 'user') count++;
+      const group =
+        value.kind === 'group'
+          ? value.doc.id
+          : value.kind === 'members'
+            ? sliceGroup(value.doc.id)
+            : undefined;
+      if (group !== undefined && !groups.has(group)) {
+        groups.add(group);
+        count++;
+      }
+    }
     cursor = page.nextCursor;
     if (!cursor) return { count, capped: false };
   }

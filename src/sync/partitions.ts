@@ -10,11 +10,15 @@
  *   walk) only by its group job: the "one invite per account, one creation per group" intent
  *   records hold as before, since no other invocation runs that job meanwhile;
  * - a membership belongs to its group's partition: the group's member walk adds and removes
- *   members and writes their links. A user job touches its own account's memberships only as
- *   part of that account's lifecycle (the invite naming its groups, product access on
- *   deactivation, removal on deletion, the new-user grants); those calls answer alike when
- *   repeated (an add of a member already there, a removal of one gone), and the user job then
- *   marks the user's groups, so the group's partition checks the membership after it;
+ *   members and writes their links; except that a walk with many members to add hands the
+ *   adds out in slices (`members` jobs, each placed by its own id) and the group's job waits
+ *   until they are done (src/sync/member-slices.ts), so that one partition's egress does not
+ *   bound a large group, nor the way groups hash the whole sync. A user job touches its own
+ *   account's memberships only as part of that account's lifecycle (the invite naming its
+ *   groups, product access on deactivation, removal on deletion, the new-user grants); those
+ *   calls answer alike when repeated (an add of a member already there, a removal of one
+ *   gone), and the user job then marks the user's groups, so the group's partition checks the
+ *   membership after it;
  * - what several partitions share is written conditionally: the account → user claim is
  *   created only if absent (src/sync/links.ts), and the seat counters and the full
  *   reconcile's progress carry a version a write must match (Links.versionedState);

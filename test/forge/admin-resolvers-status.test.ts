@@ -168,8 +168,21 @@ describe('counting what waits', () => {
           value: { kind, at: NOW + from + i, n: 'x', doc: { id: `u${from + i}` } },
         }));
       const store = test.runtime.store;
-      // A full reconcile's walk jobs are not users or groups.
-      await store.transact([...marks(0, 20), ...marks(0, 2, 'all')]);
+      // A full reconcile's walk jobs are not users or groups; a group with member slices
+      // queued (src/sync/member-slices.ts) counts once, with or without its own job.
+      const slices = ['g1:0', 'g1:1', 'g2:0'].map((id, i) => ({
+        type: 'set' as const,
+        entity: 'sync-job',
+        key: `members:${id}`,
+        value: { kind: 'members', at: NOW + i, n: 'x', doc: { id, until: 'z' } },
+      }));
+      const g1 = {
+        type: 'set' as const,
+        entity: 'sync-job',
+        key: 'group:g1',
+        value: { kind: 'group', at: NOW, n: 'x', doc: { id: 'g1' } },
+      };
+      await store.transact([...marks(0, 18), ...marks(0, 2, 'all'), ...slices, g1]);
       const queries: IndexQuery[] = [];
       const counting: EntityStore = Object.create(store, {
         query: { value: (query: IndexQuery) => (queries.push(query), store.query(query)) },
@@ -177,16 +190,17 @@ describe('counting what waits', () => {
       expect(await countPending(counting)).toEqual({ count: 20, capped: false });
       expect(queries).toHaveLength(1);
 
-      for (let i = 20; i < STATUS_COUNT_CAP + 40; i += 25) await store.transact(marks(i, 25));
+      for (let i = 18; i < STATUS_COUNT_CAP + 40; i += 25) await store.transact(marks(i, 25));
       queries.length = 0;
-      expect(await countPending(counting)).toEqual({ count: STATUS_COUNT_CAP - 2, capped: true });
+      // Of the first 500 marks read: 2 walks, and 4 jobs (g1, its 2 slices, g2's) that are 2 groups.
+      expect(await countPending(counting)).toEqual({ count: STATUS_COUNT_CAP - 4, capped: true });
       expect(queries).toHaveLength(5);
       const status = (await test.runtime.invokeResolver({
         moduleKey: 'scim-admin-jira',
         functionKey: 'getStatus',
         accountId: site.adminId,
       })) as AdminStatus;
-      expect(status).toMatchObject({ pending: STATUS_COUNT_CAP - 2, pendingAtLeast: true });
+      expect(status).toMatchObject({ pending: STATUS_COUNT_CAP - 4, pendingAtLeast: true });
     } finally {
       await test.close();
     }
