@@ -13,6 +13,7 @@ import { EntityStore, WriteOperation } from './storage/port';
 import type { Policies } from './policies/policies';
 import { SyncService } from './sync/service';
 import type { GroupRoleCache } from './sync/group-role-cache';
+import type { PartitionsMarked } from './sync/queue';
 import { toScimRequest, toWebTriggerResponse, WebTriggerEvent, WebTriggerResponse } from './webtrigger/event';
 
 export interface AppOptions extends Omit<DirectoryOptions, 'tracker'> {
@@ -50,6 +51,11 @@ export interface AppOptions extends Omit<DirectoryOptions, 'tracker'> {
    * this process serves for it (src/sync/group-role-cache.ts); absent: the app's own.
    */
   groupRoles?: GroupRoleCache;
+  /**
+   * A sync run queued jobs for other partitions (a large group's member slices): a run of
+   * each is wanted now (src/sync/queue.ts, PartitionsMarked); absent: they wait for the next.
+   */
+  partitionsMarked?: PartitionsMarked;
 }
 
 export interface App {
@@ -78,6 +84,7 @@ export function createApp(options: AppOptions): App {
     retryDelayMs: options.syncRetryDelayMs,
     policies: options.policies,
     groupRoles: options.groupRoles,
+    partitionsMarked: options.partitionsMarked,
   });
   const scim = new ScimService({
     store: directoryStore(directory),

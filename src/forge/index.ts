@@ -157,6 +157,9 @@ const installed = perInstallation((): Installed => {
     // The installation's group roles, shared by the partition runs this instance serves at
     // once, each trusting only reads sent since it began (src/sync/group-role-cache.ts).
     groupRoles: new GroupRoleCache(),
+    // A large group's member slices start in their partitions now, not when this run ends.
+    partitionsMarked: (partitions) =>
+      queueRuns(app, new Map(partitions.map((partition) => [partition, Date.now()])), 'sync-marked'),
   });
   const fullReconcileDeps: FullReconcileDeps = {
     sync: app.sync,

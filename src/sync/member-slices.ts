@@ -144,6 +144,8 @@ export class MemberSlices {
     );
     // In transactions of Forge's size (Links.write); the link went first, alone.
     await this.links.write(...marks);
+    // Their partitions start now, not when the run that queued them ends.
+    await this.queue.wake(slices.map((_, k) => ({ kind: 'members', doc: { id: sliceId(groupId, k) } })));
     return next;
   }
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionFailedError, EntityStore, FORGE_LIMITS, WriteOperation } from '../storage/port';
 import { SYNC_JOB } from './entities';
-import { Partition, partitionOf } from './partitions';
+import { Partition, partitionOf, SYNC_PARTITIONS } from './partitions';
 
 /**
  * `members`: a slice of a large group's member adds, run apart from the group's own job so
@@ -86,10 +86,18 @@ export interface RunResult {
 /** Jobs a run gathers before running them (and before `prepare` reads ahead for them). */
 export const RUN_BATCH = 100;
 
+/**
+ * Jobs were queued for these partitions in the middle of a run: a run of each is wanted now.
+ * On Forge, their events are queued at once (src/forge/index.ts) rather than when the run that
+ * queued them ends, which for a partition with a long queue of its own may be minutes later.
+ */
+export type PartitionsMarked = (partitions: number[]) => Promise<void>;
+
 export class SyncQueue {
   constructor(
     private readonly store: EntityStore,
     private readonly now: () => number,
+    private readonly partitionsMarked?: PartitionsMarked,
   ) {}
 
   key(kind: SyncKind, id: string): string {
@@ -105,6 +113,12 @@ export class SyncQueue {
   ): WriteOperation {
     const job: SyncJob = { kind, at, n: randomUUID(), doc: { id, ...doc } };
     return { type: 'set', entity: SYNC_JOB, key: this.key(kind, id), value: job };
+  }
+
+  /** Asks for a run of the partitions of these jobs, just queued (see PartitionsMarked). */
+  async wake(jobs: Pick<SyncJob, 'kind' | 'doc'>[]): Promise<void> {
+    if (!this.partitionsMarked || jobs.length === 0) return;
+    await this.partitionsMarked([...new Set(jobs.map((job) => partitionOf(job, SYNC_PARTITIONS)))]);
   }
 
   /** The same queue for a dry run's reconciler: it marks nothing (a plan changes nothing). */
@@ -293,6 +307,7 @@ export class SyncQueue {
 
 class PlanOnlyQueue extends SyncQueue {
   override async mark(): Promise<void> {}
+  override async wake(): Promise<void> {}
 }
 
 const nonce = (job: SyncJob) => ({ attribute: 'n', equals: job.n });

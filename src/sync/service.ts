@@ -23,7 +23,15 @@ import { PagedWalk, WalkMemory } from './paged-walk';
 import { AccountPrefetch } from './account-prefetch';
 import { primaryEmail } from './user-reconciler';
 import { trustsLink } from './users/trust';
-import { JobOutcome, PreviewKind, QueuedJob, RunResult, SyncKind, SyncQueue } from './queue';
+import {
+  JobOutcome,
+  PartitionsMarked,
+  PreviewKind,
+  QueuedJob,
+  RunResult,
+  SyncKind,
+  SyncQueue,
+} from './queue';
 
 export interface SyncOptions {
   store: EntityStore;
@@ -48,6 +56,8 @@ export interface SyncOptions {
    * absent: this service's own.
    */
   groupRoles?: GroupRoleCache;
+  /** Jobs were queued for other partitions mid-run (SyncQueue's PartitionsMarked); absent: none asked. */
+  partitionsMarked?: PartitionsMarked;
 }
 
 export interface SyncRunResult extends RunResult {
@@ -85,7 +95,7 @@ export class SyncService {
   constructor(private readonly options: SyncOptions) {
     this.now = options.now ?? Date.now;
     this.groupRoles = options.groupRoles ?? new GroupRoleCache(this.now);
-    this.queue = new SyncQueue(options.store, this.now);
+    this.queue = new SyncQueue(options.store, this.now, options.partitionsMarked);
     this.links = new Links(options.store);
     this.log = new SyncLog(options.store, this.now);
     this.requests = new RequestLog(this.log, this.now);

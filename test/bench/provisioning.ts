@@ -41,6 +41,7 @@ import { hashToken } from '../../src/scim/auth';
 import { FORGE_EGRESS_PER_INVOCATION_MINUTE, RateLimitPacer } from '../../src/atlassian/rate-limit';
 import { MAX_SLICES, SLICE_SIZE, SLICE_WHEN_MISSING, sliceId } from '../../src/sync/member-slices';
 import { allPartitions, partitionOf, SYNC_PARTITIONS } from '../../src/sync/partitions';
+import type { SyncRunResult } from '../../src/sync/service';
 import type { SyncKind } from '../../src/sync/queue';
 import { client } from '../embedded-org/helpers';
 import { CountingStore } from '../support/counting-store';
@@ -312,6 +313,8 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
     return response;
   };
   const store = new CountingStore(new LocalEntityStore(ENTITIES));
+  // Set while a round runs (partitionRuns, below): starts the partitions a run asks for.
+  let wakePartitions: ((partitions: number[]) => void) | undefined;
   const app: App = createApp({
     store,
     tokens: { tokenHashes: async () => [hashToken(TOKEN)] },
@@ -332,6 +335,7 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
         portCalls,
       ),
     syncCallsPerRun: callsPerRun,
+    partitionsMarked: async (partitions) => wakePartitions?.(partitions),
   });
   const scim = async (method: string, path: string, body: unknown, expect: number) => {
     const response = await app.handleWebTrigger(webTriggerEvent(method, path, { body }));
@@ -402,6 +406,33 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
    * all sharing the installation's pacer. A round waits for its slowest partition, where Forge
    * would start each partition's next run on its own: pessimistic.
    */
+  /**
+   * One round's partition runs: every partition at once, and a partition asked for mid-round
+   * (a large group's member slices queued there, SyncQueue's PartitionsMarked) runs again as
+   * soon as its run ends, or at once if it had ended, as Forge starts the event the app queues
+   * then. Answers every run's result once none is left running.
+   */
+  const partitionRuns = async (deadline: number): Promise<SyncRunResult[]> => {
+    const results: SyncRunResult[] = [];
+    const running = new Map<number, Promise<void>>();
+    const again = new Set<number>();
+    const start = (index: number) => {
+      if (running.has(index)) return void again.add(index);
+      const loop = async () => {
+        do {
+          again.delete(index);
+          results.push(await app.sync.run(deadline, { index, count: SYNC_PARTITIONS }));
+        } while (again.has(index) && Date.now() < deadline);
+        running.delete(index);
+      };
+      running.set(index, loop());
+    };
+    wakePartitions = (partitions) => partitions.forEach(start);
+    allPartitions().forEach(start);
+    while (running.size > 0) await Promise.all(running.values());
+    wakePartitions = undefined;
+    return results;
+  };
   const workUntilIdle = async (): Promise<{ converged: boolean; runs: RunRecord[]; retryWaitMs: number }> => {
     const runs: RunRecord[] = [];
     const started = process.hrtime.bigint();
@@ -413,9 +444,7 @@ export async function runProvisioning(options: ProvisioningOptions): Promise<voi
       const deadline = Date.now() + RUN_DEADLINE_MS;
       const jobs = await app.directory.jobs.runPending(deadline);
       await app.sync.checkConnection();
-      const results = await Promise.all(
-        allPartitions().map((index) => app.sync.run(deadline, { index, count: SYNC_PARTITIONS })),
-      );
+      const results = await partitionRuns(deadline);
       const nextAts = results.flatMap((r) => (r.nextAt === undefined ? [] : [r.nextAt]));
       const result = {
         pending: results.some((r) => r.pending),

@@ -8,7 +8,7 @@ import type { StoredResource } from '../../src/directory/collection';
 import type { Links } from '../../src/sync/links';
 import { MAX_SLICES, MemberSlices, SLICE_SIZE, sliceGroup, sliceId } from '../../src/sync/member-slices';
 import { allPartitions, partitionOf, SYNC_PARTITIONS } from '../../src/sync/partitions';
-import type { SyncJob, SyncQueue } from '../../src/sync/queue';
+import { SyncJob, SyncQueue } from '../../src/sync/queue';
 import { SYNC_JOB } from '../../src/sync/entities';
 import { Budget, Reconciler } from '../../src/sync/reconciler';
 import { applied, createGroup, createUser, createWorld, portFor, readOrg, World } from './support';
@@ -95,6 +95,34 @@ describe('member slices', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(links).toBe(MEMBERS);
+  });
+
+  it('queueing slices asks for a run of each of their partitions at once, not when the run ends', async () => {
+    const world = createWorld();
+    const asked: number[][] = [];
+    const queue = new SyncQueue(
+      world.local,
+      () => world.clock.now,
+      async (partitions) => {
+        asked.push(partitions);
+      },
+    );
+    const slices = new MemberSlices(world.app.directory, world.app.sync.links, queue);
+    const plan = Array.from({ length: 6 }, (_, k) => ({ until: `slot-${k}` }));
+    await slices.queueSlices('g-1', { groupId: 'a-1', created: true }, plan, false);
+    const expected = new Set(
+      plan.map((_, k) => partitionOf({ kind: 'members', doc: { id: sliceId('g-1', k) } })),
+    );
+    expect(asked).toEqual([[...expected]]);
+    // A dry run's queue marks nothing, so it asks for nothing.
+    const planning = world.app.sync.links.planOnly();
+    await new MemberSlices(world.app.directory, planning, queue.planOnly()).queueSlices(
+      'g-2',
+      { created: true },
+      plan,
+      false,
+    );
+    expect(asked).toHaveLength(1);
   });
 
   it('spread over the partitions: each slice is placed by its own id, not by its group', () => {
