@@ -7,11 +7,20 @@ import type { Directory } from '../../src/directory/directory';
 import type { StoredResource } from '../../src/directory/collection';
 import type { Links } from '../../src/sync/links';
 import { MAX_SLICES, MemberSlices, SLICE_SIZE, sliceGroup, sliceId } from '../../src/sync/member-slices';
-import { allPartitions, partitionOf, SYNC_PARTITIONS } from '../../src/sync/partitions';
+import { partitionOf, SYNC_PARTITIONS } from '../../src/sync/partitions';
 import { SyncJob, SyncQueue } from '../../src/sync/queue';
 import { SYNC_JOB } from '../../src/sync/entities';
-import { Budget, Reconciler } from '../../src/sync/reconciler';
-import { applied, createGroup, createUser, createWorld, portFor, readOrg, World } from './support';
+import { Budget } from '../../src/sync/reconciler';
+import {
+  applied,
+  createGroup,
+  createUser,
+  createWorld,
+  readOrg,
+  reconcilerOf,
+  settlePartitions,
+  World,
+} from './support';
 
 const MEMBERS = 120;
 
@@ -20,22 +29,6 @@ async function runPartition(world: World, index: number): Promise<void> {
   await world.app.directory.jobs.runPending();
   await world.app.sync.checkConnection();
   await world.app.sync.run(Number.POSITIVE_INFINITY, { index, count: SYNC_PARTITIONS });
-}
-
-/** Every partition's run at once, round after round, until no job is left. */
-async function settlePartitions(world: World): Promise<void> {
-  for (let round = 1; round <= 50; round++) {
-    await world.app.directory.jobs.runPending();
-    await world.app.sync.checkConnection();
-    await Promise.all(
-      allPartitions().map((index) =>
-        world.app.sync.run(Number.POSITIVE_INFINITY, { index, count: SYNC_PARTITIONS }),
-      ),
-    );
-    if ((await world.app.sync.queue.count()) === 0) return;
-    world.clock.advance(3_600_000);
-  }
-  throw new Error('The partitions did not settle in 50 rounds.');
 }
 
 /** The queued member slices, by job id. */
@@ -223,15 +216,7 @@ describe('member slices', () => {
 
   it('a slice whose run ran out of time continues after the last member it added', async () => {
     const { world, group } = await slicedGroup();
-    const { directory, sync } = world.app;
-    const reconciler = new Reconciler(
-      directory,
-      portFor(world.org),
-      sync.links,
-      sync.log,
-      sync.queue,
-      Date.now,
-    );
+    const reconciler = reconcilerOf(world);
     // One slice over the whole group (two pages of members), always past its deadline.
     const last = (await queuedSlices(world)).get(sliceId(group, 4))?.doc.until as string;
     const stops: string[] = [];

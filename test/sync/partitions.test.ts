@@ -5,25 +5,9 @@
  * keep the seat counter (shared by all of them) right.
  */
 import { readSeats } from '../../src/sync/seats';
-import { allPartitions, partitionOf, SYNC_PARTITIONS } from '../../src/sync/partitions';
-import { applied, createGroup, createUser, createWorld, readOrg, World } from './support';
+import { partitionOf, SYNC_PARTITIONS } from '../../src/sync/partitions';
+import { applied, createGroup, createUser, createWorld, readOrg, settlePartitions } from './support';
 import { policiesWith } from './user-policies-support';
-
-/** Every partition's run at once, as the dispatcher wakes them, until no job is left. */
-async function settlePartitions(world: World): Promise<number> {
-  for (let round = 1; round <= 50; round++) {
-    await world.app.directory.jobs.runPending();
-    await world.app.sync.checkConnection();
-    await Promise.all(
-      allPartitions().map((index) =>
-        world.app.sync.run(Number.POSITIVE_INFINITY, { index, count: SYNC_PARTITIONS }),
-      ),
-    );
-    if ((await world.app.sync.queue.count()) === 0) return round;
-    world.clock.advance(3_600_000);
-  }
-  throw new Error('The partitions did not settle in 50 rounds.');
-}
 
 describe('partitioned consumer runs', () => {
   it('place each resource in one partition, the walks of a full reconcile in partition 0', () => {

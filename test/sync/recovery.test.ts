@@ -6,7 +6,7 @@
  */
 import type { AtlassianPort } from '../../src/atlassian/port';
 import { SEED_ACCOUNTS } from '../../src/local/embedded-org';
-import { Budget, Reconciler } from '../../src/sync/reconciler';
+import { Budget } from '../../src/sync/reconciler';
 import {
   applied,
   createGroup,
@@ -14,8 +14,8 @@ import {
   createWorld,
   killer,
   Killed,
-  portFor,
   readOrg,
+  reconcilerOf,
   World,
 } from './support';
 
@@ -196,15 +196,7 @@ describe('batches and order', () => {
       displayName: 'Everyone',
       members: ids.map((value) => ({ value })),
     });
-    const { directory, sync } = world.app;
-    const reconciler = new Reconciler(
-      directory,
-      portFor(world.org),
-      sync.links,
-      sync.log,
-      sync.queue,
-      Date.now,
-    );
+    const reconciler = reconcilerOf(world);
     // Always past its deadline: each call does one page and says where it stopped.
     const stops: (string | undefined)[] = [];
     let resumeAfter: string | undefined;

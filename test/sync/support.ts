@@ -16,6 +16,8 @@ import { hashToken } from '../../src/scim/auth';
 import type { EntityStore } from '../../src/storage/port';
 import { DEFAULT_POLICIES, Policies } from '../../src/policies/policies';
 import type { SyncRunResult } from '../../src/sync/service';
+import { allPartitions, SYNC_PARTITIONS } from '../../src/sync/partitions';
+import { Reconciler } from '../../src/sync/reconciler';
 import { client } from '../embedded-org/helpers';
 import { ScimResult, TOKEN, webTriggerEvent } from '../support/harness';
 
@@ -359,4 +361,26 @@ export async function provisioned(world: World) {
   const groupId = (await api.groupOf('Engineering')) as string;
   const account = async (email: string) => (await api.accountOf(email)) as string;
   return { alice, bob, group, groupId, api, account };
+}
+
+/** Every partition's run at once, as the dispatcher wakes them, until no job is left. */
+export async function settlePartitions(world: World): Promise<number> {
+  for (let round = 1; round <= 50; round++) {
+    await world.app.directory.jobs.runPending();
+    await world.app.sync.checkConnection();
+    await Promise.all(
+      allPartitions().map((index) =>
+        world.app.sync.run(Number.POSITIVE_INFINITY, { index, count: SYNC_PARTITIONS }),
+      ),
+    );
+    if ((await world.app.sync.queue.count()) === 0) return round;
+    world.clock.advance(3_600_000);
+  }
+  throw new Error('The partitions did not settle in 50 rounds.');
+}
+
+/** A reconciler over the world's app and organization, for a test that drives one reconcile. */
+export function reconcilerOf(world: World): Reconciler {
+  const { directory, sync } = world.app;
+  return new Reconciler(directory, portFor(world.org), sync.links, sync.log, sync.queue, Date.now);
 }
