@@ -71,16 +71,8 @@ export class Memberships {
   ): Promise<QueryPage<Membership>> {
     const prefix = `${padSeq(group.seq)}:`;
     if (afterSlot === undefined || !afterSlot.startsWith(prefix)) return this.ofGroup(group, cursor);
-    const page = await this.store.query<Membership>({
-      entity: MEMBER,
-      index: 'by-slot',
-      // `between` is inclusive: the membership at `afterSlot` (done already) is dropped below.
-      // '~' sorts after every character of a user id, so this covers the rest of the group.
-      where: { op: 'between', from: afterSlot, to: `${prefix}~` },
-      limit: FORGE_LIMITS.maxQueryLimit,
-      cursor,
-    });
-    return { ...page, results: page.results.filter((r) => r.value.slot > afterSlot) };
+    // '~' sorts after every character of a user id, so this covers the rest of the group.
+    return this.ofGroupBetween(group, afterSlot, `${prefix}~`, cursor);
   }
 
   /**
@@ -97,7 +89,8 @@ export class Memberships {
     const page = await this.store.query<Membership>({
       entity: MEMBER,
       index: 'by-slot',
-      // `between` is inclusive at both ends: the membership at `afterSlot` is dropped below.
+      // `between` is inclusive at both ends: the membership at `afterSlot` (done already) is
+      // dropped below.
       where: { op: 'between', from, to: untilSlot },
       limit: FORGE_LIMITS.maxQueryLimit,
       cursor,

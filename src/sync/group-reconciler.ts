@@ -14,6 +14,8 @@
  */
 import { AtlassianError, AtlassianGroup, CreateGroupOptions, isKind } from '../atlassian/port';
 import type { StoredResource } from '../directory/collection';
+import type { Membership } from '../directory/memberships';
+import type { QueryPage } from '../storage/port';
 import { atlassianGroupName } from '../policies/group-names';
 import { GroupLink, MemberLink } from './links';
 import { resourceName } from './log';
@@ -133,11 +135,7 @@ export class GroupReconciler {
       delete link.reported;
     }
     await this.deps.links.write(this.deps.links.groupOperation(id, link));
-    // Asked once per reconcile, and only when a member is about to be added: a group whose
-    // members are all in place costs no role read.
-    const linked = group;
-    let verdict: Promise<boolean> | undefined;
-    const mayAdd = () => (verdict ??= this.mayGrant(id, link, linked, calls, context));
+    const mayAdd = this.grantCheck(id, link, group, calls, context);
     const walk = { verify: context.force === true || regrown, created: link.created };
     return this.reconcileMembers(id, desired, link, group.id, walk, calls, context, progress, mayAdd);
   }
@@ -185,24 +183,36 @@ export class GroupReconciler {
     if (!desired || !link?.groupId || !link.sliced || link.protected) return undefined;
     calls.named(resourceName('group', desired.doc));
     const group: AtlassianGroup = { id: link.groupId, name: link.name ?? String(desired.doc.displayName) };
-    let verdict: Promise<boolean> | undefined;
-    const mayAdd = () => (verdict ??= this.mayGrant(id, link, group, calls, context));
-    const walk = { verify: context.force === true, created: link.created };
-    const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
-    let after = context.resumeAfter;
-    let cursor: string | undefined;
-    do {
-      const page = await this.deps.directory.memberships.ofGroupBetween(desired, after, until, cursor);
-      for (const { value } of page.results) {
-        await this.addMember(id, value.user, group.id, calls, walk, mayAdd);
-        after = value.slot;
-        progress.reached = after;
-      }
-      cursor = page.nextCursor;
-      if (cursor && after !== context.resumeAfter && past()) return after;
-    } while (cursor);
+    const start = context.resumeAfter;
+    const stopped = await this.addPaged(
+      id,
+      group.id,
+      (cursor) => this.deps.directory.memberships.ofGroupBetween(desired, start, until, cursor),
+      start,
+      { verify: context.force === true, created: link.created },
+      calls,
+      context,
+      this.grantCheck(id, link, group, calls, context),
+      (slot) => (progress.reached = slot),
+    );
+    if (stopped !== undefined) return stopped;
     if (!context.dryRun) await this.slices.sliceDone(id, sliceJobId, link.sliced);
     return undefined;
+  }
+
+  /**
+   * The privilege check of one walk (or slice) of the group: asked once, and only when a member
+   * is about to be added, so a group whose members are all in place costs no role read.
+   */
+  private grantCheck(
+    id: string,
+    link: GroupLink,
+    group: AtlassianGroup,
+    calls: AtlassianCalls,
+    context: ReconcileContext,
+  ): () => Promise<boolean> {
+    let verdict: Promise<boolean> | undefined;
+    return () => (verdict ??= this.mayGrant(id, link, group, calls, context));
   }
 
   /**
@@ -437,7 +447,7 @@ export class GroupReconciler {
     mayAdd: () => Promise<boolean>,
   ): Promise<string | undefined> {
     const resume = parseResumePoint(context.resumeAfter);
-    const past = () => Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
+    const past = () => pastDeadline(context);
     // Many members to add: handed out in slices that run in other partitions (member-slices.ts).
     const slices =
       resume.phase === 'add' && resume.after === undefined && !context.dryRun
@@ -447,21 +457,19 @@ export class GroupReconciler {
       await this.slices.queueSlices(id, link, slices, verify);
       progress.reached = REMOVE;
     } else if (resume.phase === 'add') {
-      // By slot (`<group seq>:<user id>`): unique per membership, so "after the last slot
-      // done" neither skips nor repeats a member.
-      let after = resume.after;
-      let cursor: string | undefined;
-      do {
-        const page = await this.deps.directory.memberships.ofGroupAfter(desired, after, cursor);
-        for (const { value } of page.results) {
-          await this.addMember(id, value.user, groupId, calls, { verify, created }, mayAdd);
-          after = value.slot;
-          progress.reached = `${ADD}${after}`;
-        }
-        cursor = page.nextCursor;
-        // Only once this run got further than the last: else it would stop where it began.
-        if (cursor && after !== resume.after && past()) return `${ADD}${after ?? ''}`;
-      } while (cursor);
+      const start = resume.after;
+      const stopped = await this.addPaged(
+        id,
+        groupId,
+        (cursor) => this.deps.directory.memberships.ofGroupAfter(desired, start, cursor),
+        start,
+        { verify, created },
+        calls,
+        context,
+        mayAdd,
+        (slot) => (progress.reached = `${ADD}${slot}`),
+      );
+      if (stopped !== undefined) return `${ADD}${stopped}`;
       progress.reached = REMOVE;
     }
     if (resume.phase !== 'extra') {
@@ -487,6 +495,40 @@ export class GroupReconciler {
       cursor = page.cursor;
       progress.reached = `${EXTRA}${cursor ?? ''}`;
       if (cursor && past()) return `${EXTRA}${cursor}`;
+    } while (cursor);
+    return undefined;
+  }
+
+  /**
+   * Adds the members a membership query pages through, in slot order: the add pass of the
+   * group's walk, or one slice of it. By slot (`<group seq>:<user id>`): unique per
+   * membership, so "after the last slot done" neither skips nor repeats a member. `reached`
+   * is told each slot done; past the deadline, once this run got further than `start`, it
+   * stops at a page boundary and answers the last slot done (else undefined: all added).
+   */
+  private async addPaged(
+    id: string,
+    groupId: string,
+    read: (cursor?: string) => Promise<QueryPage<Membership>>,
+    start: string | undefined,
+    walk: { verify: boolean; created: boolean },
+    calls: AtlassianCalls,
+    context: ReconcileContext,
+    mayAdd: () => Promise<boolean>,
+    reached: (slot: string) => void,
+  ): Promise<string | undefined> {
+    let after = start;
+    let cursor: string | undefined;
+    do {
+      const page = await read(cursor);
+      for (const { value } of page.results) {
+        await this.addMember(id, value.user, groupId, calls, walk, mayAdd);
+        after = value.slot;
+        reached(after);
+      }
+      cursor = page.nextCursor;
+      // Only once this run got further than the last: else it would stop where it began.
+      if (cursor && after !== start && pastDeadline(context)) return after;
     } while (cursor);
     return undefined;
   }
@@ -837,4 +879,9 @@ function withoutIntent(link: GroupLink): GroupLink {
 function trusted(link: GroupLink, name: string, context: ReconcileContext): boolean {
   if (context.force || context.attempt !== 1) return false;
   return link.name === name && !link.protected && !link.reported && !link.renameNeeded && !link.creating;
+}
+
+/** The run's deadline has passed: a walk stops at its next page boundary. */
+function pastDeadline(context: ReconcileContext): boolean {
+  return Date.now() > (context.deadline ?? Number.POSITIVE_INFINITY);
 }

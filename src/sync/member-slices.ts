@@ -69,11 +69,13 @@ export class MemberSlices {
     private readonly queue: SyncQueue,
   ) {}
 
-  /** Whether any slice the group's last sliced walk queued is still queued. */
-  async outstanding(groupId: string, count: number): Promise<boolean> {
-    const jobs = await Promise.all(
-      Array.from({ length: count }, (_, k) => this.queue.get('members', sliceId(groupId, k))),
-    );
+  /**
+   * Whether any slice the group's last sliced walk queued is still queued, but for `except`
+   * (a slice about to be deleted, asking whether it is the last).
+   */
+  async outstanding(groupId: string, count: number, except?: string): Promise<boolean> {
+    const ids = Array.from({ length: count }, (_, k) => sliceId(groupId, k)).filter((id) => id !== except);
+    const jobs = await Promise.all(ids.map((id) => this.queue.get('members', id)));
     return jobs.some((job) => job !== undefined);
   }
 
@@ -83,12 +85,7 @@ export class MemberSlices {
    * job is deleted right after this, so `self` does not count.
    */
   async sliceDone(groupId: string, self: string, count: number): Promise<void> {
-    const others = await Promise.all(
-      Array.from({ length: count }, (_, k) => sliceId(groupId, k))
-        .filter((id) => id !== self)
-        .map((id) => this.queue.get('members', id)),
-    );
-    if (others.every((job) => job === undefined)) await this.queue.bringForward('group', groupId);
+    if (!(await this.outstanding(groupId, count, self))) await this.queue.bringForward('group', groupId);
   }
 
   /**
@@ -113,7 +110,7 @@ export class MemberSlices {
       if (slots.length - linked < SLICE_WHEN_MISSING) return undefined;
       cursor = page.nextCursor;
     } while (cursor);
-    slots.sort();
+    // In the index's order (by-slot), the order the slices' range queries read in.
     const size = Math.max(SLICE_SIZE, Math.ceil(slots.length / MAX_SLICES));
     const slices: MemberSlice[] = [];
     for (let start = 0; start < slots.length; start += size) {
